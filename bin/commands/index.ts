@@ -1,0 +1,7 @@
+/** The CLI's commands, one module each. */
+import { manifestCommand } from './manifest.js';
+import type { Command } from './types.js';
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  manifest: manifestCommand,
+};

@@ -1,0 +1,92 @@
+import { DefinitionError } from '../errors.js';
+import { type DefinitionKind, OptionContext } from '../options/context.js';
+import type { Compute, Placement } from '../placement.js';
+import { register } from '../registry.js';
+import { type CallSite, formatSite } from '../site.js';
+
+const DEFINITION = Symbol.for('multinode.definition');
+
+/** Common part of every definition: its kind, where it was declared, its name once known. */
+export abstract class Definition<K extends DefinitionKind = DefinitionKind> {
+  readonly [DEFINITION] = true;
+  #name: string | undefined;
+
+  protected constructor(
+    readonly kind: K,
+    readonly site: CallSite | undefined,
+    /** The name given with `name` (or to `dict(name)`), if any. */
+    readonly explicitName: string | undefined,
+  ) {
+    this.#name = explicitName;
+    register(this as unknown as AnyDefinition);
+  }
+
+  /** The definition's name: the explicit one, else its export name (known once the app is resolved). */
+  get name(): string {
+    if (this.#name === undefined) {
+      throw new DefinitionError(
+        `The ${this.kind} declared at ${formatSite(this.site)} has no name yet: export it from the app's entry ` +
+          '(export const myName = ...) or give it a "name" option.',
+      );
+    }
+    return this.#name;
+  }
+
+  /** True once the definition has a name. */
+  get isNamed(): boolean {
+    return this.#name !== undefined;
+  }
+
+  /** @internal Called by the app resolver. */
+  assignName(name: string): void {
+    if (this.#name !== undefined && this.#name !== name) {
+      throw new DefinitionError(`The ${this.kind} "${this.#name}" cannot be renamed to "${name}".`);
+    }
+    this.#name = name;
+  }
+
+  /** Placement (`lambda`, `batch`) for compute definitions; null for dicts and locks. */
+  abstract readonly placement: Placement | null;
+  abstract readonly compute: Compute | null;
+  /** Normalized options as recorded in the manifest. */
+  abstract readonly options: object;
+}
+
+export function isDefinition(value: unknown): value is AnyDefinition {
+  return typeof value === 'object' && value !== null && (value as { [DEFINITION]?: unknown })[DEFINITION] === true;
+}
+
+/** A new option context for a definition call. */
+export function contextFor(kind: DefinitionKind, site: CallSite | undefined, options: unknown): OptionContext {
+  const name = typeof options === 'object' && options !== null ? (options as { name?: unknown }).name : undefined;
+  return new OptionContext(kind, site, typeof name === 'string' ? name : undefined);
+}
+
+/** Checks that `options` is a plain object (or undefined) before reading it. */
+export function objectOptions(ctx: OptionContext, options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    ctx.fail(`options must be an object such as { cpu: 2 }, not ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`);
+  }
+  return options as Record<string, unknown>;
+}
+
+export function requireHandler<T extends (...args: never[]) => unknown>(ctx: OptionContext, handler: unknown, what: string): T {
+  if (typeof handler !== 'function') ctx.fail(`expected ${what} as the handler, got ${handler === null ? 'null' : typeof handler}.`);
+  return handler as T;
+}
+
+import type { FunctionDefinition } from './function.js';
+import type { JobDefinition } from './job.js';
+import type { ScheduleDefinition } from './schedule.js';
+import type { ServiceDefinition } from './service.js';
+import type { DictDefinition } from './dict.js';
+import type { LockDefinition } from './lock.js';
+
+export type AnyDefinition =
+  | FunctionDefinition<never, unknown>
+  | JobDefinition<never, unknown>
+  | ScheduleDefinition
+  | ServiceDefinition
+  | DictDefinition<unknown>
+  | LockDefinition;

@@ -1,0 +1,99 @@
+import { COMPUTE_KEYS, parseComputeOptions } from '../options/compute.js';
+import { LIMITS, parseInteger, parseName } from '../options/fields.js';
+import { type Compute, place, type Placement } from '../placement.js';
+import { currentRuntime } from '../runtime-port.js';
+import { callerSite } from '../site.js';
+import type { AwaitOptions, JobContext, JobHandle, ListOptions, Page, RunInfo } from '../handles.js';
+import { contextFor, Definition, objectOptions, requireHandler } from './base.js';
+import type { FunctionOptions, FunctionSettings } from './function.js';
+
+/** Options of `job(options, handler)`. */
+export interface JobOptions extends FunctionOptions {
+  /** At most one job holding this lock runs at a time; others wait in PENDING. */
+  lock?: string;
+}
+
+export const JOB_OPTION_KEYS = ['name', ...COMPUTE_KEYS, 'maxRetries', 'maxConcurrency', 'lock'] as const;
+
+export interface JobSettings extends FunctionSettings {
+  readonly lock: string | null;
+}
+
+/**
+ * A job handler: an async generator whose `yield`s report progress (the latest is the visible result), or an
+ * async function whose return value is the result.
+ */
+export type JobHandler<I, P> = (
+  input: I,
+  ctx: JobContext,
+) => AsyncGenerator<P, P | void, undefined> | Generator<P, P | void, undefined> | Promise<P> | P;
+
+/** A job: long work started by id, reporting progress, cancellable, queryable from anywhere. */
+export class JobDefinition<I, P> extends Definition<'job'> implements JobHandle<I, P> {
+  readonly options: JobSettings;
+  readonly placement: Placement;
+  readonly compute: Compute;
+
+  /** @internal Use `job(...)`. */
+  constructor(
+    site: ReturnType<typeof callerSite>,
+    rawOptions: unknown,
+    readonly handler: JobHandler<I, P>,
+  ) {
+    const ctx = contextFor('job', site, rawOptions);
+    const raw = objectOptions(ctx, rawOptions);
+    ctx.checkKeys(raw, JOB_OPTION_KEYS);
+    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
+    requireHandler(ctx, handler, 'an async generator function');
+    super('job', site, name);
+    const request = parseComputeOptions(ctx, raw);
+    this.options = {
+      cpu: request.cpu,
+      memoryMiB: request.memoryMiB,
+      timeoutSeconds: request.timeoutSeconds,
+      maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
+      maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency),
+      gpu: request.gpu,
+      compute: request.compute,
+      lock: raw.lock === undefined ? null : parseName(ctx, 'lock', raw.lock),
+    };
+    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m)));
+  }
+
+  private remote(method: string): JobHandle<I, P> {
+    return currentRuntime(`${this.name}.${method}()`).job(this.name) as unknown as JobHandle<I, P>;
+  }
+
+  start(input: I): Promise<string> {
+    return this.remote('start').start(input);
+  }
+  get(id: string): Promise<RunInfo<P>> {
+    return this.remote('get').get(id);
+  }
+  cancel(id: string): Promise<void> {
+    return this.remote('cancel').cancel(id);
+  }
+  remove(id: string): Promise<void> {
+    return this.remote('remove').remove(id);
+  }
+  list(options?: ListOptions): Promise<Page<RunInfo<P>>> {
+    return this.remote('list').list(options);
+  }
+  awaitResult(id: string, options?: AwaitOptions): Promise<P | undefined> {
+    return this.remote('awaitResult').awaitResult(id, options);
+  }
+  watch(id: string): AsyncIterable<P> {
+    return this.remote('watch').watch(id);
+  }
+}
+
+/**
+ * Declares a job: `export const process = job({ cpu: 2 }, async function* (input: Input, ctx) { ... yield { percent } })`.
+ */
+export function job<I, P>(handler: JobHandler<I, P>): JobDefinition<I, P>;
+export function job<I, P>(options: JobOptions, handler: JobHandler<I, P>): JobDefinition<I, P>;
+export function job(optionsOrHandler: unknown, maybeHandler?: unknown): JobDefinition<unknown, unknown> {
+  const site = callerSite(job);
+  const [options, handler] = typeof optionsOrHandler === 'function' && maybeHandler === undefined ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
+  return new JobDefinition(site, options, handler as JobHandler<unknown, unknown>);
+}

@@ -1,0 +1,38 @@
+import { OptionContext } from '../options/context.js';
+import { NAME_PATTERN, NAME_RULE } from '../options/fields.js';
+import { currentRuntime } from '../runtime-port.js';
+import { callerSite, type CallSite } from '../site.js';
+import type { AcquireOptions, Lease, LockHandle } from '../handles.js';
+import { Definition } from './base.js';
+
+/** A lock: a named lease held by one holder at a time (conditional writes in the app's state table). */
+export class LockDefinition extends Definition<'lock'> implements LockHandle {
+  readonly options: Readonly<Record<string, never>> = {};
+  readonly placement = null;
+  readonly compute = null;
+
+  /** @internal Use `lock(name)`. */
+  constructor(site: CallSite | undefined, name: unknown) {
+    const ctx = new OptionContext('lock', site, typeof name === 'string' ? name : undefined);
+    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+      ctx.fail(`the lock name ${JSON.stringify(name) ?? String(name)} is not valid; a lock name is ${NAME_RULE}.`);
+    }
+    super('lock', site, name as string);
+  }
+
+  private get remote(): LockHandle {
+    return currentRuntime(`lock "${this.name}"`).lock(this.name);
+  }
+
+  acquire(options: AcquireOptions): Promise<Lease> {
+    return this.remote.acquire(options);
+  }
+  withLock<T>(fn: (lease: Lease) => Promise<T> | T, options?: Partial<AcquireOptions>): Promise<T> {
+    return this.remote.withLock(fn, options);
+  }
+}
+
+/** Declares a lock: `export const reindex = lock("reindex")`. */
+export function lock(name: string): LockDefinition {
+  return new LockDefinition(callerSite(lock), name);
+}

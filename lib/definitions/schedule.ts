@@ -1,0 +1,78 @@
+import { type ComputeOptions, COMPUTE_KEYS, parseComputeOptions } from '../options/compute.js';
+import { LIMITS, parseInteger, parseName } from '../options/fields.js';
+import { type Compute, place, type Placement } from '../placement.js';
+import { callerSite } from '../site.js';
+import type { ScheduledRun } from '../handles.js';
+import { compileSchedule, parseScheduleSpec, type ScheduleManifest, type ScheduleTimingOptions } from '../schedule/spec.js';
+import { contextFor, Definition, objectOptions, requireHandler } from './base.js';
+
+/** Options of `schedule(options, handler)`: when it runs (`cron` or `interval`), where, and on what. */
+export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions {
+  /** Overrides the export name. */
+  name?: string;
+  /** Retries after a failed run, 0 to 50 (default 0). */
+  maxRetries?: number;
+}
+
+export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries'] as const;
+
+/** The seed's `period=` spelling and a few other likely words, mapped to ours. */
+const SCHEDULE_HINTS: Record<string, string> = { period: 'interval', every: 'interval', rate: 'interval', tz: 'timezone', timeZone: 'timezone', reference_time: 'referenceTime', start: 'referenceTime' };
+
+export interface ScheduleSettings {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly maxRetries: number;
+  readonly gpu: { count: number; model: string | null } | null;
+  readonly compute: 'auto' | 'lambda' | 'batch';
+}
+
+export type ScheduleHandler = (run: ScheduledRun) => unknown;
+
+/** A scheduled task: runs on a clock, on compute provisioned per run. */
+export class ScheduleDefinition extends Definition<'schedule'> {
+  readonly options: ScheduleSettings;
+  readonly placement: Placement;
+  readonly compute: Compute;
+  /** The timing, normalized, with its compiled EventBridge Scheduler expressions. */
+  readonly schedule: ScheduleManifest;
+
+  /** @internal Use `schedule(...)`. */
+  constructor(
+    site: ReturnType<typeof callerSite>,
+    rawOptions: unknown,
+    readonly handler: ScheduleHandler,
+  ) {
+    const ctx = contextFor('schedule', site, rawOptions);
+    const raw = objectOptions(ctx, rawOptions);
+    ctx.checkKeys(raw, SCHEDULE_OPTION_KEYS, SCHEDULE_HINTS);
+    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
+    requireHandler(ctx, handler, 'a function');
+    super('schedule', site, name);
+    const request = parseComputeOptions(ctx, raw);
+    this.options = {
+      cpu: request.cpu,
+      memoryMiB: request.memoryMiB,
+      timeoutSeconds: request.timeoutSeconds,
+      maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
+      gpu: request.gpu,
+      compute: request.compute,
+    };
+    this.schedule = compileSchedule(parseScheduleSpec(ctx, raw as ScheduleTimingOptions));
+    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m)));
+  }
+}
+
+/**
+ * Declares a scheduled task:
+ * `export const daily = schedule({ cron: "0 23 * * 1-5", timezone: "Europe/London", cpu: 16 }, async (run) => ...)`.
+ */
+export function schedule(options: ScheduleOptions, handler: ScheduleHandler): ScheduleDefinition {
+  return new ScheduleDefinition(callerSite(schedule), options, handler);
+}
+
+/** Alias of `schedule`, the seed's spelling. */
+export function scheduledTask(options: ScheduleOptions, handler: ScheduleHandler): ScheduleDefinition {
+  return new ScheduleDefinition(callerSite(scheduledTask), options, handler);
+}

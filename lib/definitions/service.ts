@@ -1,0 +1,101 @@
+import { parseComputeOptions } from '../options/compute.js';
+import type { OptionContext } from '../options/context.js';
+import { parseName } from '../options/fields.js';
+import { type Compute, place, type Placement } from '../placement.js';
+import { callerSite } from '../site.js';
+import { contextFor, Definition, objectOptions } from './base.js';
+
+/** Who may call a service. */
+export type ServiceAuth = 'none' | 'iam' | { jwt: { issuer: string; audience: string[] } };
+
+/** Options of `service(options, handler)`. Services run on Lambda behind an API Gateway HTTP API. */
+export interface ServiceOptions {
+  /** Overrides the export name. */
+  name?: string;
+  /** vCPUs, 0.1 to 6 (default 0.1). */
+  cpu?: number;
+  /** Memory, `"128 MiB"` to `"10 GiB"` (default `"256 MiB"`). */
+  memory?: string;
+  /** Longest a request may take: at most 29s (API Gateway HTTP APIs stop waiting at 30s); default 29s. */
+  timeout?: string | { seconds?: number; minutes?: number };
+  /** `"none"` (default), `"iam"` (SigV4-signed callers) or `{ jwt: { issuer, audience } }`. */
+  auth?: ServiceAuth;
+}
+
+export const SERVICE_OPTION_KEYS = ['name', 'cpu', 'memory', 'timeout', 'auth'] as const;
+
+/** The integration limit of API Gateway HTTP APIs, less a second for the Lambda round trip. */
+export const SERVICE_TIMEOUT = { min: 1, max: 29, default: 29 } as const;
+
+export interface ServiceSettings {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly auth: ServiceAuth;
+}
+
+/** A fetch-style handler: a standard `Request` in, a `Response` out (a Hono app's `fetch`, say). */
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+/** A service: an HTTP API. */
+export class ServiceDefinition extends Definition<'service'> {
+  readonly options: ServiceSettings;
+  readonly placement: Placement;
+  readonly compute: Compute;
+  readonly handler: FetchHandler;
+
+  /** @internal Use `service(...)`. */
+  constructor(site: ReturnType<typeof callerSite>, rawOptions: unknown, handler: unknown) {
+    const ctx = contextFor('service', site, rawOptions);
+    const raw = objectOptions(ctx, rawOptions);
+    ctx.checkKeys(raw, SERVICE_OPTION_KEYS);
+    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
+    const fetchHandler = toFetchHandler(ctx, handler);
+    super('service', site, name);
+    this.handler = fetchHandler;
+    const request = parseComputeOptions(ctx, raw, SERVICE_TIMEOUT);
+    this.options = {
+      cpu: request.cpu,
+      memoryMiB: request.memoryMiB,
+      timeoutSeconds: request.timeoutSeconds,
+      auth: parseAuth(ctx, raw.auth),
+    };
+    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m), { allowBatch: false }));
+  }
+}
+
+function toFetchHandler(ctx: OptionContext, handler: unknown): FetchHandler {
+  if (typeof handler === 'function') return handler as FetchHandler;
+  if (typeof handler === 'object' && handler !== null && typeof (handler as { fetch?: unknown }).fetch === 'function') {
+    const app = handler as { fetch: FetchHandler };
+    return (request) => app.fetch(request);
+  }
+  return ctx.fail('expected a fetch handler ((request: Request) => Response) or an object with a fetch method (a Hono app).');
+}
+
+const AUTH_FORMS = '"none", "iam" or { jwt: { issuer: "https://...", audience: ["..."] } }';
+
+function parseAuth(ctx: OptionContext, value: unknown): ServiceAuth {
+  if (value === undefined || value === 'none') return 'none';
+  if (value === 'iam') return 'iam';
+  if (typeof value === 'object' && value !== null && 'jwt' in value) {
+    const jwt = (value as { jwt: unknown }).jwt as { issuer?: unknown; audience?: unknown } | null;
+    const audience = jwt?.audience;
+    if (
+      jwt &&
+      typeof jwt.issuer === 'string' &&
+      /^https:\/\//.test(jwt.issuer) &&
+      Array.isArray(audience) &&
+      audience.length > 0 &&
+      audience.every((a) => typeof a === 'string' && a.length > 0)
+    ) {
+      return { jwt: { issuer: jwt.issuer, audience: [...(audience as string[])] } };
+    }
+  }
+  return ctx.invalid('auth', value, AUTH_FORMS);
+}
+
+/** Declares a service: `export const api = service({}, app.fetch)`. */
+export function service(options: ServiceOptions, handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition {
+  return new ServiceDefinition(callerSite(service), options, handler);
+}

@@ -1,0 +1,24 @@
+/**
+ * multinode: the app model. User code imports this module to declare functions, jobs, scheduled tasks,
+ * services, dicts and locks; the runtime and the CDK constructs read what it declares through the manifest.
+ */
+export { fn, FunctionDefinition } from './definitions/function.js';
+export type { FunctionOptions, FunctionHandler, FunctionSettings } from './definitions/function.js';
+export { job, JobDefinition } from './definitions/job.js';
+export type { JobOptions, JobHandler, JobSettings } from './definitions/job.js';
+export { schedule, scheduledTask, ScheduleDefinition } from './definitions/schedule.js';
+export type { ScheduleOptions, ScheduleHandler, ScheduleSettings } from './definitions/schedule.js';
+export { service, ServiceDefinition } from './definitions/service.js';
+export type { ServiceOptions, ServiceAuth, FetchHandler, ServiceSettings } from './definitions/service.js';
+export { dict, DictDefinition } from './definitions/dict.js';
+export type { DictOptions } from './definitions/dict.js';
+export { lock, LockDefinition } from './definitions/lock.js';
+export type { AnyDefinition } from './definitions/base.js';
+export { isDefinition } from './definitions/base.js';
+export type * from './handles.js';
+export { STATUSES, FINAL_STATUSES } from './handles.js';
+export { CodecError, DefinitionError, ManifestError, MultinodeError, RuntimeNotInstalledError } from './errors.js';
+export type { DurationInput, DurationObject } from './units/duration.js';
+export type { ComputeOptions } from './options/compute.js';
+export type { Placement, Compute, LambdaCompute, BatchCompute } from './placement.js';
+export type { Manifest, ManifestDefinition } from './manifest.js';

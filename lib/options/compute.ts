@@ -1,0 +1,34 @@
+import type { DurationInput } from '../units/duration.js';
+import type { ResourceRequest } from '../placement.js';
+import type { OptionContext } from './context.js';
+import { LIMITS, parseCompute, parseCpu, parseGpu, parseMemory, parseTimeout } from './fields.js';
+
+/** Resource options shared by functions, jobs and scheduled tasks. */
+export interface ComputeOptions {
+  /** vCPUs, 0.1 to 16 (default 0.1). On Lambda, CPU comes with memory: the function gets max(memory, cpu x 1,769 MB). */
+  cpu?: number;
+  /** Memory, `"128 MiB"` to `"120 GiB"` (default `"256 MiB"`). */
+  memory?: string;
+  /** Longest a run may take, counted from its creation (queueing included): `"90s"`, `"30m"`, `"1h"`; default 15m, at most 24h. */
+  timeout?: DurationInput;
+  /** GPUs: a count, a model name (`"T4"`, `"A10G"`, `"A100"`, ...) or `{ count, model }`. Runs on AWS Batch EC2. */
+  gpu?: number | string | { count?: number; model?: string };
+  /** Force where it runs. Default: Lambda when the request fits (<= 6 vCPU, <= 10 GiB, <= 15 min, no GPU), else Batch. */
+  compute?: 'lambda' | 'batch';
+}
+
+export const COMPUTE_KEYS = ['cpu', 'memory', 'timeout', 'gpu', 'compute'] as const;
+
+export function parseComputeOptions(
+  ctx: OptionContext,
+  raw: Record<string, unknown>,
+  timeoutLimits: { min: number; max: number; default: number } = LIMITS.timeoutSeconds,
+): ResourceRequest {
+  return {
+    cpu: parseCpu(ctx, raw.cpu),
+    memoryMiB: parseMemory(ctx, raw.memory),
+    timeoutSeconds: parseTimeout(ctx, raw.timeout, timeoutLimits),
+    gpu: parseGpu(ctx, raw.gpu),
+    compute: parseCompute(ctx, raw.compute),
+  };
+}

@@ -1,0 +1,55 @@
+import { DefinitionError } from '../errors.js';
+import { closest, listWords, showValue } from '../format.js';
+import { assignedName, type CallSite, formatSite } from '../site.js';
+
+/** The kinds of definition an app can declare. */
+export type DefinitionKind = 'function' | 'job' | 'schedule' | 'service' | 'dict' | 'lock';
+
+/** The API call that declares each kind, as users write it. */
+export const DECLARING_CALL: Record<DefinitionKind, string> = {
+  function: 'fn',
+  job: 'job',
+  schedule: 'schedule',
+  service: 'service',
+  dict: 'dict',
+  lock: 'lock',
+};
+
+/**
+ * Names the definition being parsed in error messages. The export name is not known while the module loads, so
+ * the label uses the explicit `name` when given, else the variable the call is assigned to, plus the call site.
+ */
+export class OptionContext {
+  readonly label: string;
+
+  constructor(
+    readonly kind: DefinitionKind,
+    readonly site: CallSite | undefined,
+    explicitName?: string,
+  ) {
+    const name = explicitName ?? assignedName(site);
+    this.label = `${DECLARING_CALL[kind]}${name ? ` "${name}"` : ''} at ${formatSite(site)}`;
+  }
+
+  /** Throws: `fn "x" at src/app.ts:3:5: option "cpu" is 32; allowed: ...`. */
+  invalid(option: string, value: unknown, allowed: string): never {
+    throw new DefinitionError(`${this.label}: option "${option}" is ${showValue(value)}; allowed: ${allowed}.`);
+  }
+
+  /** Throws a message about the definition as a whole. */
+  fail(message: string): never {
+    throw new DefinitionError(`${this.label}: ${message}`);
+  }
+
+  /** Rejects keys outside `allowed`, suggesting the closest allowed key (or a known alias). */
+  checkKeys(options: object, allowed: readonly string[], hints: Record<string, string> = {}): void {
+    for (const key of Object.keys(options)) {
+      if (allowed.includes(key)) continue;
+      const suggestion = hints[key] ?? closest(key, allowed);
+      this.fail(
+        `unknown option "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ` +
+          `${DECLARING_CALL[this.kind]}() accepts ${listWords(allowed.map((k) => `"${k}"`))}.`,
+      );
+    }
+  }
+}
