@@ -2,7 +2,7 @@
  * Bundles an app with esbuild: the user's entry plus the multinode runtime, in one ESM file. The same bundle runs
  * in Lambda, on Batch and in the local cloud, and is what the manifest is read from.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -33,53 +33,100 @@ export function checkEntry(entry: string): string {
   return absolute;
 }
 
-/** Resolves `multinode` imports in app code to this copy of the package (see package-paths.ts). */
-const multinodePlugin: esbuild.Plugin = {
-  name: 'multinode-self',
-  setup(build) {
-    build.onResolve({ filter: /^multinode(\/.*)?$/ }, (args) => {
-      if (args.path === 'multinode') return { path: moduleFile('lib/index') };
-      if (args.path === 'multinode/runtime') return { path: moduleFile('runtime/index') };
-      return {
-        errors: [{ text: `"${args.path}" cannot be imported by app code: apps import "multinode" (and "multinode/runtime"); "multinode/constructs" belongs in CDK code.` }],
-      };
-    });
-  },
-};
+/**
+ * `multinode` imports in app code resolve to this copy of the package (see package-paths.ts). Other subpaths
+ * (`multinode/constructs`) are not for app code; their build error is rewritten to say so.
+ */
+function multinodeAliases(): Record<string, string> {
+  return { multinode: moduleFile('lib/index'), 'multinode/runtime': moduleFile('runtime/index') };
+}
 
-export async function bundleApp(entry: string, options: BundleOptions): Promise<AppBundle> {
-  const absoluteEntry = checkEntry(entry);
-  await mkdir(options.outDir, { recursive: true });
-  const outfile = path.join(options.outDir, BUNDLE_FILE);
+function explainMessage(message: esbuild.Message): esbuild.Message {
+  const match = /originally "(multinode\/[^"]+)"/.exec(message.text);
+  if (!match) return message;
+  return {
+    ...message,
+    notes: [],
+    text: `"${match[1]}" cannot be imported by app code: apps import "multinode" (and "multinode/runtime"); "multinode/constructs" belongs in CDK code.`,
+  };
+}
+
+/** The esbuild options of an app bundle: one place for the async and sync builds. */
+function buildOptions(absoluteEntry: string, options: BundleOptions): esbuild.BuildOptions {
   const contents = [
     `import * as userModule from ${JSON.stringify(absoluteEntry)};`,
     `import { startApp } from ${JSON.stringify(moduleFile('runtime/app-entry'))};`,
     'const entryPoints = startApp(userModule);',
     'export const manifest = entryPoints.manifest;',
   ].join('\n');
+  return {
+    stdin: { contents, resolveDir: path.dirname(absoluteEntry), sourcefile: 'multinode-app-entry.js', loader: 'js' },
+    outfile: path.join(options.outDir, BUNDLE_FILE),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    keepNames: true,
+    minify: options.minify ?? false,
+    logLevel: 'silent',
+    alias: multinodeAliases(),
+    // Bundled CommonJS dependencies call require() for Node built-ins; give the ESM bundle a require.
+    banner: { js: "import { createRequire as __mnCreateRequire } from 'node:module'; const require = __mnCreateRequire(import.meta.url);" },
+  };
+}
+
+function result(options: BundleOptions): AppBundle {
+  const file = path.join(options.outDir, BUNDLE_FILE);
+  return { dir: options.outDir, file, sizeBytes: statSync(file).size };
+}
+
+function buildFailure(entry: string, error: unknown, formatted: (errors: esbuild.Message[]) => string[]): never {
+  const failure = error as Partial<esbuild.BuildFailure>;
+  if (!Array.isArray(failure.errors)) throw error;
+  const messages = dedupe(failure.errors.map(explainMessage));
+  throw new ManifestError(`The app ${entry} does not build:\n${relativize(formatted(messages).join('').trimEnd())}`);
+}
+
+const formatOptions = { kind: 'error', color: false, terminalWidth: 100 } as const;
+
+/** Bundles the app at `entry` into `options.outDir/app.mjs`. Build errors become a ManifestError with file:line. */
+export async function bundleApp(entry: string, options: BundleOptions): Promise<AppBundle> {
+  const absoluteEntry = checkEntry(entry);
+  await mkdir(options.outDir, { recursive: true });
   try {
-    await esbuild.build({
-      stdin: { contents, resolveDir: path.dirname(absoluteEntry), sourcefile: 'multinode-app-entry.js', loader: 'js' },
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: 'linked',
-      keepNames: true,
-      minify: options.minify ?? false,
-      logLevel: 'silent',
-      plugins: [multinodePlugin],
-      // Bundled CommonJS dependencies call require() for Node built-ins; give the ESM bundle a require.
-      banner: { js: "import { createRequire as __mnCreateRequire } from 'node:module'; const require = __mnCreateRequire(import.meta.url);" },
-    });
+    await esbuild.build(buildOptions(absoluteEntry, options));
   } catch (error) {
-    const failure = error as Partial<esbuild.BuildFailure>;
-    if (!Array.isArray(failure.errors)) throw error;
-    const formatted = await esbuild.formatMessages(failure.errors, { kind: 'error', color: false, terminalWidth: 100 });
-    throw new ManifestError(`The app ${entry} does not build:\n${relativize(formatted.join('').trimEnd())}`);
+    const errors = (error as Partial<esbuild.BuildFailure>).errors;
+    const formatted = Array.isArray(errors) ? await esbuild.formatMessages(dedupe(errors.map(explainMessage)), formatOptions) : [];
+    buildFailure(entry, error, () => formatted);
   }
-  return { dir: options.outDir, file: outfile, sizeBytes: statSync(outfile).size };
+  return result(options);
+}
+
+/** `bundleApp` for synchronous callers (CDK constructs build during their constructor). */
+export function bundleAppSync(entry: string, options: BundleOptions): AppBundle {
+  const absoluteEntry = checkEntry(entry);
+  mkdirSync(options.outDir, { recursive: true });
+  try {
+    esbuild.buildSync(buildOptions(absoluteEntry, options));
+  } catch (error) {
+    buildFailure(entry, error, (errors) => esbuild.formatMessagesSync(errors, formatOptions));
+  }
+  return result(options);
+}
+
+/** One message per distinct text and location (the alias rewrite can make several identical). */
+function dedupe(messages: esbuild.Message[]): esbuild.Message[] {
+  const seen = new Set<string>();
+  // An unknown multinode/ subpath also makes esbuild try to read our index file as a directory: noise.
+  return messages.filter((m) => {
+    if (/^Cannot read directory .*index\.[jt]s": not a directory$/.test(m.text)) return false;
+    const key = `${m.text}@${m.location?.file}:${m.location?.line}:${m.location?.column}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** esbuild prints paths relative to its working directory; keep them, but strip the synthetic entry's noise. */

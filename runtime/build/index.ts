@@ -1,7 +1,7 @@
 /** multinode/manifest: node-side tooling to bundle an app and read its manifest (used by the CLI and the constructs). */
-export { bundleApp, BUNDLE_FILE, checkEntry } from './bundle.js';
+export { bundleApp, bundleAppSync, BUNDLE_FILE, checkEntry } from './bundle.js';
 export type { AppBundle, BundleOptions } from './bundle.js';
-export { loadManifest } from './load-manifest.js';
+export { loadManifest, loadManifestSync } from './load-manifest.js';
 export type { LoadedManifest, LoadManifestOptions } from './load-manifest.js';
 export { readAppName } from './app-name.js';
 export { formatManifestTable, MANIFEST_VERSION } from '../../lib/manifest.js';
