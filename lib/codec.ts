@@ -121,10 +121,10 @@ class Encoder {
 
 function refusalFor(value: object): string {
   if (ArrayBuffer.isView(value)) {
-    return `a ${value.constructor.name} is not supported (only Uint8Array; wrap the bytes with new Uint8Array(view.buffer))`;
+    return `${withArticle(value.constructor.name)} is not supported (only Uint8Array; wrap the bytes with new Uint8Array(view.buffer))`;
   }
   if (value instanceof ArrayBuffer) return 'an ArrayBuffer is not supported (wrap it in a Uint8Array)';
-  if (value instanceof Error) return `an ${value.constructor.name} object cannot be serialized (send its message instead)`;
+  if (value instanceof Error) return `${withArticle(value.constructor.name)} object cannot be serialized (send its message instead)`;
   if (value instanceof Promise) return 'a Promise cannot be serialized (await it first)';
   const name = (value as { constructor?: { name?: string } }).constructor?.name;
   return `an instance of class ${name || '(anonymous)'} cannot be serialized (convert it to a plain object)`;
@@ -133,6 +133,10 @@ function refusalFor(value: object): string {
 /** Assigns an own property, even `__proto__` (plain assignment would change the prototype instead). */
 function setOwn(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+function withArticle(word: string): string {
+  return `${/^[AEIOU]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 function propertyPath(key: string): string {

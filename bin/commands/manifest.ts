@@ -5,6 +5,13 @@ import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../io.js';
 import type { Command } from './types.js';
 
+/** The entry as the user wrote it when they run from the working directory, so messages show their path. */
+export function entryPath(cwd: string, entry: string): string {
+  const absolute = path.resolve(cwd, entry);
+  const relative = path.relative(process.cwd(), absolute);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+}
+
 export const manifestCommand: Command = {
   summary: 'print the manifest of an app: its definitions, placement and resources',
   usage: `Usage: multinode manifest <entry> [--json]
@@ -22,7 +29,7 @@ Options:
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'manifest');
-    const { manifest, logs } = await loadManifest(path.resolve(io.cwd, positionals[0]!));
+    const { manifest, logs } = await loadManifest(entryPath(io.cwd, positionals[0]!));
     if (logs) io.stderr(logs);
     io.stdout(values.json ? `${JSON.stringify(manifest, null, 2)}\n` : formatManifestTable(manifest));
     return 0;

@@ -46,10 +46,8 @@ export class OptionContext {
     for (const key of Object.keys(options)) {
       if (allowed.includes(key)) continue;
       const suggestion = hints[key] ?? closest(key, allowed);
-      this.fail(
-        `unknown option "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ` +
-          `${DECLARING_CALL[this.kind]}() accepts ${listWords(allowed.map((k) => `"${k}"`))}.`,
-      );
+      const accepted = allowed.length > 0 ? `accepts ${listWords(allowed.map((k) => `"${k}"`))}` : 'takes no options';
+      this.fail(`unknown option "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ${DECLARING_CALL[this.kind]}() ${accepted}.`);
     }
   }
 }

@@ -81,14 +81,23 @@ function result(options: BundleOptions): AppBundle {
   return { dir: options.outDir, file, sizeBytes: statSync(file).size };
 }
 
-function buildFailure(entry: string, error: unknown, formatted: (errors: esbuild.Message[]) => string[]): never {
+function buildFailure(entry: string, error: unknown): never {
   const failure = error as Partial<esbuild.BuildFailure>;
   if (!Array.isArray(failure.errors)) throw error;
-  const messages = dedupe(failure.errors.map(explainMessage));
-  throw new ManifestError(`The app ${entry} does not build:\n${relativize(formatted(messages).join('').trimEnd())}`);
+  const messages = dedupe(failure.errors.map(explainMessage)).map(formatMessage);
+  throw new ManifestError(`The app ${entry} does not build:\n${messages.join('\n')}`);
 }
 
-const formatOptions = { kind: 'error', color: false, terminalWidth: 100 } as const;
+/** `src/app.ts:3:12: error: Unexpected ";"` then the source line and a caret, like a compiler. */
+function formatMessage(message: esbuild.Message): string {
+  const where = message.location;
+  if (!where) return `error: ${message.text}`;
+  const absolute = path.resolve(where.file);
+  const relative = path.relative(process.cwd(), absolute);
+  const file = relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
+  const caret = `${' '.repeat(where.column)}^`;
+  return `${file}:${where.line}:${where.column + 1}: error: ${message.text}\n    ${where.lineText}\n    ${caret}`;
+}
 
 /** Bundles the app at `entry` into `options.outDir/app.mjs`. Build errors become a ManifestError with file:line. */
 export async function bundleApp(entry: string, options: BundleOptions): Promise<AppBundle> {
@@ -97,9 +106,7 @@ export async function bundleApp(entry: string, options: BundleOptions): Promise<
   try {
     await esbuild.build(buildOptions(absoluteEntry, options));
   } catch (error) {
-    const errors = (error as Partial<esbuild.BuildFailure>).errors;
-    const formatted = Array.isArray(errors) ? await esbuild.formatMessages(dedupe(errors.map(explainMessage)), formatOptions) : [];
-    buildFailure(entry, error, () => formatted);
+    buildFailure(entry, error);
   }
   return result(options);
 }
@@ -111,7 +118,7 @@ export function bundleAppSync(entry: string, options: BundleOptions): AppBundle 
   try {
     esbuild.buildSync(buildOptions(absoluteEntry, options));
   } catch (error) {
-    buildFailure(entry, error, (errors) => esbuild.formatMessagesSync(errors, formatOptions));
+    buildFailure(entry, error);
   }
   return result(options);
 }
@@ -127,9 +134,4 @@ function dedupe(messages: esbuild.Message[]): esbuild.Message[] {
     seen.add(key);
     return true;
   });
-}
-
-/** esbuild prints paths relative to its working directory; keep them, but strip the synthetic entry's noise. */
-function relativize(text: string): string {
-  return text.replace(/multinode-app-entry\.js:\d+:\d+: /g, '');
 }
