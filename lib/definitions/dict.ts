@@ -28,46 +28,46 @@ export class DictDefinition<V> extends Definition<'dict'> implements DictHandle<
     return currentRuntime(`dict "${this.name}"`).dict(this.name) as DictHandle<V>;
   }
 
-  get(key: string): Promise<V | undefined> {
+  async get(key: string): Promise<V | undefined> {
     return this.remote.get(key);
   }
-  require(key: string): Promise<V> {
+  async require(key: string): Promise<V> {
     return this.remote.require(key);
   }
-  getOrThrow(key: string): Promise<V> {
+  async getOrThrow(key: string): Promise<V> {
     return this.remote.getOrThrow(key);
   }
-  set(key: string, value: V, options?: SetOptions): Promise<void> {
+  async set(key: string, value: V, options?: SetOptions): Promise<void> {
     return this.remote.set(key, value, options);
   }
-  setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
+  async setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
     return this.remote.setIfAbsent(key, value, options);
   }
-  update(key: string, change: { expected: V | undefined; value: V }, options?: SetOptions): Promise<boolean> {
+  async update(key: string, change: { expected: V | undefined; value: V }, options?: SetOptions): Promise<boolean> {
     return this.remote.update(key, change, options);
   }
-  increment(key: string, by?: number): Promise<number> {
+  async increment(key: string, by?: number): Promise<number> {
     return this.remote.increment(key, by);
   }
-  delete(key: string): Promise<boolean> {
+  async delete(key: string): Promise<boolean> {
     return this.remote.delete(key);
   }
-  has(key: string): Promise<boolean> {
+  async has(key: string): Promise<boolean> {
     return this.remote.has(key);
   }
-  keys(options?: { prefix?: string }): AsyncIterable<string> {
-    return this.remote.keys(options);
+  async *keys(options?: { prefix?: string }): AsyncIterable<string> {
+    yield* this.remote.keys(options);
   }
-  entries(options?: { prefix?: string }): AsyncIterable<[string, V]> {
-    return this.remote.entries(options);
+  async *entries(options?: { prefix?: string }): AsyncIterable<[string, V]> {
+    yield* this.remote.entries(options);
   }
-  getMany(keys: Iterable<string>): Promise<Array<V | undefined>> {
+  async getMany(keys: Iterable<string>): Promise<Array<V | undefined>> {
     return this.remote.getMany(keys);
   }
-  setMany(entries: Iterable<readonly [string, V]>, options?: SetOptions): Promise<void> {
+  async setMany(entries: Iterable<readonly [string, V]>, options?: SetOptions): Promise<void> {
     return this.remote.setMany(entries, options);
   }
-  deleteMany(keys: Iterable<string>): Promise<void> {
+  async deleteMany(keys: Iterable<string>): Promise<void> {
     return this.remote.deleteMany(keys);
   }
 }

@@ -72,32 +72,32 @@ export class FunctionDefinition<A extends unknown[], R> extends Definition<'func
     return this.handler(...args);
   }
 
-  call(...args: A): Promise<R> {
+  async call(...args: A): Promise<R> {
     return this.remote('call').call(...args);
   }
   map(items: Iterable<A[0]> | AsyncIterable<A[0]>, options: MapOptions & { returnExceptions: true }): Promise<Array<R | Error>>;
   map(items: Iterable<A[0]> | AsyncIterable<A[0]>, options?: MapOptions): Promise<R[]>;
-  map(items: Iterable<A[0]> | AsyncIterable<A[0]>, options?: MapOptions): Promise<Array<R | Error>> {
+  async map(items: Iterable<A[0]> | AsyncIterable<A[0]>, options?: MapOptions): Promise<Array<R | Error>> {
     return this.remote('map').map(items, options);
   }
   starmap(argLists: Iterable<A> | AsyncIterable<A>, options: MapOptions & { returnExceptions: true }): Promise<Array<R | Error>>;
   starmap(argLists: Iterable<A> | AsyncIterable<A>, options?: MapOptions): Promise<R[]>;
-  starmap(argLists: Iterable<A> | AsyncIterable<A>, options?: MapOptions): Promise<Array<R | Error>> {
+  async starmap(argLists: Iterable<A> | AsyncIterable<A>, options?: MapOptions): Promise<Array<R | Error>> {
     return this.remote('starmap').starmap(argLists, options);
   }
-  start(...args: A): Promise<string> {
+  async start(...args: A): Promise<string> {
     return this.remote('start').start(...args);
   }
-  get(id: string): Promise<RunInfo<R>> {
+  async get(id: string): Promise<RunInfo<R>> {
     return this.remote('get').get(id);
   }
-  cancel(id: string): Promise<void> {
+  async cancel(id: string): Promise<void> {
     return this.remote('cancel').cancel(id);
   }
-  list(options?: ListOptions): Promise<Page<RunInfo<R>>> {
+  async list(options?: ListOptions): Promise<Page<RunInfo<R>>> {
     return this.remote('list').list(options);
   }
-  awaitResult(id: string, options?: AwaitOptions): Promise<R> {
+  async awaitResult(id: string, options?: AwaitOptions): Promise<R> {
     return this.remote('awaitResult').awaitResult(id, options);
   }
 }

@@ -64,26 +64,26 @@ export class JobDefinition<I, P> extends Definition<'job'> implements JobHandle<
     return currentRuntime(`${this.name}.${method}()`).job(this.name) as unknown as JobHandle<I, P>;
   }
 
-  start(input: I): Promise<string> {
+  async start(input: I): Promise<string> {
     return this.remote('start').start(input);
   }
-  get(id: string): Promise<RunInfo<P>> {
+  async get(id: string): Promise<RunInfo<P>> {
     return this.remote('get').get(id);
   }
-  cancel(id: string): Promise<void> {
+  async cancel(id: string): Promise<void> {
     return this.remote('cancel').cancel(id);
   }
-  remove(id: string): Promise<void> {
+  async remove(id: string): Promise<void> {
     return this.remote('remove').remove(id);
   }
-  list(options?: ListOptions): Promise<Page<RunInfo<P>>> {
+  async list(options?: ListOptions): Promise<Page<RunInfo<P>>> {
     return this.remote('list').list(options);
   }
-  awaitResult(id: string, options?: AwaitOptions): Promise<P | undefined> {
+  async awaitResult(id: string, options?: AwaitOptions): Promise<P | undefined> {
     return this.remote('awaitResult').awaitResult(id, options);
   }
-  watch(id: string): AsyncIterable<P> {
-    return this.remote('watch').watch(id);
+  async *watch(id: string): AsyncIterable<P> {
+    yield* this.remote('watch').watch(id);
   }
 }
 

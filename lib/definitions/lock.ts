@@ -24,10 +24,10 @@ export class LockDefinition extends Definition<'lock'> implements LockHandle {
     return currentRuntime(`lock "${this.name}"`).lock(this.name);
   }
 
-  acquire(options: AcquireOptions): Promise<Lease> {
+  async acquire(options: AcquireOptions): Promise<Lease> {
     return this.remote.acquire(options);
   }
-  withLock<T>(fn: (lease: Lease) => Promise<T> | T, options?: Partial<AcquireOptions>): Promise<T> {
+  async withLock<T>(fn: (lease: Lease) => Promise<T> | T, options?: Partial<AcquireOptions>): Promise<T> {
     return this.remote.withLock(fn, options);
   }
 }
