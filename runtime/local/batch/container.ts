@@ -1,0 +1,117 @@
+/**
+ * Runs a local Batch job's container: its command as a child process, with the environment a Fargate container
+ * gets (job definition environment, then the submit's overrides, then the variables Batch sets: AWS_BATCH_JOB_ID,
+ * AWS_BATCH_JOB_ATTEMPT, AWS_BATCH_JQ_NAME, AWS_BATCH_CE_NAME and, for array children, AWS_BATCH_JOB_ARRAY_INDEX;
+ * plus container credentials when the job has a role). No image is pulled: `node` runs as this Node.js binary and
+ * other commands come from PATH. Each container starts in a fresh empty directory (its HOME, TMPDIR and working
+ * directory), so nothing of the developer's home (~/.aws) leaks in. Stopping sends SIGTERM to the process group
+ * and SIGKILL after the stop timeout, like `docker stop`.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ContainerCredentialsEndpoint } from './credentials.js';
+import type { ContainerRun, KeyValuePair, LocalJob } from './types.js';
+
+export interface ContainerHost {
+  readonly region: string;
+  readonly computeEnvironment: string;
+  /** Variables every container gets first (the local cloud's endpoints, say); the job's own come after. */
+  readonly baseEnvironment: Readonly<Record<string, string>>;
+  readonly credentials: ContainerCredentialsEndpoint | undefined;
+  readonly stopTimeoutMs: number;
+  onOutput(job: LocalJob, stream: 'stdout' | 'stderr', text: string): void;
+}
+
+/** `Ref::name` placeholders of the command, replaced from the parameters (aws-facts 68). */
+export function substituteParameters(command: readonly string[], parameters: Readonly<Record<string, string>>): string[] {
+  return command.map((part) => part.replace(/Ref::([A-Za-z0-9_-]+)/g, (whole, name: string) => parameters[name] ?? whole));
+}
+
+function toRecord(pairs: readonly KeyValuePair[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const { name, value } of pairs) if (name) record[name] = value ?? '';
+  return record;
+}
+
+export function containerEnvironment(job: LocalJob, attempt: number, host: ContainerHost, home: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: home,
+    AWS_REGION: host.region,
+    AWS_DEFAULT_REGION: host.region,
+    AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE',
+    ...host.baseEnvironment,
+    ...toRecord(job.environment),
+    AWS_BATCH_JOB_ID: job.jobId,
+    AWS_BATCH_JOB_ATTEMPT: String(attempt),
+    AWS_BATCH_JQ_NAME: job.queueName,
+    AWS_BATCH_CE_NAME: host.computeEnvironment,
+    ...(job.arrayIndex !== undefined ? { AWS_BATCH_JOB_ARRAY_INDEX: String(job.arrayIndex) } : {}),
+  };
+}
+
+/** Starts the container of `job`'s attempt number `attempt`; `onExit` gets the exit code (128 + n for signal n). */
+export function startContainer(
+  job: LocalJob,
+  attempt: number,
+  host: ContainerHost,
+  events: { onSpawn(): void; onExit(exitCode: number, error?: Error): void },
+): ContainerRun {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'multinode-batch-'));
+  const grant = job.definition.jobRoleArn && host.credentials ? host.credentials.register(job.definition.jobRoleArn) : undefined;
+  const env = { ...containerEnvironment(job, attempt, host, home), ...(grant?.env ?? {}) };
+  const [file, ...args] = substituteParameters(job.command, job.parameters);
+  const executable = file === 'node' ? process.execPath : file!;
+  const child = spawn(executable, args, { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let exited = false;
+  const run: ContainerRun = {
+    child,
+    startedAt: Date.now(),
+    logStreamName: `${job.definition.name}/default/${job.jobId.replace(/:/g, '-')}`,
+    stopping: undefined,
+    killTimer: undefined,
+    timeoutTimer: undefined,
+    cleanup() {
+      clearTimeout(run.killTimer);
+      clearTimeout(run.timeoutTimer);
+      grant?.revoke();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => host.onOutput(job, 'stdout', text));
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => host.onOutput(job, 'stderr', text));
+  child.once('spawn', () => events.onSpawn());
+  child.once('error', (error) => {
+    if (exited) return;
+    exited = true;
+    events.onExit(127, error);
+  });
+  child.once('exit', (code, signal) => {
+    if (exited) return;
+    exited = true;
+    events.onExit(code ?? 128 + (signal ? os.constants.signals[signal] : 0));
+  });
+  return run;
+}
+
+/** SIGTERM to the container's processes, SIGKILL after the stop timeout. */
+export function stopContainer(run: ContainerRun, stopTimeoutMs: number, reason: string): void {
+  run.stopping ??= { reason };
+  signalGroup(run, 'SIGTERM');
+  clearTimeout(run.killTimer);
+  run.killTimer = setTimeout(() => signalGroup(run, 'SIGKILL'), stopTimeoutMs);
+  run.killTimer.unref();
+}
+
+export function signalGroup(run: ContainerRun, signal: NodeJS.Signals): void {
+  const pid = run.child.pid;
+  if (pid === undefined || run.child.exitCode !== null || run.child.signalCode !== null) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
