@@ -18,6 +18,18 @@ export { isDefinition } from './definitions/base.js';
 export type * from './handles.js';
 export { STATUSES, FINAL_STATUSES } from './handles.js';
 export { CodecError, DefinitionError, ManifestError, MultinodeError, RuntimeNotInstalledError } from './errors.js';
+export {
+  InvalidArgumentError,
+  InvalidKeyError,
+  InvocationFailedError,
+  KeyNotFoundError,
+  NotANumberError,
+  RunCancelledError,
+  RunFinishedError,
+  RunNotFoundError,
+  ValueTooLargeError,
+  WaitTimeoutError,
+} from './errors.js';
 export type { DurationInput, DurationObject } from './units/duration.js';
 export type { ComputeOptions } from './options/compute.js';
 export type { Placement, Compute, LambdaCompute, BatchCompute } from './placement.js';

@@ -1,0 +1,36 @@
+/**
+ * Creates an app's tables in the local DynamoDB, as the CDK constructs do in AWS: the state table and one table
+ * per dict, with the runtime's key schemas. Tables that already exist (a persisted state directory) are kept.
+ */
+import { CreateTableCommand, type DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import type { Manifest } from '../../lib/manifest.js';
+import type { ResourceNames } from '../../lib/naming.js';
+import { awsErrorName } from '../aws-errors.js';
+import { DICT_TABLE_SCHEMA, STATE_TABLE_SCHEMA, type TableSchema } from '../table-schemas.js';
+
+/** Every table the app needs: [table name, schema]. */
+export function appTables(manifest: Manifest, names: ResourceNames): Array<[string, TableSchema]> {
+  const tables: Array<[string, TableSchema]> = [[names.stateTable, STATE_TABLE_SCHEMA]];
+  for (const definition of manifest.definitions) {
+    if (definition.kind === 'dict') tables.push([names.dictTable(definition.name), DICT_TABLE_SCHEMA]);
+  }
+  return tables;
+}
+
+export async function createTables(client: DynamoDBClient, tables: ReadonlyArray<[string, TableSchema]>): Promise<void> {
+  await Promise.all(tables.map(([name, schema]) => createTable(client, name, schema)));
+}
+
+async function createTable(client: DynamoDBClient, name: string, schema: TableSchema): Promise<void> {
+  const keys: KeySchemaElement[] = [{ AttributeName: schema.partitionKey.name, KeyType: 'HASH' }];
+  const attributes: AttributeDefinition[] = [{ AttributeName: schema.partitionKey.name, AttributeType: schema.partitionKey.type }];
+  if (schema.sortKey) {
+    keys.push({ AttributeName: schema.sortKey.name, KeyType: 'RANGE' });
+    attributes.push({ AttributeName: schema.sortKey.name, AttributeType: schema.sortKey.type });
+  }
+  try {
+    await client.send(new CreateTableCommand({ TableName: name, KeySchema: keys, AttributeDefinitions: attributes, BillingMode: 'PAY_PER_REQUEST' }));
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceInUseException') throw error;
+  }
+}
