@@ -1,4 +1,5 @@
 /** Shared pieces of the Batch tests: a local Batch endpoint with a recorder of its state-change events. */
+import { createHash, createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchClient } from '@aws-sdk/client-batch';
@@ -58,3 +59,23 @@ export async function waitForFile(file: string, timeoutMs = 20_000): Promise<voi
     await sleep(10);
   }
 }
+
+/** A sha256 (or HMAC-sha256 with a secret) in the shape smithy wants. */
+export class Sha256 {
+  private readonly hash;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+}
+

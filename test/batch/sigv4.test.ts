@@ -2,29 +2,11 @@
  * The bootstrap's S3 GET signing, compared with the AWS SDK's own SigV4 signer (@smithy/signature-v4, what
  * @aws-sdk/client-s3 uses) on fixed inputs: same URL, date, region and credentials must give the same signature.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { loadSigV4, type SigV4Credentials } from '../../runtime/batch/sigv4-source.js';
-
-/** A sha256 (or HMAC-sha256 with a secret) in the shape smithy wants. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(bytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof data === 'string') return data;
-  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-}
+import { Sha256 } from './helpers.js';
 
 async function sdkAuthorization(url: URL, region: string, credentials: SigV4Credentials, now: Date, payloadHash: string): Promise<string> {
   const signer = new SignatureV4({ service: 's3', region, credentials, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
