@@ -114,3 +114,53 @@ export class WaitTimeoutError extends MultinodeError {}
 
 /** An argument of a runtime API call is invalid (a ttl that is not a duration, a page size out of range, ...). */
 export class InvalidArgumentError extends MultinodeError {}
+
+/** No job has this id (a `RunNotFoundError` too). */
+export class JobNotFoundError extends RunNotFoundError {
+  constructor(definition: string, id: string) {
+    super(definition, id);
+    this.message = `job ${definition} has no job with id ${JSON.stringify(id)} (it never existed, or was removed).`;
+  }
+}
+
+/** An operation needs a finished run (`remove` of a RUNNING job). */
+export class RunNotFinishedError extends MultinodeError {
+  constructor(
+    readonly definition: string,
+    readonly id: string,
+    readonly status: string,
+  ) {
+    super(`${definition} run ${id} is ${status}; only finished runs (SUCCEEDED, FAILED, CANCELLED, TIMED_OUT) can be removed. Cancel it first.`);
+  }
+}
+
+/** `awaitResult` of a run that ran out of time (status TIMED_OUT). */
+export class RunTimedOutError extends MultinodeError {
+  constructor(
+    readonly definition: string,
+    readonly id: string,
+    readonly timeoutSeconds: number,
+  ) {
+    super(`${definition} run ${id} timed out: it did not finish within its timeout of ${timeoutSeconds} s (counted from its creation).`);
+  }
+}
+
+/** `lock.acquire` could not get the lock in time (another holder has it). */
+export class LockUnavailableError extends MultinodeError {
+  constructor(
+    readonly lock: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A held lease was lost (its heartbeat could not renew it before it expired, or another holder took it). */
+export class LockLostError extends MultinodeError {
+  constructor(
+    readonly lock: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -30,6 +30,7 @@ export {
   ValueTooLargeError,
   WaitTimeoutError,
 } from './errors.js';
+export { JobNotFoundError, LockLostError, LockUnavailableError, RunNotFinishedError, RunTimedOutError } from './errors.js';
 export type { DurationInput, DurationObject } from './units/duration.js';
 export type { ComputeOptions } from './options/compute.js';
 export type { Placement, Compute, LambdaCompute, BatchCompute } from './placement.js';
