@@ -19,7 +19,7 @@ import type { DefinitionKind } from './options/context.js';
 import type { Compute, Placement } from './placement.js';
 import type { ScheduleManifest } from './schedule/spec.js';
 import { describeCompute } from './placement.js';
-import { formatSeconds } from './units/duration.js';
+import { describeScheduleSpec } from './schedule/describe.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -81,9 +81,6 @@ function describeDefinition(definition: ManifestDefinition): string {
   if (definition.kind === 'function' || definition.kind === 'job') parts.push(`concurrency ${options.maxConcurrency}`);
   if (options.lock) parts.push(`lock ${options.lock}`);
   if (definition.kind === 'service') parts.push(`auth ${typeof options.auth === 'string' ? options.auth : 'jwt'}`);
-  const spec = definition.schedule?.spec;
-  if (spec) {
-    parts.push(spec.type === 'cron' ? `cron "${spec.cron}" ${spec.timezone}` : `every ${formatSeconds(spec.intervalSeconds)} from ${spec.referenceTime} ${spec.timezone}`);
-  }
+  if (definition.schedule) parts.push(describeScheduleSpec(definition.schedule.spec));
   return parts.length > 0 ? parts.join(', ') : '-';
 }

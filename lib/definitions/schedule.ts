@@ -3,7 +3,7 @@ import { LIMITS, parseInteger, parseName } from '../options/fields.js';
 import { type Compute, place, type Placement } from '../placement.js';
 import { callerSite } from '../site.js';
 import type { ScheduledRun } from '../handles.js';
-import { compileSchedule, parseScheduleSpec, type ScheduleManifest, type ScheduleTimingOptions } from '../schedule/spec.js';
+import { scheduleFromOptions, type ScheduleManifest, type ScheduleTimingOptions } from '../schedule/spec.js';
 import { contextFor, Definition, objectOptions, requireHandler } from './base.js';
 
 /** Options of `schedule(options, handler)`: when it runs (`cron` or `interval`), where, and on what. */
@@ -59,7 +59,7 @@ export class ScheduleDefinition extends Definition<'schedule'> {
       gpu: request.gpu,
       compute: request.compute,
     };
-    this.schedule = compileSchedule(parseScheduleSpec(ctx, raw as ScheduleTimingOptions));
+    this.schedule = scheduleFromOptions(ctx, raw);
     ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m)));
   }
 }

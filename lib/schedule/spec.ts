@@ -1,70 +1,81 @@
 /**
- * Schedule options -> a normalized schedule spec, and the manifest's `schedule` object.
- *
- * FOUNDATION STUB: the schedules issue replaces the validation here with exact cron/interval semantics and fills
- * `expressions` with compiled EventBridge Scheduler expressions. The shapes below are the contract.
+ * Schedule options -> a normalized schedule spec -> the manifest's `schedule` object (spec + compiled EventBridge
+ * Scheduler expressions). `schedule({...})` calls `scheduleFromOptions` at definition time, so every mistake is
+ * reported where the schedule is declared.
  */
+import { closest } from '../format.js';
 import type { OptionContext } from '../options/context.js';
-import { parseDuration } from '../options/fields.js';
+import { formatNaive } from './calendar.js';
+import { compileSchedule } from './compile.js';
+import { ScheduleError } from './errors.js';
+import { gridKindOf, parseIntervalSeconds } from './interval.js';
+import { defaultReferenceTime, parseReferenceTime } from './reference-time.js';
+import type { ScheduleManifest, ScheduleSpec } from './spec-types.js';
+import { parseUnixCron } from './unix-cron.js';
+import { resolveTimeZone, Zone } from './zone.js';
 
-/** What a user writes on `schedule({...})`, besides compute options. */
-export interface ScheduleTimingOptions {
-  /** A Unix 5-field cron expression (`"0 23 * * 1-5"`) or a macro (`"@daily"`). Give `cron` or `interval`. */
-  cron?: string;
-  /** Runs at `referenceTime + k * interval` for every integer k; at least 15 minutes. */
-  interval?: string | { days?: number; hours?: number; minutes?: number; seconds?: number };
-  /** A Date, an ISO string with offset, or a wall-clock string read in `timezone`. Default: 2000-01-01 00:00 in `timezone`. */
-  referenceTime?: Date | string;
-  /** IANA time zone name; default `"UTC"`. */
-  timezone?: string;
-}
+export type { CompiledExpression, CronSpec, IntervalSpec, ScheduleManifest, ScheduleSpec, ScheduleTimingOptions } from './spec-types.js';
+export { compileSchedule } from './compile.js';
+export { MIN_INTERVAL_SECONDS } from './interval.js';
 
-export type ScheduleSpec =
-  | { readonly type: 'cron'; readonly cron: string; readonly timezone: string }
-  | { readonly type: 'interval'; readonly intervalSeconds: number; readonly referenceTime: string; readonly timezone: string };
+const CRON_FORMS = 'a 5-field cron expression such as "0 23 * * 1-5", or a macro such as "@daily"';
+const TIMEZONE_FORMS = 'an IANA time zone name such as "UTC", "Europe/London" or "America/New_York"';
 
-/** One EventBridge Scheduler schedule: its expression, time zone and optional start. */
-export interface CompiledExpression {
-  readonly expression: string;
-  readonly timezone: string;
-  readonly startDate?: string;
-}
-
-/** The manifest's `schedule` object. */
-export interface ScheduleManifest {
-  readonly spec: ScheduleSpec;
-  readonly expressions: readonly CompiledExpression[];
-}
-
-export const MIN_INTERVAL_SECONDS = 15 * 60;
-
-export function parseScheduleSpec(ctx: OptionContext, options: ScheduleTimingOptions): ScheduleSpec {
-  const timezone = options.timezone ?? 'UTC';
-  if (typeof timezone !== 'string' || !isTimeZone(timezone)) ctx.invalid('timezone', timezone, 'an IANA time zone name such as "UTC" or "Europe/London"');
-  if (options.cron !== undefined && options.interval !== undefined) ctx.fail('give either "cron" or "interval", not both.');
-  if (options.cron !== undefined) {
-    if (typeof options.cron !== 'string') ctx.invalid('cron', options.cron, 'a 5-field cron expression such as "0 23 * * 1-5"');
-    return { type: 'cron', cron: options.cron.trim(), timezone };
+/** Validates and normalizes the timing options (`cron`, `interval`, `referenceTime`, `timezone`); throws ScheduleError. */
+export function normalizeScheduleSpec(options: Readonly<Record<string, unknown>>): ScheduleSpec {
+  const timezone = parseTimeZone(options.timezone);
+  const { cron, interval, referenceTime } = options;
+  if (cron !== undefined && interval !== undefined) {
+    throw new ScheduleError(null, undefined, 'give either "cron" (e.g. "0 23 * * 1-5") or "interval" (e.g. "1d"), not both');
   }
-  if (options.interval !== undefined) {
-    const intervalSeconds = parseDuration(ctx, 'interval', options.interval, { min: MIN_INTERVAL_SECONDS, max: 366 * 86400 });
-    const reference = options.referenceTime ?? '2000-01-01T00:00:00Z';
-    const date = reference instanceof Date ? reference : new Date(reference);
-    if (Number.isNaN(date.getTime())) ctx.invalid('referenceTime', reference, 'a Date or an ISO date-time string');
-    return { type: 'interval', intervalSeconds, referenceTime: date.toISOString(), timezone };
+  if (cron !== undefined) {
+    if (referenceTime !== undefined) {
+      throw new ScheduleError('referenceTime', referenceTime, 'it applies only to "interval" schedules (a cron expression fixes its own times); remove it or use "interval"');
+    }
+    if (typeof cron !== 'string') throw new ScheduleError('cron', cron, `allowed: ${CRON_FORMS}`);
+    parseUnixCron(cron);
+    return { type: 'cron', cron: cron.trim().split(/\s+/).join(' '), timezone };
   }
-  return ctx.fail('a schedule needs "cron" (e.g. "0 23 * * 1-5") or "interval" (e.g. "1d").');
+  if (interval !== undefined) {
+    const intervalSeconds = parseIntervalSeconds(interval);
+    const zone = Zone.of(timezone);
+    const reference = referenceTime === undefined ? defaultReferenceTime(zone) : parseReferenceTime(referenceTime, zone);
+    return {
+      type: 'interval',
+      intervalSeconds,
+      referenceTime: new Date(reference.instant).toISOString(),
+      localReferenceTime: formatNaive(reference.naive),
+      grid: gridKindOf(intervalSeconds),
+      timezone,
+    };
+  }
+  throw new ScheduleError(null, undefined, 'a schedule needs "cron" (e.g. "0 23 * * 1-5") or "interval" (e.g. "1d")');
 }
 
-export function compileSchedule(spec: ScheduleSpec): ScheduleManifest {
-  return { spec, expressions: [] };
+function parseTimeZone(value: unknown): string {
+  if (value === undefined) return 'UTC';
+  if (typeof value !== 'string') throw new ScheduleError('timezone', value, `allowed: ${TIMEZONE_FORMS}`);
+  const zone = resolveTimeZone(value.trim());
+  if (zone) return zone;
+  const suggestion = closest(value, [...Intl.supportedValuesOf('timeZone'), 'UTC']);
+  throw new ScheduleError('timezone', value, `it is not a time zone Node's Intl knows${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${TIMEZONE_FORMS}`);
 }
 
-function isTimeZone(name: string): boolean {
+/** The spec, with mistakes reported through the definition's context (`schedule "x" at src/app.ts:3:5: ...`). */
+export function parseScheduleSpec(ctx: OptionContext, options: Readonly<Record<string, unknown>>): ScheduleSpec {
+  return reported(ctx, () => normalizeScheduleSpec(options));
+}
+
+/** What `schedule({...})` records: the spec and its compiled expressions (rate starts placed after `now`). */
+export function scheduleFromOptions(ctx: OptionContext, options: Readonly<Record<string, unknown>>, now: number = Date.now()): ScheduleManifest {
+  return reported(ctx, () => compileSchedule(normalizeScheduleSpec(options), { now }));
+}
+
+function reported<T>(ctx: OptionContext, run: () => T): T {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
+    return run();
+  } catch (error) {
+    if (error instanceof ScheduleError) ctx.fail(`${error.message}.`);
+    throw error;
   }
 }

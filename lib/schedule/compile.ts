@@ -1,0 +1,131 @@
+/**
+ * The compiler: a normalized schedule spec -> the EventBridge Scheduler schedules whose union fires exactly at the
+ * spec's times. Pure: the only input besides the spec is `now`, which places the start of rate-based schedules.
+ *
+ * - Unix cron -> `cron(min hour dom month dow *)` in the spec's zone (never pre-converted to UTC); two crons when
+ *   both day fields are restricted (Unix ORs them; EventBridge allows only one day field per cron).
+ * - An interval whose grid repeats every week (it divides a day, is 7 days, or in elapsed time divides a week)
+ *   -> cron lists: in the zone for wall-clock grids, in UTC for elapsed grids.
+ * - Any other interval -> `rate(...)` with a StartDate on the grid, the first grid point at least START_LEAD_MS
+ *   after `now` (the time the manifest is built, i.e. synth time). See docs/schedules.md.
+ */
+import { formatSeconds } from '../units/duration.js';
+import { daysInMonth, MINUTE_MS } from './calendar.js';
+import { ScheduleError } from './errors.js';
+import { formatValues, formatWeekdays } from './eventbridge-fields.js';
+import type { CompiledExpression, CronSpec, IntervalSpec, ScheduleManifest, ScheduleSpec } from './spec-types.js';
+import { parseUnixCron, type UnixCron } from './unix-cron.js';
+import { coverWeek, MINUTES_PER_DAY, MINUTES_PER_WEEK } from './week-cover.js';
+import { offsetChangesWithin, Zone } from './zone.js';
+
+/** A rate schedule's StartDate is the first grid point at least this long after the manifest is built. */
+export const START_LEAD_MS = 15 * MINUTE_MS;
+/** An elapsed-time grid that repeats weekly becomes crons only when this many suffice; otherwise one rate schedule. */
+export const MAX_WEEKLY_CRONS = 8;
+/** How far ahead a zone must keep one UTC offset for `rate(N days)` to stay on its wall clock. */
+export const FIXED_OFFSET_HORIZON_DAYS = 2 * 366;
+
+export interface CompileOptions {
+  /** ms since the epoch; default Date.now(). Only rate-based schedules depend on it. */
+  readonly now?: number;
+}
+
+export function compileSchedule(spec: ScheduleSpec, options: CompileOptions = {}): ScheduleManifest {
+  const expressions = spec.type === 'cron' ? compileCron(spec) : compileInterval(spec, options.now ?? Date.now());
+  return { spec, expressions };
+}
+
+function compileCron(spec: CronSpec): CompiledExpression[] {
+  const cron = parseUnixCron(spec.cron);
+  const minute = formatValues(cron.minutes, 0, 59);
+  const hour = formatValues(cron.hours, 0, 23);
+  const month = formatValues(cron.months, 1, 12);
+  const everyDayOfMonth = cron.daysOfMonth.length === 31;
+  const everyDayOfWeek = cron.daysOfWeek.length === 7;
+  const byDayOfMonth = `cron(${minute} ${hour} ${formatValues(cron.daysOfMonth, 1, 31)} ${month} ? *)`;
+  const byDayOfWeek = `cron(${minute} ${hour} ? ${month} ${formatWeekdays(cron.daysOfWeek)} *)`;
+  const everyDay = `cron(${minute} ${hour} * ${month} ? *)`;
+  const bothMustMatch = cron.dayOfMonthStar || cron.dayOfWeekStar;
+  let expressions: string[];
+  if (everyDayOfMonth && everyDayOfWeek) expressions = [everyDay];
+  else if (bothMustMatch) {
+    if (everyDayOfMonth) expressions = [byDayOfWeek];
+    else if (everyDayOfWeek) expressions = [byDayOfMonth];
+    else throw bothDayFieldsError(spec.cron, cron);
+  } else if (everyDayOfMonth || everyDayOfWeek) expressions = [everyDay];
+  else expressions = runsOnSomeDay(cron) ? [byDayOfMonth, byDayOfWeek] : [byDayOfWeek];
+  if (expressions.length === 1 && expressions[0] === byDayOfMonth && !runsOnSomeDay(cron)) throw neverRunsError(spec.cron, cron);
+  return expressions.map((expression) => ({ expression, timezone: spec.timezone }));
+}
+
+/** Whether some listed month has some listed day of the month (February 29 counts). */
+function runsOnSomeDay(cron: UnixCron): boolean {
+  return cron.months.some((month) => cron.daysOfMonth.some((day) => day <= daysInMonth(2000, month)));
+}
+
+function bothDayFieldsError(text: string, cron: UnixCron): ScheduleError {
+  const [starred, field] = cron.dayOfMonthStar ? ['day-of-month', cron.fields[2]] : ['day-of-week', cron.fields[4]];
+  return new ScheduleError(
+    'cron',
+    text,
+    `the ${starred} field ${JSON.stringify(field)} starts with "*", so Unix cron runs only on days that match both day fields, ` +
+      'and EventBridge Scheduler cannot restrict the day of the month and the day of the week in one schedule, so this cannot be compiled; ' +
+      `allowed: "*" in one day field, or both day fields written without a leading "*" (e.g. "1-31/2" instead of "*/2"), which runs on days matching either field`,
+  );
+}
+
+function neverRunsError(text: string, cron: UnixCron): ScheduleError {
+  return new ScheduleError(
+    'cron',
+    text,
+    `it never runs: none of the months ${cron.fields[3]} has day ${cron.fields[2]}; allowed: a day of the month that exists in a listed month`,
+  );
+}
+
+function compileInterval(spec: IntervalSpec, now: number): CompiledExpression[] {
+  const minutes = spec.intervalSeconds / 60;
+  const zone = Zone.of(spec.timezone);
+  const referenceNaive = Date.parse(`${spec.localReferenceTime}Z`);
+  const referenceInstant = Date.parse(spec.referenceTime);
+  if (spec.grid === 'wall-clock') {
+    if (MINUTES_PER_DAY % minutes === 0 || minutes === MINUTES_PER_WEEK) {
+      return coverWeek(weekPoints(referenceNaive, minutes)).map((expression) => ({ expression, timezone: spec.timezone }));
+    }
+    // Whole days other than 1 and 7: rate(N days) counts 24-hour periods, which stay on the wall clock only while
+    // the zone keeps one UTC offset.
+    if (offsetChangesWithin(zone, now, FIXED_OFFSET_HORIZON_DAYS)) throw wallClockDaysError(spec, minutes / MINUTES_PER_DAY);
+    const earliest = zone.wallClock(now + START_LEAD_MS);
+    const startNaive = referenceNaive + Math.ceil((earliest - referenceNaive) / (minutes * MINUTE_MS)) * minutes * MINUTE_MS;
+    return [rate(minutes, zone.resolve(startNaive)!)];
+  }
+  if (MINUTES_PER_WEEK % minutes === 0) {
+    const crons = coverWeek(weekPoints(referenceInstant, minutes));
+    if (crons.length <= MAX_WEEKLY_CRONS) return crons.map((expression) => ({ expression, timezone: 'UTC' }));
+  }
+  const period = minutes * MINUTE_MS;
+  return [rate(minutes, referenceInstant + Math.ceil((now + START_LEAD_MS - referenceInstant) / period) * period)];
+}
+
+/** The minutes of the week (0 = Sunday 00:00) of the grid through `anchor` (naive or UTC ms) with a period dividing a week. */
+function weekPoints(anchor: number, periodMinutes: number): number[] {
+  // Day 0 of the epoch, 1970-01-01, was a Thursday: 4 days after a Sunday.
+  const anchorMinute = (Math.floor(anchor / MINUTE_MS) + 4 * MINUTES_PER_DAY) % MINUTES_PER_WEEK;
+  const points: number[] = [];
+  for (let point = anchorMinute % periodMinutes; point < MINUTES_PER_WEEK; point += periodMinutes) points.push(point);
+  return points;
+}
+
+function rate(minutes: number, start: number): CompiledExpression {
+  const [value, unit] = minutes % MINUTES_PER_DAY === 0 ? [minutes / MINUTES_PER_DAY, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return { expression: `rate(${value} ${unit}${value === 1 ? '' : 's'})`, timezone: 'UTC', startDate: new Date(start).toISOString() };
+}
+
+function wallClockDaysError(spec: IntervalSpec, days: number): ScheduleError {
+  return new ScheduleError(
+    'interval',
+    formatSeconds(spec.intervalSeconds),
+    `every ${days} days at one wall-clock time cannot be expressed in EventBridge Scheduler for ${spec.timezone}, whose UTC offset changes ` +
+      `(a cron cannot count days across month ends, and rate(${days} days) counts ${days * 24}-hour periods, which drift by the DST shift); ` +
+      'allowed: an interval of 1d or 7d, timezone "UTC" or another zone without DST, or a cron expression',
+  );
+}

@@ -1,0 +1,30 @@
+/** Human-readable schedules, for `multinode manifest` and `multinode schedules`. */
+import { formatSeconds } from '../units/duration.js';
+import type { ScheduleSpec } from './spec-types.js';
+
+/** `cron "0 23 * * 1-5" in Europe/London`, `every 1d from 2023-09-08T23:00 in Europe/London (wall clock)`. */
+export function describeScheduleSpec(spec: ScheduleSpec): string {
+  if (spec.type === 'cron') return `cron "${spec.cron}" in ${spec.timezone}`;
+  const grid = spec.grid === 'wall-clock' ? 'wall clock' : 'elapsed time';
+  return `every ${formatSeconds(spec.intervalSeconds)} from ${spec.localReferenceTime} in ${spec.timezone} (${grid})`;
+}
+
+/** `Mon 2024-01-01 23:00 GMT`: an instant on the wall clock of `timezone`, with the zone's abbreviation. */
+export function formatLocalTime(instant: Date, timezone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    })
+      .formatToParts(instant)
+      .map((part) => [part.type, part.value]),
+  ) as Record<string, string>;
+  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}
