@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { SynthError } from '../../constructs/errors.js';
+import { parseCommandArgs } from '../args.js';
+import { UsageError } from '../io.js';
+import type { Command } from './types.js';
+
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+
+export const cdkCommand: Command = {
+  summary: 'a ready CDK app: synthesize the stack of an app (use it as the "app" of cdk.json)',
+  usage: `Usage: multinode cdk <entry> [--stack-name <name>] [--prefix <prefix>] [--output <dir>]
+
+Synthesizes a CloudFormation stack holding the whole app <entry> (a MultinodeApp), so that
+"cdk deploy" works without CDK code of your own. Put it in cdk.json:
+
+  { "app": "npx multinode cdk src/app.ts", "notices": false, "context": { "cli-telemetry": false } }
+
+The stack is named after the app (its package.json name) and is environment-agnostic: it deploys
+to the account and region of your AWS credentials.
+
+Options:
+  --stack-name <name>  name of the stack (default: the app's name)
+  --prefix <prefix>    prefix of the physical resource names (default: made from the stack name)
+  --output <dir>       where to write the cloud assembly when not run by the cdk CLI (default: cdk.out)
+  --help               show this help`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('cdk', argv, {
+      'stack-name': { type: 'string' },
+      prefix: { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) {
+      throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'cdk');
+    }
+    const stackName = values['stack-name'];
+    if (stackName !== undefined && !STACK_NAME.test(stackName)) {
+      throw new UsageError(`--stack-name "${stackName}" is not a CloudFormation stack name: a letter, then letters, digits and "-", at most 128 characters.`, 'cdk');
+    }
+    const { App, Stack, buildApp, MultinodeApp } = await loadCdk();
+    const entry = path.resolve(io.cwd, positionals[0]!);
+    const build = buildApp(entry);
+    if (build.logs) io.stderr(build.logs);
+    // Run by the cdk CLI, App reads the output folder and context from CDK_OUTDIR and CDK_CONTEXT_JSON.
+    const byCli = process.env.CDK_OUTDIR !== undefined;
+    const outdir = byCli ? undefined : path.resolve(io.cwd, values.output ?? 'cdk.out');
+    const app = new App(outdir ? { outdir } : {});
+    const stack = new Stack(app, stackName ?? build.manifest.app.name, {
+      description: `multinode app ${build.manifest.app.name}`,
+    });
+    new MultinodeApp(stack, 'App', { entry, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
+    const assembly = app.synth();
+    if (!byCli) io.stderr(`Synthesized stack ${stack.stackName} into ${path.relative(io.cwd, assembly.directory) || '.'}\n`);
+    return 0;
+  },
+};
+
+/** aws-cdk-lib is a peer dependency: loaded only by this command, with a clear message when it is missing. */
+async function loadCdk() {
+  try {
+    const [{ App, Stack }, { buildApp }, { MultinodeApp }] = await Promise.all([
+      import('aws-cdk-lib'),
+      import('../../constructs/build.js'),
+      import('../../constructs/multinode-app.js'),
+    ]);
+    return { App, Stack, buildApp, MultinodeApp };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /aws-cdk-lib|constructs/.test((error as Error).message)) {
+      throw new SynthError('"multinode cdk" needs the AWS CDK in your project: npm install --save-dev aws-cdk-lib constructs aws-cdk');
+    }
+    throw error;
+  }
+}

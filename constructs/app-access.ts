@@ -1,0 +1,137 @@
+/**
+ * What an app's code may do in AWS, derived from its manifest: read and write its dicts and its state table, use its
+ * payload bucket, invoke its Lambda-placed functions and jobs, and submit, watch and stop its Batch jobs. Nothing
+ * else, and no `*` actions. The same statements go to the app's Lambda functions, its Batch containers, and any
+ * outside compute the user grants access to.
+ *
+ * ARNs of resources the roles do not depend on (tables, bucket) come from the resources themselves. Function and
+ * job-definition ARNs are written from their physical names, because those resources depend on the roles (a
+ * reference would be a cycle). Up to EXACT_LIMIT names are listed one by one; beyond that one prefix pattern
+ * replaces the list so the policy stays under IAM's size limit whatever the size of the app.
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { BATCH_IAM_ACTIONS } from '../runtime/batch/bootstrap.js';
+import { acknowledgeWildcards } from './nag.js';
+
+/** Most names listed one by one in a statement before a prefix pattern stands for them. */
+export const EXACT_LIMIT = 10;
+
+/** Batch actions that take a job ARN; the runtime's other Batch actions have no resource-level permissions. */
+const JOB_SCOPED_ACTIONS: readonly string[] = ['batch:TerminateJob', 'batch:CancelJob'];
+
+export const DYNAMODB_DATA_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
+
+export interface AppAccessInput {
+  readonly prefix: string;
+  readonly stateTableArn: string;
+  readonly stateTableHasIndexes: boolean;
+  /** Dict table ARNs by physical name. */
+  readonly dictTables: ReadonlyArray<{ name: string; arn: string }>;
+  /** Physical names of the dict tables' common prefix (for the pattern). */
+  readonly dictTablePrefix: string;
+  readonly bucketArn: string;
+  /** Physical names of the Lambda functions app code may invoke. */
+  readonly invocableFunctions: readonly string[];
+  /** Physical names of the Batch job definitions app code may submit. */
+  readonly jobDefinitions: readonly string[];
+  /** Physical names of the job queues. */
+  readonly jobQueues: readonly string[];
+}
+
+/** A statement plus why its wildcard resources (if any) are acceptable. */
+export interface ExplainedStatement {
+  readonly statement: iam.PolicyStatement;
+  readonly wildcardReason?: string;
+}
+
+export function appAccessStatements(scope: Construct, input: AppAccessInput): ExplainedStatement[] {
+  const stack = Stack.of(scope);
+  const statements: ExplainedStatement[] = [];
+  const stateTable = [input.stateTableArn, ...(input.stateTableHasIndexes ? [`${input.stateTableArn}/index/*`] : [])];
+  const dictTables = scoped(
+    input.dictTables.map((t) => t.arn),
+    stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${input.dictTablePrefix}*` }),
+  );
+  statements.push({
+    statement: new iam.PolicyStatement({ sid: 'AppTables', actions: [...DYNAMODB_DATA_ACTIONS], resources: [...stateTable, ...dictTables] }),
+    wildcardReason: `The app's tables: its dict tables, all named "${input.dictTablePrefix}<dict>", and the indexes of its state table.`,
+  });
+  statements.push({
+    statement: new iam.PolicyStatement({ sid: 'AppPayloads', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${input.bucketArn}/*`] }),
+    wildcardReason: "Payload objects get keys made per call; the bucket is the app's own.",
+  });
+  if (input.invocableFunctions.length > 0) {
+    const functionArn = (name: string) => stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    statements.push({
+      statement: new iam.PolicyStatement({
+        sid: 'AppFunctions',
+        actions: ['lambda:InvokeFunction'],
+        resources: scoped(input.invocableFunctions.map(functionArn), functionArn(`${input.prefix}-*`)),
+      }),
+      wildcardReason: `The app's functions, all named "${input.prefix}-<definition>" (listed one by one up to ${EXACT_LIMIT}).`,
+    });
+  }
+  if (input.jobDefinitions.length > 0) {
+    const batchArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
+    statements.push({
+      statement: new iam.PolicyStatement({
+        sid: 'AppBatchSubmit',
+        actions: [...BATCH_IAM_ACTIONS.submit],
+        resources: [
+          ...scoped(
+            input.jobDefinitions.map((name) => batchArn('job-definition', `${name}:*`)),
+            batchArn('job-definition', `${input.prefix}-*`),
+          ),
+          ...input.jobQueues.map((name) => batchArn('job-queue', name)),
+        ],
+      }),
+      wildcardReason: `Every revision (":*") of the app's job definitions, all named "${input.prefix}-<definition>".`,
+    });
+    const manage: readonly string[] = BATCH_IAM_ACTIONS.manage;
+    const jobScoped = manage.filter((action) => JOB_SCOPED_ACTIONS.includes(action));
+    const unscoped = manage.filter((action) => !JOB_SCOPED_ACTIONS.includes(action));
+    if (jobScoped.length > 0) {
+      statements.push({
+        statement: new iam.PolicyStatement({ sid: 'AppBatchControl', actions: jobScoped, resources: [batchArn('job', '*')] }),
+        wildcardReason: 'Batch job ids are made at submit time, so no job ARN is known at deploy time.',
+      });
+    }
+    if (unscoped.length > 0) {
+      statements.push({
+        statement: new iam.PolicyStatement({ sid: 'AppBatchRead', actions: unscoped, resources: ['*'] }),
+        wildcardReason: `${unscoped.join(' and ')} do not support resource-level permissions.`,
+      });
+    }
+  }
+  return statements;
+}
+
+/** Adds the statements to `principal`'s policy and acknowledges their wildcards there. */
+export function grantStatements(scope: Construct, principal: iam.IPrincipal, statements: readonly ExplainedStatement[]): void {
+  for (const { statement } of statements) principal.addToPrincipalPolicy(statement);
+  acknowledgeStatements(scope, statements);
+}
+
+export function acknowledgeStatements(scope: Construct, statements: readonly ExplainedStatement[]): void {
+  for (const { statement, wildcardReason } of statements) {
+    if (wildcardReason) acknowledgeWildcards(scope, statement.resources, wildcardReason);
+  }
+}
+
+/** `arns` when there are few, else the one pattern that covers them. */
+export function scoped(arns: readonly string[], pattern: string): string[] {
+  return arns.length <= EXACT_LIMIT ? [...arns] : [pattern];
+}

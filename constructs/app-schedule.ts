@@ -1,0 +1,105 @@
+/**
+ * A scheduled task's EventBridge Scheduler schedules: one per compiled expression, each with its IANA time zone
+ * and optional start, the flexible window off, an explicit retry policy and a dead-letter queue. The target is a
+ * Lambda function invoked asynchronously with the scheduled-event template as input; the event carries
+ * `<aws.scheduler.scheduled-time>` so the runtime de-duplicates Scheduler's at-least-once deliveries.
+ */
+import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CompiledExpression } from '../lib/schedule/spec.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
+import { SynthError } from './errors.js';
+
+export interface AppScheduleProps {
+  /** The scheduled task's definition name (it goes into the event). */
+  readonly definition: string;
+  readonly expressions: readonly CompiledExpression[];
+  /** The `Input` template of every schedule (the scheduled event with Scheduler's placeholders). */
+  readonly input: string;
+  readonly target: lambda.IFunction;
+  /**
+   * Assumed by Scheduler; when given, it must already be allowed to invoke the target and send to the dead-letter
+   * queue. Default: a new role allowed exactly that.
+   */
+  readonly role?: iam.IRole;
+  /** Where events go once the retry policy gives up; default a new encrypted queue. */
+  readonly deadLetterQueue?: sqs.IQueue;
+  readonly group?: scheduler.IScheduleGroup;
+  /** Physical name of the i-th schedule (unique within the group). */
+  readonly scheduleName?: (index: number) => string;
+  /** Attempts to deliver an event after a failed one; default 5. */
+  readonly retryAttempts?: number;
+  /** How long Scheduler keeps trying; default 1 hour. */
+  readonly maxEventAge?: Duration;
+  /** Default true. */
+  readonly enabled?: boolean;
+}
+
+export const SCHEDULE_RETRY_DEFAULTS = { retryAttempts: 5, maxEventAge: Duration.hours(1) } as const;
+
+export class AppSchedule extends Construct {
+  readonly schedules: scheduler.Schedule[] = [];
+  readonly role: iam.IRole;
+  readonly deadLetterQueue: sqs.IQueue;
+
+  constructor(scope: Construct, id: string, props: AppScheduleProps) {
+    super(scope, id);
+    if (props.expressions.length === 0) {
+      throw new SynthError('the scheduled task has no compiled schedule expressions, so it would never run.', props.definition);
+    }
+    const retryAttempts = props.retryAttempts ?? SCHEDULE_RETRY_DEFAULTS.retryAttempts;
+    const maxEventAge = props.maxEventAge ?? SCHEDULE_RETRY_DEFAULTS.maxEventAge;
+    this.deadLetterQueue = props.deadLetterQueue ?? deadLetterQueue(this, 'DeadLetters');
+    if (props.role) {
+      this.role = props.role;
+    } else {
+      const role = schedulerRole(this, 'Role');
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.target.functionArn] }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+      this.role = role;
+    }
+    const role = this.role;
+    const deadLetterArn = this.deadLetterQueue.queueArn;
+    const target: scheduler.IScheduleTarget = {
+      bind: () => ({
+        arn: props.target.functionArn,
+        role,
+        input: scheduler.ScheduleTargetInput.fromText(props.input),
+        deadLetterConfig: { arn: deadLetterArn },
+        retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAge.toSeconds() },
+      }),
+    };
+    props.expressions.forEach((compiled, index) => {
+      const start = compiled.startDate === undefined ? undefined : new Date(compiled.startDate);
+      if (start && Number.isNaN(start.getTime())) {
+        throw new SynthError(`schedule expression ${index} has an invalid start date "${compiled.startDate}".`, props.definition);
+      }
+      this.schedules.push(
+        new scheduler.Schedule(this, `Schedule${index}`, {
+          schedule: scheduler.ScheduleExpression.expression(compiled.expression, TimeZone.of(compiled.timezone)),
+          target,
+          timeWindow: scheduler.TimeWindow.off(),
+          enabled: props.enabled ?? true,
+          description: `multinode scheduled task ${props.definition}`,
+          ...(props.scheduleName ? { scheduleName: props.scheduleName(index) } : {}),
+          ...(props.group ? { scheduleGroup: props.group } : {}),
+          ...(start ? { start } : {}),
+        }),
+      );
+    });
+  }
+}
+
+/** The role EventBridge Scheduler assumes for an app's schedules: only Scheduler acting for this account. */
+export function schedulerRole(scope: Construct, id: string): iam.Role {
+  return new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+    description: "EventBridge Scheduler invokes the app's scheduled tasks",
+  });
+}

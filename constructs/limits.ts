@@ -1,0 +1,49 @@
+/**
+ * CloudFormation and Lambda limits a large app can reach, checked before CloudFormation would refuse the stack,
+ * with a message that says which definitions cost what.
+ */
+import { CfnOutput, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { SynthError } from './errors.js';
+
+export const STACK_LIMITS = { resources: 500, outputs: 200 } as const;
+/** Lambda allows 4 KB of environment variables (names and values) per function. */
+export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
+/** The longest value a token can stand for in an environment (an S3 bucket name). */
+const TOKEN_VALUE_LENGTH = 63;
+
+/** Checks the stack the app is in, once the app's resources exist. */
+export function checkStackLimits(app: IConstruct & { manifest: { definitions: readonly { name: string }[] } }): void {
+  const stack = Stack.of(app);
+  const all = stack.node.findAll();
+  const resources = all.filter((c) => c instanceof CfnResource && Stack.of(c) === stack).length;
+  if (resources > STACK_LIMITS.resources) {
+    const mine = app.node.findAll().filter((c) => c instanceof CfnResource).length;
+    throw new SynthError(
+      `stack ${stack.stackName} would hold ${resources} resources (${mine} of them for the app's ${app.manifest.definitions.length} definitions), ` +
+        `over CloudFormation's limit of ${STACK_LIMITS.resources}. Split the app across stacks (a MultinodeApp per stack, each with its own prefix).`,
+    );
+  }
+  const outputs = all.filter((c) => c instanceof CfnOutput && Stack.of(c) === stack).length;
+  if (outputs > STACK_LIMITS.outputs) {
+    throw new SynthError(`stack ${stack.stackName} would have ${outputs} outputs (one per service), over CloudFormation's limit of ${STACK_LIMITS.outputs}.`);
+  }
+  for (const fn of app.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function)) {
+    const size = environmentSize(stack, fn);
+    if (size > LAMBDA_ENVIRONMENT_LIMIT) {
+      throw new SynthError(`the environment of Lambda function ${fn.node.path} takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}; pass less through overrides.environment.`);
+    }
+  }
+}
+
+/** Bytes of a function's environment as Lambda counts them (names and values), tokens at their longest. */
+export function environmentSize(stack: Stack, fn: lambda.Function): number {
+  const resolved = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
+  let size = 0;
+  for (const [key, value] of Object.entries(resolved?.variables ?? {})) {
+    size += Buffer.byteLength(key);
+    size += typeof value === 'string' && !Token.isUnresolved(value) ? Buffer.byteLength(value) : TOKEN_VALUE_LENGTH;
+  }
+  return size;
+}

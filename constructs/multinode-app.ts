@@ -1,0 +1,418 @@
+/**
+ * MultinodeApp: a whole multinode app in any CDK stack. It bundles the app once, reads its manifest, and creates
+ * every resource the manifest asks for: a table per dict and the state table, the payload bucket, a Lambda function
+ * per Lambda-placed definition, Batch compute and a job definition per heavy definition, EventBridge Scheduler
+ * schedules for scheduled tasks, an HTTP API per service, and least-privilege roles.
+ */
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as batch from 'aws-cdk-lib/aws-batch';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Asset } from 'aws-cdk-lib/aws-s3-assets';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ServiceAuth } from '../lib/definitions/service.js';
+import type { Manifest, ManifestDefinition } from '../lib/manifest.js';
+import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
+import type { BatchCompute as BatchComputeSpec, LambdaCompute } from '../lib/placement.js';
+import { acknowledgeStatements, appAccessStatements, type ExplainedStatement, grantStatements } from './app-access.js';
+import { AppFunction } from './app-function.js';
+import { AppSchedule, schedulerRole } from './app-schedule.js';
+import { AppService } from './app-service.js';
+import { BatchCompute } from './batch-compute.js';
+import { BatchJob } from './batch-job.js';
+import { batchCommand, batchEnvironment, batchEventPattern } from './batch-bootstrap.js';
+import { buildApp, type AppBuild } from './build.js';
+import { deadLetterQueue } from './dead-letter-queue.js';
+import { SynthError } from './errors.js';
+import { acknowledgeWildcards } from './nag.js';
+import { checkOverrides, type DefinitionOverrides } from './overrides.js';
+import { connectionEnvironment, lambdaEnvironment } from './runtime-env.js';
+import { scheduleInput } from './schedule-input.js';
+import { DictTable, StateTable } from './tables.js';
+import { PayloadBucket } from './payload-bucket.js';
+import { gpuInstanceClasses } from './gpu.js';
+import { checkStackLimits } from './limits.js';
+
+/** Name of the per-app Lambda that starts heavy scheduled tasks on Batch and records Batch job state changes. */
+export const DISPATCHER_DEFINITION = 'multinode-dispatcher';
+
+const DISPATCHER_COMPUTE: LambdaCompute = { type: 'lambda', memoryMB: 256, timeoutSeconds: 60 };
+
+export interface MultinodeAppProps {
+  /** The app module (`src/app.ts`), relative to the working directory or absolute. */
+  readonly entry: string;
+  /** The app's name; default the `name` of its package.json. */
+  readonly appName?: string;
+  /**
+   * Prefix of every physical resource name (`<prefix>-<definition>`, `<prefix>-dict-<dict>`, ...); the runtime
+   * finds resources through it. Default: made from the stack name. Two apps in one stack need different prefixes.
+   */
+  readonly prefix?: string;
+  /** Where Batch jobs run; default a new VPC with public subnets and no NAT gateway. */
+  readonly vpc?: ec2.IVpc;
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Retention of every log group the app creates; default one month. */
+  readonly logRetention?: logs.RetentionDays;
+  /** What happens to dict tables, the state table and the payload bucket when the stack goes; default RETAIN. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Default ARM_64 (the bundle is plain JavaScript). */
+  readonly lambdaArchitecture?: lambda.Architecture;
+  /** Settings of the Batch side (heavy definitions). */
+  readonly batch?: {
+    /** vCPUs running at once per compute environment; default 256. Your account's Fargate quota applies as well. */
+    readonly maxvCpus?: number;
+    /** How long a job may wait for capacity in RUNNABLE before it is cancelled; default 30 minutes. */
+    readonly runnableTimeout?: Duration;
+  };
+  /** Retry policy of every schedule's delivery to its Lambda target; default 5 attempts within 1 hour. */
+  readonly scheduleRetry?: { readonly retryAttempts?: number; readonly maxEventAge?: Duration };
+  /** When given, an alarm tells this topic as soon as anything lands in the dead-letter queue. */
+  readonly alarmTopic?: sns.ITopic;
+  /** How long payloads stay in the payload bucket; default 7 days. */
+  readonly payloadExpiration?: Duration;
+  /** Server access logs of the payload bucket; default none. */
+  readonly payloadAccessLogsBucket?: s3.IBucket;
+  /** Deployment settings per definition, by definition name. */
+  readonly overrides?: Readonly<Record<string, DefinitionOverrides>>;
+  /** Where the bundle is written; default `<project>/.multinode/cdk`. */
+  readonly bundleRoot?: string;
+}
+
+export interface MultinodeService {
+  readonly service: AppService;
+  readonly url: string;
+}
+
+export class MultinodeApp extends Construct {
+  readonly manifest: Manifest;
+  readonly prefix: string;
+  readonly names: ResourceNames;
+  /** The bundle (`app.mjs`) every Lambda and Batch container runs. */
+  readonly bundleDir: string;
+  readonly stateTable: StateTable;
+  readonly dicts: Readonly<Record<string, DictTable>>;
+  readonly payloadBucket: PayloadBucket;
+  readonly deadLetterQueue: sqs.Queue;
+  /** The app's permissions (tables, bucket, functions, Batch), attached to its Lambda and Batch roles. */
+  readonly accessPolicy: iam.ManagedPolicy;
+  readonly lambdaRole: iam.Role;
+  /** Lambda functions by definition name (Lambda-placed functions, jobs, scheduled tasks and services). */
+  readonly functions: Readonly<Record<string, lambda.Function>>;
+  /** Batch job definitions by definition name (heavy functions, jobs and scheduled tasks). */
+  readonly jobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
+  readonly schedules: Readonly<Record<string, AppSchedule>>;
+  readonly services: Readonly<Record<string, MultinodeService>>;
+  readonly batch?: BatchCompute;
+  /** Starts heavy scheduled tasks on Batch and records Batch job state changes (only with heavy definitions). */
+  readonly dispatcher?: lambda.Function;
+  readonly scheduleGroup?: scheduler.ScheduleGroup;
+  /** Environment variables that connect runtime code outside the app to it (with `grantAccess`). */
+  readonly connectionEnvironment: Readonly<Record<string, string>>;
+
+  private readonly accessStatements: ExplainedStatement[];
+
+  constructor(scope: Construct, id: string, props: MultinodeAppProps) {
+    super(scope, id);
+    const build = buildApp(props.entry, { ...(props.appName ? { appName: props.appName } : {}), ...(props.bundleRoot ? { bundleRoot: props.bundleRoot } : {}) });
+    this.manifest = build.manifest;
+    this.bundleDir = build.dir;
+    this.prefix = resolvePrefix(this, props.prefix);
+    this.names = resourceNames(this.prefix);
+    const definitions = this.manifest.definitions;
+    checkNames(definitions, this.names);
+    const overrides = checkOverrides(definitions, props.overrides ?? {});
+    const lambdaPlaced = definitions.filter((d) => d.placement === 'lambda');
+    const batchPlaced = definitions.filter((d) => d.placement === 'batch');
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+
+    // Data: state table, dict tables, payload bucket, dead letters.
+    this.stateTable = new StateTable(this, 'State', { tableName: this.names.stateTable, removalPolicy });
+    const dicts: Record<string, DictTable> = {};
+    for (const dict of definitions.filter((d) => d.kind === 'dict')) {
+      dicts[dict.name] = new DictTable(this, `Dict-${dict.name}`, { tableName: this.names.dictTable(dict.name), removalPolicy });
+    }
+    this.dicts = dicts;
+    this.payloadBucket = new PayloadBucket(this, 'Payloads', {
+      removalPolicy,
+      ...(props.payloadExpiration ? { expiration: props.payloadExpiration } : {}),
+      ...(props.payloadAccessLogsBucket ? { serverAccessLogsBucket: props.payloadAccessLogsBucket } : {}),
+    });
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters');
+    if (props.alarmTopic) this.alarmOnDeadLetters(props.alarmTopic);
+
+    // Permissions.
+    const functionNames = lambdaPlaced.filter((d) => d.kind === 'function' || d.kind === 'job').map((d) => this.names.lambdaFunction(d.name));
+    const jobQueues = batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])];
+    this.accessStatements = appAccessStatements(this, {
+      prefix: this.prefix,
+      stateTableArn: this.stateTable.table.tableArn,
+      stateTableHasIndexes: this.stateTable.hasIndexes,
+      dictTables: Object.values(dicts).map((d) => ({ name: d.table.tableName, arn: d.table.tableArn })),
+      dictTablePrefix: this.names.dictTable(''),
+      bucketArn: this.payloadBucket.bucket.bucketArn,
+      invocableFunctions: functionNames,
+      jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
+      jobQueues,
+    });
+    this.accessPolicy = new iam.ManagedPolicy(this, 'AccessPolicy', {
+      description: `What the multinode app ${this.manifest.app.name} may do: its tables, payloads, functions and Batch jobs`,
+      statements: this.accessStatements.map((s) => s.statement),
+    });
+    acknowledgeStatements(this.accessPolicy, this.accessStatements);
+    this.lambdaRole = this.createLambdaRole();
+
+    // Compute on Lambda.
+    const environment = lambdaEnvironment({ app: this.manifest.app.name, prefix: this.prefix, bucket: this.payloadBucket.bucket.bucketName });
+    this.connectionEnvironment = connectionEnvironment({ app: this.manifest.app.name, prefix: this.prefix, bucket: this.payloadBucket.bucket.bucketName });
+    const code = lambda.Code.fromAsset(build.dir);
+    const functions: Record<string, lambda.Function> = {};
+    const lambdaFunction = (definition: ManifestDefinition, compute: LambdaCompute) => {
+      const override = overrides.get(definition.name);
+      const made = new AppFunction(this, `Function-${definition.name}`, {
+        functionName: this.names.lambdaFunction(definition.name),
+        code,
+        memoryMB: compute.memoryMB,
+        timeoutSeconds: compute.timeoutSeconds,
+        role: this.lambdaRole,
+        environment: { ...environment, ...override?.environment },
+        architecture: props.lambdaArchitecture ?? lambda.Architecture.ARM_64,
+        logRetention,
+        deadLetterQueue: this.deadLetterQueue,
+        description: `multinode ${definition.kind} ${definition.name}`,
+        ...(override?.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: override.reservedConcurrentExecutions } : {}),
+      });
+      return made.function;
+    };
+    for (const definition of lambdaPlaced) {
+      functions[definition.name] = lambdaFunction(definition, definition.compute as LambdaCompute);
+    }
+    this.functions = functions;
+
+    // Compute on Batch.
+    const jobDefinitions: Record<string, batch.EcsJobDefinition> = {};
+    if (batchPlaced.length > 0) {
+      const maxvCpus = props.batch?.maxvCpus ?? 256;
+      for (const definition of batchPlaced) {
+        const compute = definition.compute as BatchComputeSpec;
+        if (compute.vcpu > maxvCpus) {
+          throw new SynthError(`asks for ${compute.vcpu} vCPUs, but batch.maxvCpus is ${maxvCpus}: the job could never start. Raise batch.maxvCpus.`, definition.name);
+        }
+      }
+      const gpuClasses = gpuInstanceClasses(batchPlaced);
+      this.batch = new BatchCompute(this, 'Batch', {
+        ...(props.vpc ? { vpc: props.vpc } : {}),
+        ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
+        jobQueueName: this.names.jobQueue,
+        gpuJobQueueName: this.names.gpuJobQueue,
+        maxvCpus,
+        ...(props.batch?.runnableTimeout ? { runnableTimeout: props.batch.runnableTimeout } : {}),
+        ...(gpuClasses.length > 0 ? { gpuInstanceClasses: gpuClasses } : {}),
+        logRetention,
+      });
+      const bundleAsset = new Asset(this, 'BatchBundle', { path: build.file });
+      const batchLogs = new logs.LogGroup(this, 'BatchLogs', { logGroupName: `/aws/batch/${this.prefix}`, retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      const executionRole = new iam.Role(this, 'BatchExecutionRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: 'Starts the containers of the app\'s Batch jobs',
+      });
+      const jobRole = new iam.Role(this, 'BatchJobRole', {
+        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+        description: `What the multinode app ${this.manifest.app.name} may do from its Batch jobs`,
+        managedPolicies: [this.accessPolicy],
+      });
+      jobRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: [`arn:${Stack.of(this).partition}:s3:::${bundleAsset.s3BucketName}/${bundleAsset.s3ObjectKey}`] }),
+      );
+      for (const definition of batchPlaced) {
+        const override = overrides.get(definition.name);
+        const compute = definition.compute as BatchComputeSpec;
+        jobDefinitions[definition.name] = new BatchJob(this, `Job-${definition.name}`, {
+          definition: definition.name,
+          compute,
+          jobDefinitionName: this.names.batchJobDefinition(definition.name),
+          command: batchCommand(),
+          environment: { ...this.connectionEnvironment, ...batchEnvironment(bundleAsset, definition.name), ...override?.environment },
+          jobRole,
+          executionRole,
+          logGroup: batchLogs,
+          assignPublicIp: this.batch.assignPublicIp,
+        }).jobDefinition;
+      }
+      this.dispatcher = lambdaFunction({ name: DISPATCHER_DEFINITION, kind: 'function', exportName: null, options: {}, placement: 'lambda', compute: DISPATCHER_COMPUTE }, DISPATCHER_COMPUTE);
+      const queues = [this.batch.jobQueue, ...(this.batch.gpuJobQueue ? [this.batch.gpuJobQueue] : [])];
+      new events.Rule(this, 'BatchJobStateChanges', {
+        description: `Batch job state changes of the multinode app ${this.manifest.app.name}, for its state table`,
+        eventPattern: batchEventPattern(queues.map((q) => q.jobQueueArn)),
+        targets: [new eventTargets.LambdaFunction(this.dispatcher, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      });
+    }
+    this.jobDefinitions = jobDefinitions;
+
+    // Scheduled tasks.
+    const schedules: Record<string, AppSchedule> = {};
+    const scheduled = definitions.filter((d) => d.kind === 'schedule');
+    if (scheduled.length > 0) {
+      this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: this.names.scheduleGroup, removalPolicy: RemovalPolicy.DESTROY });
+      const role = schedulerRole(this, 'SchedulerRole');
+      const targetOf = (d: ManifestDefinition) => (d.placement === 'lambda' ? functions[d.name]! : this.dispatcher!);
+      const targets = [...new Set(scheduled.map(targetOf))];
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+      for (const definition of scheduled) {
+        schedules[definition.name] = new AppSchedule(this, `Schedule-${definition.name}`, {
+          definition: definition.name,
+          expressions: definition.schedule?.expressions ?? [],
+          input: scheduleInput(definition.name),
+          target: targetOf(definition),
+          role,
+          deadLetterQueue: this.deadLetterQueue,
+          group: this.scheduleGroup,
+          scheduleName: (index) => this.names.schedule(definition.name, index),
+          enabled: overrides.get(definition.name)?.enabled ?? true,
+          ...props.scheduleRetry,
+        });
+      }
+    }
+    this.schedules = schedules;
+
+    // Services.
+    const services: Record<string, MultinodeService> = {};
+    for (const definition of definitions.filter((d) => d.kind === 'service')) {
+      const override = overrides.get(definition.name);
+      const service = new AppService(this, `Service-${definition.name}`, {
+        definition: definition.name,
+        handler: functions[definition.name]!,
+        auth: (definition.options as { auth?: ServiceAuth }).auth ?? 'none',
+        timeoutSeconds: (definition.compute as LambdaCompute).timeoutSeconds,
+        apiName: this.names.lambdaFunction(definition.name),
+        logRetention,
+        ...(override?.throttle ? { throttle: override.throttle } : {}),
+        ...(override?.corsPreflight ? { corsPreflight: override.corsPreflight } : {}),
+      });
+      new CfnOutput(this, `Url-${definition.name}`, { value: service.url, description: `URL of the multinode service ${definition.name}` });
+      services[definition.name] = { service, url: service.url };
+    }
+    this.services = services;
+
+    checkStackLimits(this);
+  }
+
+  /**
+   * Lets compute outside the app (a Lambda, a container, a user) use the app as its own code does: call its
+   * functions, start its jobs, use its dicts. Pair with `connectionEnvironment`, or use `connect`.
+   */
+  grantAccess(grantee: iam.IGrantable): void {
+    grantStatements(this, grantee.grantPrincipal, this.accessStatements);
+    if (isConstruct(grantee.grantPrincipal)) acknowledgeStatements(grantee.grantPrincipal, this.accessStatements);
+  }
+
+  /** `grantAccess` plus the connection environment, for a Lambda function outside the app. */
+  connect(fn: lambda.Function): void {
+    this.grantAccess(fn);
+    for (const [key, value] of Object.entries(this.connectionEnvironment)) fn.addEnvironment(key, value);
+  }
+
+  /** Read and write access to the named dicts only. */
+  grantDictReadWrite(grantee: iam.IGrantable, ...dictNames: string[]): iam.Grant[] {
+    return dictNames.map((name) => this.dict(name).table.grantReadWriteData(grantee));
+  }
+
+  /** Read access to the named dicts only. */
+  grantDictRead(grantee: iam.IGrantable, ...dictNames: string[]): iam.Grant[] {
+    return dictNames.map((name) => this.dict(name).table.grantReadData(grantee));
+  }
+
+  /** Lets `grantee` invoke the named Lambda functions only. */
+  grantInvoke(grantee: iam.IGrantable, ...definitionNames: string[]): iam.Grant[] {
+    return definitionNames.map((name) => {
+      const fn = this.functions[name];
+      if (!fn) throw new SynthError(`no Lambda function is named "${name}"; the app's functions are: ${Object.keys(this.functions).join(', ') || '(none)'}.`);
+      return fn.grantInvoke(grantee);
+    });
+  }
+
+  private dict(name: string): DictTable {
+    const dict = this.dicts[name];
+    if (!dict) throw new SynthError(`the app has no dict "${name}"; its dicts are: ${Object.keys(this.dicts).join(', ') || '(none)'}.`);
+    return dict;
+  }
+
+  private createLambdaRole(): iam.Role {
+    const role = new iam.Role(this, 'LambdaRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the Lambda functions of the multinode app ${this.manifest.app.name}`,
+      managedPolicies: [this.accessPolicy],
+    });
+    const logGroups = Stack.of(this).formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/aws/lambda/${this.names.lambdaFunction('')}*:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }));
+    acknowledgeWildcards(role, [logGroups], `The log groups of the app's functions, all named "/aws/lambda/${this.names.lambdaFunction('')}<definition>", and their streams.`);
+    return role;
+  }
+
+  private alarmOnDeadLetters(topic: sns.ITopic): void {
+    const alarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: `Events or invocations of the multinode app ${this.manifest.app.name} failed for good and wait in its dead-letter queue`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+  }
+}
+
+function needsGpu(definition: ManifestDefinition): boolean {
+  return definition.compute?.type === 'batch' && definition.compute.platform === 'ec2';
+}
+
+function resolvePrefix(scope: Construct, given: string | undefined): string {
+  const prefix = given ?? prefixFrom(Stack.of(scope).stackName);
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new SynthError(`the prefix "${prefix}" is not valid: use a letter, then letters, digits and "-", at most 32 characters.`);
+  }
+  const stack = Stack.of(scope);
+  const used = usedPrefixes.get(stack) ?? new Set<string>();
+  if (used.has(prefix)) {
+    throw new SynthError(`two multinode apps in stack ${stack.stackName} use the prefix "${prefix}"; give each MultinodeApp its own "prefix".`);
+  }
+  used.add(prefix);
+  usedPrefixes.set(stack, used);
+  return prefix;
+}
+
+const usedPrefixes = new WeakMap<Stack, Set<string>>();
+
+/** Definitions whose physical names would clash with the app's own resources. */
+function checkNames(definitions: readonly ManifestDefinition[], names: ResourceNames): void {
+  const reserved = names.lambdaFunction(DISPATCHER_DEFINITION);
+  for (const definition of definitions) {
+    if (definition.placement !== null && names.lambdaFunction(definition.name) === reserved) {
+      throw new SynthError(
+        `its Lambda function would be named "${reserved}", the name of the app's own dispatcher function; rename the definition.`,
+        definition.name,
+      );
+    }
+  }
+}
+
+function isConstruct(value: unknown): value is Construct {
+  return value instanceof Construct;
+}
+

@@ -1,0 +1,42 @@
+/**
+ * The app's payload bucket: call arguments and results too big to travel inline (Lambda's 6 MB / 1 MB, Batch's
+ * 30 KiB) go through it. Private, TLS only, encrypted, and emptied by a lifecycle rule: payloads are transient.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from './nag.js';
+
+export interface PayloadBucketProps {
+  /** How long payloads are kept; default 7 days (the longest a run can take, 24 h, with room to read results). */
+  readonly expiration?: Duration;
+  /** Where S3 writes server access logs; default none (payloads are transient, and the bucket is private). */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+  /** Default RETAIN. A retained bucket empties itself through its lifecycle rule. */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class PayloadBucket extends Construct {
+  readonly bucket: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: PayloadBucketProps = {}) {
+    super(scope, id);
+    const expiration = props.expiration ?? Duration.days(7);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      ...(props.serverAccessLogsBucket ? { serverAccessLogsBucket: props.serverAccessLogsBucket, serverAccessLogsPrefix: 'multinode-payloads/' } : {}),
+    });
+    if (!props.serverAccessLogsBucket) {
+      acknowledge(
+        this.bucket,
+        'AwsSolutions-S1',
+        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; pass serverAccessLogsBucket to log access.`,
+      );
+    }
+  }
+}

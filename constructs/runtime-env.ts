@@ -1,0 +1,30 @@
+/**
+ * The environment the runtime reads to find an app's resources (runtime/config.ts). Physical names all derive
+ * from the prefix (lib/naming.ts), so a handful of variables serve an app of any size (Lambda allows 4 KB).
+ */
+import { ENV } from '../runtime/config.js';
+
+export interface AppLocation {
+  readonly app: string;
+  readonly prefix: string;
+  /** Payload bucket name (a CloudFormation token at synth time). */
+  readonly bucket: string;
+}
+
+/**
+ * What code outside Lambda (Batch containers, the user's own compute) needs to reach the app. Lambda sets
+ * AWS_REGION itself; elsewhere the region comes from the stack.
+ */
+export function connectionEnvironment(location: AppLocation, region?: string): Record<string, string> {
+  return {
+    [ENV.app]: location.app,
+    [ENV.prefix]: location.prefix,
+    [ENV.bucket]: location.bucket,
+    ...(region === undefined ? {} : { [ENV.region]: region }),
+  };
+}
+
+/** The environment of the app's Lambda functions: the connection plus source-mapped stack traces. */
+export function lambdaEnvironment(location: AppLocation): Record<string, string> {
+  return { ...connectionEnvironment(location), NODE_OPTIONS: '--enable-source-maps' };
+}

@@ -1,0 +1,65 @@
+/**
+ * DynamoDB tables: one per dict, and the app's state table. On-demand billing, point-in-time recovery, a TTL
+ * attribute, AWS-managed encryption at rest. Key schemas come from the runtime, which reads and writes the items.
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { DICT_TABLE_SCHEMA, STATE_TABLE_SCHEMA, type TableSchema } from '../runtime/table-schemas.js';
+
+export interface AppTableProps {
+  /** Physical table name (the runtime finds the table by it). */
+  readonly tableName: string;
+  /** Default RETAIN: deleting the stack keeps the data. */
+  readonly removalPolicy?: RemovalPolicy;
+  /** Default true. */
+  readonly pointInTimeRecovery?: boolean;
+  /** Default false. */
+  readonly deletionProtection?: boolean;
+}
+
+function createTable(scope: Construct, schema: TableSchema, props: AppTableProps): dynamodb.Table {
+  const attribute = (key: { name: string; type: 'S' | 'N' | 'B' }) => ({ name: key.name, type: key.type as dynamodb.AttributeType });
+  const table = new dynamodb.Table(scope, 'Table', {
+    tableName: props.tableName,
+    partitionKey: attribute(schema.partitionKey),
+    ...(schema.sortKey ? { sortKey: attribute(schema.sortKey) } : {}),
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    timeToLiveAttribute: schema.timeToLiveAttribute,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
+    encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    deletionProtection: props.deletionProtection ?? false,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  for (const index of schema.globalSecondaryIndexes ?? []) {
+    table.addGlobalSecondaryIndex({
+      indexName: index.indexName,
+      partitionKey: attribute(index.partitionKey),
+      ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+    });
+  }
+  return table;
+}
+
+/** The table of one dict. Usable on its own: `new DictTable(this, 'Cache', { tableName: 'my-app-dict-cache' })`. */
+export class DictTable extends Construct {
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: AppTableProps) {
+    super(scope, id);
+    this.table = createTable(this, DICT_TABLE_SCHEMA, props);
+  }
+}
+
+/** The app's state table: invocations, jobs, schedule de-duplication, locks. */
+export class StateTable extends Construct {
+  readonly table: dynamodb.Table;
+  /** Whether the schema has secondary indexes (their ARNs need their own permission). */
+  readonly hasIndexes: boolean;
+
+  constructor(scope: Construct, id: string, props: AppTableProps) {
+    super(scope, id);
+    this.table = createTable(this, STATE_TABLE_SCHEMA, props);
+    this.hasIndexes = (STATE_TABLE_SCHEMA.globalSecondaryIndexes ?? []).length > 0;
+  }
+}
