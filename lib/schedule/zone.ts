@@ -91,7 +91,10 @@ export class Zone {
   resolve(naive: number): number | undefined {
     // The instant lies within naive - 14 h .. naive + 12 h (the extreme UTC offsets); collect the offsets in force there.
     const from = naive - 15 * HOUR_MS;
-    const offsets = new Set([this.offsetAt(from)]);
+    const before = this.offsetAt(from);
+    // Fast path: one offset throughout (no zone changes twice within 30 hours).
+    if (before === this.offsetAt(naive + 15 * HOUR_MS)) return naive - before;
+    const offsets = new Set([before]);
     for (const transition of this.transitionsBetween(from, naive + 15 * HOUR_MS)) offsets.add(transition.offset);
     let first: number | undefined;
     for (const offset of offsets) {

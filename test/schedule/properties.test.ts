@@ -1,0 +1,159 @@
+/**
+ * Property tests: for random Unix crons and intervals in several zones, over windows that cross DST changes, the fire
+ * times of the compiled EventBridge expressions (run through our evaluator) equal those of the brute-force reference
+ * (reference.ts: minute-by-minute through UTC, wall clock from Intl, Unix cron matching or the interval grid).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileSchedule, START_LEAD_MS } from '../../lib/schedule/compile.js';
+import { ScheduleError } from '../../lib/schedule/errors.js';
+import { fireTimesBetween } from '../../lib/schedule/evaluate.js';
+import { normalizeScheduleSpec } from '../../lib/schedule/spec.js';
+import { cronFireTimes, intervalFireTimes, minuteTable, offsetChanges, referenceCron, referenceInstant, referenceRefusal } from './reference.js';
+
+const DAY = 86_400_000;
+const WINDOW_DAYS = 21;
+
+/** 21-day windows starting a week before a DST change (or another calendar edge) of each zone. */
+const WINDOWS: ReadonlyArray<readonly [zone: string, start: string]> = [
+  ['UTC', '2024-02-22'], // leap day
+  ['UTC', '2023-12-25'], // year end
+  ['Europe/London', '2024-03-24'], // clocks forward 2024-03-31 01:00 -> 02:00
+  ['Europe/London', '2024-10-20'], // clocks back 2024-10-27 02:00 -> 01:00
+  ['America/New_York', '2024-03-03'], // forward 2024-03-10 02:00 -> 03:00
+  ['America/New_York', '2024-10-27'], // back 2024-11-03 02:00 -> 01:00
+  ['Australia/Lord_Howe', '2024-03-31'], // back 30 minutes 2024-04-07 02:00 -> 01:30
+  ['Australia/Lord_Howe', '2024-09-29'], // forward 30 minutes 2024-10-06 02:00 -> 02:30
+  ['Asia/Kathmandu', '1985-12-25'], // +05:30 -> +05:45 on 1986-01-01: 00:00-00:14 never happen
+  ['Asia/Kathmandu', '2024-06-01'],
+];
+
+/** A window by name (short counterexamples); its minute table is built once, outside the generated value. */
+const windowArb = fc.constantFrom(...WINDOWS).map(([zone, start]) => `${zone} from ${start}`);
+
+function windowOf(label: string) {
+  const [zone, start] = label.split(' from ') as [string, string];
+  const from = Date.parse(`${start}T00:00:00Z`);
+  return { zone, from, to: from + WINDOW_DAYS * DAY, table: minuteTable(zone, from, from + WINDOW_DAYS * DAY) };
+}
+
+// ---- random Unix crons ----
+
+function fieldArb(low: number, high: number, names: readonly string[] = [], nameBase = 0): fc.Arbitrary<string> {
+  const show = (value: number) =>
+    fc.boolean().map((asName) => (asName && names[value - nameBase] !== undefined ? names[value - nameBase]! : String(value)));
+  const value = fc.integer({ min: low, max: high });
+  const single = value.chain(show);
+  const range = fc.tuple(value, value).chain(([a, b]) => fc.tuple(show(Math.min(a, b)), show(Math.max(a, b))).map(([x, y]) => `${x}-${y}`));
+  const step = fc.tuple(fc.oneof(fc.constant('*'), range, single), fc.integer({ min: 1, max: high - low })).map(([base, n]) => `${base}/${n}`);
+  const list = fc.array(fc.oneof(single, range, step), { minLength: 1, maxLength: 3 }).map((items) => items.join(','));
+  return fc.oneof({ weight: 2, arbitrary: fc.constant('*') }, { weight: 3, arbitrary: list });
+}
+
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+const cronArb = fc.oneof(
+  { weight: 1, arbitrary: fc.constantFrom('@hourly', '@daily', '@weekly', '@monthly', '@yearly', '@annually', '@midnight') },
+  {
+    weight: 12,
+    arbitrary: fc
+      .tuple(
+        fieldArb(0, 59),
+        // Hours near the DST changes (0-3) come up often.
+        fc.oneof(fieldArb(0, 23), fieldArb(0, 3)),
+        fc.oneof({ weight: 2, arbitrary: fc.constant('*') }, { weight: 3, arbitrary: fieldArb(1, 31) }),
+        fc.oneof({ weight: 3, arbitrary: fc.constant('*') }, { weight: 1, arbitrary: fieldArb(1, 12, MONTHS, 1) }),
+        fieldArb(0, 7, WEEKDAYS, 0),
+      )
+      .map((fields) => fields.join(' ')),
+  },
+);
+
+describe('compiled crons fire exactly when Unix cron says (brute-force reference)', () => {
+  it('random crons in UTC, London, New York, Lord Howe and Kathmandu across DST changes', () => {
+    fc.assert(
+      fc.property(cronArb, windowArb, (cron, label) => {
+        const window = windowOf(label);
+        // Five days around the change in the middle of the window.
+        const from = window.from + 5 * DAY;
+        const to = window.from + 10 * DAY;
+        const refusal = referenceRefusal(referenceCron(cron));
+        let expressions;
+        try {
+          expressions = compileSchedule(normalizeScheduleSpec({ cron, timezone: window.zone })).expressions;
+        } catch (error) {
+          expect(error).toBeInstanceOf(ScheduleError);
+          expect(refusal, `${cron} was refused: ${(error as Error).message}`).not.toBeNull();
+          expect((error as Error).message).toMatch(refusal === 'both-day-fields' ? /both day fields/ : /never runs/);
+          return;
+        }
+        expect(refusal, `${cron} compiled although the reference refuses it (${refusal})`).toBeNull();
+        for (const { expression, timezone } of expressions) {
+          expect(timezone).toBe(window.zone);
+          expect(expression.length).toBeLessThanOrEqual(256);
+        }
+        const actual = fireTimesBetween(expressions, from, to).map((date) => date.getTime());
+        expect(actual).toEqual(cronFireTimes(cron, window.table, from, to));
+      }),
+      { numRuns: 2500 },
+    );
+  });
+});
+
+// ---- random intervals ----
+
+const DIVISORS_OF_A_DAY = Array.from({ length: 1440 - 14 }, (_, i) => i + 15).filter((m) => 1440 % m === 0);
+
+const intervalMinutesArb = fc.oneof(
+  fc.constantFrom(...DIVISORS_OF_A_DAY),
+  fc.constantFrom(1440, 2880, 4320, 5760, 10080),
+  // Elapsed-time intervals that divide a week (weekly cron lists or, when too many, rate).
+  fc.constantFrom(21, 28, 35, 420, 840, 1008, 1260, 1680, 2016, 2520, 3360, 5040),
+  fc.integer({ min: 15, max: 5760 }),
+);
+
+const pad = (n: number) => String(n).padStart(2, '0');
+const wallClockArb = fc
+  .record({ y: fc.integer({ min: 1995, max: 2030 }), mo: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }), h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }) })
+  .map(({ y, mo, d, h, mi }) => `${y}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}`);
+/** Reference times on a DST-change day, where some are skipped or repeated. */
+const dstDayWallClockArb = fc
+  .tuple(fc.constantFrom('2024-03-31', '2024-10-27', '2024-03-10', '2024-11-03', '2024-04-07', '2024-10-06', '1986-01-01'), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 59 }))
+  .map(([date, h, mi]) => `${date}T${pad(h)}:${pad(mi)}`);
+
+const changesMemo = new Map<string, boolean>();
+function zoneChangesAfter(zone: string, now: number): boolean {
+  const key = `${zone}|${now}`;
+  if (!changesMemo.has(key)) changesMemo.set(key, offsetChanges(zone, now, 732));
+  return changesMemo.get(key)!;
+}
+
+describe('compiled intervals fire exactly on the reference + k x interval grid (brute-force reference)', () => {
+  it('random intervals and reference times in five zones across DST changes', () => {
+    fc.assert(
+      fc.property(intervalMinutesArb, fc.oneof({ weight: 4, arbitrary: wallClockArb }, { weight: 1, arbitrary: dstDayWallClockArb }), windowArb, (minutes, wallClock, label) => {
+        const window = windowOf(label);
+        // Rate schedules start at the first grid point at least START_LEAD_MS after the manifest is built.
+        const now = window.from - START_LEAD_MS;
+        let expressions;
+        try {
+          expressions = compileSchedule(normalizeScheduleSpec({ interval: `${minutes}m`, referenceTime: wallClock, timezone: window.zone }), { now }).expressions;
+        } catch (error) {
+          expect(error).toBeInstanceOf(ScheduleError);
+          const option = (error as ScheduleError).option;
+          if (option === 'referenceTime') expect(referenceInstant(wallClock, window.zone), `${wallClock} exists in ${window.zone}`).toBeUndefined();
+          else {
+            expect(option).toBe('interval');
+            expect(minutes % 1440 === 0 && minutes !== 1440 && minutes !== 10080).toBe(true);
+            expect(zoneChangesAfter(window.zone, now)).toBe(true);
+          }
+          return;
+        }
+        const actual = fireTimesBetween(expressions, window.from, window.to).map((date) => date.getTime());
+        expect(actual).toEqual(intervalFireTimes({ minutes, wallClock, zone: window.zone }, window.table, window.from, window.to));
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});
