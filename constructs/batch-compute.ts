@@ -115,6 +115,9 @@ export class BatchCompute extends Construct {
     return new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
+      // Nothing uses the default security group (jobs get their own, outbound only); restricting it would take a
+      // custom-resource Lambda with an AWS managed policy in the app's stack.
+      restrictDefaultSecurityGroup: false,
       subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
       flowLogs: {
         rejected: { destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: ec2.FlowLogTrafficType.REJECT },

@@ -22,6 +22,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ServiceAuth } from '../lib/definitions/service.js';
 import type { Manifest, ManifestDefinition } from '../lib/manifest.js';
+import { scheduleTargetInput } from '../lib/schedule/event.js';
 import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
 import type { BatchCompute as BatchComputeSpec, LambdaCompute } from '../lib/placement.js';
 import { acknowledgeStatements, appAccessStatements, type ExplainedStatement, grantStatements } from './app-access.js';
@@ -37,7 +38,6 @@ import { SynthError } from './errors.js';
 import { acknowledgeWildcards } from './nag.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
 import { connectionEnvironment, lambdaEnvironment } from './runtime-env.js';
-import { scheduleInput } from './schedule-input.js';
 import { DictTable, StateTable } from './tables.js';
 import { PayloadBucket } from './payload-bucket.js';
 import { gpuInstanceClasses } from './gpu.js';
@@ -273,7 +273,7 @@ export class MultinodeApp extends Construct {
         schedules[definition.name] = new AppSchedule(this, `Schedule-${definition.name}`, {
           definition: definition.name,
           expressions: definition.schedule?.expressions ?? [],
-          input: scheduleInput(definition.name),
+          input: scheduleTargetInput(definition.name),
           target: targetOf(definition),
           role,
           deadLetterQueue: this.deadLetterQueue,

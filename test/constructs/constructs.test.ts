@@ -1,0 +1,326 @@
+/**
+ * The constructs per concept on their own, and MultinodeApp's props, overrides and grants.
+ */
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AppSchedule,
+  AppService,
+  BatchCompute,
+  BatchJob,
+  DictTable,
+  MultinodeApp,
+  PayloadBucket,
+  StateTable,
+  SynthError,
+} from '../../constructs/index.js';
+import { DICT_SCHEMA } from '../../runtime/dict/schema.js';
+import { STATE_SCHEMA } from '../../runtime/state/schema.js';
+import { tempApp } from '../helpers/temp-app.js';
+import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, synthApp, testBundleRoot } from './helpers.js';
+
+function newStack(): { app: App; stack: Stack } {
+  const app = new App({ builtinCloudFormationValidation: false });
+  return { app, stack: new Stack(app, 'Standalone') };
+}
+
+const cleanups: Array<() => void> = [];
+afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+
+describe('the nag harness', () => {
+  it('reports findings that are not acknowledged (so "no findings" means something)', () => {
+    const { app, stack } = newStack();
+    new s3.Bucket(stack, 'Plain');
+    Template.fromStack(stack);
+    expect(nagFindings(app, stack)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1 at Standalone\/Plain/), expect.stringMatching(/^AwsSolutions-S10/)]));
+  });
+});
+
+describe('DictTable and StateTable', () => {
+  it('create tables with the runtime\'s key schema, on demand, with TTL and point-in-time recovery, kept on delete', () => {
+    const { app, stack } = newStack();
+    new DictTable(stack, 'Cache', { tableName: 'shop-dict-cache' });
+    new StateTable(stack, 'State', { tableName: 'shop-state', removalPolicy: RemovalPolicy.DESTROY });
+    const template = Template.fromStack(stack);
+    const [dictId, dict] = oneResource(template, 'AWS::DynamoDB::Table', (p) => p.TableName === 'shop-dict-cache');
+    expect(dict.KeySchema).toEqual([{ AttributeName: DICT_SCHEMA.key, KeyType: 'HASH' }]);
+    expect(dict.TimeToLiveSpecification).toEqual({ AttributeName: DICT_SCHEMA.ttl, Enabled: true });
+    expect(dict.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(dict.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(dict.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(template.toJSON().Resources[dictId].DeletionPolicy).toBe('Retain');
+    const [stateId, state] = oneResource(template, 'AWS::DynamoDB::Table', (p) => p.TableName === 'shop-state');
+    expect(state.KeySchema).toEqual([
+      { AttributeName: STATE_SCHEMA.partitionKey, KeyType: 'HASH' },
+      { AttributeName: STATE_SCHEMA.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(template.toJSON().Resources[stateId].DeletionPolicy).toBe('Delete');
+    expect(nagFindings(app, stack)).toEqual([]);
+  });
+});
+
+describe('PayloadBucket', () => {
+  it('is private, TLS only, encrypted and emptied by a lifecycle rule', () => {
+    const { app, stack } = newStack();
+    new PayloadBucket(stack, 'Payloads', { expiration: Duration.days(2) });
+    const template = Template.fromStack(stack);
+    const [, bucket] = oneResource(template, 'AWS::S3::Bucket', () => true);
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 2, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' });
+    const [, policy] = oneResource(template, 'AWS::S3::BucketPolicy', () => true);
+    expect(policy.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    expect(nagFindings(app, stack)).toEqual([]);
+  });
+
+  it('logs access to the bucket it is given, without an acknowledgment', () => {
+    const { app, stack } = newStack();
+    const logsBucket = s3.Bucket.fromBucketName(stack, 'Logs', 'my-access-logs');
+    const payloads = new PayloadBucket(stack, 'Payloads', { serverAccessLogsBucket: logsBucket });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: 'my-access-logs', LogFilePrefix: 'multinode-payloads/' } });
+    expect(JSON.stringify(payloads.bucket.node.metadata)).not.toContain('AwsSolutions-S1');
+    expect(nagFindings(app, stack)).toEqual([]);
+  });
+});
+
+describe('BatchCompute and BatchJob', () => {
+  it('uses a given VPC\'s private subnets without public IPs, and adds a GPU environment with its own queue', () => {
+    const { app, stack } = newStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      restrictDefaultSecurityGroup: false,
+      flowLogs: { all: {} },
+    });
+    const compute = new BatchCompute(stack, 'Batch', { vpc, gpuInstanceClasses: [ec2.InstanceClass.G5], maxvCpus: 64, jobQueueName: 'q', gpuJobQueueName: 'gq' });
+    expect(compute.assignPublicIp).toBe(false);
+    const jobRole = new iam.Role(stack, 'JobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const executionRole = new iam.Role(stack, 'ExecRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const logGroup = new logs.LogGroup(stack, 'JobLogs', { retention: logs.RetentionDays.ONE_WEEK });
+    new BatchJob(stack, 'Train', {
+      definition: 'train',
+      compute: { type: 'batch', platform: 'ec2', vcpu: 8, memoryMiB: 32768, gpu: { count: 2, model: 'A10G' }, timeoutSeconds: 7200 },
+      command: ['node', '-e', 'process.exit(0)'],
+      environment: { A: 'b' },
+      jobRole,
+      executionRole,
+      logGroup,
+      assignPublicIp: compute.assignPublicIp,
+    });
+    const template = Template.fromStack(stack);
+    const environments = resourcesOf(template, 'AWS::Batch::ComputeEnvironment').map(([, p]) => p.ComputeResources);
+    expect(environments.map((e) => e.Type).sort()).toEqual(['EC2', 'FARGATE']);
+    const ec2Environment = environments.find((e) => e.Type === 'EC2')!;
+    expect(ec2Environment.InstanceTypes).toEqual(['g5']);
+    expect(ec2Environment.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2023_NVIDIA' }]);
+    expect(ec2Environment.MinvCpus).toBe(0);
+    expect(resourcesOf(template, 'AWS::Batch::JobQueue').map(([, p]) => p.JobQueueName).sort()).toEqual(['gq', 'q']);
+    const [, job] = oneResource(template, 'AWS::Batch::JobDefinition', () => true);
+    expect(job.PlatformCapabilities).toEqual(['EC2']);
+    expect(job.ContainerProperties.ResourceRequirements).toEqual(
+      expect.arrayContaining([{ Type: 'GPU', Value: '2' }, { Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '32768' }]),
+    );
+    expect(job.Timeout).toEqual({ AttemptDurationSeconds: 7200 });
+    // The GPU hosts' role carries the ECS agent's actions inline (no AWS managed policy), acknowledged.
+    const instanceRoles = resourcesOf(template, 'AWS::IAM::Role').filter(([, p]) => JSON.stringify(p.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'));
+    expect(instanceRoles).toHaveLength(1);
+    expect(instanceRoles[0]![1].ManagedPolicyArns).toBeUndefined();
+    expect(nagFindings(app, stack)).toEqual([]);
+  });
+
+  it('refuses a Fargate size Fargate does not have, a GPU on Fargate, and fractional EC2 vCPUs, naming the definition', () => {
+    const { stack } = newStack();
+    const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const base = { command: ['x'], environment: {}, jobRole: role, executionRole: role, logGroup: new logs.LogGroup(stack, 'L'), assignPublicIp: true };
+    const attempt = (id: string, compute: any) => () => new BatchJob(stack, id, { ...base, definition: id, compute });
+    expect(attempt('odd', { type: 'batch', platform: 'fargate', vcpu: 16, memoryMiB: 20480, gpu: null, timeoutSeconds: 60 })).toThrow(
+      /definition "odd": Fargate cannot run 16 vCPU with 20 GiB; valid pairs: .*16 vCPU: 32 GiB\.\.120 GiB/,
+    );
+    expect(attempt('gpu', { type: 'batch', platform: 'fargate', vcpu: 4, memoryMiB: 8192, gpu: { count: 1, model: null }, timeoutSeconds: 60 })).toThrow(
+      /definition "gpu": Fargate has no GPUs/,
+    );
+    expect(attempt('half', { type: 'batch', platform: 'ec2', vcpu: 0.5, memoryMiB: 1024, gpu: { count: 1, model: null }, timeoutSeconds: 60 })).toThrow(
+      /definition "half": EC2 jobs take a whole number of vCPUs/,
+    );
+    expect(() => new BatchCompute(stack, 'Tiny', { maxvCpus: 4 })).toThrow(SynthError);
+  });
+});
+
+describe('AppSchedule', () => {
+  it('makes one schedule per expression, with its start, and by default its own role and dead-letter queue', () => {
+    const { app, stack } = newStack();
+    const target = new lambda.Function(stack, 'Target', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    const schedule = new AppSchedule(stack, 'Every36h', {
+      definition: 'every36h',
+      expressions: [
+        { expression: 'rate(36 hours)', timezone: 'UTC', startDate: '2030-01-01T00:00:00.000Z' },
+        { expression: 'cron(0 12 ? * MON *)', timezone: 'Asia/Kathmandu' },
+      ],
+      input: '{"multinode":"schedule","name":"every36h","scheduledTime":"<aws.scheduler.scheduled-time>"}',
+      target,
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(10),
+      enabled: false,
+    });
+    expect(schedule.schedules).toHaveLength(2);
+    const template = Template.fromStack(stack);
+    const schedules = resourcesOf(template, 'AWS::Scheduler::Schedule').map(([, p]) => p);
+    expect(schedules.map((s) => [s.ScheduleExpression, s.ScheduleExpressionTimezone, s.StartDate, s.State])).toEqual([
+      ['rate(36 hours)', 'UTC', '2030-01-01T00:00:00.000Z', 'DISABLED'],
+      ['cron(0 12 ? * MON *)', 'Asia/Kathmandu', undefined, 'DISABLED'],
+    ]);
+    expect(schedules[0].Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 600 });
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
+    expect(statements.map((s: any) => s.Action).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    const role = oneResource(template, 'AWS::IAM::Role', (p) => JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))[1];
+    expect(role.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(nagFindings(app, stack).filter((f) => !f.includes('/Target/'))).toEqual([]);
+  });
+
+  it('refuses a task without expressions and a start that is not a date', () => {
+    const { stack } = newStack();
+    const target = lambda.Function.fromFunctionName(stack, 'T', 'fn');
+    expect(() => new AppSchedule(stack, 'None', { definition: 'none', expressions: [], input: '{}', target })).toThrow(/definition "none": the scheduled task has no compiled schedule expressions/);
+    expect(() => new AppSchedule(stack, 'Bad', { definition: 'bad', expressions: [{ expression: 'rate(1 day)', timezone: 'UTC', startDate: 'soon' }], input: '{}', target })).toThrow(
+      /definition "bad": schedule expression 0 has an invalid start date "soon"/,
+    );
+  });
+});
+
+describe('AppService', () => {
+  const target = (stack: Stack) =>
+    new lambda.Function(stack, 'Handler', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+
+  it('puts IAM auth on the route, and lets a grantee call it', () => {
+    const { app, stack } = newStack();
+    const service = new AppService(stack, 'Api', { definition: 'api', handler: target(stack), auth: 'iam', timeoutSeconds: 10 });
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    service.grantInvoke(caller);
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 10000 });
+    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'execute-api:Invoke' })]) } });
+    expect(nagFindings(app, stack).filter((f) => !f.includes('/Handler/') && !f.includes('/Caller/'))).toEqual([]);
+  });
+
+  it('puts a JWT authorizer with the issuer and audience on the route', () => {
+    const { stack } = newStack();
+    new AppService(stack, 'Api', { definition: 'api', handler: target(stack), auth: { jwt: { issuer: 'https://issuer.example', audience: ['app'] } }, throttle: { rateLimit: 5, burstLimit: 10 } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT', JwtConfiguration: { Issuer: 'https://issuer.example', Audience: ['app'] } });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'JWT' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+  });
+
+  it('refuses a timeout HTTP APIs cannot wait for', () => {
+    const { stack } = newStack();
+    expect(() => new AppService(stack, 'Api', { definition: 'slow', handler: target(stack), timeoutSeconds: 30 })).toThrow(
+      /definition "slow": a service timeout is a whole number of seconds from 1 to 29 .*got 30/,
+    );
+  });
+});
+
+describe('MultinodeApp props and grants', () => {
+  it('takes the prefix from the stack name, and applies removal policy, architecture, log retention and the alarm topic', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Shop', { stackName: 'Shop-Prod' });
+    const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
+    const mn = new MultinodeApp(stack, 'App', {
+      entry: exampleEntry('tweet-summaries'),
+      bundleRoot: testBundleRoot(),
+      removalPolicy: RemovalPolicy.DESTROY,
+      lambdaArchitecture: lambda.Architecture.X86_64,
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      alarmTopic: topic,
+      overrides: { extractSummaries: { enabled: false, environment: { FEED: 'daily' } }, api: { reservedConcurrentExecutions: 3 } },
+    });
+    expect(mn.prefix).toBe('Shop-Prod');
+    const template = Template.fromStack(stack);
+    for (const [id] of resourcesOf(template, 'AWS::DynamoDB::Table')) expect(template.toJSON().Resources[id].DeletionPolicy).toBe('Delete');
+    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) expect(fn.Architectures).toEqual(['x86_64']);
+    for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) expect(group.RetentionInDays).toBe(7);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'extractSummaries-0', State: 'DISABLED' });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Shop-Prod-extractSummaries', Environment: { Variables: Match.objectLike({ FEED: 'daily' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Shop-Prod-api', ReservedConcurrentExecutions: 3 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('Alerts') }], Threshold: 0 });
+    expect(Object.keys(mn.functions).sort()).toEqual(['api', 'extractSummaries']);
+    expect(Object.keys(mn.dicts)).toEqual(['tweet_summaries']);
+    expect(Object.keys(mn.services)).toEqual(['api']);
+    expect(mn.schedules.extractSummaries!.schedules).toHaveLength(1);
+  });
+
+  it('cuts a long stack name to a 32-character prefix that stays unique', () => {
+    const stackName = 'shop-production-environment-eu-west-1-blue';
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Long', { stackName });
+    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('tweet-summaries'), bundleRoot: testBundleRoot() });
+    expect(mn.prefix).toHaveLength(32);
+    expect(mn.prefix).toMatch(/^shop-production-environ-[0-9a-f]{8}$/);
+    expect(mn.functions.api!.node.defaultChild).toBeDefined();
+  });
+
+  it('lets outside compute use the app: the access statements plus the connection environment', () => {
+    const { stack, mn } = (() => {
+      const app = new App({ builtinCloudFormationValidation: false });
+      const stack = new Stack(app, 'Outside');
+        return { stack, mn: new MultinodeApp(stack, 'App', { entry: exampleEntry('country-report'), prefix: 'reports', bundleRoot: testBundleRoot() }) };
+    })();
+    const worker = new lambda.Function(stack, 'Worker', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    mn.connect(worker);
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    mn.grantDictRead(reader, 'daily_country_reports');
+    mn.grantInvoke(reader, 'buildReport');
+    const template = Template.fromStack(stack);
+    const [, worked] = oneResource(template, 'AWS::Lambda::Function', (p) => p.Handler === 'index.handler');
+    expect(Object.keys(worked.Environment.Variables).sort()).toEqual(['MULTINODE_APP', 'MULTINODE_BUCKET', 'MULTINODE_PREFIX']);
+    expect(worked.Environment.Variables.MULTINODE_PREFIX).toBe('reports');
+    const workerPolicy = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('WorkerServiceRoleDefaultPolicy'))![1];
+    const actions = workerPolicy.PolicyDocument.Statement.flatMap((s: any) => asArray(s.Action));
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 's3:PutObject', 'lambda:InvokeFunction']));
+    const readerPolicy = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ReaderDefaultPolicy'))![1];
+    const readerActions = readerPolicy.PolicyDocument.Statement.flatMap((s: any) => asArray(s.Action));
+    expect(readerActions).toContain('dynamodb:GetItem');
+    expect(readerActions).not.toContain('dynamodb:PutItem');
+    expect(readerActions).toContain('lambda:InvokeFunction');
+  });
+
+  it('runs GPU definitions on an EC2 environment with their own queue, and clean under cdk-nag', () => {
+    const made = tempApp(
+      {
+        'app.ts': `import * as mn from 'multinode';
+export const train = mn.job({ gpu: { count: 1, model: 'T4' }, cpu: 4, memory: '16 GiB', timeout: '2h' }, async function* () { yield 1; });
+export const embed = mn.fn({ cpu: 8, memory: '32 GiB' }, async (text: string) => text.length);
+`,
+      },
+      'gpu-app',
+    );
+    cleanups.push(made.cleanup);
+    const { app, stack, template, mn } = synthApp(made.entry, { prefix: 'gpu' });
+    expect(Object.keys(mn.jobDefinitions).sort()).toEqual(['embed', 'train']);
+    const [, train] = oneResource(template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === 'gpu-train');
+    expect(train.PlatformCapabilities).toEqual(['EC2']);
+    expect(train.ContainerProperties.ResourceRequirements).toContainEqual({ Type: 'GPU', Value: '1' });
+    const [, embed] = oneResource(template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === 'gpu-embed');
+    expect(embed.PlatformCapabilities).toEqual(['FARGATE']);
+    expect(resourcesOf(template, 'AWS::Batch::JobQueue').map(([, p]) => p.JobQueueName).sort()).toEqual(['gpu-gpu-queue', 'gpu-queue']);
+    const [, environment] = oneResource(template, 'AWS::Batch::ComputeEnvironment', (p) => p.ComputeResources.Type === 'EC2');
+    expect(environment.ComputeResources.InstanceTypes).toEqual(['g4dn']);
+    const [, access] = oneResource(template, 'AWS::IAM::ManagedPolicy', () => true);
+    expect(JSON.stringify(access.PolicyDocument)).toContain('job-queue/gpu-gpu-queue');
+    expect(nagFindings(app, stack)).toEqual([]);
+  });
+});
