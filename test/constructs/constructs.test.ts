@@ -183,7 +183,7 @@ describe('AppSchedule', () => {
       ['rate(36 hours)', 'UTC', '2030-01-01T00:00:00.000Z', 'DISABLED'],
       ['cron(0 12 ? * MON *)', 'Asia/Kathmandu', undefined, 'DISABLED'],
     ]);
-    expect(schedules[0].Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 600 });
+    expect(schedules[0]!.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 600 });
     template.resourceCountIs('AWS::SQS::Queue', 1);
     const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
     expect(statements.map((s: any) => s.Action).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
