@@ -1,15 +1,18 @@
 /**
  * What the app bundle runs when it loads: resolves the user's module into named definitions and exposes the
- * entry points of the bundle (the manifest now; the Lambda handler and Batch entry as the runtime grows).
- * The bundler generates `export const { manifest, ... } = startApp(userModule)`.
+ * entry points of the bundle: the manifest, and the Lambda handler every function of the app runs.
+ * The bundler generates `export const { manifest, handler } = startApp(userModule)`.
  */
 import { resolveApp, type ResolvedApp } from '../lib/app.js';
 import { buildManifest, type Manifest } from '../lib/manifest.js';
+import { createLambdaHandler, type LambdaHandler } from './handler/lambda-handler.js';
 
 export interface AppEntryPoints {
   readonly app: ResolvedApp;
   /** The app's manifest, named `appName`. */
   manifest(appName: string): Manifest;
+  /** The Lambda handler (`app.handler`); it starts the runtime from the environment on its first event. */
+  readonly handler: LambdaHandler;
 }
 
 export function startApp(userModule: Readonly<Record<string, unknown>>): AppEntryPoints {
@@ -17,5 +20,6 @@ export function startApp(userModule: Readonly<Record<string, unknown>>): AppEntr
   return {
     app,
     manifest: (appName) => buildManifest(app, appName),
+    handler: createLambdaHandler(app),
   };
 }

@@ -58,6 +58,7 @@ function buildOptions(absoluteEntry: string, options: BundleOptions): esbuild.Bu
     `import { startApp } from ${JSON.stringify(moduleFile('runtime/app-entry'))};`,
     'const entryPoints = startApp(userModule);',
     'export const manifest = entryPoints.manifest;',
+    'export const handler = entryPoints.handler;',
   ].join('\n');
   return {
     stdin: { contents, resolveDir: path.dirname(absoluteEntry), sourcefile: 'multinode-app-entry.js', loader: 'js' },

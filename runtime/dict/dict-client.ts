@@ -15,6 +15,7 @@ import { InvalidArgumentError, KeyNotFoundError, NotANumberError, ValueTooLargeE
 import type { DictHandle, SetOptions } from '../../lib/handles.js';
 import { parseDurationSeconds, DURATION_FORMS } from '../../lib/units/duration.js';
 import { awsErrorName, explainMissing, isConditionalCheckFailed } from '../aws-errors.js';
+import { withNames } from '../expression-names.js';
 import { batchGet, batchWrite, type BatchOptions } from './batch.js';
 import { checkKey, entryItem, expiryFor, isExpired, itemValue, storeValue, type Item, type StoredValue } from './items.js';
 import { DICT_SCHEMA as S, ITEM_LIMIT_BYTES } from './schema.js';
@@ -31,9 +32,9 @@ export interface DictClientOptions {
 }
 
 /** Condition: the entry is absent or expired (`:now` = epoch seconds). */
-const ABSENT = `attribute_not_exists(${S.key}) OR ${S.ttl} <= :now`;
+const ABSENT = `attribute_not_exists(#${S.key}) OR #${S.ttl} <= :now`;
 /** Condition: the entry exists and is not expired. */
-const PRESENT = `attribute_exists(${S.key}) AND (attribute_not_exists(${S.ttl}) OR ${S.ttl} > :now)`;
+const PRESENT = `attribute_exists(#${S.key}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`;
 
 export class DictClient<V = unknown> implements DictHandle<V> {
   readonly name: string;
@@ -66,7 +67,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   async has(key: string): Promise<boolean> {
-    return (await this.#read(checkKey(this.name, key), `${S.key}, ${S.ttl}`)) !== undefined;
+    return (await this.#read(checkKey(this.name, key), `#${S.key}, #${S.ttl}`)) !== undefined;
   }
 
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
@@ -76,7 +77,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
 
   async setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
     const item = this.#item(key, value, options);
-    return this.#conditional(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ExpressionAttributeValues: this.#now() }));
+    return this.#conditional(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }));
   }
 
   async update(key: string, change: { expected: V | undefined; value: V }, options?: SetOptions): Promise<boolean> {
@@ -85,7 +86,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     }
     const item = this.#item(key, change.value, options);
     if (change.expected === undefined) {
-      return this.#conditional(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ExpressionAttributeValues: this.#now() }));
+      return this.#conditional(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }));
     }
     const expected = storeValue(change.expected, 'expected');
     const [attribute, value]: [string, AttributeValue] = 'n' in expected ? [S.number, { N: expected.n }] : [S.hash, { S: expected.h }];
@@ -93,7 +94,8 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       new PutItemCommand({
         TableName: this.#table,
         Item: item,
-        ConditionExpression: `${PRESENT} AND ${attribute} = :expected`,
+        ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
+        ...withNames(PRESENT, `#${attribute}`),
         ExpressionAttributeValues: { ...this.#now(), ':expected': value },
       }),
     );
@@ -111,8 +113,9 @@ export class DictClient<V = unknown> implements DictHandle<V> {
           new UpdateItemCommand({
             TableName: this.#table,
             Key: { [S.key]: { S: key } },
-            UpdateExpression: `ADD ${S.number} :by`,
-            ConditionExpression: `attribute_not_exists(${S.value}) AND (attribute_not_exists(${S.ttl}) OR ${S.ttl} > :now)`,
+            UpdateExpression: `ADD #${S.number} :by`,
+            ConditionExpression: `attribute_not_exists(#${S.value}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`,
+            ExpressionAttributeNames: { [`#${S.number}`]: S.number, [`#${S.value}`]: S.value, [`#${S.ttl}`]: S.ttl },
             ExpressionAttributeValues: { ...this.#now(), ':by': { N: String(by) } },
             ReturnValues: 'UPDATED_NEW',
           }),
@@ -125,7 +128,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       const item = await this.#read(key, undefined, true);
       if (item === undefined || isExpired(item, this.#clock())) {
         const won = await this.#conditional(
-          new PutItemCommand({ TableName: this.#table, Item: entryItem(this.name, key, { n: String(by) }, undefined), ConditionExpression: ABSENT, ExpressionAttributeValues: this.#now() }),
+          new PutItemCommand({ TableName: this.#table, Item: entryItem(this.name, key, { n: String(by) }, undefined), ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
         );
         if (won) return by;
         continue;
@@ -147,7 +150,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   async *keys(options?: { prefix?: string }): AsyncIterable<string> {
-    for await (const item of this.#scan(options?.prefix, `${S.key}`)) yield item[S.key]!.S!;
+    for await (const item of this.#scan(options?.prefix, `#${S.key}`)) yield item[S.key]!.S!;
   }
 
   async *entries(options?: { prefix?: string }): AsyncIterable<[string, V]> {
@@ -208,7 +211,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   /** The live item for `key`, or undefined when missing or expired. */
   async #read(key: string, projection?: string, includeExpired = false): Promise<Item | undefined> {
     const output = await this.#guard(this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: { [S.key]: { S: key } }, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection } : {}) }),
+      new GetItemCommand({ TableName: this.#table, Key: { [S.key]: { S: key } }, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection, ...withNames(projection) } : {}) }),
     ));
     const item = output.Item;
     if (!item || (!includeExpired && isExpired(item, this.#clock()))) return undefined;
@@ -222,7 +225,8 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       new PutItemCommand({
         TableName: this.#table,
         Item: entryItem(this.name, key, next, expiry),
-        ConditionExpression: `${PRESENT} AND ${attribute} = :expected`,
+        ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
+        ...withNames(PRESENT, `#${attribute}`),
         ExpressionAttributeValues: { ...this.#now(), ':expected': value },
       }),
     );
@@ -232,10 +236,10 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     if (prefix !== undefined && (typeof prefix !== 'string' || Buffer.byteLength(prefix) > 2048)) {
       throw new InvalidArgumentError(`dict "${this.name}": prefix must be a string of at most 2048 bytes.`);
     }
-    const filters = [`(attribute_not_exists(${S.ttl}) OR ${S.ttl} > :now)`];
+    const filters = [`(attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`];
     const values: Record<string, AttributeValue> = this.#now();
     if (prefix) {
-      filters.push(`begins_with(${S.key}, :prefix)`);
+      filters.push(`begins_with(#${S.key}, :prefix)`);
       values[':prefix'] = { S: prefix };
     }
     let start: Record<string, AttributeValue> | undefined;
@@ -245,6 +249,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
           TableName: this.#table,
           ConsistentRead: true,
           FilterExpression: filters.join(' AND '),
+          ...withNames(...filters, projection),
           ExpressionAttributeValues: values,
           ...(projection ? { ProjectionExpression: projection } : {}),
           ...(start ? { ExclusiveStartKey: start } : {}),

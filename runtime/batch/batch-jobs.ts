@@ -1,0 +1,144 @@
+/**
+ * The runtime's use of the AWS Batch API: submit a definition's job (its job definition and queue come from the
+ * naming rule, lib/naming.ts), read jobs' status, terminate them. Only small ids travel in `containerOverrides`
+ * (the run id, the attempt, the task): inputs and outputs go through the state table and S3 (aws-facts 69).
+ */
+import { BatchClient, DescribeJobsCommand, type JobDetail, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { fitName } from '../../lib/naming.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import { awsErrorName, explainMissing } from '../aws-errors.js';
+import { clientConfig } from '../clients.js';
+import type { RuntimeContext } from '../context.js';
+import { backoffDelay, sleep } from '../retry.js';
+import { BATCH_ENV } from './bootstrap.js';
+import type { BatchJobView } from '../jobs/dispatch.js';
+
+/** What a submitted container is asked to do (the `MULTINODE_TASK` override). */
+export type BatchTask = 'job' | 'run' | 'map' | 'schedule';
+
+/** Per-job override variables (besides BATCH_ENV.run and BATCH_ENV.attempt). */
+export const TASK_ENV = {
+  task: 'MULTINODE_TASK',
+  /** A map's first item index in this (array) job. */
+  mapOffset: 'MULTINODE_MAP_OFFSET',
+  /** Epoch ms by which a map's items must finish. */
+  deadline: 'MULTINODE_DEADLINE',
+  /** The schedule claim's owner token. */
+  claim: 'MULTINODE_CLAIM',
+} as const;
+
+/** Batch's lower bound on `attemptDurationSeconds`. */
+export const MIN_ATTEMPT_SECONDS = 60;
+/** DescribeJobs takes at most 100 ids. */
+const DESCRIBE_MAX = 100;
+
+const clients = new WeakMap<RuntimeContext, BatchClient>();
+
+export function batchClient(context: RuntimeContext): BatchClient {
+  let client = clients.get(context);
+  if (!client) clients.set(context, (client = new BatchClient(clientConfig(context.config, 'batch'))));
+  return client;
+}
+
+export interface Submission {
+  readonly definition: ManifestDefinition;
+  readonly task: BatchTask;
+  /** The state-table id (job id, run id, map id) or the scheduled time. */
+  readonly run: string;
+  readonly attempt?: number;
+  readonly environment?: Readonly<Record<string, string>>;
+  /** 2..10,000 for an array job. */
+  readonly arraySize?: number;
+  /** Batch's own limit on each attempt (a backstop: the runtime enforces timeouts itself). */
+  readonly attemptSeconds: number;
+}
+
+const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException']);
+
+export class BatchJobs {
+  constructor(readonly context: RuntimeContext) {}
+
+  get client(): BatchClient {
+    return batchClient(this.context);
+  }
+
+  queueOf(definition: ManifestDefinition): string {
+    const compute = definition.compute;
+    return compute?.type === 'batch' && compute.gpu ? this.context.names.gpuJobQueue : this.context.names.jobQueue;
+  }
+
+  /** Submits and returns the Batch job id. */
+  async submit(submission: Submission): Promise<string> {
+    const { definition } = submission;
+    const environment = {
+      [TASK_ENV.task]: submission.task,
+      [BATCH_ENV.run]: submission.run,
+      ...(submission.attempt !== undefined ? { [BATCH_ENV.attempt]: String(submission.attempt) } : {}),
+      ...submission.environment,
+    };
+    const command = new SubmitJobCommand({
+      // Names allow letters, digits, "-" and "_" only (a scheduled time's ":" is not allowed).
+      jobName: fitName(`${definition.name}-${submission.task}-${submission.run.replace(/[^A-Za-z0-9_-]/g, '-')}`, 128),
+      jobQueue: this.queueOf(definition),
+      jobDefinition: this.context.names.batchJobDefinition(definition.name),
+      containerOverrides: { environment: Object.entries(environment).map(([name, value]) => ({ name, value })) },
+      ...(submission.arraySize !== undefined ? { arrayProperties: { size: submission.arraySize } } : {}),
+      timeout: { attemptDurationSeconds: Math.max(MIN_ATTEMPT_SECONDS, Math.ceil(submission.attemptSeconds)) },
+    });
+    for (let throttles = 1; ; throttles++) {
+      try {
+        const output = await this.client.send(command);
+        return output.jobId!;
+      } catch (error) {
+        if (!THROTTLES.has(awsErrorName(error) ?? '') || throttles > 8) {
+          explainMissing(error, `The Batch job queue or job definition of "${definition.name}"`);
+        }
+        await sleep(backoffDelay(throttles, this.context.tuning.throttleBackoff));
+      }
+    }
+  }
+
+  /** Batch's details of `ids` (any number; asked 100 at a time). Unknown ids are absent. */
+  async describe(ids: readonly string[]): Promise<Map<string, JobDetail>> {
+    const found = new Map<string, JobDetail>();
+    for (let i = 0; i < ids.length; i += DESCRIBE_MAX) {
+      const { jobs } = await this.client.send(new DescribeJobsCommand({ jobs: ids.slice(i, i + DESCRIBE_MAX) }));
+      for (const job of jobs ?? []) if (job.jobId) found.set(job.jobId, job);
+    }
+    return found;
+  }
+
+  async views(ids: readonly string[]): Promise<Map<string, BatchJobView>> {
+    const details = await this.describe(ids);
+    return new Map([...details].map(([id, detail]) => [id, viewOf(detail)]));
+  }
+
+  /** Stops a job whatever its state (TerminateJob cancels queued jobs and stops running ones). */
+  async terminate(id: string, reason: string): Promise<void> {
+    try {
+      await this.client.send(new TerminateJobCommand({ jobId: id, reason }));
+    } catch (error) {
+      // A job Batch no longer knows needs no stopping.
+      if (awsErrorName(error) !== 'ClientException') throw error;
+    }
+  }
+}
+
+/** Batch's status of a job and, when it failed, why: status reason plus the container's exit code and reason. */
+export function viewOf(detail: JobDetail): BatchJobView {
+  const container = detail.container;
+  const exit = container?.exitCode;
+  const parts = [detail.statusReason, container?.reason, exit !== undefined && exit !== 0 ? `exit code ${exit}${exitMeaning(exit)}` : undefined].filter(Boolean);
+  return { status: detail.status!, reason: parts.join('; ') };
+}
+
+function exitMeaning(code: number): string {
+  if (code === 137) return ' (killed: SIGKILL, e.g. out of memory or stopped)';
+  if (code === 143) return ' (stopped: SIGTERM)';
+  return '';
+}
+
+/** The value of `name` in a Batch job's container environment (overrides included). */
+export function environmentValue(detail: JobDetail, name: string): string | undefined {
+  return detail.container?.environment?.find((pair) => pair.name === name)?.value;
+}

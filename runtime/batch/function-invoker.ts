@@ -1,0 +1,39 @@
+/**
+ * Functions placed on Batch: `call` is a map of one (a plain job), `map`/`starmap` one array job (map.ts), and a
+ * `start`ed run a job whose container executes the run recorded in the state table, exactly as the Lambda
+ * handler does (runtime/handler/run-kind.ts). On Batch, `maxConcurrency` is the compute environment's capacity.
+ */
+import type { WireValue } from '../../lib/codec.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { RuntimeContext } from '../context.js';
+import type { FunctionInvoker, MapManyOptions } from '../functions/invoker.js';
+import { jobTuningFromEnv } from '../jobs/tuning.js';
+import { BatchJobs } from './batch-jobs.js';
+import { runBatchMap } from './map.js';
+
+export class BatchFunctionInvoker implements FunctionInvoker {
+  constructor(
+    private readonly context: RuntimeContext,
+    private readonly definition: ManifestDefinition,
+  ) {}
+
+  async call(args: WireValue): Promise<WireValue> {
+    const { results } = await runBatchMap(this.context, this.definition, [args], { returnExceptions: false });
+    return results[0] as WireValue;
+  }
+
+  async mapMany(argLists: WireValue[], options: MapManyOptions): Promise<Array<WireValue | Error>> {
+    const { results } = await runBatchMap(this.context, this.definition, argLists, { returnExceptions: options.returnExceptions });
+    return results;
+  }
+
+  async startRun(id: string): Promise<void> {
+    const timeoutSeconds = (this.definition.options as { timeoutSeconds?: number }).timeoutSeconds ?? 900;
+    await new BatchJobs(this.context).submit({
+      definition: this.definition,
+      task: 'run',
+      run: id,
+      attemptSeconds: timeoutSeconds + jobTuningFromEnv().graceMs / 1000,
+    });
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Batch job state changes (EventBridge `source: aws.batch`, `detail-type: Batch Job State Change`, delivered to the
+ * app's dispatcher function by the rule of `batchStateChangePattern`). When a job's container ends, this reconciles
+ * what it was running, so a container that died (killed, out of memory, image or bundle failure) ends its work as
+ * FAILED with Batch's reason instead of leaving it RUNNING:
+ *  - a job attempt: reconciled with Batch's status (retried or FAILED, CANCELLED when a cancel was pending);
+ *  - a started run: FAILED with the reason, if its container had claimed it and did not finish it;
+ *  - a scheduled run: its claim FAILED with the reason, if still open.
+ * Map items need nothing: their caller reads Batch's status itself.
+ */
+import type { JobDetail } from '@aws-sdk/client-batch';
+import { RunNotFoundError } from '../../lib/errors.js';
+import type { EventKind } from '../handler/types.js';
+import { createJobClient } from '../jobs/factory.js';
+import { RunStore } from '../state/runs.js';
+import { ScheduleClaims } from '../state/schedule-claims.js';
+import { attr } from '../state/state-table.js';
+import { BATCH_ENV } from './bootstrap.js';
+import { environmentValue, TASK_ENV, viewOf } from './batch-jobs.js';
+
+export interface BatchStateChange {
+  readonly source: 'aws.batch';
+  readonly 'detail-type': 'Batch Job State Change';
+  readonly detail: JobDetail;
+}
+
+export interface StateChangeResponse {
+  readonly multinode: 'batch-state-change';
+  readonly jobId: string;
+  /** What was reconciled, or why nothing was. */
+  readonly outcome: string;
+}
+
+export function isBatchStateChange(event: unknown): event is BatchStateChange {
+  if (typeof event !== 'object' || event === null) return false;
+  const e = event as Record<string, unknown>;
+  return e.source === 'aws.batch' && e['detail-type'] === 'Batch Job State Change' && typeof e.detail === 'object' && e.detail !== null;
+}
+
+export const batchStateChangeKind: EventKind<BatchStateChange> = {
+  name: 'batch-state-change',
+  matches: isBatchStateChange,
+  async handle(event, context): Promise<StateChangeResponse> {
+    const detail = event.detail;
+    const jobId = detail.jobId ?? '?';
+    const reply = (outcome: string): StateChangeResponse => ({ multinode: 'batch-state-change', jobId, outcome });
+    if (detail.status !== 'SUCCEEDED' && detail.status !== 'FAILED') return reply(`ignored: ${detail.status} is not final`);
+    const name = environmentValue(detail, BATCH_ENV.definition);
+    const task = environmentValue(detail, TASK_ENV.task);
+    const run = environmentValue(detail, BATCH_ENV.run);
+    if (!name || !task || !run) return reply('ignored: not a multinode job');
+    const runtime = context.runtime;
+    const view = viewOf(detail);
+    switch (task) {
+      case 'job': {
+        const record = await createJobClient(runtime, name).reconcileBatch(run, jobId, view).catch((error: unknown) => {
+          if (error instanceof RunNotFoundError) return undefined;
+          throw error;
+        });
+        return reply(record ? `job ${name} ${run} is ${record.status}` : `job ${name} ${run} no longer exists`);
+      }
+      case 'run': {
+        if (detail.status !== 'FAILED') return reply('run finished');
+        const runs = new RunStore(name, runtime.state, runtime.payloads, runtime.clock);
+        const record = await runs.get(run).catch(() => undefined);
+        const owner = record ? attr.str(record.item, 'owner') : undefined;
+        if (!record || record.status !== 'RUNNING' || !owner) return reply(`run ${name} ${run} is ${record?.status ?? 'gone'}`);
+        const failed = await runs.finish(run, owner, { status: 'FAILED', error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} run ${run} ended without finishing it: ${view.reason}` } });
+        return reply(failed ? `run ${name} ${run} FAILED` : `run ${name} ${run} changed meanwhile`);
+      }
+      case 'schedule': {
+        if (detail.status !== 'FAILED') return reply('scheduled run finished');
+        const claims = new ScheduleClaims(runtime.state, runtime.clock);
+        const current = await claims.read(name, run);
+        const owner = environmentValue(detail, TASK_ENV.claim);
+        if (!current || current.status !== 'RUNNING' || !owner) return reply(`claim ${name}@${run} is ${current?.status ?? 'gone'}`);
+        const claim = { name, scheduledTime: run, owner, attempt: Number(environmentValue(detail, BATCH_ENV.attempt) ?? 1) };
+        await claims.finish(claim, { status: 'FAILED', error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}` } });
+        return reply(`claim ${name}@${run} FAILED`);
+      }
+      default:
+        return reply(`nothing to reconcile for a ${task}`);
+    }
+  },
+};

@@ -1,0 +1,186 @@
+/**
+ * The remote API of a function (`fn.call`, `map`, `starmap`, `start`, `get`, `cancel`, `list`, `awaitResult`),
+ * over its placement's invoker and the runs kept in the state table.
+ */
+import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
+import { InvalidArgumentError, InvocationFailedError, RunCancelledError, WaitTimeoutError } from '../../lib/errors.js';
+import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../../lib/handles.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
+import type { RuntimeContext } from '../context.js';
+import { sleep } from '../retry.js';
+import { newRunId } from '../state/ids.js';
+import { RunStore } from '../state/runs.js';
+import type { FunctionInvoker } from './invoker.js';
+
+type Args = unknown[];
+
+export class FunctionClient implements FunctionHandle<Args, unknown> {
+  readonly name: string;
+  readonly #context: RuntimeContext;
+  readonly #invoker: FunctionInvoker;
+  readonly #runs: RunStore;
+  readonly #maxConcurrency: number;
+  readonly #timeoutSeconds: number;
+
+  constructor(context: RuntimeContext, definition: ManifestDefinition, invoker: FunctionInvoker) {
+    const options = definition.options as { maxConcurrency?: number; timeoutSeconds?: number };
+    this.name = definition.name;
+    this.#context = context;
+    this.#invoker = invoker;
+    this.#runs = new RunStore(definition.name, context.state, context.payloads, context.clock);
+    this.#maxConcurrency = options.maxConcurrency ?? 10;
+    this.#timeoutSeconds = options.timeoutSeconds ?? 900;
+  }
+
+  async call(...args: Args): Promise<unknown> {
+    return fromWire(await this.#invoker.call(toWire(args, 'args')));
+  }
+
+  map(items: Iterable<unknown> | AsyncIterable<unknown>, options: MapOptions & { returnExceptions: true }): Promise<Array<unknown | Error>>;
+  map(items: Iterable<unknown> | AsyncIterable<unknown>, options?: MapOptions): Promise<unknown[]>;
+  map(items: Iterable<unknown> | AsyncIterable<unknown>, options?: MapOptions): Promise<Array<unknown | Error>> {
+    return this.#fanOut('map', items, (item, i) => toWire([item], `items[${i}]`), options);
+  }
+
+  starmap(argLists: Iterable<Args> | AsyncIterable<Args>, options: MapOptions & { returnExceptions: true }): Promise<Array<unknown | Error>>;
+  starmap(argLists: Iterable<Args> | AsyncIterable<Args>, options?: MapOptions): Promise<unknown[]>;
+  starmap(argLists: Iterable<Args> | AsyncIterable<Args>, options?: MapOptions): Promise<Array<unknown | Error>> {
+    return this.#fanOut(
+      'starmap',
+      argLists,
+      (args, i) => {
+        if (!Array.isArray(args)) throw new InvalidArgumentError(`${this.name}.starmap(): argLists[${i}] must be an array of arguments, got ${args === null ? 'null' : typeof args}.`);
+        return toWire(args, `argLists[${i}]`);
+      },
+      options,
+    );
+  }
+
+  async start(...args: Args): Promise<string> {
+    const wire = toWire(args, 'args');
+    const id = newRunId(this.#context.clock());
+    await this.#runs.create(id, wire, this.#timeoutSeconds);
+    await this.#invoker.startRun(id);
+    return id;
+  }
+
+  get(id: string): Promise<RunInfo<unknown>> {
+    return this.#runs.info(id);
+  }
+
+  cancel(id: string): Promise<void> {
+    return this.#runs.cancel(id);
+  }
+
+  list(options?: ListOptions): Promise<Page<RunInfo<unknown>>> {
+    return this.#runs.list(options);
+  }
+
+  async awaitResult(id: string, options?: AwaitOptions): Promise<unknown> {
+    const { clock, tuning } = this.#context;
+    const limitMs = waitLimit(this.name, options);
+    const giveUpAt = limitMs === undefined ? undefined : clock() + limitMs;
+    for (let pause = 25; ; pause = Math.min(pause * 2, tuning.awaitPollMaxMs)) {
+      const record = await this.#runs.get(id);
+      switch (record.status) {
+        case 'SUCCEEDED':
+          return (await this.#runs.toInfo(record)).result;
+        case 'FAILED':
+        case 'TIMED_OUT':
+          throw new InvocationFailedError(this.name, record.error ?? { type: record.status, message: `run ${id} ended ${record.status}` });
+        case 'CANCELLED':
+          throw new RunCancelledError(this.name, id);
+      }
+      if (giveUpAt !== undefined && clock() >= giveUpAt) {
+        throw new WaitTimeoutError(`${this.name}.awaitResult(${JSON.stringify(id)}) gave up after ${limitMs! / 1000}s; the run is still ${record.status}.`);
+      }
+      await sleep(giveUpAt === undefined ? pause : Math.max(0, Math.min(pause, giveUpAt - clock())));
+    }
+  }
+
+  /**
+   * One call per item, at most `concurrency` in flight, results in input order. Without `returnExceptions` the
+   * first failure rejects and no further item is started (calls in flight finish, their results unused).
+   */
+  async #fanOut<T>(
+    method: string,
+    items: Iterable<T> | AsyncIterable<T>,
+    encode: (item: T, index: number) => WireValue,
+    options: MapOptions = {},
+  ): Promise<Array<unknown | Error>> {
+    const concurrency = this.#concurrency(method, options);
+    const returnExceptions = options.returnExceptions === true;
+    if (items === null || typeof items !== 'object' || (!(Symbol.iterator in items) && !(Symbol.asyncIterator in items))) {
+      throw new InvalidArgumentError(`${this.name}.${method}(): expected an array, iterable or async iterable of items, got ${items === null ? 'null' : typeof items}.`);
+    }
+    if (this.#invoker.mapMany) {
+      const wires: WireValue[] = [];
+      let i = 0;
+      for await (const item of items) wires.push(encode(item, i++));
+      const results = await this.#invoker.mapMany(wires, { concurrency, returnExceptions });
+      return results.map((r) => (r instanceof Error ? r : fromWire(r)));
+    }
+    const results: Array<unknown | Error> = [];
+    const stop = new AbortController();
+    const iterator = toAsyncIterator(items);
+    let nextIndex = 0;
+    let failure: unknown;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined) {
+        const step = await iterator.next();
+        if (step.done || failure !== undefined) return;
+        const index = nextIndex++;
+        try {
+          results[index] = fromWire(await this.#invoker.call(encode(step.value, index), { signal: stop.signal }));
+        } catch (error) {
+          if (returnExceptions && error instanceof InvocationFailedError) {
+            results[index] = error;
+            continue;
+          }
+          failure ??= error;
+          stop.abort(error);
+          return;
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    } catch (error) {
+      failure ??= error;
+    }
+    if (failure !== undefined) throw failure;
+    return results;
+  }
+
+  #concurrency(method: string, options: MapOptions): number {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${this.name}.${method}(): options must be an object such as { concurrency: 5 }.`);
+    const requested = options.concurrency;
+    if (requested === undefined) return this.#maxConcurrency;
+    if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1 || requested > 1000) {
+      throw new InvalidArgumentError(`${this.name}.${method}(): concurrency must be a whole number from 1 to 1000, got ${String(requested)}.`);
+    }
+    // The function's maxConcurrency is a ceiling for every caller together; more would only be throttled.
+    return Math.min(requested, this.#maxConcurrency);
+  }
+}
+
+/** One iterator for sync and async inputs; `next` calls are serialized so concurrent workers never race it. */
+function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): { next(): Promise<IteratorResult<T>> } {
+  const inner: Iterator<T> | AsyncIterator<T> = Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    next() {
+      const step = chain.then(() => inner.next());
+      chain = step.catch(() => undefined);
+      return step;
+    },
+  };
+}
+
+function waitLimit(name: string, options: AwaitOptions | undefined): number | undefined {
+  if (options?.timeout === undefined) return undefined;
+  const parsed = parseDurationSeconds(options.timeout);
+  if ('problem' in parsed) throw new InvalidArgumentError(`${name}.awaitResult(): timeout ${JSON.stringify(options.timeout)} is not valid; expected ${DURATION_FORMS}.`);
+  return parsed.seconds * 1000;
+}

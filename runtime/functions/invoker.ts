@@ -1,0 +1,55 @@
+/**
+ * How a function is executed remotely depends on its placement: Lambda (this module's default) or AWS Batch (the
+ * jobs issue registers its invoker). A function handle talks only to this interface.
+ */
+import type { WireValue } from '../../lib/codec.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { Placement } from '../../lib/placement.js';
+import { MultinodeError } from '../../lib/errors.js';
+import type { RuntimeContext } from '../context.js';
+
+/** No invoker is registered for a function's placement in this build of the runtime. */
+export class PlacementUnavailableError extends MultinodeError {}
+
+export interface CallOptions {
+  /** Aborts retries and waiting (the caller gave up, e.g. a `map` that already failed). */
+  readonly signal?: AbortSignal;
+}
+
+export interface MapManyOptions {
+  readonly concurrency: number;
+  readonly returnExceptions: boolean;
+}
+
+export interface FunctionInvoker {
+  /**
+   * Executes one call (with the function's retries and timeout) and resolves the result's wire form, or rejects
+   * with InvocationFailedError carrying the remote error.
+   */
+  call(args: WireValue, options?: CallOptions): Promise<WireValue>;
+  /**
+   * Optional: executes a whole map at once (Batch runs it as one array job). Results (wire forms), or errors in
+   * place when `returnExceptions`, in input order. Without it, `map` makes one `call` per item.
+   */
+  mapMany?(argLists: WireValue[], options: MapManyOptions): Promise<Array<WireValue | Error>>;
+  /** Begins executing a run that `start` recorded PENDING in the state table. */
+  startRun(id: string): Promise<void>;
+}
+
+export type InvokerFactory = (context: RuntimeContext, definition: ManifestDefinition) => FunctionInvoker;
+
+const factories = new Map<Placement, InvokerFactory>();
+
+/** Registers how functions of a placement are invoked (one line per placement, in runtime/registrations.ts). */
+export function registerInvoker(placement: Placement, factory: InvokerFactory): void {
+  factories.set(placement, factory);
+}
+
+export function invokerFor(context: RuntimeContext, definition: ManifestDefinition): FunctionInvoker {
+  const placement = definition.placement ?? 'lambda';
+  const factory = factories.get(placement);
+  if (!factory) {
+    throw new PlacementUnavailableError(`No invoker is registered for placement "${placement}" (function "${definition.name}"); this runtime build cannot run ${placement} functions yet.`);
+  }
+  return factory(context, definition);
+}

@@ -1,0 +1,116 @@
+/**
+ * Functions placed on Lambda: a call is a synchronous Invoke of the definition's Lambda function; a started run is
+ * an asynchronous (`Event`) Invoke that executes the run recorded in the state table.
+ *
+ * - A 200 response with `FunctionError` is a failure (aws-facts pitfall 20): the payload is the Node.js runtime's
+ *   error JSON, re-raised as InvocationFailedError.
+ * - Failures are retried up to `maxRetries` times with backoff while the call's deadline allows; a timeout is not
+ *   retried (the time is spent). Throttling (429) is retried without counting as a failure.
+ * - Arguments and results over Lambda's 6 MB limit travel through S3 (payloads.ts).
+ */
+import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { WireValue } from '../../lib/codec.js';
+import { InvocationFailedError } from '../../lib/errors.js';
+import type { RemoteErrorInfo } from '../../lib/handles.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import { awsErrorName, explainMissing } from '../aws-errors.js';
+import type { RuntimeContext } from '../context.js';
+import type { CallEvent, CallResponse, RunEvent } from '../envelope.js';
+import { ENVELOPE_MARGIN, SYNC_PAYLOAD_LIMIT, type PayloadRef } from '../payloads.js';
+import { fromLambdaError, REMOTE_TYPES } from '../remote-error.js';
+import { backoffDelay, sleep } from '../retry.js';
+import type { CallOptions, FunctionInvoker } from './invoker.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Error names of throttling responses: retried without counting as a failure. */
+const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'EC2ThrottledException']);
+
+export class LambdaInvoker implements FunctionInvoker {
+  readonly #context: RuntimeContext;
+  readonly #name: string;
+  readonly #functionName: string;
+  readonly #maxRetries: number;
+  readonly #timeoutMs: number;
+
+  constructor(context: RuntimeContext, definition: ManifestDefinition) {
+    const options = definition.options as { maxRetries?: number; timeoutSeconds?: number };
+    this.#context = context;
+    this.#name = definition.name;
+    this.#functionName = context.names.lambdaFunction(definition.name);
+    this.#maxRetries = options.maxRetries ?? 0;
+    this.#timeoutMs = (options.timeoutSeconds ?? 900) * 1000;
+  }
+
+  async call(args: WireValue, options: CallOptions = {}): Promise<WireValue> {
+    const { clock, tuning, payloads } = this.#context;
+    const deadline = clock() + this.#timeoutMs;
+    const argsJson = JSON.stringify(args);
+    const argsRef = Buffer.byteLength(argsJson, 'utf8') > SYNC_PAYLOAD_LIMIT - ENVELOPE_MARGIN ? await payloads.putCall(argsJson) : undefined;
+    let throttles = 0;
+    try {
+      for (let attempt = 1; ; ) {
+        const event: CallEvent = { multinode: 'call', function: this.#name, ...(argsRef ? { argsRef } : { args }), deadline, attempt };
+        const outcome = await this.#invoke(argsRef ? JSON.stringify(event) : `{"multinode":"call","function":${JSON.stringify(this.#name)},"args":${argsJson},"deadline":${deadline},"attempt":${attempt}}`);
+        if (outcome.kind === 'ok') return await this.#result(outcome.response);
+        if (outcome.kind === 'throttled') {
+          if (clock() >= deadline) throw this.#failure({ type: REMOTE_TYPES.timeout, message: `${this.#name} was throttled until its deadline passed.` });
+          await sleep(backoffDelay(++throttles, tuning.throttleBackoff), options.signal);
+          continue;
+        }
+        const timedOut = outcome.error.type === REMOTE_TYPES.timeout || outcome.error.type === REMOTE_TYPES.lambdaTimeout;
+        if (timedOut || attempt > this.#maxRetries || clock() >= deadline) throw this.#failure(outcome.error);
+        await sleep(backoffDelay(attempt, tuning.retryBackoff), options.signal);
+        attempt++;
+      }
+    } finally {
+      if (argsRef) void payloads.delete(argsRef);
+    }
+  }
+
+  async startRun(id: string): Promise<void> {
+    const event: RunEvent = { multinode: 'run', function: this.#name, id };
+    const payload = encoder.encode(JSON.stringify(event));
+    for (let throttles = 1; ; throttles++) {
+      try {
+        await this.#context.clients.lambda.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: payload }));
+        return;
+      } catch (error) {
+        if (!THROTTLES.has(awsErrorName(error) ?? '')) explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
+        await sleep(backoffDelay(throttles, this.#context.tuning.throttleBackoff));
+      }
+    }
+  }
+
+  async #invoke(
+    payload: string,
+  ): Promise<{ kind: 'ok'; response: CallResponse } | { kind: 'failed'; error: RemoteErrorInfo } | { kind: 'throttled' }> {
+    let output: InvokeCommandOutput;
+    try {
+      output = await this.#context.clients.lambda.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));
+    } catch (error) {
+      const name = awsErrorName(error) ?? 'Error';
+      if (THROTTLES.has(name)) return { kind: 'throttled' };
+      if (name === 'ResourceNotFoundException') explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
+      if (name === 'RequestTooLargeException') throw error;
+      // The request may or may not have run: count it as a failed attempt.
+      return { kind: 'failed', error: { type: name, message: `invoking ${this.#functionName} failed: ${(error as Error).message}` } };
+    }
+    const text = output.Payload ? decoder.decode(output.Payload) : '';
+    if (output.FunctionError) return { kind: 'failed', error: fromLambdaError(text) };
+    return { kind: 'ok', response: JSON.parse(text) as CallResponse };
+  }
+
+  async #result(response: CallResponse): Promise<WireValue> {
+    if (!response.ref) return response.value ?? null;
+    const ref: PayloadRef = response.ref;
+    const text = await this.#context.payloads.get(ref);
+    void this.#context.payloads.delete(ref);
+    return JSON.parse(text) as WireValue;
+  }
+
+  #failure(error: RemoteErrorInfo): InvocationFailedError {
+    return new InvocationFailedError(this.#name, error);
+  }
+}

@@ -1,0 +1,29 @@
+/** Function calls (`fn.call`, each item of `map`): decode the arguments, run the handler by the deadline, answer. */
+import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
+import type { FunctionDefinition } from '../../lib/definitions/function.js';
+import { envelopeKind, type CallEvent, type CallResponse } from '../envelope.js';
+import { ENVELOPE_MARGIN, SYNC_PAYLOAD_LIMIT } from '../payloads.js';
+import { withDeadline } from './deadline.js';
+import { targetDefinition } from './target.js';
+import type { EventKind, HandlerContext } from './types.js';
+
+export const callKind: EventKind<CallEvent> = {
+  name: 'call',
+  matches: (event) => envelopeKind(event) === 'call',
+  async handle(event, context) {
+    const definition = targetDefinition(context, event.function, 'function') as FunctionDefinition<unknown[], unknown>;
+    const { payloads, clock } = context.runtime;
+    const wire = event.argsRef ? (JSON.parse(await payloads.get(event.argsRef)) as WireValue) : event.args;
+    const args = fromWire(wire ?? []);
+    if (!Array.isArray(args)) throw new TypeError(`${definition.name}: the call's arguments are not a list.`);
+    const result = await withDeadline(() => definition.handler(...args), event.deadline, clock, definition.name);
+    return respond(context, toWire(result, 'result'));
+  },
+};
+
+/** The response envelope; a result over Lambda's 6 MB response limit travels through S3. */
+export async function respond(context: HandlerContext, value: WireValue): Promise<CallResponse> {
+  const json = JSON.stringify(value);
+  if (Buffer.byteLength(json, 'utf8') <= SYNC_PAYLOAD_LIMIT - ENVELOPE_MARGIN) return { multinode: 'result', value };
+  return { multinode: 'result', ref: await context.runtime.payloads.putCall(json) };
+}

@@ -1,0 +1,34 @@
+/** Running user code against a deadline: the run gives up (TimeoutError) when the deadline passes. */
+
+/** A run passed its deadline. Travels as remote type "TimeoutError". */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/**
+ * Resolves with `run()`'s outcome, or rejects with TimeoutError once `deadline` (epoch ms by `clock`) passes.
+ * JavaScript cannot stop the user's code: it keeps running until it settles (Lambda freezes it after the response).
+ */
+export function withDeadline<T>(run: () => T | Promise<T>, deadline: number, clock: () => number, what: string): Promise<T> {
+  const remaining = deadline - clock();
+  if (remaining <= 0) return Promise.reject(new TimeoutError(`${what} timed out: its deadline (${new Date(deadline).toISOString()}) passed before it started.`));
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${formatMs(remaining)} (its timeout is counted from the call).`)), remaining);
+    Promise.resolve()
+      .then(run)
+      .then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+  });
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
+}

@@ -1,0 +1,32 @@
+/** HTTP requests to a service: an API Gateway HTTP API (payload 2.0) event in, the fetch handler's Response out. */
+import type { ServiceDefinition } from '../../lib/definitions/service.js';
+import { fromResponse, isHttpApiEvent, toRequest, type HttpApiEvent } from '../service/http-api.js';
+import { MisroutedEventError } from './target.js';
+import type { EventKind, HandlerContext } from './types.js';
+
+export const httpKind: EventKind<HttpApiEvent> = {
+  name: 'http',
+  matches: isHttpApiEvent,
+  async handle(event, context) {
+    const service = servedService(context);
+    const response = await service.handler(toRequest(event));
+    if (!(response instanceof Response)) {
+      throw new TypeError(`service "${service.name}": the fetch handler returned ${response === null ? 'null' : typeof response}, not a Response.`);
+    }
+    return fromResponse(response);
+  },
+};
+
+/** The service this Lambda function serves; with an unknown function name, the app's only service. */
+function servedService(context: HandlerContext): ServiceDefinition {
+  const served = context.served ?? onlyService(context);
+  if (!served || served.kind !== 'service') {
+    throw new MisroutedEventError(`${context.lambda.functionName} received an HTTP request but serves ${served ? `the ${served.kind} "${served.name}"` : 'no service'}.`);
+  }
+  return served;
+}
+
+function onlyService(context: HandlerContext) {
+  const services = context.app.definitions.filter((d) => d.kind === 'service');
+  return services.length === 1 ? services[0] : undefined;
+}

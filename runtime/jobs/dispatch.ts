@@ -1,0 +1,36 @@
+/**
+ * Where a job attempt runs is a dispatcher's business: Lambda (an asynchronous invoke of the job's function) or
+ * AWS Batch (a SubmitJob of its job definition). The job client and the executor only talk to this interface, so
+ * both placements share one state model.
+ */
+import type { JobStatus } from '@aws-sdk/client-batch';
+
+/** The event that runs one attempt of a job (the payload of the asynchronous invoke). */
+export interface JobEvent {
+  readonly multinode: 'job';
+  readonly job: string;
+  readonly id: string;
+  readonly attempt: number;
+}
+
+export function isJobEvent(event: unknown): event is JobEvent {
+  if (typeof event !== 'object' || event === null) return false;
+  const e = event as Record<string, unknown>;
+  return e.multinode === 'job' && typeof e.job === 'string' && typeof e.id === 'string' && typeof e.attempt === 'number';
+}
+
+/** Batch's view of the job that runs an attempt. */
+export interface BatchJobView {
+  readonly status: JobStatus;
+  /** Why it ended (statusReason, container exit code and reason), for FAILED jobs. */
+  readonly reason: string;
+}
+
+export interface AttemptDispatcher {
+  /** Sends attempt `attempt` of job `id` to its compute; resolves with the Batch job id when Batch runs it. */
+  dispatch(id: string, attempt: number, deadline: number): Promise<{ batchJobId?: string }>;
+  /** Stops an attempt's compute hard (Batch TerminateJob); nothing to do on Lambda. */
+  stop(batchJobId: string | undefined, reason: string): Promise<void>;
+  /** Batch's status of attempts' jobs (Batch placement only). */
+  describe?(batchJobIds: readonly string[]): Promise<ReadonlyMap<string, BatchJobView>>;
+}

@@ -1,0 +1,251 @@
+/**
+ * Runs one attempt of a job, wherever it was dispatched (a Lambda invocation or a Batch container):
+ *  1. with the `lock` option, waits in PENDING until it holds the lock (renewed while it runs);
+ *  2. claims the job (PENDING -> RUNNING, a fresh runner token): a duplicate delivery finds it taken and stops;
+ *  3. runs the handler with `ctx.signal`, writing each `yield` as progress (a conditional write: refused once the
+ *     attempt no longer holds the job) and a heartbeat that notices a cancel request;
+ *  4. on cancel or timeout, aborts `ctx.signal` and gives the handler the grace period to stop; a handler that
+ *     does not is abandoned (its later writes are refused) and, on Batch, its container exits;
+ *  5. writes the outcome: SUCCEEDED, FAILED (or PENDING and the next attempt dispatched, while attempts and time
+ *     remain), CANCELLED or TIMED_OUT. A cancelled or timed-out attempt is never retried.
+ */
+import { randomUUID } from 'node:crypto';
+import { toWire } from '../../lib/codec.js';
+import type { JobHandler } from '../../lib/definitions/job.js';
+import { LockLostError, LockUnavailableError, MultinodeError, RunCancelledError, RunTimedOutError } from '../../lib/errors.js';
+import type { JobContext, Lease, Status } from '../../lib/handles.js';
+import { toRemoteError } from '../remote-error.js';
+import type { LockClient } from '../lock/lock-client.js';
+import type { AttemptDispatcher } from './dispatch.js';
+import { type JobRecord, type JobStore } from './job-store.js';
+import type { JobTuning } from './tuning.js';
+
+/** The attempt no longer holds its job (it ended elsewhere: cancelled while pending, timed out, reconciled). */
+export class AttemptLostError extends MultinodeError {}
+
+/** The compute running the attempt was told to stop (a Batch container's SIGTERM). */
+export class AttemptStoppedError extends MultinodeError {}
+
+export interface JobSettings {
+  readonly timeoutSeconds: number;
+  readonly maxRetries: number;
+  readonly lock: string | null;
+}
+
+export interface ExecutorDeps {
+  readonly store: JobStore;
+  readonly settings: JobSettings;
+  readonly handler: JobHandler<unknown, unknown>;
+  /** Sends the next attempt after a failure. */
+  readonly dispatcher: AttemptDispatcher;
+  readonly locks: (name: string) => LockClient;
+  readonly tuning: JobTuning;
+  readonly clock: () => number;
+  /** Aborts when the compute is told to stop (SIGTERM in a Batch container). */
+  readonly stopSignal?: AbortSignal;
+}
+
+/** What became of the attempt: the job's status after it, or why it did nothing. */
+export type AttemptOutcome = Status | 'duplicate' | 'abandoned';
+
+export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number): Promise<AttemptOutcome> {
+  const { store } = deps;
+  let seen = await store.read(id);
+  if (!isOurTurn(seen, attempt)) return 'duplicate';
+
+  let lease: Lease | undefined;
+  if (deps.settings.lock) {
+    const waited = await waitForLock(deps, seen, attempt);
+    if (typeof waited === 'string') return waited;
+    lease = waited;
+    seen = await store.read(id);
+  }
+  try {
+    const runner = randomUUID();
+    const claimed = await store.claim(seen, runner, attempt);
+    if (!claimed) return 'duplicate';
+    return await new Attempt(deps, claimed, runner, attempt, lease).run();
+  } finally {
+    await lease?.release().catch(() => undefined);
+  }
+}
+
+function isOurTurn(record: JobRecord, attempt: number): boolean {
+  return record.status === 'PENDING' && record.attempts === attempt - 1;
+}
+
+/** Holds the job's lock, or says why the attempt ends without it. */
+async function waitForLock(deps: ExecutorDeps, seen: JobRecord, attempt: number): Promise<Lease | AttemptOutcome> {
+  const { store, clock, tuning } = deps;
+  const stop = new AbortController();
+  // While waiting the job stays PENDING; stop waiting when it is cancelled (or taken by a duplicate).
+  const watcher = setInterval(() => {
+    void store.read(seen.id).then(
+      (record) => {
+        if (!isOurTurn(record, attempt)) stop.abort(new AttemptLostError('the job is no longer waiting for this attempt'));
+      },
+      () => undefined,
+    );
+  }, tuning.heartbeatMs);
+  try {
+    const waitMs = Math.max(0, seen.deadline - clock());
+    return await deps.locks(deps.settings.lock!).acquire({ ttl: `${tuning.lockTtlSeconds}s`, wait: `${waitMs / 1000}s`, signal: stop.signal });
+  } catch (error) {
+    if (error instanceof AttemptLostError) return 'abandoned';
+    if (error instanceof LockUnavailableError) {
+      const timedOut = await store.settle(seen, { status: 'TIMED_OUT', error: { type: 'TimeoutError', message: `job ${store.jobName} ${seen.id} waited for lock "${deps.settings.lock}" until its deadline.` } });
+      return timedOut ? 'TIMED_OUT' : 'abandoned';
+    }
+    throw error;
+  } finally {
+    clearInterval(watcher);
+  }
+}
+
+class Attempt {
+  readonly #controller = new AbortController();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #record: JobRecord;
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    record: JobRecord,
+    private readonly runner: string,
+    private readonly attempt: number,
+    private readonly lease: Lease | undefined,
+  ) {
+    this.#record = record;
+  }
+
+  get #id(): string {
+    return this.#record.id;
+  }
+
+  #abort(reason: Error): void {
+    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+  }
+
+  /** A record returned by a write: a cancel request shows as CANCELLING. */
+  #observe(record: JobRecord | undefined): boolean {
+    if (!record) {
+      this.#abort(new AttemptLostError(`job ${this.deps.store.jobName} ${this.#id}: attempt ${this.attempt} no longer holds the job`));
+      return false;
+    }
+    this.#record = record;
+    if (record.status === 'CANCELLING') this.#abort(new RunCancelledError(this.deps.store.jobName, this.#id));
+    return true;
+  }
+
+  async run(): Promise<AttemptOutcome> {
+    const { store, clock, tuning, settings } = this.deps;
+    const signal = this.#controller.signal;
+    const deadlineIn = Math.max(0, this.#record.deadline - clock());
+    this.#timers.push(setTimeout(() => this.#abort(new RunTimedOutError(store.jobName, this.#id, settings.timeoutSeconds)), deadlineIn));
+    this.#timers.push(
+      setInterval(() => {
+        void store.heartbeat(this.#id, this.runner).then(
+          (record) => this.#observe(record),
+          () => undefined, // a failed heartbeat is retried on the next beat
+        );
+      }, tuning.heartbeatMs),
+    );
+    const onStop = () => this.#abort(new AttemptStoppedError('the compute running this attempt was told to stop (SIGTERM)'));
+    this.deps.stopSignal?.addEventListener('abort', onStop, { once: true });
+    if (this.deps.stopSignal?.aborted) onStop();
+    const onLockLost = () => this.#abort(this.lease!.signal.reason as Error);
+    this.lease?.signal.addEventListener('abort', onLockLost, { once: true });
+
+    // Once aborted, the handler has the grace period to stop.
+    let graceOver: () => void = () => undefined;
+    const grace = new Promise<{ kind: 'grace' }>((resolve) => (graceOver = () => resolve({ kind: 'grace' })));
+    signal.addEventListener('abort', () => this.#timers.push(setTimeout(graceOver, tuning.graceMs)), { once: true });
+
+    try {
+      const input = await store.input(this.#record);
+      const ctx: JobContext = { id: this.#id, attempt: this.attempt, signal };
+      const ran = this.#drive(input, ctx).then(
+        (value) => ({ kind: 'done' as const, value }),
+        (error: unknown) => ({ kind: 'threw' as const, error }),
+      );
+      const ended = await Promise.race([ran, grace]);
+      return await this.#conclude(ended);
+    } finally {
+      for (const timer of this.#timers) clearTimeout(timer);
+      this.deps.stopSignal?.removeEventListener('abort', onStop);
+      this.lease?.signal.removeEventListener('abort', onLockLost);
+    }
+  }
+
+  /** Runs the handler; each yield becomes progress. Resolves with the final value (a generator's return). */
+  async #drive(input: unknown, ctx: JobContext): Promise<unknown> {
+    const output = this.deps.handler(input, ctx) as unknown;
+    if (!isIterator(output)) return await output;
+    for (;;) {
+      const step = await output.next();
+      if (step.done) return step.value;
+      const written = await this.deps.store.writeProgress(this.#id, this.runner, toWire(step.value, 'yield'));
+      if (!this.#observe(written)) {
+        // Refused: the job ended without this attempt. Stop the generator at this yield.
+        await output.return?.(undefined);
+        return undefined;
+      }
+    }
+  }
+
+  async #conclude(ended: { kind: 'done'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'grace' }): Promise<AttemptOutcome> {
+    const { store, clock } = this.deps;
+    const signal = this.#controller.signal;
+    const reason: unknown = signal.aborted ? signal.reason : undefined;
+    if (reason instanceof AttemptLostError) return 'abandoned';
+    if (reason instanceof RunCancelledError) return this.#finish({ status: 'CANCELLED' });
+    if (reason instanceof RunTimedOutError) return this.#finish({ status: 'TIMED_OUT', error: { type: 'TimeoutError', message: reason.message } });
+    if (reason instanceof AttemptStoppedError) {
+      // Stopped from outside: a cancel request or the deadline explain it; otherwise it failed.
+      const now = await store.read(this.#id);
+      if (now.status === 'CANCELLING') return this.#finish({ status: 'CANCELLED' });
+      if (clock() >= now.deadline) return this.#finish({ status: 'TIMED_OUT', error: { type: 'TimeoutError', message: `job ${store.jobName} ${this.#id} did not finish within its timeout.` } });
+      return this.#failed(reason);
+    }
+    if (reason instanceof LockLostError) return this.#failed(reason);
+    if (ended.kind === 'grace') return this.#failed(new AttemptStoppedError('the attempt was stopped'));
+    if (ended.kind === 'threw') return this.#failed(ended.error);
+    const value = ended.value === undefined ? undefined : toWire(ended.value, 'result');
+    return this.#finish({ status: 'SUCCEEDED', ...(value === undefined ? {} : { result: value }) });
+  }
+
+  async #finish(outcome: Parameters<JobStore['finish']>[2]): Promise<AttemptOutcome> {
+    const { store } = this.deps;
+    const done = await store.finish(this.#id, this.runner, outcome);
+    if (done) return done.status;
+    // Refused: a success met a cancel request (it ends CANCELLED), or the job ended without us.
+    const now = await store.read(this.#id);
+    if (now.status === 'CANCELLING' && now.runner === this.runner) {
+      const cancelled = await store.finish(this.#id, this.runner, { status: 'CANCELLED' });
+      if (cancelled) return cancelled.status;
+    }
+    return 'abandoned';
+  }
+
+  /** A failed attempt: the next one while attempts and time remain, else FAILED. */
+  async #failed(error: unknown): Promise<AttemptOutcome> {
+    const { store, settings, clock, dispatcher } = this.deps;
+    const remote = toRemoteError(error);
+    if (this.attempt < settings.maxRetries + 1 && clock() < this.#record.deadline) {
+      const requeued = await store.retry(this.#id, this.runner, remote);
+      if (requeued) {
+        const { batchJobId } = await dispatcher.dispatch(this.#id, this.attempt + 1, requeued.deadline);
+        if (batchJobId) await store.setBatchJob(this.#id, this.attempt + 1, batchJobId);
+        return 'PENDING';
+      }
+    }
+    return this.#finish({ status: 'FAILED', error: remote });
+  }
+}
+
+type AnyIterator = { next(): Promise<IteratorResult<unknown>> | IteratorResult<unknown>; return?(value?: unknown): unknown };
+
+function isIterator(value: unknown): value is AnyIterator {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Record<symbol | string, unknown>;
+  return typeof candidate.next === 'function' && (typeof candidate[Symbol.asyncIterator] === 'function' || typeof candidate[Symbol.iterator] === 'function');
+}

@@ -1,0 +1,168 @@
+/**
+ * The remote API of a job (`start`, `get`, `cancel`, `remove`, `list`, `awaitResult`, `watch`): the same on
+ * both placements, over the job's state (job-store.ts) and its placement's dispatcher. Reads reconcile
+ * (reconcile.ts), so what they return is never a job stuck in a state nobody will leave.
+ */
+import { toWire } from '../../lib/codec.js';
+import { InvalidArgumentError, InvocationFailedError, RunCancelledError, RunTimedOutError, WaitTimeoutError } from '../../lib/errors.js';
+import type { AwaitOptions, JobHandle, ListOptions, Page, RunInfo } from '../../lib/handles.js';
+import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
+import type { Placement } from '../../lib/placement.js';
+import { sleep } from '../retry.js';
+import { newRunId } from '../state/ids.js';
+import { toRemoteError } from '../remote-error.js';
+import type { AttemptDispatcher, BatchJobView } from './dispatch.js';
+import type { JobSettings } from './executor.js';
+import { isFinal, JOB_LIST_LIMIT, type JobRecord, type JobStore } from './job-store.js';
+import { reconcile, reconcileAll, type ReconcileDeps } from './reconcile.js';
+import type { JobTuning } from './tuning.js';
+
+export interface JobClientDeps {
+  readonly store: JobStore;
+  readonly settings: JobSettings;
+  readonly placement: Placement;
+  readonly dispatcher: AttemptDispatcher;
+  readonly tuning: JobTuning;
+  readonly clock: () => number;
+}
+
+export class JobClient implements JobHandle<unknown, unknown> {
+  readonly name: string;
+  readonly #deps: JobClientDeps;
+  readonly #reconcile: ReconcileDeps;
+
+  constructor(deps: JobClientDeps) {
+    this.name = deps.store.jobName;
+    this.#deps = deps;
+    this.#reconcile = { store: deps.store, dispatcher: deps.dispatcher, tuning: deps.tuning, clock: deps.clock, timeoutSeconds: deps.settings.timeoutSeconds };
+  }
+
+  async start(input: unknown): Promise<string> {
+    const { store, settings, placement, dispatcher, clock } = this.#deps;
+    const wire = toWire(input, 'input');
+    const id = newRunId(clock());
+    await store.create(id, wire, { timeoutSeconds: settings.timeoutSeconds, maxAttempts: settings.maxRetries + 1, placement });
+    const created = await store.read(id);
+    try {
+      const { batchJobId } = await dispatcher.dispatch(id, 1, created.deadline);
+      if (batchJobId) await store.setBatchJob(id, 1, batchJobId);
+    } catch (error) {
+      // Nothing will run it: record why, rather than leave it PENDING until its deadline.
+      await store.settle(created, { status: 'FAILED', error: toRemoteError(error) });
+      throw error;
+    }
+    return id;
+  }
+
+  async get(id: string): Promise<RunInfo<unknown>> {
+    return this.#info(await this.#current(id));
+  }
+
+  async cancel(id: string): Promise<void> {
+    const { store, dispatcher } = this.#deps;
+    const record = await store.cancel(id);
+    // On Batch, TerminateJob delivers SIGTERM at once (the container then has ECS's stop timeout to end); a job
+    // not started yet is removed from the queue.
+    if (record.placement === 'batch' && record.batchJobId) await dispatcher.stop(record.batchJobId, 'multinode: the job was cancelled');
+  }
+
+  remove(id: string): Promise<void> {
+    return this.#deps.store.remove(id);
+  }
+
+  async list(options: ListOptions = {}): Promise<Page<RunInfo<unknown>>> {
+    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${this.name}.list(): options must be an object such as { limit: 10 }.`);
+    const limit = options.limit ?? JOB_LIST_LIMIT.default;
+    if (!Number.isInteger(limit) || limit < JOB_LIST_LIMIT.min || limit > JOB_LIST_LIMIT.max) {
+      throw new InvalidArgumentError(`${this.name}.list(): limit must be a whole number from ${JOB_LIST_LIMIT.min} to ${JOB_LIST_LIMIT.max}, got ${String(limit)}.`);
+    }
+    if (options.cursor !== undefined) {
+      try {
+        this.#deps.store.checkId(options.cursor);
+      } catch {
+        throw new InvalidArgumentError(`${this.name}.list(): cursor ${JSON.stringify(options.cursor)} is not a cursor returned by list().`);
+      }
+    }
+    const page = await this.#deps.store.page(limit, options.cursor);
+    const records = await reconcileAll(this.#reconcile, page.records);
+    return { items: await Promise.all(records.map((r) => this.#info(r))), ...(page.cursor ? { cursor: page.cursor } : {}) };
+  }
+
+  async awaitResult(id: string, options?: AwaitOptions): Promise<unknown> {
+    const { clock, settings } = this.#deps;
+    const limitMs = waitLimit(this.name, options);
+    const giveUpAt = limitMs === undefined ? undefined : clock() + limitMs;
+    for (let pause = 25; ; pause = Math.min(pause * 2, this.#deps.tuning.pollMaxMs)) {
+      const record = await this.#current(id);
+      switch (record.status) {
+        case 'SUCCEEDED':
+          return this.#deps.store.progress(record);
+        case 'FAILED':
+          throw new InvocationFailedError(this.name, record.error ?? { type: 'Error', message: `job ${id} failed` });
+        case 'TIMED_OUT':
+          throw new RunTimedOutError(this.name, id, settings.timeoutSeconds);
+        case 'CANCELLED':
+          throw new RunCancelledError(this.name, id);
+      }
+      if (giveUpAt !== undefined && clock() >= giveUpAt) {
+        throw new WaitTimeoutError(`${this.name}.awaitResult(${JSON.stringify(id)}) gave up after ${limitMs! / 1000}s; the job is still ${record.status}.`);
+      }
+      await sleep(giveUpAt === undefined ? pause : Math.max(0, Math.min(pause, giveUpAt - clock())));
+    }
+  }
+
+  /** Each new progress value (a read sees the latest: values written between two reads are skipped) until the end. */
+  watch(id: string): AsyncIterable<unknown> {
+    this.#deps.store.checkId(id);
+    const read = (jobId: string) => this.#current(jobId);
+    const progress = (record: JobRecord) => this.#deps.store.progress(record);
+    const pollMaxMs = this.#deps.tuning.pollMaxMs;
+    return {
+      async *[Symbol.asyncIterator]() {
+        let seq = 0;
+        for (let pause = 25; ; pause = Math.min(pause * 2, pollMaxMs)) {
+          const record = await read(id);
+          if (record.seq !== seq) {
+            seq = record.seq;
+            pause = 25;
+            yield await progress(record);
+          }
+          if (isFinal(record.status)) return;
+          await sleep(pause);
+        }
+      },
+    };
+  }
+
+  /** Reconciles a job with Batch's view of one of its Batch jobs (a state-change event); older attempts' jobs are ignored. */
+  async reconcileBatch(id: string, batchJobId: string, view: BatchJobView): Promise<JobRecord> {
+    const record = await this.#deps.store.read(id);
+    return reconcile(this.#reconcile, record, record.batchJobId === batchJobId ? view : undefined);
+  }
+
+  async #current(id: string): Promise<JobRecord> {
+    return reconcile(this.#reconcile, await this.#deps.store.read(id));
+  }
+
+  async #info(record: JobRecord): Promise<RunInfo<unknown>> {
+    const failed = record.status === 'FAILED' || record.status === 'TIMED_OUT';
+    return {
+      id: record.id,
+      name: this.name,
+      status: record.status,
+      result: await this.#deps.store.progress(record),
+      error: failed ? record.error : undefined,
+      attempts: record.attempts,
+      createdAt: new Date(record.createdAt),
+      startedAt: record.startedAt === undefined ? undefined : new Date(record.startedAt),
+      finishedAt: record.finishedAt === undefined ? undefined : new Date(record.finishedAt),
+    };
+  }
+}
+
+function waitLimit(name: string, options: AwaitOptions | undefined): number | undefined {
+  if (options?.timeout === undefined) return undefined;
+  const parsed = parseDurationSeconds(options.timeout);
+  if ('problem' in parsed) throw new InvalidArgumentError(`${name}.awaitResult(): timeout ${JSON.stringify(options.timeout)} is not valid; expected ${DURATION_FORMS}.`);
+  return parsed.seconds * 1000;
+}

@@ -1,0 +1,336 @@
+/**
+ * The local cloud of one app, all on 127.0.0.1: DynamoDB (dynalite), S3 (s3rver), the Lambda Invoke endpoint whose
+ * workers run the app bundle's handler, one HTTP gateway per service, registered extras (Batch), and optionally
+ * the scheduler firing the manifest's EventBridge expressions. It is what `multinode dev`, `multinode run` and
+ * `multinode/testing` start; the runtime inside it is the one that runs in AWS, pointed at these endpoints.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
+import { prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
+import { renderScheduledEvent } from '../../lib/schedule/event.js';
+import { loadManifest } from '../build/load-manifest.js';
+import { readAppName } from '../build/app-name.js';
+import { clientConfig } from '../clients.js';
+import { environmentFor, type RuntimeConfig, type Service } from '../config.js';
+import { createContext, type ContextOptions, type RuntimeContext } from '../context.js';
+import { startDynamo, type LocalDynamo } from './dynamodb.js';
+import { LocalCloudError } from './errors.js';
+import { localServices, type LocalServiceInstance } from './extensions.js';
+import { startGateway, type Gateway } from './gateway.js';
+import { LocalLambda, type InvocationType, type LocalFunction } from './lambda/local-lambda.js';
+import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
+import './registrations.js';
+import { startS3, type LocalS3 } from './s3.js';
+import { prepareStateDir, type StateDirLayout } from './state-dir.js';
+import { appTables, createTables } from './tables.js';
+
+/** The key pair every local service accepts (s3rver checks signatures against it). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_REGION = 'us-east-1';
+/** Concurrency of definitions without `maxConcurrency`: Lambda's default account limit. */
+export const UNRESERVED_CONCURRENCY = 1000;
+
+export type CloudLog = (source: string, line: string) => void;
+
+export interface LocalCloudOptions {
+  /** The app module (`src/app.ts`). */
+  readonly entry: string;
+  /** Default: from the nearest package.json (as `multinode manifest`). */
+  readonly appName?: string;
+  /** Persist data here (DynamoDB, S3, bundles); omitted: everything in memory or a temporary directory. */
+  readonly stateDir?: string;
+  /** Port of the first service's gateway (the next services take the following ports); default ephemeral. */
+  readonly port?: number;
+  readonly log?: CloudLog;
+  /** Worker threads per function at most. */
+  readonly workerCap?: number;
+  /** Fault injection for tests: throttle (429) this synchronous invoke. */
+  readonly throttle?: (functionName: string) => boolean;
+  /** Delays of Lambda's retries of failed asynchronous invocations (default 1 and 2 minutes). */
+  readonly asyncRetryDelaysMs?: readonly number[];
+}
+
+interface CloudParts {
+  readonly dynamo: LocalDynamo;
+  readonly s3: LocalS3;
+  readonly lambdaEndpoint: LambdaEndpoint;
+  readonly extensions: LocalServiceInstance[];
+  /** A temporary directory for bundles (and S3) when nothing is persisted. */
+  readonly scratch?: string;
+  readonly layout?: StateDirLayout;
+}
+
+export interface ServiceEndpoint {
+  readonly name: string;
+  readonly url: string;
+}
+
+export class LocalCloud {
+  /** The app's configuration in this cloud: for in-process runtimes (`context()`) and child processes (`env`). */
+  readonly config: RuntimeConfig;
+  readonly names: ResourceNames;
+  readonly #options: LocalCloudOptions;
+  readonly #log: CloudLog;
+  readonly #parts: CloudParts;
+  readonly #lambdaClient: LambdaClient;
+  #manifest: Manifest;
+  #bundle: string;
+  #lambda: LocalLambda;
+  #gateways: Array<{ name: string; gateway: Gateway; port: number }> = [];
+  #builds = 0;
+  #stopped = false;
+
+  private constructor(init: {
+    options: LocalCloudOptions;
+    log: CloudLog;
+    config: RuntimeConfig;
+    manifest: Manifest;
+    bundle: string;
+    lambda: LocalLambda;
+    parts: CloudParts;
+  }) {
+    this.#options = init.options;
+    this.#log = init.log;
+    this.config = init.config;
+    this.names = resourceNames(init.config.prefix);
+    this.#manifest = init.manifest;
+    this.#bundle = init.bundle;
+    this.#lambda = init.lambda;
+    this.#parts = init.parts;
+    this.#lambdaClient = new LambdaClient(clientConfig(init.config, 'lambda', { maxAttempts: 1 }));
+  }
+
+  static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    const log = options.log ?? ((source, line) => process.stdout.write(`[${source}] ${line}\n`));
+    const appName = options.appName ?? readAppName(options.entry);
+    const layout = options.stateDir ? await prepareStateDir(path.resolve(options.stateDir), appName) : undefined;
+    const scratch = layout ? undefined : mkdtempSync(path.join(os.tmpdir(), 'multinode-cloud-'));
+    const started: Array<{ close(): Promise<void> }> = [];
+    try {
+      const { manifest, bundle } = await build(options.entry, appName, layout?.build ?? scratch!, 1, log);
+      const prefix = prefixFrom(manifest.app.name);
+      const bucket = `${prefix.toLowerCase()}-payloads`;
+      const dynamo = await startDynamo(layout ? { path: layout.dynamodb } : {});
+      started.push(dynamo);
+      const s3 = await startS3({ buckets: [bucket], ...(layout ? { directory: layout.s3 } : {}) });
+      started.push(s3);
+      // The endpoint forwards to whichever LocalLambda the cloud holds (a rebuild replaces it).
+      let cloud: LocalCloud | undefined;
+      const lambdaEndpoint = await startLambdaEndpoint({
+        invoke: (...args) => {
+          if (!cloud) throw new LocalCloudError('The local Lambda is still starting.');
+          return cloud.#lambda.invoke(...args);
+        },
+      });
+      started.push(lambdaEndpoint);
+      const endpoints: Partial<Record<Service, string>> = { dynamodb: dynamo.endpoint, s3: s3.endpoint, lambda: lambdaEndpoint.endpoint };
+      let config: RuntimeConfig = { app: manifest.app.name, prefix, bucket, region: LOCAL_REGION, endpoints, credentials: LOCAL_CREDENTIALS };
+      const tablesClient = new DynamoDBClient(clientConfig(config, 'dynamodb'));
+      try {
+        await createTables(tablesClient, appTables(manifest, resourceNames(prefix)));
+      } finally {
+        tablesClient.destroy();
+      }
+      const extensions: LocalServiceInstance[] = [];
+      for (const extension of localServices()) {
+        const instance = await extension.start({ manifest, config, bundle, ...(layout ? { stateDir: layout.root } : {}), log });
+        if (!instance) continue;
+        extensions.push(instance);
+        started.push(instance);
+        config = { ...config, endpoints: { ...config.endpoints, ...instance.endpoints } };
+      }
+      const lambda = newLambda(options, config, manifest, bundle, log);
+      started.push(lambda);
+      cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts: { dynamo, s3, lambdaEndpoint, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) } });
+      cloud.#builds = 1;
+      started.push(cloud.#gatewaysCloser());
+      await cloud.#startGateways(options.port ?? 0);
+      if (layout) await writeFile(layout.cloudFile, `${JSON.stringify(cloud.connection(), null, 2)}\n`);
+      return cloud;
+    } catch (error) {
+      await Promise.allSettled(started.reverse().map((part) => part.close()));
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  get manifest(): Manifest {
+    return this.#manifest;
+  }
+
+  /** The bundle the Lambda workers run. */
+  get bundle(): string {
+    return this.#bundle;
+  }
+
+  get services(): ServiceEndpoint[] {
+    return this.#gateways.map(({ name, gateway }) => ({ name, url: gateway.url }));
+  }
+
+  /** The URL of a service's gateway. */
+  serviceUrl(name: string): string {
+    const found = this.#gateways.find((g) => g.name === name);
+    if (!found) throw new LocalCloudError(`The app has no service named "${name}"; its services: ${this.#gateways.map((g) => g.name).join(', ') || '(none)'}.`);
+    return found.gateway.url;
+  }
+
+  /** The local Lambda service (invocation statistics, fault injection). */
+  get lambda(): LocalLambda {
+    return this.#lambda;
+  }
+
+  /** Environment variables that point a process at this cloud (the runtime's variables, endpoints, credentials). */
+  get env(): Record<string, string> {
+    return { ...environmentFor(this.config), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' };
+  }
+
+  /** A runtime context for this process, against this cloud (what `connect` and `multinode/testing` use). */
+  context(options: ContextOptions = {}): RuntimeContext {
+    return createContext(this.config, this.#manifest, options);
+  }
+
+  /** What `connect` needs to reach this cloud from another process (written to the state directory's cloud.json). */
+  connection(): { config: RuntimeConfig; manifest: Manifest; services: ServiceEndpoint[] } {
+    return { config: this.config, manifest: this.#manifest, services: this.services };
+  }
+
+  /**
+   * Fires a schedule once, as EventBridge Scheduler would: an asynchronous invoke of its Lambda function with the
+   * scheduled event (`wait: true`: a synchronous one, resolving with the handler's answer).
+   */
+  async fireSchedule(name: string, options: { scheduledTime?: Date; attempt?: number; wait?: boolean } = {}): Promise<{ status: number; functionError?: string; payload: string }> {
+    const definition = this.#definition(name, 'schedule');
+    const time = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000);
+    const event = renderScheduledEvent(definition.name, time, options.attempt ?? 1);
+    return this.invoke(name, event, options.wait ? 'RequestResponse' : 'Event');
+  }
+
+  /** Invokes a definition's Lambda function through the local Lambda endpoint with the real SDK client. */
+  async invoke(definition: string, event: unknown, type: InvocationType = 'RequestResponse'): Promise<{ status: number; functionError?: string; payload: string }> {
+    const functionName = this.names.lambdaFunction(definition);
+    const output = await this.#lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: type, Payload: Buffer.from(JSON.stringify(event)) }));
+    return {
+      status: output.StatusCode ?? 0,
+      ...(output.FunctionError ? { functionError: output.FunctionError } : {}),
+      payload: output.Payload ? Buffer.from(output.Payload).toString('utf8') : '',
+    };
+  }
+
+  /** Rebuilds the app and switches to the new bundle; on a build error, keeps running the previous one. */
+  async rebuild(): Promise<{ ok: true; manifest: Manifest } | { ok: false; error: Error }> {
+    const buildDir = this.#parts.layout?.build ?? this.#parts.scratch!;
+    let built;
+    try {
+      built = await build(this.#options.entry, this.config.app, buildDir, ++this.#builds, this.#log);
+    } catch (error) {
+      return { ok: false, error: error as Error };
+    }
+    const { manifest, bundle } = built;
+    const tablesClient = new DynamoDBClient(clientConfig(this.config, 'dynamodb'));
+    try {
+      await createTables(tablesClient, appTables(manifest, this.names));
+    } finally {
+      tablesClient.destroy();
+    }
+    const previous = this.#lambda;
+    this.#manifest = manifest;
+    this.#bundle = bundle;
+    this.#lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log);
+    for (const extension of this.#parts.extensions) await extension.replaceBundle?.(bundle, manifest);
+    const services = manifest.definitions.filter((d) => d.kind === 'service').map((d) => d.name);
+    if (services.join() !== this.#gateways.map((g) => g.name).join()) {
+      const firstPort = this.#gateways[0]?.port ?? this.#options.port ?? 0;
+      await Promise.all(this.#gateways.splice(0).map((g) => g.gateway.close()));
+      await this.#startGateways(firstPort);
+    }
+    void previous.close();
+    return { ok: true, manifest };
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#lambdaClient.destroy();
+    await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()));
+    await this.#lambda.close();
+    await Promise.allSettled(this.#parts.extensions.map((e) => e.close()));
+    await this.#parts.lambdaEndpoint.close();
+    await this.#parts.s3.close();
+    await this.#parts.dynamo.close();
+    if (this.#parts.layout) await rm(this.#parts.layout.cloudFile, { force: true });
+    if (this.#parts.scratch && existsSync(this.#parts.scratch)) rmSync(this.#parts.scratch, { recursive: true, force: true });
+  }
+
+  /** Closes the gateways started so far (used when start fails half-way). */
+  #gatewaysCloser(): { close(): Promise<void> } {
+    return { close: async () => void (await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()))) };
+  }
+
+  #definition(name: string, kind: ManifestDefinition['kind']): ManifestDefinition {
+    const found = this.#manifest.definitions.find((d) => d.name === name);
+    if (!found || found.kind !== kind) {
+      const known = this.#manifest.definitions.filter((d) => d.kind === kind).map((d) => d.name);
+      throw new LocalCloudError(`The app has no ${kind} named "${name}"; its ${kind}s: ${known.join(', ') || '(none)'}.`);
+    }
+    return found;
+  }
+
+  async #startGateways(firstPort: number): Promise<void> {
+    const services = this.#manifest.definitions.filter((d) => d.kind === 'service');
+    for (const [index, service] of services.entries()) {
+      const port = firstPort === 0 ? 0 : firstPort + index;
+      try {
+        const gateway = await startGateway({
+          service: service.name,
+          functionName: this.names.lambdaFunction(service.name),
+          lambda: this.#lambdaClient,
+          port,
+          log: (line) => this.#log(service.name, line),
+        });
+        this.#gateways.push({ name: service.name, gateway, port });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new LocalCloudError(`Port ${port} (service "${service.name}") is in use by another program; pass --port to choose another.`);
+        }
+        throw error;
+      }
+    }
+  }
+}
+
+async function build(entry: string, appName: string, buildRoot: string, number: number, log: CloudLog): Promise<{ manifest: Manifest; bundle: string }> {
+  const outDir = path.join(buildRoot, String(number));
+  const loaded = await loadManifest(entry, { appName, outDir });
+  if (loaded.logs) for (const line of loaded.logs.trimEnd().split('\n')) log('build', line);
+  // Bundles of earlier builds may still be running in workers that finish their invocations; keep the last two.
+  if (number > 2) await rm(path.join(buildRoot, String(number - 2)), { recursive: true, force: true });
+  return { manifest: loaded.manifest, bundle: loaded.bundle!.file };
+}
+
+function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: Manifest, bundle: string, log: CloudLog): LocalLambda {
+  const names = resourceNames(config.prefix);
+  const functions: LocalFunction[] = [];
+  const definitionOf = new Map<string, string>();
+  for (const definition of manifest.definitions) {
+    if (definition.placement !== 'lambda' || definition.compute?.type !== 'lambda') continue;
+    const functionName = names.lambdaFunction(definition.name);
+    definitionOf.set(functionName, definition.name);
+    const maxConcurrency = (definition.options as { maxConcurrency?: number }).maxConcurrency ?? UNRESERVED_CONCURRENCY;
+    functions.push({ functionName, definition: definition.name, timeoutSeconds: definition.compute.timeoutSeconds, memoryMB: definition.compute.memoryMB, maxConcurrency });
+  }
+  return new LocalLambda({
+    bundle,
+    functions,
+    env: { ...environmentFor(config), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    region: config.region,
+    log: (functionName, _stream, line) => log(definitionOf.get(functionName) ?? functionName, line),
+    ...(options.workerCap ? { workerCap: options.workerCap } : {}),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
+    ...(options.asyncRetryDelaysMs ? { asyncRetryDelaysMs: options.asyncRetryDelaysMs } : {}),
+  });
+}

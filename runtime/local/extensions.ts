@@ -1,0 +1,43 @@
+/**
+ * Local services beyond DynamoDB, S3 and Lambda (the jobs issue adds the local Batch endpoint), started by the local
+ * cloud with one registration line each (runtime/local/registrations.ts). They start after DynamoDB and S3 and
+ * before the Lambda workers, so the endpoints they return reach every worker's environment.
+ */
+import type { Manifest } from '../../lib/manifest.js';
+import type { RuntimeConfig, Service } from '../config.js';
+
+export interface LocalServiceContext {
+  readonly manifest: Manifest;
+  /** The app's configuration, with the endpoints started so far (DynamoDB, S3, Lambda). */
+  readonly config: RuntimeConfig;
+  /** Absolute path of the app bundle. */
+  readonly bundle: string;
+  /** The persisted state directory, when there is one. */
+  readonly stateDir?: string;
+  readonly log: (source: string, line: string) => void;
+}
+
+export interface LocalServiceInstance {
+  readonly endpoints?: Partial<Record<Service, string>>;
+  /** The app was rebuilt: later work uses the new bundle and manifest. */
+  replaceBundle?(bundle: string, manifest: Manifest): void | Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LocalServiceExtension {
+  readonly name: string;
+  /** Starts the service for this app, or returns undefined when the app does not need it. */
+  start(context: LocalServiceContext): Promise<LocalServiceInstance | undefined>;
+}
+
+const extensions: LocalServiceExtension[] = [];
+
+export function registerLocalService(extension: LocalServiceExtension): void {
+  const existing = extensions.findIndex((e) => e.name === extension.name);
+  if (existing >= 0) extensions[existing] = extension;
+  else extensions.push(extension);
+}
+
+export function localServices(): readonly LocalServiceExtension[] {
+  return extensions;
+}

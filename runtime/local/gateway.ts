@@ -1,0 +1,171 @@
+/**
+ * The local HTTP gateway of one service: what API Gateway's HTTP API does in AWS. Each request becomes a payload
+ * format 2.0 event, invoked synchronously on the service's Lambda function through the real Lambda SDK client
+ * (against the local Lambda endpoint), and the integration response becomes the HTTP response.
+ *
+ * Like API Gateway: request line + headers at most 10,240 bytes (431), bodies at most 10 MB (413), malformed HTTP
+ * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { awsErrorName } from '../aws-errors.js';
+import { isText, type HttpApiEvent, type HttpApiResult } from '../service/http-api.js';
+import { listen } from './dynamodb.js';
+
+export const GATEWAY_LIMITS = { headerBytes: 10_240, bodyBytes: 10 * 1024 * 1024 } as const;
+
+export interface GatewayOptions {
+  readonly service: string;
+  readonly functionName: string;
+  readonly lambda: LambdaClient;
+  readonly port?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface Gateway {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const log = options.log ?? (() => undefined);
+  const server = http.createServer({ maxHeaderSize: GATEWAY_LIMITS.headerBytes }, (req, res) => {
+    const started = performance.now();
+    void serve(options, req, res)
+      .catch((error: unknown) => {
+        log(`gateway error: ${(error as Error).message}`);
+        if (!res.headersSent) reply(res, 500, { message: 'Internal Server Error' });
+        else res.destroy();
+      })
+      .finally(() => log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`));
+  });
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    log(`malformed request refused: ${error.code ?? error.message}`);
+    if (!socket.writable) return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = JSON.stringify({ message: status.slice(4) });
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  await listen(server, options.port ?? 0);
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(options: GatewayOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_LIMITS.bodyBytes) {
+      reply(res, 413, { message: 'Request Entity Too Large' });
+      req.destroy();
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const event = toEvent(req, Buffer.concat(chunks));
+  let answer;
+  try {
+    answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }));
+  } catch (error) {
+    const throttled = awsErrorName(error) === 'TooManyRequestsException';
+    options.log?.(`${options.service}: invoke failed: ${(error as Error).message}`);
+    return reply(res, throttled ? 503 : 500, { message: throttled ? 'Service Unavailable' : 'Internal Server Error' });
+  }
+  const text = answer.Payload ? Buffer.from(answer.Payload).toString('utf8') : 'null';
+  if (answer.FunctionError) {
+    options.log?.(`${options.service}: the handler failed: ${text.slice(0, 1000)}`);
+    return reply(res, 500, { message: 'Internal Server Error' });
+  }
+  writeResult(res, parseResult(text));
+}
+
+/** A request as API Gateway's payload format 2.0 event. */
+export function toEvent(req: http.IncomingMessage, body: Buffer): HttpApiEvent {
+  const url = req.url ?? '/';
+  const queryAt = url.indexOf('?');
+  const rawPath = queryAt >= 0 ? url.slice(0, queryAt) : url;
+  const rawQueryString = queryAt >= 0 ? url.slice(queryAt + 1) : '';
+  const headers: Record<string, string> = {};
+  let cookies: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    if (name === 'cookie') cookies = cookies.concat(value.split(/;\s*/).filter(Boolean));
+    else headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${sourceIp}` : sourceIp;
+  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-port'] = String(req.socket.localPort ?? 80);
+  const query: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(rawQueryString)) query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
+  const now = new Date();
+  const method = req.method ?? 'GET';
+  const binary = body.length > 0 && !isText(headers['content-type'] ?? null, body);
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    headers,
+    ...(rawQueryString ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: (headers.host ?? '127').split('.')[0]!,
+      http: { method, path: safeDecode(rawPath), protocol: `HTTP/${req.httpVersion}`, sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length > 0 ? { body: body.toString(binary ? 'base64' : 'utf8') } : {}),
+    isBase64Encoded: binary,
+  };
+}
+
+/** Payload format 2.0: an object with `statusCode` is a full response; any other JSON is a 200 JSON body. */
+export function parseResult(text: string): HttpApiResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) };
+  }
+  if (typeof value === 'object' && value !== null && typeof (value as HttpApiResult).statusCode === 'number') return value as HttpApiResult;
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: typeof value === 'string' ? value : JSON.stringify(value) };
+}
+
+function writeResult(res: http.ServerResponse, result: HttpApiResult): void {
+  const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: http.OutgoingHttpHeaders = { ...result.headers, 'content-length': String(body.length) };
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(result.statusCode, headers);
+  res.end(body);
+}
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}

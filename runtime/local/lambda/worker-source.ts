@@ -1,0 +1,53 @@
+/**
+ * The code a local Lambda worker thread runs: it imports the app bundle, as Lambda's Node.js runtime does, and
+ * calls the bundle's `handler(event, context)` for each invocation it is sent. A thrown error is reported in the
+ * Node.js runtime's error JSON (`errorType`, `errorMessage`, `trace`), exactly what Lambda returns.
+ *
+ * Plain JavaScript in a string (run with `eval: true`), so the worker needs no TypeScript loader and runs only
+ * what Lambda would run: the bundle.
+ */
+export const WORKER_SOURCE = String.raw`
+const { parentPort, workerData } = require('node:worker_threads');
+const { pathToFileURL } = require('node:url');
+
+function errorPayload(error) {
+  if (error instanceof Error || (error && typeof error === 'object' && 'message' in error && 'name' in error)) {
+    return { errorType: String(error.name), errorMessage: String(error.message), trace: String(error.stack || '').split('\n') };
+  }
+  let message;
+  try { message = String(error); } catch { message = Object.prototype.toString.call(error); }
+  return { errorType: typeof error, errorMessage: message, trace: [] };
+}
+
+const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
+  if (typeof module.handler !== 'function') {
+    const error = new Error('The bundle ' + workerData.bundle + ' does not export a function named "handler".');
+    error.name = 'Runtime.HandlerNotFound';
+    throw error;
+  }
+  return module.handler;
+});
+loading.catch(() => {});
+
+parentPort.on('message', async (message) => {
+  const context = {
+    functionName: workerData.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: workerData.functionArn,
+    memoryLimitInMB: String(workerData.memoryMB),
+    awsRequestId: message.requestId,
+    logGroupName: '/aws/lambda/' + workerData.functionName,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+  };
+  let reply;
+  try {
+    const handler = await loading;
+    const result = await handler(JSON.parse(message.payload), context);
+    reply = { id: message.id, ok: true, payload: JSON.stringify(result === undefined ? null : result) };
+  } catch (error) {
+    reply = { id: message.id, ok: false, payload: JSON.stringify(errorPayload(error)) };
+  }
+  parentPort.postMessage(reply);
+});
+`;

@@ -1,0 +1,51 @@
+/**
+ * The runtime's implementation of the model's RuntimePort: typed handles by definition name, made once per name
+ * and process. Functions go through their placement's invoker; dicts to their table. Jobs and locks are provided
+ * by the jobs issue through `registerHandleFactory` (handle-factories.ts).
+ */
+import { MultinodeError } from '../lib/errors.js';
+import type { DictHandle, FunctionHandle, JobHandle, LockHandle } from '../lib/handles.js';
+import type { RuntimePort } from '../lib/runtime-port.js';
+import type { RuntimeContext } from './context.js';
+import { DictClient } from './dict/dict-client.js';
+import { handleFactories as factories } from './handle-factories.js';
+import { FunctionClient } from './functions/function-client.js';
+import { invokerFor } from './functions/invoker.js';
+import './registrations.js';
+
+/** The API exists in the model, but this build of the runtime does not provide it yet. */
+export class NotAvailableError extends MultinodeError {}
+
+export function createRuntimePort(context: RuntimeContext): RuntimePort {
+  const functions = new Map<string, FunctionHandle<unknown[], unknown>>();
+  const dicts = new Map<string, DictHandle<unknown>>();
+  const jobs = new Map<string, JobHandle<unknown, unknown>>();
+  const locks = new Map<string, LockHandle>();
+  const cached = <T>(cache: Map<string, T>, name: string, make: () => T): T => {
+    let handle = cache.get(name);
+    if (!handle) cache.set(name, (handle = make()));
+    return handle;
+  };
+  return {
+    function: (name) =>
+      cached(functions, name, () => {
+        const definition = context.definition(name, 'function');
+        return new FunctionClient(context, definition, invokerFor(context, definition));
+      }),
+    dict: (name) =>
+      cached(dicts, name, () => {
+        context.definition(name, 'dict');
+        return new DictClient({ client: context.clients.dynamodb, name, table: context.names.dictTable(name), clock: context.clock });
+      }),
+    job: (name) =>
+      cached(jobs, name, () => {
+        if (!factories.job) throw new NotAvailableError(`job "${name}": jobs are not available in this build of the multinode runtime.`);
+        return factories.job(context, name);
+      }),
+    lock: (name) =>
+      cached(locks, name, () => {
+        if (!factories.lock) throw new NotAvailableError(`lock "${name}": locks are not available in this build of the multinode runtime.`);
+        return factories.lock(context, name);
+      }),
+  };
+}

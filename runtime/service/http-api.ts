@@ -1,0 +1,92 @@
+/**
+ * API Gateway HTTP API (payload format 2.0) events <-> the standard `Request`/`Response` of a fetch handler.
+ * Format facts (aws-facts 76): lower-cased headers with duplicates comma-joined, cookies in their own list,
+ * `rawPath` + `rawQueryString`, a body that is base64 when `isBase64Encoded`; the response carries `cookies`
+ * separately from `headers`, and binary bodies base64-encoded.
+ */
+
+export interface HttpApiEvent {
+  readonly version: '2.0';
+  readonly routeKey: string;
+  readonly rawPath: string;
+  readonly rawQueryString: string;
+  readonly cookies?: readonly string[];
+  readonly headers: Readonly<Record<string, string>>;
+  readonly queryStringParameters?: Readonly<Record<string, string>>;
+  readonly pathParameters?: Readonly<Record<string, string>>;
+  readonly requestContext: {
+    readonly accountId: string;
+    readonly apiId: string;
+    readonly domainName: string;
+    readonly domainPrefix: string;
+    readonly http: { readonly method: string; readonly path: string; readonly protocol: string; readonly sourceIp: string; readonly userAgent: string };
+    readonly requestId: string;
+    readonly routeKey: string;
+    readonly stage: string;
+    readonly time: string;
+    readonly timeEpoch: number;
+  };
+  readonly body?: string;
+  readonly isBase64Encoded: boolean;
+}
+
+export interface HttpApiResult {
+  readonly statusCode: number;
+  readonly headers?: Record<string, string>;
+  readonly cookies?: string[];
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+}
+
+export function isHttpApiEvent(event: unknown): event is HttpApiEvent {
+  if (typeof event !== 'object' || event === null) return false;
+  const e = event as { version?: unknown; requestContext?: { http?: unknown } };
+  return e.version === '2.0' && typeof e.requestContext?.http === 'object' && e.requestContext.http !== null;
+}
+
+/** The Request a fetch handler receives for an HTTP API event. */
+export function toRequest(event: HttpApiEvent): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers.set(name, value);
+  if (event.cookies?.length) headers.set('cookie', event.cookies.join('; '));
+  const scheme = event.headers?.['x-forwarded-proto'] ?? 'https';
+  const host = event.headers?.host ?? event.requestContext.domainName;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  const method = event.requestContext.http.method.toUpperCase();
+  const hasBody = event.body !== undefined && event.body !== null && method !== 'GET' && method !== 'HEAD';
+  const body = hasBody ? (event.isBase64Encoded ? Buffer.from(event.body!, 'base64') : Buffer.from(event.body!, 'utf8')) : undefined;
+  return new Request(`${scheme}://${host}${event.rawPath || '/'}${query}`, { method, headers, ...(body ? { body } : {}) });
+}
+
+/** The integration response for a fetch handler's Response. */
+export async function fromResponse(response: Response): Promise<HttpApiResult> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const text = bytes.length > 0 && isText(response.headers.get('content-type'), bytes) ? bytes.toString('utf8') : undefined;
+  return {
+    statusCode: response.status,
+    headers,
+    ...(cookies.length > 0 ? { cookies } : {}),
+    body: bytes.length === 0 ? '' : (text ?? bytes.toString('base64')),
+    isBase64Encoded: bytes.length > 0 && text === undefined,
+  };
+}
+
+const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded|graphql))/i;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Text bodies travel as text; anything else (images, octet streams, unknown types that are not UTF-8) as base64. */
+export function isText(contentType: string | null, bytes: Buffer): boolean {
+  if (contentType && TEXT_TYPES.test(contentType.trim())) return true;
+  if (contentType && !/charset=/i.test(contentType)) return false;
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Function conformance through the local cloud: the real SDK Lambda client, the local Lambda endpoint, worker
+ * threads running the app bundle's handler. call/map/starmap ordering and errors, returnExceptions, the concurrency
+ * bound, retries, throttling, timeouts, payloads through S3 both ways, start/get/cancel/list/awaitResult.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CodecError, InvalidArgumentError, InvocationFailedError, RunCancelledError, RunFinishedError, RunNotFoundError, WaitTimeoutError } from '../../lib/errors.js';
+import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
+import * as app from '../local/fixtures/functions-app/src/app.js';
+
+const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');
+let throttleEvery = 0;
+let throttleCount = 0;
+let t: TestCloud;
+
+beforeAll(async () => {
+  t = await startTestCloud(entry, {
+    module: app,
+    throttle: (functionName) => functionName.endsWith('-countOnce') && throttleEvery > 0 && ++throttleCount % throttleEvery === 0,
+    runtime: { tuning: { retryBackoff: { baseMs: 10, capMs: 50 }, throttleBackoff: { baseMs: 5, capMs: 20 }, cancelPollMs: 50 } },
+  });
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('call', () => {
+  it('returns the result, with codec types intact both ways', async () => {
+    expect(await app.add.call(2, 3)).toBe(5);
+    expect(await app.echo.call({ nested: [1, 'two', null] })).toEqual({ nested: [1, 'two', null] });
+    const out = await app.types.call({ when: new Date('2024-01-01T00:00:00Z'), tags: new Set(['b', 'a']), big: 2n ** 70n, raw: new Uint8Array(5), map: new Map([['k', 1]]) });
+    expect(out).toEqual({ when: new Date('2024-01-01T00:00:01Z'), tags: ['a', 'b'], big: 2n ** 71n, raw: 5, map: { k: 1 } });
+  });
+
+  it('re-raises a remote error as InvocationFailedError with its type, message and stack', async () => {
+    const error = (await app.fail.call('over quota').catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.functionName).toBe('fail');
+    expect(error.remote.type).toBe('QuotaExceeded');
+    expect(error.remote.message).toBe('over quota');
+    expect(error.remote.stack).toMatch(/QuotaExceeded|over quota/);
+    expect(error.message).toBe('fail failed: QuotaExceeded: over quota');
+  });
+
+  it('calls other functions from inside a function', async () => {
+    expect(await app.nested.call(1)).toBe(101);
+  });
+
+  it('retries failed executions up to maxRetries', async () => {
+    expect(await app.flaky.call('twice', 2)).toBe(3);
+    const error = (await app.flaky.call('always', 10).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote.message).toBe('flaky failure 3');
+    expect(await app.marks.get('flaky/always')).toBe(3);
+  });
+
+  it('enforces the timeout and does not retry a timed-out call', async () => {
+    expect(await app.slow.call(10)).toBe(10);
+    const error = (await app.slow.call(5000).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote.type).toBe('TimeoutError');
+  });
+
+  it('carries arguments and results over the 6 MB inline limit through S3', async () => {
+    const data = new Uint8Array(7 * 1024 * 1024).fill(7);
+    data[data.length - 1] = 9;
+    expect(await app.measure.call(data)).toEqual({ length: data.length, first: 7, last: 9 });
+    const text = await app.big.call(7 * 1024 * 1024);
+    expect(text.length).toBe(7 * 1024 * 1024);
+  });
+
+  it('refuses arguments the codec cannot carry, naming the path', async () => {
+    await expect(app.echo.call({ user: { callback: () => 1 } })).rejects.toThrow(CodecError);
+    await expect(app.echo.call({ user: { callback: () => 1 } })).rejects.toThrow(/args\[0\]\.user\.callback/);
+  });
+
+  it('reports a worker that exits as a remote error', async () => {
+    const error = (await app.exits.call().catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote.type).toBe('Runtime.ExitError');
+    expect(await app.add.call(1, 1)).toBe(2);
+  });
+});
+
+describe('map and starmap', () => {
+  it('returns results in input order, from arrays and async iterables', async () => {
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    expect(await app.echo.map(items)).toEqual(items);
+    async function* generate() {
+      for (let i = 0; i < 15; i++) yield i;
+    }
+    expect(await app.echo.map(generate())).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(await app.add.starmap([[1, 2], [3, 4], [5, 6]])).toEqual([3, 7, 11]);
+    expect(await app.echo.map([])).toEqual([]);
+  });
+
+  it('rejects on the first failure, or returns errors in place with returnExceptions', async () => {
+    await expect(app.failWhenOdd.map([0, 2, 3, 4])).rejects.toThrow(/odd: 3/);
+    const mixed = await app.failWhenOdd.map([0, 1, 2, 3], { returnExceptions: true });
+    expect(mixed[0]).toBe(0);
+    expect(mixed[2]).toBe(20);
+    expect(mixed[1]).toBeInstanceOf(InvocationFailedError);
+    expect((mixed[3] as InvocationFailedError).remote).toMatchObject({ type: 'RangeError', message: 'odd: 3' });
+  });
+
+  it('does not start more items after a failure', async () => {
+    const before = t.cloud.lambda.stats(t.cloud.names.lambdaFunction('failWhenOdd'))!.invocations;
+    await expect(app.failWhenOdd.map([1, ...Array.from({ length: 50 }, (_, i) => i * 2)], { concurrency: 1 })).rejects.toThrow(InvocationFailedError);
+    expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('failWhenOdd'))!.invocations - before).toBe(1);
+  });
+
+  it('keeps at most maxConcurrency calls in flight, or fewer with { concurrency }', async () => {
+    const observed = (await app.bounded.map(Array.from({ length: 16 }, () => 150))) as number[];
+    expect(Math.max(...observed)).toBe(4);
+    expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('bounded'))!.maxInFlight).toBe(4);
+    expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('bounded'))!.throttles).toBe(0);
+    const fewer = (await app.bounded.map(Array.from({ length: 6 }, () => 100), { concurrency: 2 })) as number[];
+    expect(Math.max(...fewer)).toBeLessThanOrEqual(2);
+  });
+
+  it('retries throttled invokes without counting them, and runs every item exactly once', async () => {
+    throttleEvery = 3;
+    try {
+      const items = Array.from({ length: 60 }, (_, i) => `item-${i}`);
+      const counts = await app.countOnce.map(items);
+      expect(counts).toEqual(items.map(() => 1));
+      expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('countOnce'))!.throttles).toBeGreaterThan(10);
+      expect(await app.marks.getMany(items.map((i) => `once/${i}`))).toEqual(items.map(() => 1));
+    } finally {
+      throttleEvery = 0;
+    }
+  });
+
+  it('checks its options and items', async () => {
+    await expect(app.echo.map([1], { concurrency: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(app.echo.map(5 as never)).rejects.toThrow(/expected an array, iterable or async iterable/);
+    await expect(app.add.starmap([[1, 2], 3 as never])).rejects.toThrow(/argLists\[1\] must be an array/);
+  });
+});
+
+describe('start / get / cancel / list / awaitResult', () => {
+  it('runs a started invocation and reports its state', async () => {
+    const id = await app.runner.start(50, false);
+    expect(await app.runner.awaitResult(id)).toEqual({ slept: 50 });
+    const info = await app.runner.get(id);
+    expect(info).toMatchObject({ id, name: 'runner', status: 'SUCCEEDED', result: { slept: 50 }, attempts: 1, error: undefined });
+    expect(info.startedAt!.getTime()).toBeGreaterThanOrEqual(info.createdAt.getTime());
+    expect(info.finishedAt!.getTime()).toBeGreaterThanOrEqual(info.startedAt!.getTime());
+  });
+
+  it('retries a failing run and records the failure', async () => {
+    const id = await app.runner.start(1, true);
+    const error = (await app.runner.awaitResult(id).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote).toMatchObject({ type: 'TypeError', message: 'run failed on purpose' });
+    expect(await app.runner.get(id)).toMatchObject({ status: 'FAILED', attempts: 2 });
+  });
+
+  it('cancels a running invocation', async () => {
+    const id = await app.runner.start(3000, false);
+    for (let i = 0; i < 200 && (await app.runner.get(id)).status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 10));
+    await app.runner.cancel(id);
+    await expect(app.runner.awaitResult(id)).rejects.toThrow(RunCancelledError);
+    expect((await app.runner.get(id)).status).toBe('CANCELLED');
+    await expect(app.runner.cancel(id)).rejects.toThrow(RunFinishedError);
+  });
+
+  it('lists runs newest first, in pages', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await app.echo.start(i));
+    const first = await app.echo.list({ limit: 3 });
+    expect(first.items.map((r) => r.id)).toEqual([ids[4], ids[3], ids[2]]);
+    expect(first.cursor).toBeDefined();
+    const second = await app.echo.list({ limit: 3, cursor: first.cursor! });
+    expect(second.items.map((r) => r.id).slice(0, 2)).toEqual([ids[1], ids[0]]);
+    await Promise.all(ids.map((id) => app.echo.awaitResult(id)));
+  });
+
+  it('raises typed errors for unknown ids and bad arguments', async () => {
+    await expect(app.echo.get('00000000000000000000000000')).rejects.toThrow(RunNotFoundError);
+    await expect(app.echo.get('nope')).rejects.toThrow(RunNotFoundError);
+    await expect(app.echo.get(42 as never)).rejects.toThrow(InvalidArgumentError);
+    await expect(app.echo.list({ limit: 500 })).rejects.toThrow(/limit must be a whole number from 1 to 50/);
+    await expect(app.echo.list({ cursor: 'garbage' })).rejects.toThrow(/is not a cursor returned by list/);
+    const id = await app.runner.start(2000, false);
+    await expect(app.runner.awaitResult(id, { timeout: '100ms' as never })).rejects.toThrow();
+    await expect(app.runner.awaitResult(id, { timeout: { seconds: 0.1 } })).rejects.toThrow(WaitTimeoutError);
+  });
+});
