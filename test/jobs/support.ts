@@ -1,0 +1,130 @@
+/**
+ * Test support for the job runtime: the local DynamoDB (dynalite) and S3 (s3rver) with real SDK clients, and an
+ * in-process dispatcher that runs attempts like an asynchronous Lambda invoke would (later, in this process), with
+ * knobs to deliver an attempt twice or lose it.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import type { JobHandler } from '../../lib/definitions/job.js';
+import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
+import { createTables } from '../../runtime/local/tables.js';
+import { LockClient } from '../../runtime/lock/lock-client.js';
+import { Payloads } from '../../runtime/payloads.js';
+import { StateTable } from '../../runtime/state/state-table.js';
+import { STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
+import type { AttemptDispatcher } from '../../runtime/jobs/dispatch.js';
+import { type AttemptOutcome, executeAttempt, type JobSettings } from '../../runtime/jobs/executor.js';
+import { JobClient } from '../../runtime/jobs/job-client.js';
+import { JobStore } from '../../runtime/jobs/job-store.js';
+import { DEFAULT_JOB_TUNING, type JobTuning } from '../../runtime/jobs/tuning.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+export const FAST_TUNING: JobTuning = { ...DEFAULT_JOB_TUNING, heartbeatMs: 50, staleAfterMs: 2_000, graceMs: 300, lockTtlSeconds: 1, pollMaxMs: 50 };
+
+export interface InProcessJob {
+  readonly client: JobClient;
+  readonly store: JobStore;
+  readonly dispatcher: InProcessDispatcher;
+}
+
+/** Runs each dispatched attempt in this process, after the caller's turn (like an `Event` invoke). */
+export class InProcessDispatcher implements AttemptDispatcher {
+  readonly dispatched: Array<{ id: string; attempt: number }> = [];
+  readonly outcomes: Array<{ id: string; attempt: number; outcome: AttemptOutcome | Error }> = [];
+  /** Deliver every attempt this many times (duplicates). */
+  copies = 1;
+  /** Drop the next dispatches (a lost delivery). */
+  drop = 0;
+  run!: (id: string, attempt: number) => Promise<AttemptOutcome>;
+  private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
+
+  async dispatch(id: string, attempt: number): Promise<{ batchJobId?: string }> {
+    this.dispatched.push({ id, attempt });
+    if (this.drop > 0) {
+      this.drop--;
+      return {};
+    }
+    for (let copy = 0; copy < this.copies; copy++) {
+      setImmediate(() => {
+        this.run(id, attempt).then(
+          (outcome) => this.record(id, attempt, outcome),
+          (error: Error) => this.record(id, attempt, error),
+        );
+      });
+    }
+    return {};
+  }
+
+  async stop(): Promise<void> {}
+
+  private record(id: string, attempt: number, outcome: AttemptOutcome | Error): void {
+    this.outcomes.push({ id, attempt, outcome });
+    this.waiters = this.waiters.filter((w) => (w.test() ? (w.resolve(), false) : true));
+  }
+
+  /** Resolves once `count` attempts of `id` have ended (in any way). */
+  settled(id: string, count = 1): Promise<void> {
+    const test = () => this.outcomes.filter((o) => o.id === id).length >= count;
+    if (test()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ test, resolve }));
+  }
+}
+
+export interface JobFixture {
+  readonly dynamo: DynamoDBClient;
+  readonly state: StateTable;
+  readonly payloads: Payloads;
+  job(name: string, settings: Partial<JobSettings>, handler: JobHandler<never, unknown>, options?: { tuning?: JobTuning; clock?: () => number }): InProcessJob;
+  close(): Promise<void>;
+}
+
+let fixtures = 0;
+
+export async function startJobFixture(): Promise<JobFixture> {
+  const dynamoServer: LocalDynamo = await startDynamo();
+  const dynamo = new DynamoDBClient({ endpoint: dynamoServer.endpoint, region: 'us-east-1', credentials });
+  const table = `jobs-test-${++fixtures}-state`;
+  await createTables(dynamo, [[table, STATE_TABLE_SCHEMA]]);
+  const s3server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: mkdtempSync(path.join(os.tmpdir(), 'mn-jobs-s3-')) });
+  const { port } = await s3server.run();
+  const s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials });
+  await s3.send(new CreateBucketCommand({ Bucket: 'payloads' }));
+  const state = new StateTable(dynamo, table);
+  const payloads = new Payloads(s3, 'payloads');
+  return {
+    dynamo,
+    state,
+    payloads,
+    job(name, partial, handler, options = {}) {
+      const tuning = options.tuning ?? FAST_TUNING;
+      const clock = options.clock ?? Date.now;
+      const settings: JobSettings = { timeoutSeconds: 60, maxRetries: 0, lock: null, ...partial };
+      const store = new JobStore(name, state, payloads, clock);
+      const dispatcher = new InProcessDispatcher();
+      const locks = (lock: string) => new LockClient({ client: dynamo, table, name: lock, clock, pollMs: 20 });
+      dispatcher.run = (id, attempt) =>
+        executeAttempt({ store, settings, handler: handler as JobHandler<unknown, unknown>, dispatcher, locks, tuning, clock }, id, attempt);
+      const client = new JobClient({ store, settings, placement: 'lambda', dispatcher, tuning, clock });
+      return { client, store, dispatcher };
+    },
+    async close() {
+      dynamo.destroy();
+      s3.destroy();
+      await dynamoServer.close();
+      await s3server.close();
+    },
+  };
+}
+
+/** A promise with its resolve function, to let a test and a job handler meet. */
+export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => void } {
+  let open!: (value: T) => void;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return { promise, open };
+}
