@@ -59,10 +59,12 @@ Options:
 };
 
 function parseFrom(text: string): Date {
-  const iso = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/i.exec(text.trim());
+  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/i.exec(text.trim());
   // Date-only strings are UTC in JS; date-times without an offset would be machine-local, so we read them as UTC.
-  const date = iso ? new Date(iso[1] === undefined && text.includes('T') ? `${text.trim()}Z` : text.trim()) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) {
+  const date = iso ? new Date(iso[4] === undefined && text.includes('T') ? `${text.trim()}Z` : text.trim()) : new Date(NaN);
+  // JS rolls 2024-02-30 over to March 1: check the day exists.
+  const realDay = iso !== null && Number(iso[3]) >= 1 && Number(iso[3]) <= new Date(Date.UTC(Number(iso[1]), Number(iso[2]), 0)).getUTCDate();
+  if (Number.isNaN(date.getTime()) || !realDay) {
     throw new UsageError(`--from must be an ISO date-time such as 2024-03-30T00:00Z or 2024-03-30T00:00+01:00, got "${text}".`, 'schedules');
   }
   return date;

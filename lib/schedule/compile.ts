@@ -64,13 +64,13 @@ function runsOnSomeDay(cron: UnixCron): boolean {
 }
 
 function bothDayFieldsError(text: string, cron: UnixCron): ScheduleError {
-  const [starred, field] = cron.dayOfMonthStar ? ['day-of-month', cron.fields[2]] : ['day-of-week', cron.fields[4]];
+  const [starred, field, range] = cron.dayOfMonthStar ? ['day-of-month', cron.fields[2]!, '1-31'] : ['day-of-week', cron.fields[4]!, '0-6'];
   return new ScheduleError(
     'cron',
     text,
     `the ${starred} field ${JSON.stringify(field)} starts with "*", so Unix cron runs only on days that match both day fields, ` +
       'and EventBridge Scheduler cannot restrict the day of the month and the day of the week in one schedule, so this cannot be compiled; ' +
-      `allowed: "*" in one day field, or both day fields written without a leading "*" (e.g. "1-31/2" instead of "*/2"), which runs on days matching either field`,
+      `allowed: "*" in one day field, or both day fields written without a leading "*" (e.g. ${JSON.stringify(field.replace(/^\*/, range))} instead of ${JSON.stringify(field)}), which runs on days matching either field`,
   );
 }
 

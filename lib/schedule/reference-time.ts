@@ -29,6 +29,7 @@ export function parseReferenceTime(value: unknown, zone: Zone): ReferenceTime {
     if (Number.isNaN(value.getTime())) throw referenceError('it is an invalid Date', value);
     return fromInstant(value.getTime(), zone, value);
   }
+  if (typeof value === 'number') throw referenceError(`a bare number is ambiguous (write new Date(milliseconds) or an ISO string); allowed: ${FORMS}`, value);
   if (typeof value !== 'string') throw referenceError(`allowed: ${FORMS}`, value);
   const text = value.trim();
   const withOffset = WITH_OFFSET.exec(text);

@@ -9,6 +9,9 @@ import { listWords } from '../format.js';
 import { MONTH_NAMES, WEEKDAY_NAMES } from './calendar.js';
 import { ScheduleError } from './errors.js';
 
+/** A problem with the cron text; parseUnixCron attaches the text. */
+class CronProblem extends Error {}
+
 export interface UnixCron {
   readonly minutes: readonly number[];
   readonly hours: readonly number[];
@@ -150,7 +153,7 @@ function parsePart(rule: FieldRule, part: string, where: string): number[] {
     step = Number(stepText);
     if (step >= span) {
       throw cronError(
-        `${where} steps by ${step}, which is not less than the field's span ${rule.min}-${rule.max}, so it would only match ${low}; ` +
+        `${where} steps by ${step}, but the field has only ${span} values (${rule.min}-${rule.max}), so it would match only ${low}; ` +
           `a step repeats within one ${rule.label === 'minute' ? 'hour' : rule.label === 'hour' ? 'day' : rule.label === 'month' ? 'year' : rule.label === 'day-of-week' ? 'week' : 'month'} ` +
           `(for "every N minutes/hours/days" use the "interval" option, e.g. "90m")`,
       );
@@ -181,9 +184,6 @@ function isName(rule: FieldRule, word: string): boolean {
 function notUnderstood(rule: FieldRule, part: string, where: string): CronProblem {
   return cronError(`${where} has ${JSON.stringify(part)}, which is not a value, range or step; allowed: ${rule.allowed}, "*", lists "a,b", ranges "a-b" and steps "*/n" or "a-b/n"`);
 }
-
-/** A problem with the cron text; parseUnixCron attaches the text. */
-class CronProblem extends Error {}
 
 function cronError(problem: string): CronProblem {
   return new CronProblem(problem);
