@@ -104,3 +104,12 @@ export function environmentBytes(env: Readonly<Record<string, string>>): number 
   for (const [key, value] of Object.entries(env)) total += Buffer.byteLength(key) + Buffer.byteLength(value);
   return total;
 }
+
+/**
+ * The Lambda function that serves no definition of its own: it receives the scheduled events of tasks placed on
+ * Batch (claims the scheduled time, then submits the job) and Batch's job state-change events. Named like a
+ * definition's function: `resourceNames(prefix).lambdaFunction(DISPATCHER_DEFINITION)`.
+ */
+export const DISPATCHER_DEFINITION = 'multinode-dispatcher';
+/** Its Lambda settings: it only claims, submits and records. */
+export const DISPATCHER_COMPUTE = { type: 'lambda', memoryMB: 256, timeoutSeconds: 60 } as const;

@@ -12,11 +12,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
 import { prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
-import { renderScheduledEvent } from '../../lib/schedule/event.js';
+import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import { loadManifest } from '../build/load-manifest.js';
 import { readAppName } from '../build/app-name.js';
 import { clientConfig } from '../clients.js';
-import { environmentFor, type RuntimeConfig, type Service } from '../config.js';
+import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION, environmentFor, type RuntimeConfig, type Service } from '../config.js';
 import { createContext, type ContextOptions, type RuntimeContext } from '../context.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
@@ -26,6 +26,7 @@ import { LocalLambda, type InvocationType, type LocalFunction } from './lambda/l
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
 import './registrations.js';
 import { startS3, type LocalS3 } from './s3.js';
+import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
 import { appTables, createTables } from './tables.js';
 
@@ -53,6 +54,8 @@ export interface LocalCloudOptions {
   readonly throttle?: (functionName: string) => boolean;
   /** Delays of Lambda's retries of failed asynchronous invocations (default 1 and 2 minutes). */
   readonly asyncRetryDelaysMs?: readonly number[];
+  /** Run the scheduler: schedules fire at their times (default off; `multinode dev` turns it on). */
+  readonly schedules?: boolean | { readonly clock?: SchedulerClock };
 }
 
 interface CloudParts {
@@ -82,6 +85,7 @@ export class LocalCloud {
   #bundle: string;
   #lambda: LocalLambda;
   #gateways: Array<{ name: string; gateway: Gateway; port: number }> = [];
+  #scheduler: LocalScheduler | undefined;
   #builds = 0;
   #stopped = false;
 
@@ -150,6 +154,7 @@ export class LocalCloud {
       cloud.#builds = 1;
       started.push(cloud.#gatewaysCloser());
       await cloud.#startGateways(options.port ?? 0);
+      if (options.schedules) cloud.#startScheduler();
       if (layout) await writeFile(layout.cloudFile, `${JSON.stringify(cloud.connection(), null, 2)}\n`);
       return cloud;
     } catch (error) {
@@ -204,15 +209,43 @@ export class LocalCloud {
    * scheduled event (`wait: true`: a synchronous one, resolving with the handler's answer).
    */
   async fireSchedule(name: string, options: { scheduledTime?: Date; attempt?: number; wait?: boolean } = {}): Promise<{ status: number; functionError?: string; payload: string }> {
-    const definition = this.#definition(name, 'schedule');
+    this.#definition(name, 'schedule');
     const time = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000);
-    const event = renderScheduledEvent(definition.name, time, options.attempt ?? 1);
-    return this.invoke(name, event, options.wait ? 'RequestResponse' : 'Event');
+    return this.#deliver(renderScheduledEvent(name, time, options.attempt ?? 1), options.wait ? 'RequestResponse' : 'Event');
+  }
+
+  /** Fires a schedule once now through the scheduler (with its delivery retries), or directly when it is off. */
+  async trigger(name: string): Promise<ScheduledEvent> {
+    this.#definition(name, 'schedule');
+    if (this.#scheduler) return this.#scheduler.trigger(name);
+    const event = renderScheduledEvent(name, new Date(Math.floor(Date.now() / 1000) * 1000), 1);
+    await this.#deliver(event, 'Event');
+    return event;
+  }
+
+  /** The next planned scheduled runs (empty when the scheduler is off). */
+  upcoming(count = 10): UpcomingRun[] {
+    return this.#scheduler?.upcoming(count) ?? [];
+  }
+
+  /** The Lambda function that receives a schedule's events: its own, or the dispatcher for Batch-placed tasks. */
+  scheduleTarget(name: string): string {
+    const definition = this.#definition(name, 'schedule');
+    return this.names.lambdaFunction(definition.placement === 'lambda' ? definition.name : DISPATCHER_DEFINITION);
+  }
+
+  async #deliver(event: ScheduledEvent, type: InvocationType): Promise<{ status: number; functionError?: string; payload: string }> {
+    const answer = await this.#invokeFunction(this.scheduleTarget(event.name), event, type);
+    if (type === 'Event' && answer.status !== 202) throw new LocalCloudError(`Delivering ${event.name} at ${event.scheduledTime} failed: status ${answer.status}.`);
+    return answer;
   }
 
   /** Invokes a definition's Lambda function through the local Lambda endpoint with the real SDK client. */
-  async invoke(definition: string, event: unknown, type: InvocationType = 'RequestResponse'): Promise<{ status: number; functionError?: string; payload: string }> {
-    const functionName = this.names.lambdaFunction(definition);
+  invoke(definition: string, event: unknown, type: InvocationType = 'RequestResponse'): Promise<{ status: number; functionError?: string; payload: string }> {
+    return this.#invokeFunction(this.names.lambdaFunction(definition), event, type);
+  }
+
+  async #invokeFunction(functionName: string, event: unknown, type: InvocationType): Promise<{ status: number; functionError?: string; payload: string }> {
     const output = await this.#lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: type, Payload: Buffer.from(JSON.stringify(event)) }));
     return {
       status: output.StatusCode ?? 0,
@@ -248,6 +281,10 @@ export class LocalCloud {
       await Promise.all(this.#gateways.splice(0).map((g) => g.gateway.close()));
       await this.#startGateways(firstPort);
     }
+    if (this.#scheduler) {
+      await this.#scheduler.stop();
+      this.#startScheduler();
+    }
     void previous.close();
     return { ok: true, manifest };
   }
@@ -255,6 +292,7 @@ export class LocalCloud {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    await this.#scheduler?.stop();
     this.#lambdaClient.destroy();
     await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()));
     await this.#lambda.close();
@@ -264,6 +302,19 @@ export class LocalCloud {
     await this.#parts.dynamo.close();
     if (this.#parts.layout) await rm(this.#parts.layout.cloudFile, { force: true });
     if (this.#parts.scratch && existsSync(this.#parts.scratch)) rmSync(this.#parts.scratch, { recursive: true, force: true });
+  }
+
+  #startScheduler(): void {
+    const clock = typeof this.#options.schedules === 'object' ? this.#options.schedules.clock : undefined;
+    const schedules = this.#manifest.definitions.filter((d) => d.kind === 'schedule').map((d) => ({ name: d.name, expressions: d.schedule?.expressions ?? [] }));
+    this.#scheduler = new LocalScheduler({
+      schedules,
+      deliver: (event) => this.#deliver(event, 'Event'),
+      ...(clock ? { clock } : {}),
+      onError: (error, event, willRetry) => this.#log('scheduler', `delivering ${event.name} at ${event.scheduledTime} failed: ${(error as Error).message}${willRetry ? '; retrying' : ''}`),
+      onMissed: (name, times) => this.#log('scheduler', `${name}: ${times.length} run(s) fell due while the scheduler could not fire; only the latest was delivered`),
+    });
+    this.#scheduler.start();
   }
 
   /** Closes the gateways started so far (used when start fails half-way). */
@@ -322,6 +373,11 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
     definitionOf.set(functionName, definition.name);
     const maxConcurrency = (definition.options as { maxConcurrency?: number }).maxConcurrency ?? UNRESERVED_CONCURRENCY;
     functions.push({ functionName, definition: definition.name, timeoutSeconds: definition.compute.timeoutSeconds, memoryMB: definition.compute.memoryMB, maxConcurrency });
+  }
+  if (manifest.definitions.some((d) => d.placement === 'batch')) {
+    const functionName = names.lambdaFunction(DISPATCHER_DEFINITION);
+    definitionOf.set(functionName, DISPATCHER_DEFINITION);
+    functions.push({ functionName, definition: DISPATCHER_DEFINITION, timeoutSeconds: DISPATCHER_COMPUTE.timeoutSeconds, memoryMB: DISPATCHER_COMPUTE.memoryMB, maxConcurrency: UNRESERVED_CONCURRENCY });
   }
   return new LocalLambda({
     bundle,
