@@ -6,6 +6,7 @@
 import { resolveApp, type ResolvedApp } from '../lib/app.js';
 import { buildManifest, type Manifest } from '../lib/manifest.js';
 import { createLambdaHandler, type LambdaHandler } from './handler/lambda-handler.js';
+import { createBatchEntry } from './batch/container-entry.js';
 
 export interface AppEntryPoints {
   readonly app: ResolvedApp;
@@ -13,6 +14,8 @@ export interface AppEntryPoints {
   manifest(appName: string): Manifest;
   /** The Lambda handler (`app.handler`); it starts the runtime from the environment on its first event. */
   readonly handler: LambdaHandler;
+  /** The Batch container entry (`app.batch`, run by the bootstrap): runs the task in the job's environment, resolves the exit code. */
+  readonly batch: () => Promise<number>;
 }
 
 export function startApp(userModule: Readonly<Record<string, unknown>>): AppEntryPoints {
@@ -21,5 +24,6 @@ export function startApp(userModule: Readonly<Record<string, unknown>>): AppEntr
     app,
     manifest: (appName) => buildManifest(app, appName),
     handler: createLambdaHandler(app),
+    batch: createBatchEntry(app),
   };
 }

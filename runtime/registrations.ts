@@ -18,3 +18,6 @@ registerEventKind(callKind);
 registerEventKind(runKind);
 registerEventKind(httpKind);
 registerEventKind(scheduleKind);
+
+// Jobs, locks, and everything on AWS Batch (runtime/jobs/registrations.ts).
+import './jobs/registrations.js';

@@ -59,6 +59,7 @@ function buildOptions(absoluteEntry: string, options: BundleOptions): esbuild.Bu
     'const entryPoints = startApp(userModule);',
     'export const manifest = entryPoints.manifest;',
     'export const handler = entryPoints.handler;',
+    'export const batch = entryPoints.batch;',
   ].join('\n');
   return {
     stdin: { contents, resolveDir: path.dirname(absoluteEntry), sourcefile: 'multinode-app-entry.js', loader: 'js' },

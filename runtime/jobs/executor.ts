@@ -53,6 +53,8 @@ export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: nu
   let seen = await store.read(id);
   if (!isOurTurn(seen, attempt)) return 'duplicate';
 
+  // The job carries the timings its starter chose.
+  deps = { ...deps, tuning: { ...deps.tuning, ...seen.tuning } };
   let lease: Lease | undefined;
   if (deps.settings.lock) {
     const waited = await waitForLock(deps, seen, attempt);

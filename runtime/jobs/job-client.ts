@@ -41,7 +41,7 @@ export class JobClient implements JobHandle<unknown, unknown> {
     const { store, settings, placement, dispatcher, clock } = this.#deps;
     const wire = toWire(input, 'input');
     const id = newRunId(clock());
-    await store.create(id, wire, { timeoutSeconds: settings.timeoutSeconds, maxAttempts: settings.maxRetries + 1, placement });
+    await store.create(id, wire, { timeoutSeconds: settings.timeoutSeconds, maxAttempts: settings.maxRetries + 1, placement, tuning: this.#deps.tuning });
     const created = await store.read(id);
     try {
       const { batchJobId } = await dispatcher.dispatch(id, 1, created.deadline);

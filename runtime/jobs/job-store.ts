@@ -25,6 +25,7 @@ import { PAYLOAD_PREFIXES, STATE_INLINE_LIMIT, type Payloads } from '../payloads
 import { RUN_ID_PATTERN } from '../state/ids.js';
 import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
 import { attr, type Item, type StateTable } from '../state/state-table.js';
+import type { JobTuning } from './tuning.js';
 
 /** How long a job's state is kept after it was created (DynamoDB TTL). */
 export const JOB_RETENTION_DAYS = 30;
@@ -51,6 +52,7 @@ export const J = {
   placement: 'placement',
   batchJobId: 'batchJobId',
   batchAttempt: 'batchAttempt',
+  tuning: 'tuning',
 } as const;
 
 export interface JobRecord {
@@ -73,6 +75,8 @@ export interface JobRecord {
   /** The Batch job of attempt `batchAttempt`, for reconciliation from Batch's own status. */
   readonly batchJobId?: string;
   readonly batchAttempt?: number;
+  /** The timings the starter chose (heartbeat, grace, staleness, lock lease): every party of this job uses them. */
+  readonly tuning: Partial<JobTuning>;
   readonly item: Item;
 }
 
@@ -95,7 +99,7 @@ export class JobStore {
     this.#pk = partitionKey('job', jobName);
   }
 
-  async create(id: string, input: WireValue, settings: { timeoutSeconds: number; maxAttempts: number; placement: Placement }): Promise<void> {
+  async create(id: string, input: WireValue, settings: { timeoutSeconds: number; maxAttempts: number; placement: Placement; tuning: JobTuning }): Promise<void> {
     const now = this.clock();
     await this.table.putIfAbsent(this.#pk, id, {
       [J.status]: attr.s('PENDING'),
@@ -105,6 +109,7 @@ export class JobStore {
       [J.deadline]: attr.n(now + settings.timeoutSeconds * 1000),
       [J.seq]: attr.n(0),
       [J.placement]: attr.s(settings.placement),
+      [J.tuning]: attr.s(JSON.stringify(carried(settings.tuning))),
       [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + JOB_RETENTION_DAYS * 86400),
       ...(await this.#stored(id, 'input', input)),
     });
@@ -303,6 +308,12 @@ export class JobStore {
   }
 }
 
+/** The timings that travel with a job (the caller's polling does not). */
+function carried(tuning: JobTuning): Partial<JobTuning> {
+  const { heartbeatMs, staleAfterMs, graceMs, lockTtlSeconds } = tuning;
+  return { heartbeatMs, staleAfterMs, graceMs, lockTtlSeconds };
+}
+
 export function toRecord(id: string, item: Item): JobRecord {
   const optional = (name: string) => attr.num(item, name);
   const failure = attr.str(item, J.failure);
@@ -315,6 +326,7 @@ export function toRecord(id: string, item: Item): JobRecord {
     deadline: attr.num(item, J.deadline) ?? 0,
     seq: attr.num(item, J.seq) ?? 0,
     placement: (attr.str(item, J.placement) ?? 'lambda') as Placement,
+    tuning: JSON.parse(attr.str(item, J.tuning) ?? '{}') as Partial<JobTuning>,
     item,
   };
   for (const name of [J.startedAt, J.finishedAt, J.heartbeatAt, J.cancelRequestedAt, J.batchAttempt]) {

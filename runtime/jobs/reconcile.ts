@@ -40,7 +40,8 @@ export async function reconcileAll(deps: ReconcileDeps, records: readonly JobRec
 
 async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJobView): Promise<JobRecord | undefined> {
   if (isFinal(record.status)) return undefined;
-  const { store, dispatcher, tuning, clock } = deps;
+  const { store, dispatcher, clock } = deps;
+  const tuning = { ...deps.tuning, ...record.tuning };
   const now = clock();
   if (now >= record.deadline + tuning.graceMs) {
     const error: RemoteErrorInfo = { type: 'TimeoutError', message: `job ${store.jobName} ${record.id} did not finish within its timeout of ${deps.timeoutSeconds} s (counted from its creation).` };
