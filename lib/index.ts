@@ -35,3 +35,6 @@ export type { DurationInput, DurationObject } from './units/duration.js';
 export type { ComputeOptions } from './options/compute.js';
 export type { Placement, Compute, LambdaCompute, BatchCompute } from './placement.js';
 export type { Manifest, ManifestDefinition } from './manifest.js';
+export { ScheduleError, ScheduleExpressionError, ScheduledEventError } from './schedule/errors.js';
+export type { ScheduleSpec, CompiledExpression, ScheduleManifest, ScheduleTimingOptions } from './schedule/spec.js';
+export type { ScheduledEvent } from './schedule/event.js';

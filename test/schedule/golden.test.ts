@@ -138,6 +138,18 @@ describe('interval compilation', () => {
     ]);
   });
 
+  it('any interval that divides a day, at any phase, needs at most 8 crons', () => {
+    let most = 0;
+    for (let minutes = 15; minutes <= 1440; minutes++) {
+      if (1440 % minutes !== 0) continue;
+      for (let phase = 0; phase < minutes; phase++) {
+        const referenceTime = new Date(Date.UTC(2024, 0, 1) + phase * 60_000).toISOString();
+        most = Math.max(most, compile({ interval: `${minutes}m`, referenceTime }).expressions.length);
+      }
+    }
+    expect(most).toBe(8);
+  });
+
   it('an elapsed-time interval that divides a week: cron lists in UTC', () => {
     const manifest = compile({ interval: '84h', referenceTime: '2024-01-01T00:00Z' });
     expect(manifest.spec).toMatchObject({ grid: 'elapsed' });
