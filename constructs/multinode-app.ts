@@ -37,16 +37,15 @@ import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
 import { acknowledgeWildcards } from './nag.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
+import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/config.js';
 import { connectionEnvironment, lambdaEnvironment } from './runtime-env.js';
 import { DictTable, StateTable } from './tables.js';
 import { PayloadBucket } from './payload-bucket.js';
 import { gpuInstanceClasses } from './gpu.js';
 import { checkStackLimits } from './limits.js';
 
-/** Name of the per-app Lambda that starts heavy scheduled tasks on Batch and records Batch job state changes. */
-export const DISPATCHER_DEFINITION = 'multinode-dispatcher';
-
-const DISPATCHER_COMPUTE: LambdaCompute = { type: 'lambda', memoryMB: 256, timeoutSeconds: 60 };
+/** The per-app Lambda that starts heavy scheduled tasks on Batch and records Batch job state changes. */
+export { DISPATCHER_DEFINITION };
 
 export interface MultinodeAppProps {
   /** The app module (`src/app.ts`), relative to the working directory or absolute. */
