@@ -11,7 +11,7 @@
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { BATCH_IAM_ACTIONS } from '../runtime/batch/bootstrap.js';
 import { acknowledgeWildcards } from './nag.js';
 
@@ -119,10 +119,10 @@ export function appAccessStatements(scope: Construct, input: AppAccessInput): Ex
   return statements;
 }
 
-/** Adds the statements to `principal`'s policy and acknowledges their wildcards there. */
-export function grantStatements(scope: Construct, principal: iam.IPrincipal, statements: readonly ExplainedStatement[]): void {
+/** Adds the statements to `principal`'s policy and, when it is a construct, acknowledges their wildcards there. */
+export function grantStatements(principal: iam.IPrincipal, statements: readonly ExplainedStatement[]): void {
   for (const { statement } of statements) principal.addToPrincipalPolicy(statement);
-  acknowledgeStatements(scope, statements);
+  if (principal instanceof Construct) acknowledgeStatements(principal, statements);
 }
 
 export function acknowledgeStatements(scope: Construct, statements: readonly ExplainedStatement[]): void {

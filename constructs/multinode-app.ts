@@ -312,8 +312,7 @@ export class MultinodeApp extends Construct {
    * functions, start its jobs, use its dicts. Pair with `connectionEnvironment`, or use `connect`.
    */
   grantAccess(grantee: iam.IGrantable): void {
-    grantStatements(this, grantee.grantPrincipal, this.accessStatements);
-    if (isConstruct(grantee.grantPrincipal)) acknowledgeStatements(grantee.grantPrincipal, this.accessStatements);
+    grantStatements(grantee.grantPrincipal, this.accessStatements);
   }
 
   /** `grantAccess` plus the connection environment, for a Lambda function outside the app. */
@@ -411,7 +410,4 @@ function checkNames(definitions: readonly ManifestDefinition[], names: ResourceN
   }
 }
 
-function isConstruct(value: unknown): value is Construct {
-  return value instanceof Construct;
-}
 

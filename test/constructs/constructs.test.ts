@@ -274,11 +274,9 @@ describe('MultinodeApp props and grants', () => {
   });
 
   it('lets outside compute use the app: the access statements plus the connection environment', () => {
-    const { stack, mn } = (() => {
-      const app = new App({ builtinCloudFormationValidation: false });
-      const stack = new Stack(app, 'Outside');
-        return { stack, mn: new MultinodeApp(stack, 'App', { entry: exampleEntry('country-report'), prefix: 'reports', bundleRoot: testBundleRoot() }) };
-    })();
+    const app = new App({ builtinCloudFormationValidation: false });
+    const stack = new Stack(app, 'Outside');
+    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('country-report'), prefix: 'reports', bundleRoot: testBundleRoot() });
     const worker = new lambda.Function(stack, 'Worker', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
     mn.connect(worker);
     const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
@@ -296,6 +294,8 @@ describe('MultinodeApp props and grants', () => {
     expect(readerActions).toContain('dynamodb:GetItem');
     expect(readerActions).not.toContain('dynamodb:PutItem');
     expect(readerActions).toContain('lambda:InvokeFunction');
+    // The wildcards granted to the worker carry their reasons to the worker's policy.
+    expect(nagFindings(app, stack).filter((f) => f.startsWith('AwsSolutions-IAM5') && f.includes('/Worker/'))).toEqual([]);
   });
 
   it('runs GPU definitions on an EC2 environment with their own queue, and clean under cdk-nag', () => {
