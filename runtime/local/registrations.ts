@@ -2,4 +2,4 @@
  * The local cloud's optional services, one registration line each (runtime/local/extensions.ts). The jobs issue
  * registers the local Batch endpoint here.
  */
-export {};
+import './batch/register.js';

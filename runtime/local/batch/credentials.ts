@@ -31,7 +31,8 @@ export interface ContainerCredentialsEndpoint {
   close(): Promise<void>;
 }
 
-export const LOCAL_CREDENTIALS: StaticCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** Task-role credentials are temporary, so they always carry a session token (the SDK requires `Token`). */
+export const LOCAL_CREDENTIALS: StaticCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'multinode-local-session' };
 
 export async function startContainerCredentials(options: ContainerCredentialsOptions = {}): Promise<ContainerCredentialsEndpoint> {
   const credentials = options.credentials ?? LOCAL_CREDENTIALS;
@@ -50,7 +51,7 @@ export async function startContainerCredentials(options: ContainerCredentialsOpt
     reply(200, {
       AccessKeyId: credentials.accessKeyId,
       SecretAccessKey: credentials.secretAccessKey,
-      ...(credentials.sessionToken ? { Token: credentials.sessionToken } : {}),
+      Token: credentials.sessionToken ?? LOCAL_CREDENTIALS.sessionToken,
       Expiration: new Date(clock() + ttlMs).toISOString(),
       RoleArn: grant.roleArn,
     });

@@ -60,7 +60,7 @@ export interface LocalBatchEngineOptions {
   /** Called for each status change after submission (what EventBridge would deliver). */
   onStateChange?: (event: BatchStateChangeEvent) => void;
   /** Container output; default: kept in memory (the last 64 KiB per job, see `logs`). */
-  onOutput?: (job: { jobId: string; jobName: string }, stream: 'stdout' | 'stderr', text: string) => void;
+  onOutput?: (job: { jobId: string; jobName: string; jobDefinition: string }, stream: 'stdout' | 'stderr', text: string) => void;
   clock?: () => number;
 }
 
@@ -95,7 +95,7 @@ export class LocalBatchEngine {
       credentials: options.credentials,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
       onOutput: (job, stream, text) => {
-        if (options.onOutput) return options.onOutput(job, stream, text);
+        if (options.onOutput) return options.onOutput({ jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name }, stream, text);
         this.outputs.set(job.jobId, ((this.outputs.get(job.jobId) ?? '') + text).slice(-LOG_KEEP));
       },
     };

@@ -22,9 +22,11 @@ import { type ContainerCredentialsEndpoint, type ContainerCredentialsOptions, st
 import { LocalBatchEngine, type LocalBatchEngineOptions } from './engine.js';
 import { BatchClientError, type RegisteredJobDefinition } from './types.js';
 
-export interface LocalBatchOptions extends Omit<LocalBatchEngineOptions, 'credentials'> {
+export interface LocalBatchOptions extends Omit<LocalBatchEngineOptions, 'credentials' | 'containerEnvironment'> {
   /** Port to listen on; default an ephemeral one. */
   port?: number;
+  /** Environment every container gets before its own; a function receives this endpoint's URL. */
+  containerEnvironment?: Readonly<Record<string, string>> | ((endpoint: string) => Readonly<Record<string, string>>);
   /** Options of the container credentials endpoint started with the server. */
   containerCredentials?: ContainerCredentialsOptions;
 }
@@ -101,7 +103,7 @@ function send(response: http.ServerResponse, status: number, body: unknown, erro
 
 export async function startLocalBatch(options: LocalBatchOptions): Promise<LocalBatch> {
   const credentials = await startContainerCredentials(options.containerCredentials);
-  const engine = new LocalBatchEngine({ ...options, credentials });
+  let engine!: LocalBatchEngine;
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -136,6 +138,12 @@ export async function startLocalBatch(options: LocalBatchOptions): Promise<Local
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { containerEnvironment } = options;
+  engine = new LocalBatchEngine({
+    ...options,
+    credentials,
+    containerEnvironment: typeof containerEnvironment === 'function' ? containerEnvironment(endpoint) : (containerEnvironment ?? {}),
+  });
   return {
     endpoint,
     engine,
