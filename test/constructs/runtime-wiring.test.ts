@@ -1,0 +1,57 @@
+/**
+ * The stack wires the real runtime: the bundle every Lambda and container runs exports the handler the functions
+ * name and the entry the Batch bootstrap calls; Lambda environments satisfy the runtime's configuration reader;
+ * job definitions carry the bootstrap command and the variables it reads; the dispatcher is the function the
+ * runtime expects.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { LAMBDA_HANDLER } from '../../constructs/index.js';
+import { batchContainerCommand, BATCH_ENTRY_EXPORT, BATCH_ENV } from '../../runtime/batch/bootstrap.js';
+import { configFromEnv, DISPATCHER_DEFINITION } from '../../runtime/config.js';
+import { exampleEntry, oneResource, resourcesOf, synthApp } from './helpers.js';
+
+describe('daily-16cpu and tweet-summaries against the runtime', () => {
+  const daily = synthApp(exampleEntry('daily-16cpu'), { prefix: 'daily' });
+  const tweets = synthApp(exampleEntry('tweet-summaries'), { prefix: 'tweets' });
+
+  it('ships a bundle exporting the Lambda handler and the Batch entry', () => {
+    const [file, exported] = LAMBDA_HANDLER.split('.') as [string, string];
+    const bundle = path.join(daily.mn.bundleDir, `${file}.mjs`);
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(JSON.stringify({ handler: typeof m[${JSON.stringify(exported)}], batch: typeof m[${JSON.stringify(BATCH_ENTRY_EXPORT)}] }));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({ handler: 'function', batch: 'function' });
+  });
+
+  it('gives every Lambda an environment the runtime configuration accepts (Lambda adds AWS_REGION)', () => {
+    for (const { template } of [daily, tweets]) {
+      for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+        const env = Object.fromEntries(
+          Object.entries(fn.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : 'payloads-bucket-1a2b3c']),
+        );
+        const config = configFromEnv({ ...env, AWS_REGION: 'eu-west-2' });
+        expect(config.prefix).toBe(env.MULTINODE_PREFIX);
+      }
+    }
+  });
+
+  it('runs heavy definitions with the bootstrap command and the variables it reads', () => {
+    const [, job] = oneResource(daily.template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === 'daily-weekdaysAt23');
+    expect(job.ContainerProperties.Command).toEqual(batchContainerCommand());
+    const names = job.ContainerProperties.Environment.map((e: { Name: string }) => e.Name);
+    expect(names).toEqual(expect.arrayContaining([BATCH_ENV.bundleBucket, BATCH_ENV.bundleKey, BATCH_ENV.definition, BATCH_ENV.region]));
+    // Per-run variables are the runtime's to set at submit time, not the job definition's.
+    expect(names).not.toContain(BATCH_ENV.run);
+    const bundleKey = job.ContainerProperties.Environment.find((e: { Name: string }) => e.Name === BATCH_ENV.bundleKey).Value;
+    expect(bundleKey).toMatch(/^[0-9a-f]{64}\.mjs$/);
+  });
+
+  it('names the dispatcher as the runtime does', () => {
+    daily.template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: daily.mn.names.lambdaFunction(DISPATCHER_DEFINITION) });
+    expect(daily.mn.dispatcher).toBeDefined();
+    expect(tweets.mn.dispatcher).toBeUndefined();
+  });
+});
