@@ -110,6 +110,8 @@ export class LocalCloud {
   }
 
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    // The SDK warns that Node 20 support ends in 2027; Lambda runs Node 22+, so locally it is only noise.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const log = options.log ?? ((source, line) => process.stdout.write(`[${source}] ${line}\n`));
     const appName = options.appName ?? readAppName(options.entry);
     const layout = options.stateDir ? await prepareStateDir(path.resolve(options.stateDir), appName) : undefined;

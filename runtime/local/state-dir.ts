@@ -9,10 +9,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CLOUD_FILE } from '../connect.js';
 import { StateDirError } from './errors.js';
 
 export const STATE_MARKER = 'state.json';
-export const CLOUD_FILE = 'cloud.json';
 const STATE_VERSION = 1;
 
 export interface StateDirLayout {
@@ -66,3 +66,13 @@ export async function prepareStateDir(root: string, app: string): Promise<StateD
   await Promise.all([mkdir(layout.dynamodb, { recursive: true }), mkdir(layout.s3, { recursive: true }), mkdir(layout.build, { recursive: true })]);
   return layout;
 }
+
+/** `<app>/.multinode`: next to the nearest package.json above the entry (else next to the entry). */
+export function defaultStateDir(entry: string): string {
+  const entryDir = path.dirname(path.resolve(entry));
+  for (let dir = entryDir; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, '.multinode');
+    if (path.dirname(dir) === dir) return path.join(entryDir, '.multinode');
+  }
+}
+

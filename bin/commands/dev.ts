@@ -1,0 +1,118 @@
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
+import { MultinodeError } from '../../lib/errors.js';
+import { formatLocalTime } from '../../lib/schedule/describe.js';
+import { checkEntry } from '../../runtime/build/bundle.js';
+import { LocalCloud } from '../../runtime/local/cloud.js';
+import { defaultStateDir } from '../../runtime/local/state-dir.js';
+import { parseCommandArgs } from '../args.js';
+import { UsageError, type CliIO } from '../io.js';
+import type { Command } from './types.js';
+
+export const devCommand: Command = {
+  summary: 'run the app locally: its functions, services, schedules and dicts, on 127.0.0.1',
+  usage: `Usage: multinode dev <entry> [--port N] [--trigger NAME]... [--no-schedules] [--state-dir DIR]
+
+Builds the app module <entry> and runs it in a local cloud: DynamoDB for dicts, a Lambda endpoint
+whose workers run the app bundle, S3 for large payloads, an HTTP gateway per service and the
+scheduler firing the app's schedules. Prints the service URLs and the next schedule times, streams
+logs prefixed by definition name, rebuilds when a source file changes, and stops on Ctrl-C.
+
+Options:
+  --port N          port of the first service (the next services take the following ports); default 3000
+  --trigger NAME    fire the schedule NAME once at start (repeatable)
+  --no-schedules    do not fire schedules at their times (--trigger still works)
+  --state-dir DIR   keep data here; default <app>/.multinode next to the app's package.json
+  --help            show this help`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('dev', argv, {
+      port: { type: 'string' },
+      trigger: { type: 'string', multiple: true },
+      'no-schedules': { type: 'boolean' },
+      'state-dir': { type: 'string' },
+      help: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'dev');
+    const port = parsePort(values.port);
+    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
+    const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
+    const log = (source: string, line: string) => io.stdout(`[${source}] ${line}\n`);
+
+    io.stdout(`multinode dev: building ${path.relative(io.cwd, entry) || entry} ...\n`);
+    const cloud = await LocalCloud.start({ entry, stateDir, port, log, schedules: !values['no-schedules'] });
+    let watcher: FSWatcher | undefined;
+    try {
+      for (const name of values.trigger ?? []) {
+        if (!cloud.manifest.definitions.some((d) => d.kind === 'schedule' && d.name === name)) {
+          const schedules = cloud.manifest.definitions.filter((d) => d.kind === 'schedule').map((d) => d.name);
+          throw new MultinodeError(`--trigger ${name}: the app has no schedule named "${name}"; its schedules: ${schedules.join(', ') || '(none)'}.`);
+        }
+      }
+      printSummary(cloud, stateDir, io);
+      for (const name of values.trigger ?? []) {
+        const event = await cloud.trigger(name);
+        io.stdout(`[multinode] triggered ${name} (scheduled time ${event.scheduledTime})\n`);
+      }
+      watcher = watchSources(entry, cloud, io);
+      await aborted(io.signal);
+      io.stdout('\nmultinode dev: stopping ...\n');
+      return 0;
+    } finally {
+      watcher?.close();
+      await cloud.stop();
+    }
+  },
+};
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 3000;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${value}".`, 'dev');
+  return Number(value);
+}
+
+function printSummary(cloud: LocalCloud, stateDir: string, io: CliIO): void {
+  const lines = [`\nmultinode dev: ${cloud.manifest.app.name} is running (data in ${stateDir})`];
+  for (const service of cloud.services) lines.push(`  service ${service.name}: ${service.url}`);
+  const next = new Map<string, Date>();
+  for (const run of cloud.upcoming(100)) if (!next.has(run.name)) next.set(run.name, run.scheduledTime);
+  for (const definition of cloud.manifest.definitions.filter((d) => d.kind === 'schedule')) {
+    const time = next.get(definition.name);
+    const timezone = definition.schedule?.spec.timezone ?? 'UTC';
+    lines.push(`  schedule ${definition.name}: ${time ? `next at ${time.toISOString()} (${formatLocalTime(time, timezone)})` : 'not firing (--no-schedules)'}`);
+  }
+  const functions = cloud.manifest.definitions.filter((d) => d.kind === 'function').map((d) => d.name);
+  if (functions.length > 0) lines.push(`  functions: ${functions.join(', ')} (call one with: multinode run <entry> <name> --args '[...]')`);
+  lines.push('Press Ctrl-C to stop.\n');
+  io.stdout(`${lines.join('\n')}\n`);
+}
+
+/** Rebuilds on changes under the entry's folder (not node_modules or the state directory), a burst at a time. */
+function watchSources(entry: string, cloud: LocalCloud, io: CliIO): FSWatcher {
+  const root = path.dirname(entry);
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const watcher = watch(root, { recursive: true }, (_event, file) => {
+    if (file && /(^|[\\/])(node_modules|\.multinode|\.git|dist|cdk\.out)([\\/]|$)/.test(file)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(async () => {
+        io.stdout(`[multinode] ${file ?? 'a file'} changed; rebuilding ...\n`);
+        const result = await cloud.rebuild();
+        if (result.ok) io.stdout('[multinode] rebuilt; new invocations run the new code.\n');
+        else io.stdout(`[multinode] the rebuild failed; still running the previous build.\n${result.error.message}\n`);
+      });
+    }, 150);
+  });
+  watcher.on('error', (error) => io.stderr(`multinode dev: watching ${root} failed (${error.message}); rebuild on change is off.\n`));
+  return watcher;
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise(() => undefined);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { InvocationFailedError, MultinodeError } from '../../lib/errors.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import { checkEntry } from '../../runtime/build/bundle.js';
+import { ConnectError, connectTo, readLocal, type Connection } from '../../runtime/connect.js';
+import { LocalCloud } from '../../runtime/local/cloud.js';
+import { defaultStateDir } from '../../runtime/local/state-dir.js';
+import { fromLambdaError } from '../../runtime/remote-error.js';
+import { parseCommandArgs } from '../args.js';
+import { UsageError, type CliIO } from '../io.js';
+import type { Command } from './types.js';
+
+/** What `run` does with a definition of each kind; the jobs issue adds `job`. */
+export type Runner = (target: RunTarget, args: unknown[], io: CliIO) => Promise<unknown>;
+
+export interface RunTarget {
+  readonly definition: ManifestDefinition;
+  readonly connection: Connection;
+  /** The local cloud this command started, or undefined when it talks to a running `multinode dev`. */
+  readonly cloud: LocalCloud | undefined;
+}
+
+export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
+  function: (target, args) => target.connection.port.function(target.definition.name).call(...args),
+  schedule: async (target) => {
+    const name = target.definition.name;
+    const scheduledTime = new Date(Math.floor(Date.now() / 1000) * 1000);
+    if (!target.cloud) throw new MultinodeError(`Firing the schedule "${name}" needs this command's own local cloud; stop multinode dev first, or use its --trigger ${name}.`);
+    const answer = await target.cloud.fireSchedule(name, { scheduledTime, wait: true });
+    if (answer.functionError) throw new InvocationFailedError(name, fromLambdaError(answer.payload));
+    return JSON.parse(answer.payload) as unknown;
+  },
+};
+
+export const runCommand: Command = {
+  summary: 'call one function (or fire one schedule) of the app in the local cloud and print the result as JSON',
+  usage: `Usage: multinode run <entry> <name> [--args JSON] [--state-dir DIR]
+
+Calls the function <name> of the app <entry> in the local cloud (the same runtime as in AWS) and prints
+its result as JSON; fires the schedule <name> once and prints how the run went. When "multinode dev"
+is running for the app, the call goes to it; otherwise a local cloud is started for the call, on the
+same data. Exits 1 with the remote error when the call fails.
+
+Options:
+  --args JSON       the argument list as a JSON array, e.g. '["UK", 3]'; any other JSON value is the
+                    single argument; default: no arguments
+  --state-dir DIR   the app's data; default <app>/.multinode next to the app's package.json
+  --help            show this help`,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs('run', argv, { args: { type: 'string' }, 'state-dir': { type: 'string' }, help: { type: 'boolean' } });
+    if (values.help) {
+      io.stdout(`${this.usage}\n`);
+      return 0;
+    }
+    if (positionals.length !== 2) throw new UsageError(`expected <entry> and <name>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}.`, 'run');
+    const args = parseArgsFlag(values.args);
+    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
+    const name = positionals[1]!;
+    const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
+
+    const running = await runningCloud(stateDir);
+    const cloud = running ? undefined : await LocalCloud.start({ entry, stateDir, log: (source, line) => io.stderr(`[${source}] ${line}\n`) });
+    const connection = running ?? connectTo({ config: cloud!.config, manifest: cloud!.manifest });
+    try {
+      const manifest = connection.context.manifest;
+      const definition = manifest.definitions.find((d) => d.name === name);
+      const runner = definition ? RUNNERS[definition.kind] : undefined;
+      if (!definition || !runner) {
+        const runnable = manifest.definitions.filter((d) => RUNNERS[d.kind]).map((d) => `${d.name} (${d.kind})`);
+        const why = definition ? `"${name}" is a ${definition.kind}, which run cannot call${definition.kind === 'service' ? ' (services answer HTTP: start multinode dev and use the printed URL)' : ''}` : `the app has no definition named "${name}"`;
+        throw new MultinodeError(`${why}. It can run: ${runnable.join(', ') || '(nothing)'}.`);
+      }
+      try {
+        const result = await runner({ definition, connection, cloud }, args, io);
+        io.stdout(`${toJson(result)}\n`);
+        return 0;
+      } catch (error) {
+        if (!(error instanceof InvocationFailedError)) throw error;
+        io.stderr(`multinode: ${error.message}\n${error.remote.stack ? `${error.remote.stack}\n` : ''}`);
+        return 1;
+      }
+    } finally {
+      connection.close();
+      await cloud?.stop();
+    }
+  },
+};
+
+function parseArgsFlag(value: string | undefined): unknown[] {
+  if (value === undefined) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new UsageError(`--args must be JSON, such as '["UK", 3]': ${(error as Error).message}.`, 'run');
+  }
+  return Array.isArray(parsed) ? parsed : [parsed];
+}
+
+/** A connection to a running `multinode dev` of this state directory, if one answers. */
+async function runningCloud(stateDir: string): Promise<Connection | undefined> {
+  let target;
+  try {
+    target = readLocal(stateDir);
+  } catch (error) {
+    if (error instanceof ConnectError) return undefined;
+    throw error;
+  }
+  const lambda = target.config.endpoints?.lambda;
+  if (!lambda) return undefined;
+  try {
+    await fetch(lambda, { signal: AbortSignal.timeout(1000) });
+  } catch {
+    return undefined; // A leftover cloud.json of a cloud that is gone.
+  }
+  return connectTo(target, { install: false });
+}
+
+/** JSON for the terminal: Dates as ISO strings, Maps as objects, Sets as arrays, BigInts as strings, bytes as base64. */
+export function toJson(value: unknown): string {
+  const text = JSON.stringify(
+    value,
+    (_key, item: unknown) => {
+      if (typeof item === 'bigint') return item.toString();
+      if (item instanceof Map) return Object.fromEntries([...item].map(([k, v]) => [String(k), v]));
+      if (item instanceof Set) return [...item];
+      if (item instanceof Uint8Array) return Buffer.from(item).toString('base64');
+      return item;
+    },
+    2,
+  );
+  return text ?? 'null';
+}
