@@ -298,6 +298,21 @@ describe('MultinodeApp props and grants', () => {
     expect(nagFindings(app, stack).filter((f) => f.startsWith('AwsSolutions-IAM5') && f.includes('/Worker/'))).toEqual([]);
   });
 
+  it('passes a rate schedule\'s start through: a future grid point of the task\'s interval', () => {
+    const made = tempApp(
+      { 'app.ts': `import * as mn from 'multinode';\nexport const every36h = mn.schedule({ interval: '36h', referenceTime: '2024-01-01T06:00:00Z' }, async () => {});\n` },
+      'rate-app',
+    );
+    cleanups.push(made.cleanup);
+    const before = Date.now();
+    const { template } = synthApp(made.entry, { prefix: 'rate' });
+    const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', () => true);
+    expect(schedule.ScheduleExpression).toBe('rate(36 hours)');
+    const start = Date.parse(schedule.StartDate);
+    expect(start).toBeGreaterThan(before);
+    expect((start - Date.parse('2024-01-01T06:00:00Z')) % (36 * 3600 * 1000)).toBe(0);
+  });
+
   it('runs GPU definitions on an EC2 environment with their own queue, and clean under cdk-nag', () => {
     const made = tempApp(
       {
