@@ -54,7 +54,11 @@ Options:
     });
     new MultinodeApp(stack, 'App', { entry, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
     const assembly = app.synth();
-    if (!byCli) io.stderr(`Synthesized stack ${stack.stackName} into ${path.relative(io.cwd, assembly.directory) || '.'}\n`);
+    if (!byCli) {
+      const relative = path.relative(io.cwd, assembly.directory);
+      const shown = relative === '' ? '.' : relative.startsWith('..') ? assembly.directory : relative;
+      io.stderr(`Synthesized stack ${stack.stackName} into ${shown}\n`);
+    }
     return 0;
   },
 };
