@@ -18,12 +18,12 @@ export class BatchFunctionInvoker implements FunctionInvoker {
   ) {}
 
   async call(args: WireValue): Promise<WireValue> {
-    const { results } = await runBatchMap(this.context, this.definition, [args], { returnExceptions: false });
+    const { results } = await runBatchMap(this.context, this.definition, [args], { returnExceptions: false, pollMaxMs: jobTuningFromEnv().pollMaxMs });
     return results[0] as WireValue;
   }
 
   async mapMany(argLists: WireValue[], options: MapManyOptions): Promise<Array<WireValue | Error>> {
-    const { results } = await runBatchMap(this.context, this.definition, argLists, { returnExceptions: options.returnExceptions });
+    const { results } = await runBatchMap(this.context, this.definition, argLists, { returnExceptions: options.returnExceptions, pollMaxMs: jobTuningFromEnv().pollMaxMs });
     return results;
   }
 

@@ -1,0 +1,222 @@
+/**
+ * Job conformance on both placements, through the local cloud: the same API and state model whether a job runs on
+ * Lambda (the local Lambda endpoint's workers) or on AWS Batch (the local Batch endpoint, a child process per
+ * container started by the real bootstrap). Progress while running, watch, cancel (CANCELLING then CANCELLED),
+ * timeout, retries, remove, list paging, the lock option, a container killed with SIGKILL, late writes, wrong input.
+ * Also heavy functions (map as one array job) and a heavy scheduled task delivered twice.
+ */
+import path from 'node:path';
+import { ListJobsCommand } from '@aws-sdk/client-batch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvocationFailedError, JobNotFoundError, RunCancelledError, RunFinishedError, RunTimedOutError } from '../../lib/errors.js';
+import type { JobHandle, RunInfo, Status } from '../../lib/handles.js';
+import { batchClient } from '../../runtime/batch/batch-jobs.js';
+import { JobStore } from '../../runtime/jobs/job-store.js';
+import { localBatchOf } from '../../runtime/local/batch/extension.js';
+import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
+import { ScheduleClaims } from '../../runtime/state/schedule-claims.js';
+import * as app from './fixtures/jobs-app/src/app.js';
+
+const GRACE_MS = 1500;
+process.env.MULTINODE_JOB_TUNING = JSON.stringify({ heartbeatMs: 100, graceMs: GRACE_MS, staleAfterMs: 10_000, pollMaxMs: 100, lockTtlSeconds: 3 });
+const entry = path.join(import.meta.dirname, 'fixtures/jobs-app/src/app.ts');
+
+let t: TestCloud;
+beforeAll(async () => {
+  t = await startTestCloud(entry, { module: app });
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+type Countdown = JobHandle<{ steps: number; stepMs: number; gate?: string }, { done: number; of: number; attempt: number }>;
+
+const placements = [
+  { placement: 'lambda', countdown: app.lightCountdown as Countdown, stubborn: app.lightStubborn, short: app.lightShort as Countdown, flaky: app.lightFlaky, exclusive: app.lightExclusive },
+  { placement: 'batch', countdown: app.heavyCountdown as Countdown, stubborn: app.heavyStubborn, short: app.heavyShort as Countdown, flaky: app.heavyFlaky, exclusive: app.heavyExclusive },
+] as const;
+
+let gates = 0;
+const newGate = () => `gate-${++gates}`;
+
+async function until<P>(job: JobHandle<never, P>, id: string, test: (info: RunInfo<P>) => boolean, what: string, timeoutMs = 30_000): Promise<RunInfo<P>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const info = await job.get(id);
+    if (test(info)) return info;
+    if (Date.now() > deadline) throw new Error(`${job.name} ${id}: waited for ${what}; it is ${info.status} with ${JSON.stringify(info.result)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+const statusIs = (...statuses: Status[]) => (info: RunInfo<unknown>) => statuses.includes(info.status);
+
+describe.each(placements)('jobs on $placement', ({ placement, countdown, stubborn, short, flaky, exclusive }) => {
+  it('shows progress while running and the last yield as the result', async () => {
+    const gate = newGate();
+    const id = await countdown.start({ steps: 3, stepMs: 5, gate });
+    const running = await until(countdown, id, (i) => i.result?.done === 1, 'the first progress');
+    expect(running).toMatchObject({ status: 'RUNNING', result: { done: 1, of: 3, attempt: 1 }, attempts: 1 });
+    await app.marks.set(gate, 1);
+    expect(await countdown.awaitResult(id)).toEqual({ done: 3, of: 3, attempt: 1 });
+    const done = await countdown.get(id);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(done.startedAt!.getTime());
+  });
+
+  it('watch yields progress until the end', async () => {
+    const id = await countdown.start({ steps: 4, stepMs: 150 });
+    const seen: number[] = [];
+    for await (const progress of countdown.watch(id)) seen.push(progress.done);
+    expect(seen[seen.length - 1]).toBe(4);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('cancels a running job that honours ctx.signal', async () => {
+    const id = await countdown.start({ steps: 3, stepMs: 5, gate: newGate() });
+    await until(countdown, id, (i) => i.result?.done === 1, 'the first progress');
+    await countdown.cancel(id);
+    expect(['CANCELLING', 'CANCELLED']).toContain((await countdown.get(id)).status);
+    const done = await until(countdown, id, statusIs('CANCELLED', 'FAILED', 'SUCCEEDED'), 'the end');
+    expect(done).toMatchObject({ status: 'CANCELLED', result: { done: 1 } });
+    await expect(countdown.awaitResult(id)).rejects.toBeInstanceOf(RunCancelledError);
+    await expect(countdown.cancel(id)).rejects.toBeInstanceOf(RunFinishedError);
+  });
+
+  it('is CANCELLING while a job that ignores the signal has its grace period, then CANCELLED; its later writes are refused', async () => {
+    const id = await stubborn.start({ steps: 200, stepMs: 50 });
+    await until(stubborn, id, (i) => typeof i.result === 'number' && i.result >= 2, 'progress');
+    await stubborn.cancel(id);
+    const cancelling = await stubborn.get(id);
+    expect(cancelling.status).toBe('CANCELLING');
+    const cancelled = await until(stubborn, id, statusIs('CANCELLED', 'FAILED', 'SUCCEEDED'), 'the end', 20_000);
+    expect(cancelled.status).toBe('CANCELLED');
+    expect(cancelling.finishedAt).toBeUndefined();
+    expect(cancelled.finishedAt!.getTime()).toBeGreaterThanOrEqual(cancelled.startedAt!.getTime());
+    // The handler keeps yielding (on Lambda) or its container is gone (on Batch): either way nothing more is written.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const later = await stubborn.get(id);
+    expect(later.status).toBe('CANCELLED');
+    expect(later.result).toBe(cancelled.result);
+  });
+
+  it('times out counting from creation (TIMED_OUT) and does not retry', async () => {
+    const id = await short.start({ steps: 3, stepMs: 5, gate: newGate() });
+    await expect(short.awaitResult(id)).rejects.toBeInstanceOf(RunTimedOutError);
+    const info = await short.get(id);
+    expect(info).toMatchObject({ status: 'TIMED_OUT', attempts: 1, result: { done: 1 } });
+    expect(info.error!.type).toBe('TimeoutError');
+    expect(info.finishedAt!.getTime() - info.createdAt.getTime()).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('retries failed attempts, and fails with the last error when they run out', async () => {
+    const ok = await flaky.start({ failures: 2 });
+    expect(await flaky.awaitResult(ok)).toEqual({ attempt: 3 });
+    expect((await flaky.get(ok)).attempts).toBe(3);
+    const bad = await flaky.start({ failures: 5 });
+    const error = (await flaky.awaitResult(bad).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote.message).toBe('attempt 3 failed');
+    expect(await flaky.get(bad)).toMatchObject({ status: 'FAILED', attempts: 3 });
+  });
+
+  it('runs one job holding a lock at a time', async () => {
+    const key = `lock-${placement}`;
+    const ids = await Promise.all([0, 1, 2].map(() => exclusive.start({ key, ms: 300 })));
+    await Promise.all(ids.map((id) => exclusive.awaitResult(id)));
+    expect(await app.marks.get(`${key}/max`)).toBe(1);
+  });
+
+  it('removes finished jobs and lists the rest newest first, in pages', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await countdown.start({ steps: 1, stepMs: 1 }));
+    await Promise.all(ids.map((id) => countdown.awaitResult(id)));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await countdown.list({ limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(seen.filter((id) => ids.includes(id))).toEqual([...ids].reverse());
+    await countdown.remove(ids[0]!);
+    await expect(countdown.get(ids[0]!)).rejects.toBeInstanceOf(JobNotFoundError);
+    expect((await countdown.list()).items.map((i) => i.id)).not.toContain(ids[0]);
+  });
+
+  it('takes inputs over the inline limits by reference', async () => {
+    const big = await countdown.start({ steps: 1, stepMs: 1, gate: undefined, padding: 'p'.repeat(500 * 1024) } as never);
+    expect(await countdown.awaitResult(big)).toMatchObject({ done: 1 });
+  });
+});
+
+describe('jobs: faults and wrong input', () => {
+  it('ends a heavy job whose container is killed (kill -9) as FAILED with the reason, through the Batch event', async () => {
+    const id = await app.heavyCountdown.start({ steps: 3, stepMs: 5, gate: newGate() });
+    await until(app.heavyCountdown, id, (i) => i.result?.done === 1, 'the first progress');
+    const store = new JobStore('heavyCountdown', t.context.state, t.context.payloads, Date.now);
+    const { batchJobId } = await store.read(id);
+    const pid = localBatchOf(t.cloud.config.prefix)!.batch.engine.pidOf(batchJobId!);
+    process.kill(pid!, 'SIGKILL');
+    // Read the stored state (no reconciliation on read): the state-change event alone must settle it.
+    const deadline = Date.now() + 20_000;
+    let record = await store.read(id);
+    while (record.status === 'RUNNING' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      record = await store.read(id);
+    }
+    expect(record.status).toBe('FAILED');
+    expect(record.error!.message).toContain(`its Batch job ${batchJobId} is FAILED`);
+    expect(record.error!.message).toContain('exit code 137');
+    expect((await app.heavyCountdown.get(id)).status).toBe('FAILED');
+  });
+
+  it('refuses unknown ids and cancelling a finished job with typed errors', async () => {
+    await expect(app.lightCountdown.get('0000000000zzzzzzzzzzzzzzzz')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(app.heavyCountdown.cancel('0000000000zzzzzzzzzzzzzzzz')).rejects.toBeInstanceOf(JobNotFoundError);
+    const id = await app.lightCountdown.start({ steps: 1, stepMs: 1 });
+    await app.lightCountdown.awaitResult(id);
+    await expect(app.lightCountdown.cancel(id)).rejects.toBeInstanceOf(RunFinishedError);
+  });
+});
+
+describe('heavy functions and scheduled tasks on Batch', () => {
+  it('maps over a heavy function as one array job, results in input order', async () => {
+    const before = await listNames('square-map-');
+    expect(await app.square.map([1, 2, 3, 4, 5])).toEqual([1, 4, 9, 16, 25]);
+    const after = await listNames('square-map-');
+    expect(after.length - before.length).toBe(1);
+  });
+
+  it('returns errors in place with returnExceptions, and rejects otherwise', async () => {
+    const results = await app.square.map([2, -1, 3], { returnExceptions: true });
+    expect(results[0]).toBe(4);
+    expect(results[2]).toBe(9);
+    expect(results[1]).toBeInstanceOf(InvocationFailedError);
+    expect((results[1] as InvocationFailedError).remote).toMatchObject({ type: 'RangeError', message: 'negative: -1' });
+    await expect(app.square.map([1, -2])).rejects.toBeInstanceOf(InvocationFailedError);
+    expect(await app.square.call(7)).toBe(49);
+    expect(await app.square.awaitResult(await app.square.start(8))).toBe(64);
+  });
+
+  it('runs a heavy scheduled task once per scheduled time, even when delivered twice', async () => {
+    const batch = localBatchOf(t.cloud.config.prefix)!;
+    const time = new Date('2030-01-02T03:00:00Z');
+    const first = (await batch.fireSchedule('nightly', time, { wait: true })) as { outcome: string };
+    const second = (await batch.fireSchedule('nightly', time, { wait: true })) as { outcome: string };
+    expect([first.outcome, second.outcome]).toEqual(['submitted', 'duplicate']);
+    const claims = new ScheduleClaims(t.context.state, Date.now);
+    const deadline = Date.now() + 30_000;
+    while ((await claims.read('nightly', '2030-01-02T03:00:00Z'))?.status === 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await claims.read('nightly', '2030-01-02T03:00:00Z')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await app.marks.get(`nightly/${time.toISOString()}`)).toBe(1);
+    expect(await listNames('nightly-schedule-2030-01-02T03-00-00Z')).toHaveLength(1);
+  });
+});
+
+/** Names of the Batch jobs (any status) whose name starts with `prefix`. */
+async function listNames(prefix: string): Promise<string[]> {
+  const { jobSummaryList } = await batchClient(t.context).send(new ListJobsCommand({ jobQueue: t.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }));
+  return (jobSummaryList ?? []).map((j) => j.jobName!);
+}
