@@ -32,6 +32,8 @@ export function clientConfig(config: RuntimeConfig, service: Service, options: C
     ...(endpoint ? { endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    // Resolve each command's middleware once per client, not on every send: a large share of a call's CPU.
+    cacheMiddleware: true,
     requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
