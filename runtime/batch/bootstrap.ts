@@ -16,13 +16,6 @@ import { SIGV4_SOURCE } from './sigv4-source.js';
 /** The Docker Official Node image via ECR Public (no Docker Hub rate limit); its entrypoint just execs the command. */
 export const BATCH_CONTAINER_IMAGE = 'public.ecr.aws/docker/library/node:22-slim';
 
-/**
- * The app's dispatcher: a small Lambda function running the app handler, named `lambdaFunction(DISPATCHER_DEFINITION)`.
- * EventBridge Scheduler targets it for scheduled tasks placed on Batch (it claims the scheduled time, then submits
- * the job), and the rule of `batchStateChangePattern` delivers Batch job state changes to it.
- */
-export const DISPATCHER_DEFINITION = 'multinode-dispatcher';
-
 /** The bundle export the bootstrap calls: `batch(): Promise<number>` (the process exit code). */
 export const BATCH_ENTRY_EXPORT = 'batch';
 

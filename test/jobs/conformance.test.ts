@@ -201,11 +201,12 @@ describe('heavy functions and scheduled tasks on Batch', () => {
   });
 
   it('runs a heavy scheduled task once per scheduled time, even when delivered twice', async () => {
-    const batch = localBatchOf(t.cloud.config.prefix)!;
     const time = new Date('2030-01-02T03:00:00Z');
-    const first = (await batch.fireSchedule('nightly', time, { wait: true })) as { outcome: string };
-    const second = (await batch.fireSchedule('nightly', time, { wait: true })) as { outcome: string };
-    expect([first.outcome, second.outcome]).toEqual(['submitted', 'duplicate']);
+    // Delivered as EventBridge Scheduler does, to the dispatcher function (twice: at-least-once delivery).
+    const first = await t.cloud.fireSchedule('nightly', { scheduledTime: time, wait: true });
+    const second = await t.cloud.fireSchedule('nightly', { scheduledTime: time, wait: true });
+    expect([first.functionError, second.functionError]).toEqual([undefined, undefined]);
+    expect([JSON.parse(first.payload).outcome, JSON.parse(second.payload).outcome]).toEqual(['submitted', 'duplicate']);
     const claims = new ScheduleClaims(t.context.state, Date.now);
     const deadline = Date.now() + 30_000;
     while ((await claims.read('nightly', '2030-01-02T03:00:00Z'))?.status === 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

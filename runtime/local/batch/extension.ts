@@ -5,22 +5,19 @@
  *  - one job queue pair and one job definition per Batch-placed definition, with the real container command
  *    (`node -e BOOTSTRAP`) and the runtime's environment; containers get credentials from the local container
  *    credentials endpoint and the local endpoints from the SDK's `AWS_ENDPOINT_URL_<SERVICE>` variables;
- *  - Batch job state changes go, as EventBridge's rule sends them, to the app's dispatcher function: a local Lambda
- *    running the app handler (`lambdaFunction(DISPATCHER_DEFINITION)`), which reconciles the state table.
- * `fireSchedule` delivers a Batch-placed scheduled task's event to that dispatcher, as EventBridge Scheduler does.
+ *  - Batch job state changes go, as EventBridge's rule sends them (an asynchronous invoke), to the app's dispatcher
+ *    function in the local Lambda (`lambdaFunction(DISPATCHER_DEFINITION)`), which reconciles the state table.
  */
-import path from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Manifest, ManifestDefinition } from '../../../lib/manifest.js';
 import { resourceNames } from '../../../lib/naming.js';
-import { renderScheduledEvent } from '../../../lib/schedule/event.js';
-import { batchContainerCommand, batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE, DISPATCHER_DEFINITION } from '../../batch/bootstrap.js';
+import { batchContainerCommand, batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
 import { clientConfig } from '../../clients.js';
-import { ENDPOINT_ENV, ENV, type RuntimeConfig, type Service } from '../../config.js';
+import { DISPATCHER_DEFINITION, ENDPOINT_ENV, ENV, type RuntimeConfig, type Service } from '../../config.js';
 import { JOB_TUNING_ENV } from '../../jobs/tuning.js';
 import type { LocalServiceContext, LocalServiceExtension, LocalServiceInstance } from '../extensions.js';
-import { LocalLambda } from '../lambda/local-lambda.js';
 import type { BatchStateChangeEvent } from './engine.js';
 import { type LocalBatch, startLocalBatch } from './server.js';
 import type { JobDefinitionInput } from './types.js';
@@ -30,8 +27,6 @@ export const LOCAL_JOB_ROLE = 'arn:aws:iam::000000000000:role/multinode-local-jo
 
 export interface LocalBatchService extends LocalServiceInstance {
   readonly batch: LocalBatch;
-  /** Delivers a scheduled event for a Batch-placed task to the dispatcher (EventBridge Scheduler's target). */
-  fireSchedule(name: string, scheduledTime?: Date, options?: { wait?: boolean }): Promise<unknown>;
 }
 
 /** Running instances by prefix, so tools and tests of a local cloud can reach its Batch. */
@@ -57,9 +52,9 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   const { config } = context;
   const names = resourceNames(config.prefix);
   const s3 = new S3Client(clientConfig(config, 's3'));
+  const lambda = new LambdaClient(clientConfig(config, 'lambda', { maxAttempts: 1 }));
   let manifest = context.manifest;
   let build = 0;
-  let dispatcher: LocalLambda | undefined;
 
   const upload = async (bundle: string): Promise<string> => {
     const key = `multinode/bundles/${++build}/app.mjs`;
@@ -81,34 +76,29 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
       for (const line of text.trimEnd().split('\n')) context.log(`${definition} (batch)`, line);
     },
   });
-  const workerConfig: RuntimeConfig = { ...config, endpoints: { ...config.endpoints, batch: batch.endpoint } };
-  dispatcher = newDispatcher(context.bundle, workerConfig, context.log);
-
-  async function deliver(event: BatchStateChangeEvent | object, type: 'Event' | 'RequestResponse' = 'Event') {
-    const answer = await dispatcher!.invoke(names.lambdaFunction(DISPATCHER_DEFINITION), Buffer.from(JSON.stringify(event)), type);
-    if (answer.status >= 300) context.log('batch', `delivering to the dispatcher failed: HTTP ${answer.status} ${answer.body}`);
-    return answer;
+  /** EventBridge's rule: an asynchronous invoke of the dispatcher with the event. */
+  async function deliver(event: BatchStateChangeEvent): Promise<void> {
+    const functionName = names.lambdaFunction(DISPATCHER_DEFINITION);
+    try {
+      await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
+    } catch (error) {
+      context.log('batch', `delivering a job state change to ${functionName} failed: ${(error as Error).message}`);
+    }
   }
 
   const service: LocalBatchService = {
     batch,
     endpoints: { batch: batch.endpoint },
-    async fireSchedule(name, scheduledTime = new Date(Math.floor(Date.now() / 1000) * 1000), options = {}) {
-      const answer = await deliver(renderScheduledEvent(name, scheduledTime, 1), options.wait ? 'RequestResponse' : 'Event');
-      if (answer.headers['x-amz-function-error']) throw new Error(`the dispatcher failed: ${answer.body}`);
-      return answer.body ? (JSON.parse(answer.body) as unknown) : null;
-    },
     async replaceBundle(bundle, next) {
       manifest = next;
       const nextKey = await upload(bundle);
       for (const definition of definitionsFor(next, nextKey)) batch.engine.registerDefinition(definition);
-      dispatcher!.replaceBundle(bundle);
     },
     async close() {
       running.delete(config.prefix);
-      await dispatcher?.close();
       await batch.close();
       s3.destroy();
+      lambda.destroy();
     },
   };
   running.set(config.prefix, service);
@@ -141,25 +131,4 @@ function containerEnvironment(config: RuntimeConfig): Record<string, string> {
   for (const [service, url] of Object.entries(config.endpoints ?? {})) if (url) env[ENDPOINT_ENV[service as Service]] = url;
   if (process.env[JOB_TUNING_ENV]) env[JOB_TUNING_ENV] = process.env[JOB_TUNING_ENV];
   return env;
-}
-
-function newDispatcher(bundle: string, config: RuntimeConfig, log: (source: string, line: string) => void): LocalLambda {
-  const names = resourceNames(config.prefix);
-  const env: Record<string, string> = {
-    [ENV.app]: config.app,
-    [ENV.prefix]: config.prefix,
-    [ENV.bucket]: config.bucket,
-    [ENV.region]: config.region,
-    ...containerEnvironment(config),
-    ...(config.credentials
-      ? { AWS_ACCESS_KEY_ID: config.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: config.credentials.secretAccessKey }
-      : {}),
-  };
-  return new LocalLambda({
-    bundle: path.resolve(bundle),
-    functions: [{ functionName: names.lambdaFunction(DISPATCHER_DEFINITION), definition: DISPATCHER_DEFINITION, timeoutSeconds: 60, memoryMB: 256, maxConcurrency: 100 }],
-    env,
-    region: config.region,
-    log: (_name, _stream, line) => log('dispatcher', line),
-  });
 }
