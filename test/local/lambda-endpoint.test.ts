@@ -1,0 +1,180 @@
+/**
+ * The local Lambda endpoint against the real SDK LambdaClient: the Invoke API path, sync/Event/DryRun, payload
+ * limits (413), handler errors (200 + FunctionError), throttling (429 with Reason), unknown functions (404),
+ * timeouts, oversize responses, worker exits, and the asynchronous queue with Lambda's retries.
+ * The handler is a hand-written bundle, so this tests the emulator alone.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalLambda } from '../../runtime/local/lambda/local-lambda.js';
+import { startLambdaEndpoint, type LambdaEndpoint } from '../../runtime/local/lambda/server.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'multinode-lambda-test-'));
+const bundle = path.join(dir, 'app.mjs');
+writeFileSync(
+  bundle,
+  `
+import { appendFileSync } from 'node:fs';
+export async function handler(event, context) {
+  switch (event.action) {
+    case 'echo': return { event, functionName: context.functionName, env: process.env.AWS_LAMBDA_FUNCTION_NAME, custom: process.env.CUSTOM, remaining: context.getRemainingTimeInMillis() };
+    case 'throw': { class BadThing extends Error {} const e = new BadThing('it broke'); e.name = 'BadThing'; throw e; }
+    case 'throwString': throw 'just a string';
+    case 'sleep': await new Promise((r) => setTimeout(r, event.ms)); return 'slept';
+    case 'spin': for (;;) {}
+    case 'big': return 'x'.repeat(7 * 1024 * 1024);
+    case 'exit': process.exit(7);
+    case 'record': appendFileSync(event.file, event.line + '\\n'); if (event.fail) throw new Error('failing on purpose'); return null;
+    case 'undefined': return undefined;
+  }
+  throw new Error('unknown action ' + event.action);
+}
+`,
+);
+
+const lines: string[] = [];
+let lambda: LocalLambda;
+let endpoint: LambdaEndpoint;
+let client: LambdaClient;
+const decoder = new TextDecoder();
+
+beforeAll(async () => {
+  lambda = new LocalLambda({
+    bundle,
+    functions: [
+      { functionName: 'app-main', definition: 'main', timeoutSeconds: 2, memoryMB: 256, maxConcurrency: 10 },
+      { functionName: 'app-single', definition: 'single', timeoutSeconds: 5, memoryMB: 128, maxConcurrency: 1 },
+    ],
+    env: { CUSTOM: 'set-by-test' },
+    log: (functionName, stream, line) => lines.push(`${functionName} ${stream} ${line}`),
+    asyncRetryDelaysMs: [20, 20],
+  });
+  endpoint = await startLambdaEndpoint(lambda);
+  client = new LambdaClient({ region: 'us-east-1', endpoint: endpoint.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+});
+afterAll(async () => {
+  client?.destroy();
+  await endpoint?.close();
+  await lambda?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function invoke(functionName: string, event: unknown, type?: 'Event' | 'DryRun'): Promise<InvokeCommandOutput> {
+  return client.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)), ...(type ? { InvocationType: type } : {}) }));
+}
+
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('synchronous invoke', () => {
+  it('runs the bundle handler in a worker with Lambda context and environment', async () => {
+    const output = await invoke('app-main', { action: 'echo', n: 1 });
+    expect(output.StatusCode).toBe(200);
+    expect(output.FunctionError).toBeUndefined();
+    expect(output.ExecutedVersion).toBe('$LATEST');
+    const body = JSON.parse(decoder.decode(output.Payload));
+    expect(body).toMatchObject({ event: { action: 'echo', n: 1 }, functionName: 'app-main', env: 'app-main', custom: 'set-by-test' });
+    expect(body.remaining).toBeGreaterThan(1000);
+    expect(body.remaining).toBeLessThanOrEqual(2000);
+  });
+
+  it('accepts a function ARN with a qualifier', async () => {
+    const output = await invoke('arn:aws:lambda:us-east-1:000000000000:function:app-main:$LATEST', { action: 'undefined' });
+    expect(decoder.decode(output.Payload)).toBe('null');
+  });
+
+  it('answers a handler error with 200, FunctionError Unhandled and the Node.js runtime error JSON', async () => {
+    const output = await invoke('app-main', { action: 'throw' });
+    expect(output.StatusCode).toBe(200);
+    expect(output.FunctionError).toBe('Unhandled');
+    const error = JSON.parse(decoder.decode(output.Payload));
+    expect(error).toMatchObject({ errorType: 'BadThing', errorMessage: 'it broke' });
+    expect(error.trace[0]).toMatch(/BadThing: it broke/);
+    const thrown = JSON.parse(decoder.decode((await invoke('app-main', { action: 'throwString' })).Payload));
+    expect(thrown).toEqual({ errorType: 'string', errorMessage: 'just a string', trace: [] });
+  });
+
+  it('stops an invocation at the timeout with Sandbox.Timedout, and keeps serving', async () => {
+    const output = await invoke('app-main', { action: 'spin' });
+    expect(output.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(decoder.decode(output.Payload))).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/Task timed out after 2\.00 seconds/) });
+    expect(JSON.parse(decoder.decode((await invoke('app-main', { action: 'echo' })).Payload)).functionName).toBe('app-main');
+  });
+
+  it('reports a worker that exits, and starts a new one', async () => {
+    const output = await invoke('app-main', { action: 'exit' });
+    expect(output.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(decoder.decode(output.Payload))).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/exit status 7/) });
+    expect((await invoke('app-main', { action: 'echo' })).FunctionError).toBeUndefined();
+  });
+
+  it('turns a response over 6 MB into Function.ResponseSizeTooLarge', async () => {
+    const output = await invoke('app-main', { action: 'big' });
+    expect(output.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(decoder.decode(output.Payload)).errorType).toBe('Function.ResponseSizeTooLarge');
+  });
+
+  it('answers DryRun with 204', async () => {
+    expect((await invoke('app-main', { action: 'echo' }, 'DryRun')).StatusCode).toBe(204);
+  });
+});
+
+describe('errors the SDK parses', () => {
+  it('404 ResourceNotFoundException for an unknown function', async () => {
+    const error = await invoke('app-nope', {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    expect((error as Error).message).toMatch(/Function not found: arn:aws:lambda:us-east-1:000000000000:function:app-nope/);
+  });
+
+  it('413 RequestTooLargeException over 6 MB synchronous and 1 MB asynchronous', async () => {
+    const sync = await client.send(new InvokeCommand({ FunctionName: 'app-main', Payload: Buffer.from(JSON.stringify({ s: 'x'.repeat(6 * 1024 * 1024) })) })).catch((e: unknown) => e);
+    expect(sync).toMatchObject({ name: 'RequestTooLargeException', $metadata: { httpStatusCode: 413 } });
+    expect((sync as Error).message).toMatch(/smaller than 6291456 bytes/);
+    const async = await client.send(new InvokeCommand({ FunctionName: 'app-main', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ s: 'x'.repeat(1024 * 1024) })) })).catch((e: unknown) => e);
+    expect(async).toMatchObject({ name: 'RequestTooLargeException', $metadata: { httpStatusCode: 413 } });
+    expect((async as Error).message).toMatch(/smaller than 1048576 bytes/);
+  });
+
+  it('400 InvalidRequestContentException for a payload that is not JSON', async () => {
+    const error = await client.send(new InvokeCommand({ FunctionName: 'app-main', Payload: Buffer.from('{oops') })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'InvalidRequestContentException', $metadata: { httpStatusCode: 400 } });
+  });
+
+  it('429 TooManyRequestsException with its Reason when the concurrency is used up', async () => {
+    const running = invoke('app-single', { action: 'sleep', ms: 500 });
+    await waitFor(() => lambda.stats('app-single')!.inFlight === 1, 'the first invocation to run');
+    const error = await invoke('app-single', { action: 'echo' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TooManyRequestsException', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', $metadata: { httpStatusCode: 429 } });
+    expect(decoder.decode((await running).Payload)).toBe('"slept"');
+    expect(lambda.stats('app-single')).toMatchObject({ throttles: 1, maxInFlight: 1 });
+  });
+});
+
+describe('asynchronous invoke', () => {
+  it('answers 202 at once, queues beyond the concurrency, and runs every event', async () => {
+    const file = path.join(dir, 'events.txt');
+    const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => invoke('app-single', { action: 'record', file, line: `event ${i}` }, 'Event')));
+    expect(answers.map((a) => a.StatusCode)).toEqual([202, 202, 202, 202, 202]);
+    const { readFileSync, existsSync } = await import('node:fs');
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').trim().split('\n').length === 5, 'five events');
+    expect(readFileSync(file, 'utf8').trim().split('\n').sort()).toEqual(['event 0', 'event 1', 'event 2', 'event 3', 'event 4']);
+    expect(lambda.stats('app-single')!.maxInFlight).toBe(1);
+  });
+
+  it('retries a failed event twice, as Lambda does', async () => {
+    const file = path.join(dir, 'retries.txt');
+    await invoke('app-main', { action: 'record', file, line: 'try', fail: true }, 'Event');
+    const { readFileSync, existsSync } = await import('node:fs');
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').trim().split('\n').length === 3, 'three attempts');
+    await waitFor(() => lines.filter((l) => l.includes('asynchronous invocation failed')).length >= 3, 'the failure logs');
+    expect(lines.some((l) => /attempt 3\)/.test(l) && !/retrying/.test(l))).toBe(true);
+  });
+});
