@@ -75,6 +75,14 @@ describe('call', () => {
     await expect(app.echo.call({ user: { callback: () => 1 } })).rejects.toThrow(/args\[0\]\.user\.callback/);
   });
 
+  it('names the functions there are when asked for an unknown one', async () => {
+    const { createRuntimePort } = await import('../../runtime/port.js');
+    const port = createRuntimePort(t.context);
+    expect(() => port.function('nope')).toThrow(/The app "functions-app" has no function named "nope". Its functions: echo, add, fail/);
+    expect(() => port.function('marks')).toThrow(/\("marks" is a dict\)/);
+    expect(() => port.dict('echo')).toThrow(/has no dict named "echo" \("echo" is a function\)/);
+  });
+
   it('reports a worker that exits as a remote error', async () => {
     const error = (await app.exits.call().catch((e: unknown) => e)) as InvocationFailedError;
     expect(error).toBeInstanceOf(InvocationFailedError);

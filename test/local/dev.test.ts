@@ -109,3 +109,28 @@ describe('multinode dev', () => {
     expect(entry.stderr).toMatch(/does not exist/);
   });
 });
+
+describe('multinode dev as a process', () => {
+  it('stops cleanly on Ctrl-C (SIGINT): exit code 0, the port closed', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bin/multinode.ts'), 'dev', tweetEntry, '--port', '0', '--no-schedules', '--state-dir', path.join(scratch, 'sigint')], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /service api: (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`dev exited early (${code}): ${out}`)));
+    });
+    expect((await fetch(`${url}/summaries`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/stopping/);
+    await expect(fetch(`${url}/summaries`)).rejects.toThrow();
+  });
+});
