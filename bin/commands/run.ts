@@ -8,6 +8,7 @@ import { defaultStateDir } from '../../runtime/local/state-dir.js';
 import { fromLambdaError } from '../../runtime/remote-error.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
+import { runJob } from './run-job.js';
 import type { Command } from './types.js';
 
 /** What `run` does with a definition of each kind; the jobs issue adds `job`. */
@@ -30,6 +31,7 @@ export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
     if (answer.functionError) throw new InvocationFailedError(name, fromLambdaError(answer.payload));
     return JSON.parse(answer.payload) as unknown;
   },
+  job: (target, args, io) => runJob(target, args, io),
 };
 
 export const runCommand: Command = {
@@ -39,7 +41,9 @@ export const runCommand: Command = {
 Calls the function <name> of the app <entry> in the local cloud (the same runtime as in AWS) and prints
 its result as JSON; fires the schedule <name> once and prints how the run went. When "multinode dev"
 is running for the app, the call goes to it; otherwise a local cloud is started for the call, on the
-same data. Exits 1 with the remote error when the call fails.
+same data. Exits 1 with the remote error when the call fails. For a job, starts it with the input
+(--args), prints each progress value on stderr as it comes and the final result on stdout; Ctrl-C
+cancels it; exits 1 when it fails, is cancelled or times out.
 
 Options:
   --args JSON       the argument list as a JSON array, e.g. '["UK", 3]'; any other JSON value is the

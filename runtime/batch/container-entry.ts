@@ -61,13 +61,13 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
   if (!expected) throw new RuntimeConfigError(`${TASK_ENV.task} "${task}" is not a task of the multinode runtime (job, run, map or schedule).`);
   if (!definition || definition.kind !== expected) throw new RuntimeConfigError(`The app has no ${expected} named "${name}" (the job definition and the bundle disagree: redeploy).`);
   const where = `Batch job ${env.AWS_BATCH_JOB_ID ?? '?'}${env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined ? ` (index ${env.AWS_BATCH_JOB_ARRAY_INDEX})` : ''}`;
-  console.log(`multinode: ${task} of ${name} (${run}) on ${where}`);
+  console.log(`[multinode] ${task} ${name} ${run}${env[BATCH_ENV.attempt] ? ` attempt ${env[BATCH_ENV.attempt]}` : ''} on ${where}`);
 
   switch (task) {
     case 'job': {
       const attempt = Number(required(env, BATCH_ENV.attempt));
       const outcome = await executeAttempt(executorDeps(context, definition as JobDefinition<unknown, unknown>, stop), run, attempt);
-      console.log(`multinode: job ${name} ${run} attempt ${attempt}: ${outcome}`);
+      console.log(`[multinode] job ${name} ${run} attempt ${attempt} ended: ${outcome}`);
       return outcome === 'FAILED' ? 1 : 0;
     }
     case 'run': {

@@ -1,0 +1,36 @@
+/**
+ * `multinode run <entry> <job> --args JSON`: starts the job with the input, prints each progress value (on stderr,
+ * one line each, as they come) and resolves with the final result (printed on stdout by `run`). Ctrl-C cancels the
+ * job and waits for it to stop. A job that fails, is cancelled or times out ends the command with exit code 1.
+ */
+import { InvocationFailedError, RunCancelledError, RunTimedOutError } from '../../lib/errors.js';
+import { UsageError } from '../io.js';
+import type { Runner } from './run.js';
+import { toJson } from './run.js';
+
+export const runJob: Runner = async (target, args, io) => {
+  const name = target.definition.name;
+  if (args.length > 1) throw new UsageError(`the job "${name}" takes one input; pass it as --args '[input]' (or any JSON value that is not an array).`, 'run');
+  const job = target.connection.port.job(name);
+  const id = await job.start(args[0]);
+  io.stderr(`[${name}] started job ${id}\n`);
+  const cancel = () => void job.cancel(id).catch(() => undefined);
+  io.signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    for await (const progress of job.watch(id)) io.stderr(`[${name}] progress ${toJson(progress).replace(/\s*\n\s*/g, ' ')}\n`);
+  } finally {
+    io.signal?.removeEventListener('abort', cancel);
+  }
+  const info = await job.get(id);
+  io.stderr(`[${name}] job ${id} ${info.status} after ${info.attempts} attempt${info.attempts === 1 ? '' : 's'}\n`);
+  switch (info.status) {
+    case 'SUCCEEDED':
+      return info.result;
+    case 'CANCELLED':
+      throw new RunCancelledError(name, id);
+    case 'TIMED_OUT':
+      throw new RunTimedOutError(name, id, (target.definition.options as { timeoutSeconds: number }).timeoutSeconds);
+    default:
+      throw new InvocationFailedError(name, info.error ?? { type: 'Error', message: `job ${id} ended ${info.status}` });
+  }
+};

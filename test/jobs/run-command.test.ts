@@ -1,0 +1,55 @@
+/**
+ * `multinode run <entry> <job> --args JSON`: starts the job in the local cloud, prints its progress as it comes
+ * (stderr) and its final result (stdout, JSON); exit 1 when it fails; Ctrl-C cancels it. On both placements.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../local/cli-support.js';
+
+process.env.MULTINODE_JOB_TUNING = JSON.stringify({ heartbeatMs: 100, graceMs: 1000, pollMaxMs: 50 });
+const repo = path.resolve(import.meta.dirname, '../..');
+const entry = path.join(repo, 'test/jobs/fixtures/jobs-app/src/app.ts');
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'multinode-run-job-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('multinode run <job>', () => {
+  for (const job of ['lightCountdown', 'heavyCountdown']) {
+    it(`prints progress lines as they come and the final result (${job})`, async () => {
+      const result = await runCli(['run', entry, job, '--args', '{"steps": 3, "stepMs": 30}', '--state-dir', path.join(scratch, job)], repo);
+      expect(result.stderr).not.toMatch(/^multinode:/m);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual({ done: 3, of: 3, attempt: 1 });
+      const progress = [...result.stderr.matchAll(new RegExp(`\\[${job}\\] progress (\\{.*\\})`, 'g'))].map((m) => (JSON.parse(m[1]!) as { done: number }).done);
+      expect(progress[progress.length - 1]).toBe(3);
+      expect(progress).toEqual([...progress].sort());
+      expect(result.stderr).toMatch(new RegExp(`\\[${job}\\] started job [0-9a-z]{26}`));
+      expect(result.stderr).toMatch(new RegExp(`\\[${job}\\] job [0-9a-z]{26} SUCCEEDED after 1 attempt`));
+    });
+  }
+
+  it('exits 1 with the job error when it fails', async () => {
+    const result = await runCli(['run', entry, 'lightFlaky', '--args', '{"failures": 5}', '--state-dir', path.join(scratch, 'flaky')], repo);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/job [0-9a-z]{26} FAILED after 3 attempts/);
+    expect(result.stderr).toMatch(/multinode: lightFlaky failed: Error: attempt 3 failed/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('cancels the job on Ctrl-C', async () => {
+    const cli = startCli(['run', entry, 'lightCountdown', '--args', '{"steps": 1000, "stepMs": 20}', '--state-dir', path.join(scratch, 'cancel')], repo);
+    const deadline = Date.now() + 60_000;
+    while (!/progress \{ "done": 2,/.test(cli.stderr()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    cli.stop();
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toMatch(/job [0-9a-z]{26} CANCELLED/);
+    expect(cli.stderr()).toMatch(/multinode: lightCountdown run [0-9a-z]{26} was cancelled/);
+  });
+
+  it('refuses more than one input', async () => {
+    const result = await runCli(['run', entry, 'lightCountdown', '--args', '[1, 2]', '--state-dir', path.join(scratch, 'usage')], repo);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/takes one input/);
+  });
+});
