@@ -11,6 +11,7 @@
  * - Each invocation is stopped at the function's timeout with Lambda's `Sandbox.Timedout` error.
  */
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../payloads.js';
 import { FunctionWorkers, type LogSink } from './workers.js';
 
@@ -75,7 +76,7 @@ export class LocalLambda {
   constructor(options: LocalLambdaOptions) {
     this.#options = options;
     this.#region = options.region ?? 'us-east-1';
-    const cap = options.workerCap ?? Math.max(2, (typeof navigator === 'object' && navigator.hardwareConcurrency) || 2);
+    const cap = options.workerCap ?? Math.max(2, os.availableParallelism());
     const log: LogSink = options.log ?? ((_name, stream, line) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`));
     for (const spec of options.functions) {
       const env = { ...options.env, AWS_LAMBDA_FUNCTION_NAME: spec.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMB), AWS_LAMBDA_FUNCTION_VERSION: '$LATEST' };
