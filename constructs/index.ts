@@ -15,6 +15,8 @@ export { AppSchedule, SCHEDULE_RETRY_DEFAULTS, schedulerRole } from './app-sched
 export type { AppScheduleProps } from './app-schedule.js';
 export { AppService, SERVICE_THROTTLE_DEFAULT } from './app-service.js';
 export type { AppServiceProps, ServiceThrottle } from './app-service.js';
+export { AppBatch } from './app-batch.js';
+export type { AppBatchProps } from './app-batch.js';
 export { BatchCompute } from './batch-compute.js';
 export type { BatchComputeProps } from './batch-compute.js';
 export { BatchJob } from './batch-job.js';

@@ -5,44 +5,38 @@
  * schedules for scheduled tasks, an HTTP API per service, and least-privilege roles.
  */
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as batch from 'aws-cdk-lib/aws-batch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ServiceAuth } from '../lib/definitions/service.js';
 import type { Manifest, ManifestDefinition } from '../lib/manifest.js';
-import { scheduleTargetInput } from '../lib/schedule/event.js';
 import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
-import type { BatchCompute as BatchComputeSpec, LambdaCompute } from '../lib/placement.js';
+import type { LambdaCompute } from '../lib/placement.js';
+import { scheduleTargetInput } from '../lib/schedule/event.js';
+import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/config.js';
 import { acknowledgeStatements, appAccessStatements, type ExplainedStatement, grantStatements } from './app-access.js';
+import { AppBatch, needsGpu } from './app-batch.js';
 import { AppFunction } from './app-function.js';
 import { AppSchedule, schedulerRole } from './app-schedule.js';
 import { AppService } from './app-service.js';
-import { BatchCompute } from './batch-compute.js';
-import { BatchJob } from './batch-job.js';
-import { batchCommand, batchEnvironment, batchEventPattern } from './batch-bootstrap.js';
-import { buildApp, type AppBuild } from './build.js';
+import { buildApp } from './build.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
+import { checkStackLimits } from './limits.js';
 import { acknowledgeWildcards } from './nag.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
-import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/config.js';
-import { connectionEnvironment, lambdaEnvironment } from './runtime-env.js';
-import { DictTable, StateTable } from './tables.js';
 import { PayloadBucket } from './payload-bucket.js';
-import { gpuInstanceClasses } from './gpu.js';
-import { checkStackLimits } from './limits.js';
+import { type AppLocation, connectionEnvironment, lambdaEnvironment } from './runtime-env.js';
+import { DictTable, StateTable } from './tables.js';
 
 /** The per-app Lambda that starts heavy scheduled tasks on Batch and records Batch job state changes. */
 export { DISPATCHER_DEFINITION };
@@ -111,17 +105,23 @@ export class MultinodeApp extends Construct {
   readonly jobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
   readonly schedules: Readonly<Record<string, AppSchedule>>;
   readonly services: Readonly<Record<string, MultinodeService>>;
-  readonly batch?: BatchCompute;
+  /** The Batch side (compute, job definitions, job role), when the app has heavy definitions. */
+  readonly batch?: AppBatch;
   /** Starts heavy scheduled tasks on Batch and records Batch job state changes (only with heavy definitions). */
   readonly dispatcher?: lambda.Function;
   readonly scheduleGroup?: scheduler.ScheduleGroup;
   /** Environment variables that connect runtime code outside the app to it (with `grantAccess`). */
   readonly connectionEnvironment: Readonly<Record<string, string>>;
 
+  private readonly props: MultinodeAppProps;
+  private readonly overrides: ReadonlyMap<string, DefinitionOverrides>;
   private readonly accessStatements: ExplainedStatement[];
+  private readonly code: lambda.Code;
+  private readonly location: AppLocation;
 
   constructor(scope: Construct, id: string, props: MultinodeAppProps) {
     super(scope, id);
+    this.props = props;
     const build = buildApp(props.entry, { ...(props.appName ? { appName: props.appName } : {}), ...(props.bundleRoot ? { bundleRoot: props.bundleRoot } : {}) });
     this.manifest = build.manifest;
     this.bundleDir = build.dir;
@@ -129,19 +129,15 @@ export class MultinodeApp extends Construct {
     this.names = resourceNames(this.prefix);
     const definitions = this.manifest.definitions;
     checkNames(definitions, this.names);
-    const overrides = checkOverrides(definitions, props.overrides ?? {});
-    const lambdaPlaced = definitions.filter((d) => d.placement === 'lambda');
-    const batchPlaced = definitions.filter((d) => d.placement === 'batch');
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    this.overrides = checkOverrides(definitions, props.overrides ?? {});
+    const placed = (placement: 'lambda' | 'batch') => definitions.filter((d) => d.placement === placement);
 
-    // Data: state table, dict tables, payload bucket, dead letters.
+    // Data.
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.stateTable = new StateTable(this, 'State', { tableName: this.names.stateTable, removalPolicy });
-    const dicts: Record<string, DictTable> = {};
-    for (const dict of definitions.filter((d) => d.kind === 'dict')) {
-      dicts[dict.name] = new DictTable(this, `Dict-${dict.name}`, { tableName: this.names.dictTable(dict.name), removalPolicy });
-    }
-    this.dicts = dicts;
+    this.dicts = Object.fromEntries(
+      definitions.filter((d) => d.kind === 'dict').map((d) => [d.name, new DictTable(this, `Dict-${d.name}`, { tableName: this.names.dictTable(d.name), removalPolicy })]),
+    );
     this.payloadBucket = new PayloadBucket(this, 'Payloads', {
       removalPolicy,
       ...(props.payloadExpiration ? { expiration: props.payloadExpiration } : {}),
@@ -150,159 +146,48 @@ export class MultinodeApp extends Construct {
     this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters');
     if (props.alarmTopic) this.alarmOnDeadLetters(props.alarmTopic);
 
-    // Permissions.
-    const functionNames = lambdaPlaced.filter((d) => d.kind === 'function' || d.kind === 'job').map((d) => this.names.lambdaFunction(d.name));
-    const jobQueues = batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])];
-    this.accessStatements = appAccessStatements(this, {
-      prefix: this.prefix,
-      stateTableArn: this.stateTable.table.tableArn,
-      stateTableHasIndexes: this.stateTable.hasIndexes,
-      dictTables: Object.values(dicts).map((d) => ({ name: d.table.tableName, arn: d.table.tableArn })),
-      dictTablePrefix: this.names.dictTable(''),
-      bucketArn: this.payloadBucket.bucket.bucketArn,
-      invocableFunctions: functionNames,
-      jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
-      jobQueues,
-    });
+    // Permissions and the runtime's environment.
+    this.accessStatements = this.appAccess(placed('lambda'), placed('batch'));
     this.accessPolicy = new iam.ManagedPolicy(this, 'AccessPolicy', {
       description: `What the multinode app ${this.manifest.app.name} may do: its tables, payloads, functions and Batch jobs`,
       statements: this.accessStatements.map((s) => s.statement),
     });
     acknowledgeStatements(this.accessPolicy, this.accessStatements);
     this.lambdaRole = this.createLambdaRole();
+    this.location = { app: this.manifest.app.name, prefix: this.prefix, bucket: this.payloadBucket.bucket.bucketName };
+    this.connectionEnvironment = connectionEnvironment(this.location);
 
-    // Compute on Lambda.
-    const environment = lambdaEnvironment({ app: this.manifest.app.name, prefix: this.prefix, bucket: this.payloadBucket.bucket.bucketName });
-    this.connectionEnvironment = connectionEnvironment({ app: this.manifest.app.name, prefix: this.prefix, bucket: this.payloadBucket.bucket.bucketName });
-    const code = lambda.Code.fromAsset(build.dir);
-    const functions: Record<string, lambda.Function> = {};
-    const lambdaFunction = (definition: ManifestDefinition, compute: LambdaCompute) => {
-      const override = overrides.get(definition.name);
-      const made = new AppFunction(this, `Function-${definition.name}`, {
-        functionName: this.names.lambdaFunction(definition.name),
-        code,
-        memoryMB: compute.memoryMB,
-        timeoutSeconds: compute.timeoutSeconds,
-        role: this.lambdaRole,
-        environment: { ...environment, ...override?.environment },
-        architecture: props.lambdaArchitecture ?? lambda.Architecture.ARM_64,
-        logRetention,
+    // Compute.
+    this.code = lambda.Code.fromAsset(build.dir);
+    this.functions = Object.fromEntries(placed('lambda').map((d) => [d.name, this.createFunction(d.name, d.kind, d.compute as LambdaCompute)]));
+    if (placed('batch').length > 0) {
+      this.dispatcher = this.createFunction(DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE);
+      this.batch = new AppBatch(this, 'Batch', {
+        appName: this.manifest.app.name,
+        names: this.names,
+        definitions: placed('batch'),
+        bundleFile: build.file,
+        accessPolicy: this.accessPolicy,
+        environment: this.connectionEnvironment,
+        extraEnvironment: (name) => this.overrides.get(name)?.environment,
+        stateChangeTarget: this.dispatcher,
         deadLetterQueue: this.deadLetterQueue,
-        description: `multinode ${definition.kind} ${definition.name}`,
-        ...(override?.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: override.reservedConcurrentExecutions } : {}),
-      });
-      return made.function;
-    };
-    for (const definition of lambdaPlaced) {
-      functions[definition.name] = lambdaFunction(definition, definition.compute as LambdaCompute);
-    }
-    this.functions = functions;
-
-    // Compute on Batch.
-    const jobDefinitions: Record<string, batch.EcsJobDefinition> = {};
-    if (batchPlaced.length > 0) {
-      const maxvCpus = props.batch?.maxvCpus ?? 256;
-      for (const definition of batchPlaced) {
-        const compute = definition.compute as BatchComputeSpec;
-        if (compute.vcpu > maxvCpus) {
-          throw new SynthError(`asks for ${compute.vcpu} vCPUs, but batch.maxvCpus is ${maxvCpus}: the job could never start. Raise batch.maxvCpus.`, definition.name);
-        }
-      }
-      const gpuClasses = gpuInstanceClasses(batchPlaced);
-      this.batch = new BatchCompute(this, 'Batch', {
+        maxvCpus: props.batch?.maxvCpus ?? 256,
+        logRetention: this.logRetention,
+        ...(props.batch?.runnableTimeout ? { runnableTimeout: props.batch.runnableTimeout } : {}),
         ...(props.vpc ? { vpc: props.vpc } : {}),
         ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
-        jobQueueName: this.names.jobQueue,
-        gpuJobQueueName: this.names.gpuJobQueue,
-        maxvCpus,
-        ...(props.batch?.runnableTimeout ? { runnableTimeout: props.batch.runnableTimeout } : {}),
-        ...(gpuClasses.length > 0 ? { gpuInstanceClasses: gpuClasses } : {}),
-        logRetention,
-      });
-      const bundleAsset = new Asset(this, 'BatchBundle', { path: build.file });
-      const batchLogs = new logs.LogGroup(this, 'BatchLogs', { logGroupName: `/aws/batch/${this.prefix}`, retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
-      const executionRole = new iam.Role(this, 'BatchExecutionRole', {
-        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-        description: 'Starts the containers of the app\'s Batch jobs',
-      });
-      const jobRole = new iam.Role(this, 'BatchJobRole', {
-        assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-        description: `What the multinode app ${this.manifest.app.name} may do from its Batch jobs`,
-        managedPolicies: [this.accessPolicy],
-      });
-      jobRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: [`arn:${Stack.of(this).partition}:s3:::${bundleAsset.s3BucketName}/${bundleAsset.s3ObjectKey}`] }),
-      );
-      for (const definition of batchPlaced) {
-        const override = overrides.get(definition.name);
-        const compute = definition.compute as BatchComputeSpec;
-        jobDefinitions[definition.name] = new BatchJob(this, `Job-${definition.name}`, {
-          definition: definition.name,
-          compute,
-          jobDefinitionName: this.names.batchJobDefinition(definition.name),
-          command: batchCommand(),
-          environment: { ...this.connectionEnvironment, ...batchEnvironment(bundleAsset, definition.name), ...override?.environment },
-          jobRole,
-          executionRole,
-          logGroup: batchLogs,
-          assignPublicIp: this.batch.assignPublicIp,
-        }).jobDefinition;
-      }
-      this.dispatcher = lambdaFunction({ name: DISPATCHER_DEFINITION, kind: 'function', exportName: null, options: {}, placement: 'lambda', compute: DISPATCHER_COMPUTE }, DISPATCHER_COMPUTE);
-      const queues = [this.batch.jobQueue, ...(this.batch.gpuJobQueue ? [this.batch.gpuJobQueue] : [])];
-      new events.Rule(this, 'BatchJobStateChanges', {
-        description: `Batch job state changes of the multinode app ${this.manifest.app.name}, for its state table`,
-        eventPattern: batchEventPattern(queues.map((q) => q.jobQueueArn)),
-        targets: [new eventTargets.LambdaFunction(this.dispatcher, { deadLetterQueue: this.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
       });
     }
-    this.jobDefinitions = jobDefinitions;
+    this.jobDefinitions = this.batch?.jobDefinitions ?? {};
 
-    // Scheduled tasks.
-    const schedules: Record<string, AppSchedule> = {};
+    // Entry points.
     const scheduled = definitions.filter((d) => d.kind === 'schedule');
     if (scheduled.length > 0) {
       this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: this.names.scheduleGroup, removalPolicy: RemovalPolicy.DESTROY });
-      const role = schedulerRole(this, 'SchedulerRole');
-      const targetOf = (d: ManifestDefinition) => (d.placement === 'lambda' ? functions[d.name]! : this.dispatcher!);
-      const targets = [...new Set(scheduled.map(targetOf))];
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }));
-      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
-      for (const definition of scheduled) {
-        schedules[definition.name] = new AppSchedule(this, `Schedule-${definition.name}`, {
-          definition: definition.name,
-          expressions: definition.schedule?.expressions ?? [],
-          input: scheduleTargetInput(definition.name),
-          target: targetOf(definition),
-          role,
-          deadLetterQueue: this.deadLetterQueue,
-          group: this.scheduleGroup,
-          scheduleName: (index) => this.names.schedule(definition.name, index),
-          enabled: overrides.get(definition.name)?.enabled ?? true,
-          ...props.scheduleRetry,
-        });
-      }
     }
-    this.schedules = schedules;
-
-    // Services.
-    const services: Record<string, MultinodeService> = {};
-    for (const definition of definitions.filter((d) => d.kind === 'service')) {
-      const override = overrides.get(definition.name);
-      const service = new AppService(this, `Service-${definition.name}`, {
-        definition: definition.name,
-        handler: functions[definition.name]!,
-        auth: (definition.options as { auth?: ServiceAuth }).auth ?? 'none',
-        timeoutSeconds: (definition.compute as LambdaCompute).timeoutSeconds,
-        apiName: this.names.lambdaFunction(definition.name),
-        logRetention,
-        ...(override?.throttle ? { throttle: override.throttle } : {}),
-        ...(override?.corsPreflight ? { corsPreflight: override.corsPreflight } : {}),
-      });
-      new CfnOutput(this, `Url-${definition.name}`, { value: service.url, description: `URL of the multinode service ${definition.name}` });
-      services[definition.name] = { service, url: service.url };
-    }
-    this.services = services;
+    this.schedules = this.createSchedules(scheduled);
+    this.services = Object.fromEntries(definitions.filter((d) => d.kind === 'service').map((d) => [d.name, this.createService(d)]));
 
     checkStackLimits(this);
   }
@@ -346,6 +231,89 @@ export class MultinodeApp extends Construct {
     return dict;
   }
 
+  private get logRetention(): logs.RetentionDays {
+    return this.props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+  }
+
+  /** The statements of the app's access policy, from what the manifest declares. */
+  private appAccess(lambdaPlaced: readonly ManifestDefinition[], batchPlaced: readonly ManifestDefinition[]): ExplainedStatement[] {
+    const gpu = batchPlaced.some(needsGpu);
+    return appAccessStatements(this, {
+      prefix: this.prefix,
+      stateTableArn: this.stateTable.table.tableArn,
+      stateTableHasIndexes: this.stateTable.hasIndexes,
+      dictTables: Object.values(this.dicts).map((d) => ({ name: d.table.tableName, arn: d.table.tableArn })),
+      dictTablePrefix: this.names.dictTable(''),
+      bucketArn: this.payloadBucket.bucket.bucketArn,
+      // What app code can call: functions and jobs (scheduled tasks and services are not called through Lambda).
+      invocableFunctions: lambdaPlaced.filter((d) => d.kind === 'function' || d.kind === 'job').map((d) => this.names.lambdaFunction(d.name)),
+      jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
+      jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(gpu ? [this.names.gpuJobQueue] : [])],
+    });
+  }
+
+  private createFunction(name: string, kind: string, compute: LambdaCompute): lambda.Function {
+    const override = this.overrides.get(name);
+    return new AppFunction(this, `Function-${name}`, {
+      functionName: this.names.lambdaFunction(name),
+      code: this.code,
+      memoryMB: compute.memoryMB,
+      timeoutSeconds: compute.timeoutSeconds,
+      role: this.lambdaRole,
+      environment: { ...lambdaEnvironment(this.location), ...override?.environment },
+      architecture: this.props.lambdaArchitecture ?? lambda.Architecture.ARM_64,
+      logRetention: this.logRetention,
+      deadLetterQueue: this.deadLetterQueue,
+      description: `multinode ${kind} ${name}`,
+      ...(override?.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: override.reservedConcurrentExecutions } : {}),
+    }).function;
+  }
+
+  /** One role for Scheduler, and each task's schedules (in the app's group) aimed at its function or the dispatcher. */
+  private createSchedules(scheduled: readonly ManifestDefinition[]): Record<string, AppSchedule> {
+    const group = this.scheduleGroup;
+    if (!group) return {};
+    const targetOf = (d: ManifestDefinition) => (d.placement === 'lambda' ? this.functions[d.name]! : this.dispatcher!);
+    const role = schedulerRole(this, 'SchedulerRole');
+    const targets = [...new Set(scheduled.map(targetOf))];
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
+    return Object.fromEntries(
+      scheduled.map((d) => [
+        d.name,
+        new AppSchedule(this, `Schedule-${d.name}`, {
+          definition: d.name,
+          expressions: d.schedule?.expressions ?? [],
+          input: scheduleTargetInput(d.name),
+          target: targetOf(d),
+          role,
+          deadLetterQueue: this.deadLetterQueue,
+          group,
+          scheduleName: (index) => this.names.schedule(d.name, index),
+          enabled: this.overrides.get(d.name)?.enabled ?? true,
+          ...this.props.scheduleRetry,
+        }),
+      ]),
+    );
+  }
+
+  /** A service's HTTP API in front of its function, and its URL as a stack output. */
+  private createService(definition: ManifestDefinition): MultinodeService {
+    const override = this.overrides.get(definition.name);
+    const service = new AppService(this, `Service-${definition.name}`, {
+      definition: definition.name,
+      handler: this.functions[definition.name]!,
+      auth: (definition.options as { auth?: ServiceAuth }).auth ?? 'none',
+      timeoutSeconds: (definition.compute as LambdaCompute).timeoutSeconds,
+      apiName: this.names.lambdaFunction(definition.name),
+      logRetention: this.logRetention,
+      ...(override?.throttle ? { throttle: override.throttle } : {}),
+      ...(override?.corsPreflight ? { corsPreflight: override.corsPreflight } : {}),
+    });
+    new CfnOutput(this, `Url-${definition.name}`, { value: service.url, description: `URL of the multinode service ${definition.name}` });
+    return { service, url: service.url };
+  }
+
   private createLambdaRole(): iam.Role {
     const role = new iam.Role(this, 'LambdaRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -374,10 +342,6 @@ export class MultinodeApp extends Construct {
     });
     alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
   }
-}
-
-function needsGpu(definition: ManifestDefinition): boolean {
-  return definition.compute?.type === 'batch' && definition.compute.platform === 'ec2';
 }
 
 function resolvePrefix(scope: Construct, given: string | undefined): string {

@@ -12,16 +12,11 @@ export interface AppLocation {
 }
 
 /**
- * What code outside Lambda (Batch containers, the user's own compute) needs to reach the app. Lambda sets
- * AWS_REGION itself; elsewhere the region comes from the stack.
+ * What code outside the app's Lambdas (Batch containers, the user's own compute) needs to reach the app, besides
+ * AWS_REGION, which Lambda and ECS set themselves.
  */
-export function connectionEnvironment(location: AppLocation, region?: string): Record<string, string> {
-  return {
-    [ENV.app]: location.app,
-    [ENV.prefix]: location.prefix,
-    [ENV.bucket]: location.bucket,
-    ...(region === undefined ? {} : { [ENV.region]: region }),
-  };
+export function connectionEnvironment(location: AppLocation): Record<string, string> {
+  return { [ENV.app]: location.app, [ENV.prefix]: location.prefix, [ENV.bucket]: location.bucket };
 }
 
 /** The environment of the app's Lambda functions: the connection plus source-mapped stack traces. */
