@@ -5,13 +5,12 @@
 import { CfnOutput, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
+import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../runtime/config.js';
 import { SynthError } from './errors.js';
 
 export const STACK_LIMITS = { resources: 500, outputs: 200 } as const;
-/** Lambda allows 4 KB of environment variables (names and values) per function. */
-export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
-/** The longest value a token can stand for in an environment (an S3 bucket name). */
-const TOKEN_VALUE_LENGTH = 63;
+/** The longest value a token stands for in an app's environment: an S3 bucket name. */
+const TOKEN_VALUE = 'x'.repeat(63);
 
 /** Checks the stack the app is in, once the app's resources exist. */
 export function checkStackLimits(app: IConstruct & { manifest: { definitions: readonly { name: string }[] } }): void {
@@ -31,19 +30,15 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
   }
   for (const fn of app.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     const size = environmentSize(stack, fn);
-    if (size > LAMBDA_ENVIRONMENT_LIMIT) {
-      throw new SynthError(`the environment of Lambda function ${fn.node.path} takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}; pass less through overrides.environment.`);
+    if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
+      throw new SynthError(`the environment of Lambda function ${fn.node.path} takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}; pass less through overrides.environment.`);
     }
   }
 }
 
-/** Bytes of a function's environment as Lambda counts them (names and values), tokens at their longest. */
+/** Bytes of a function's environment as Lambda counts them (names and values), references at their longest. */
 export function environmentSize(stack: Stack, fn: lambda.Function): number {
   const resolved = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
-  let size = 0;
-  for (const [key, value] of Object.entries(resolved?.variables ?? {})) {
-    size += Buffer.byteLength(key);
-    size += typeof value === 'string' && !Token.isUnresolved(value) ? Buffer.byteLength(value) : TOKEN_VALUE_LENGTH;
-  }
-  return size;
+  const longest = Object.entries(resolved?.variables ?? {}).map(([key, value]) => [key, typeof value === 'string' && !Token.isUnresolved(value) ? value : TOKEN_VALUE]);
+  return environmentBytes(Object.fromEntries(longest));
 }
