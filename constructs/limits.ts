@@ -3,12 +3,15 @@
  * with a message that says which definitions cost what.
  */
 import { CfnOutput, CfnResource, Stack, Token } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../runtime/config.js';
 import { SynthError } from './errors.js';
 
-export const STACK_LIMITS = { resources: 500, outputs: 200 } as const;
+export const STACK_LIMITS = { resources: 500, outputs: 200, templateBytes: 1_000_000 } as const;
+/** Room left in the template for everything besides the job definitions' commands. */
+const COMMANDS_BUDGET = 0.8 * STACK_LIMITS.templateBytes;
 /** The longest value a token stands for in an app's environment: an S3 bucket name. */
 const TOKEN_VALUE = 'x'.repeat(63);
 
@@ -27,6 +30,15 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
   const outputs = all.filter((c) => c instanceof CfnOutput && Stack.of(c) === stack).length;
   if (outputs > STACK_LIMITS.outputs) {
     throw new SynthError(`stack ${stack.stackName} would have ${outputs} outputs (one per service), over CloudFormation's limit of ${STACK_LIMITS.outputs}.`);
+  }
+  // Each job definition carries the bootstrap script (about 5 KB): the largest part of a big app's template.
+  const jobDefinitions = app.node.findAll().filter((c): c is batch.CfnJobDefinition => c instanceof batch.CfnJobDefinition);
+  const commandBytes = jobDefinitions.reduce((sum, job) => sum + JSON.stringify(stack.resolve(job.containerProperties) ?? {}).length, 0);
+  if (commandBytes > COMMANDS_BUDGET) {
+    throw new SynthError(
+      `the app's ${jobDefinitions.length} Batch job definitions alone take ${Math.round(commandBytes / 1000)} KB of template, ` +
+        `close to CloudFormation's ${STACK_LIMITS.templateBytes / 1_000_000} MB limit. Split the app across stacks (a MultinodeApp per stack, each with its own prefix).`,
+    );
   }
   for (const fn of app.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     const size = environmentSize(stack, fn);

@@ -92,6 +92,13 @@ describe('names and limits', () => {
     expect(error.message).toMatch(/Split the app/);
   });
 
+  it('refuses an app whose job definitions would push the template over CloudFormation\'s 1 MB', () => {
+    const lines = Array.from({ length: 170 }, (_, i) => `export const heavy${i} = mn.fn({ cpu: 8 }, async (x: number) => x + ${i});`);
+    const entry = app(`import * as mn from 'multinode';\n${lines.join('\n')}\n`, 'heavy-app');
+    const error = synthError(() => synthApp(entry));
+    expect(error.message).toMatch(/the app's 170 Batch job definitions alone take \d+ KB of template, close to CloudFormation's 1 MB limit/);
+  });
+
   it('refuses a prefix that is not a valid resource prefix', () => {
     const error = synthError(() => synthApp(exampleEntry('tweet-summaries'), { prefix: '9lives' }));
     expect(error.message).toMatch(/prefix "9lives" is not valid/);
