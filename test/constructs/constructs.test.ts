@@ -16,6 +16,7 @@ import {
   BatchCompute,
   BatchJob,
   DictTable,
+  LAMBDA_RUNTIME,
   MultinodeApp,
   PayloadBucket,
   StateTable,
@@ -40,6 +41,17 @@ describe('the nag harness', () => {
     new s3.Bucket(stack, 'Plain');
     Template.fromStack(stack);
     expect(nagFindings(app, stack)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1 at Standalone\/Plain/), expect.stringMatching(/^AwsSolutions-S10/)]));
+  });
+});
+
+describe('AppFunction', () => {
+  it('runs on the newest Node.js runtime this aws-cdk-lib offers, named explicitly', () => {
+    const versions = Object.entries(lambda.Runtime)
+      .filter(([key, value]) => /^NODEJS_\d+_X$/.test(key) && value instanceof lambda.Runtime)
+      .map(([, value]) => (value as lambda.Runtime).name);
+    const newest = versions.sort((a, b) => Number(/\d+/.exec(b)![0]) - Number(/\d+/.exec(a)![0]))[0];
+    expect(LAMBDA_RUNTIME.name).toBe(newest);
+    expect(LAMBDA_RUNTIME.isVariable).toBe(false);
   });
 });
 
