@@ -8,12 +8,13 @@
  *   retried (the time is spent). Throttling (429) is retried without counting as a failure.
  * - Arguments and results over Lambda's 6 MB limit travel through S3 (payloads.ts).
  */
-import { InvokeCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { WireValue } from '../../lib/codec.js';
 import { InvocationFailedError } from '../../lib/errors.js';
 import type { RemoteErrorInfo } from '../../lib/handles.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
 import { awsErrorName, explainMissing } from '../aws-errors.js';
+import { clientConfig } from '../clients.js';
 import type { RuntimeContext } from '../context.js';
 import type { CallEvent, CallResponse, RunEvent } from '../envelope.js';
 import { ENVELOPE_MARGIN, SYNC_PAYLOAD_LIMIT, type PayloadRef } from '../payloads.js';
@@ -24,6 +25,9 @@ import type { CallOptions, FunctionInvoker } from './invoker.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** How much longer than the function's timeout a synchronous invoke may take before the client gives up on it. */
+const REQUEST_TIMEOUT_MARGIN_MS = 60_000;
+
 /** Error names of throttling responses: retried without counting as a failure. */
 const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'EC2ThrottledException']);
 
@@ -33,6 +37,8 @@ export class LambdaInvoker implements FunctionInvoker {
   readonly #functionName: string;
   readonly #maxRetries: number;
   readonly #timeoutMs: number;
+  /** Its own client, whose request timeout outlasts the function's: a connection that hangs cannot hang the call. */
+  readonly #client: LambdaClient;
 
   constructor(context: RuntimeContext, definition: ManifestDefinition) {
     const options = definition.options as { maxRetries?: number; timeoutSeconds?: number };
@@ -41,6 +47,7 @@ export class LambdaInvoker implements FunctionInvoker {
     this.#functionName = context.names.lambdaFunction(definition.name);
     this.#maxRetries = options.maxRetries ?? 0;
     this.#timeoutMs = (options.timeoutSeconds ?? 900) * 1000;
+    this.#client = new LambdaClient(clientConfig(context.config, 'lambda', { maxAttempts: 1, requestTimeoutMs: this.#timeoutMs + REQUEST_TIMEOUT_MARGIN_MS }));
   }
 
   async call(args: WireValue, options: CallOptions = {}): Promise<WireValue> {
@@ -74,7 +81,7 @@ export class LambdaInvoker implements FunctionInvoker {
     const payload = encoder.encode(JSON.stringify(event));
     for (let throttles = 1; ; throttles++) {
       try {
-        await this.#context.clients.lambda.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: payload }));
+        await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: payload }));
         return;
       } catch (error) {
         if (!THROTTLES.has(awsErrorName(error) ?? '')) explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
@@ -88,7 +95,7 @@ export class LambdaInvoker implements FunctionInvoker {
   ): Promise<{ kind: 'ok'; response: CallResponse } | { kind: 'failed'; error: RemoteErrorInfo } | { kind: 'throttled' }> {
     let output: InvokeCommandOutput;
     try {
-      output = await this.#context.clients.lambda.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));
+      output = await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));
     } catch (error) {
       const name = awsErrorName(error) ?? 'Error';
       if (THROTTLES.has(name)) return { kind: 'throttled' };
