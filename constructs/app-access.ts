@@ -21,6 +21,7 @@ export const EXACT_LIMIT = 10;
 /** Batch actions that take a job ARN; the runtime's other Batch actions have no resource-level permissions. */
 const JOB_SCOPED_ACTIONS: readonly string[] = ['batch:TerminateJob', 'batch:CancelJob'];
 
+/** The DynamoDB calls the runtime makes on the app's tables (test/constructs/permissions.test.ts keeps this in step). */
 export const DYNAMODB_DATA_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
@@ -30,9 +31,10 @@ export const DYNAMODB_DATA_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
 ] as const;
+
+/** The S3 calls the runtime makes on payload objects. */
+export const PAYLOAD_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
 
 export interface AppAccessInput {
   readonly prefix: string;
@@ -70,7 +72,7 @@ export function appAccessStatements(scope: Construct, input: AppAccessInput): Ex
     wildcardReason: `The app's tables: its dict tables, all named "${input.dictTablePrefix}<dict>", and the indexes of its state table.`,
   });
   statements.push({
-    statement: new iam.PolicyStatement({ sid: 'AppPayloads', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [`${input.bucketArn}/*`] }),
+    statement: new iam.PolicyStatement({ sid: 'AppPayloads', actions: [...PAYLOAD_ACTIONS], resources: [`${input.bucketArn}/*`] }),
     wildcardReason: "Payload objects get keys made per call; the bucket is the app's own.",
   });
   if (input.invocableFunctions.length > 0) {
