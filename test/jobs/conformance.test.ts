@@ -216,6 +216,32 @@ describe('heavy functions and scheduled tasks on Batch', () => {
   });
 });
 
+describe('heavy work whose container dies ends FAILED with the reason', () => {
+  it('a map item and a call', async () => {
+    const [died] = await app.crasher.map(['map item'], { returnExceptions: true });
+    expect(died).toBeInstanceOf(InvocationFailedError);
+    expect((died as InvocationFailedError).remote.message).toMatch(/crasher item 0 did not finish: Batch job .* FAILED: Essential container in task exited; exit code 137/);
+    await expect(app.crasher.call('call')).rejects.toThrow(/exit code 137/);
+  });
+
+  it('a started run (through the Batch event, without waiting for its deadline)', async () => {
+    const id = await app.crasher.start('run');
+    const error = (await app.crasher.awaitResult(id).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote.type).toBe('BatchJobFailed');
+    expect(error.remote.message).toMatch(/ended without finishing it: Essential container in task exited; exit code 137/);
+  });
+
+  it('a scheduled run (its claim)', async () => {
+    const time = '2030-01-03T04:00:00Z';
+    await t.cloud.fireSchedule('crashingTask', { scheduledTime: new Date(time), wait: true });
+    const claims = new ScheduleClaims(t.context.state, Date.now);
+    const deadline = Date.now() + 30_000;
+    while ((await claims.read('crashingTask', time))?.status === 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await claims.read('crashingTask', time)).toMatchObject({ status: 'FAILED' });
+  });
+});
+
 /** Names of the Batch jobs (any status) whose name starts with `prefix`. */
 async function listNames(prefix: string): Promise<string[]> {
   const { jobSummaryList } = await batchClient(t.context).send(new ListJobsCommand({ jobQueue: t.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }));
