@@ -60,6 +60,11 @@ export interface MultinodeAppProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Default ARM_64 (the bundle is plain JavaScript). */
   readonly lambdaArchitecture?: lambda.Architecture;
+  /**
+   * Stack traces of the app's Lambdas point at the TypeScript sources (NODE_OPTIONS=--enable-source-maps); default
+   * true. Node reads the bundle's source map when the first stack trace is made, which costs cold-start time.
+   */
+  readonly sourceMaps?: boolean;
   /** Settings of the Batch side (heavy definitions). */
   readonly batch?: {
     /** vCPUs running at once per compute environment; default 256. Your account's Fargate quota applies as well. */
@@ -260,7 +265,7 @@ export class MultinodeApp extends Construct {
       memoryMB: compute.memoryMB,
       timeoutSeconds: compute.timeoutSeconds,
       role: this.lambdaRole,
-      environment: { ...lambdaEnvironment(this.location), ...override?.environment },
+      environment: { ...lambdaEnvironment(this.location, { sourceMaps: this.props.sourceMaps ?? true }), ...override?.environment },
       architecture: this.props.lambdaArchitecture ?? lambda.Architecture.ARM_64,
       logRetention: this.logRetention,
       deadLetterQueue: this.deadLetterQueue,

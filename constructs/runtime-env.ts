@@ -19,7 +19,7 @@ export function connectionEnvironment(location: AppLocation): Record<string, str
   return { [ENV.app]: location.app, [ENV.prefix]: location.prefix, [ENV.bucket]: location.bucket };
 }
 
-/** The environment of the app's Lambda functions: the connection plus source-mapped stack traces. */
-export function lambdaEnvironment(location: AppLocation): Record<string, string> {
-  return { ...connectionEnvironment(location), NODE_OPTIONS: '--enable-source-maps' };
+/** The environment of the app's Lambda functions: the connection, plus source-mapped stack traces unless turned off. */
+export function lambdaEnvironment(location: AppLocation, { sourceMaps = true }: { sourceMaps?: boolean } = {}): Record<string, string> {
+  return { ...connectionEnvironment(location), ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}) };
 }

@@ -248,7 +248,7 @@ describe('AppService', () => {
 });
 
 describe('MultinodeApp props and grants', () => {
-  it('takes the prefix from the stack name, and applies removal policy, architecture, log retention and the alarm topic', () => {
+  it('takes the prefix from the stack name, and applies removal policy, architecture, source maps, log retention and the alarm topic', () => {
     const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Shop', { stackName: 'Shop-Prod' });
     const topic = new sns.Topic(stack, 'Alerts', { enforceSSL: true });
@@ -257,6 +257,7 @@ describe('MultinodeApp props and grants', () => {
       bundleRoot: testBundleRoot(),
       removalPolicy: RemovalPolicy.DESTROY,
       lambdaArchitecture: lambda.Architecture.X86_64,
+      sourceMaps: false,
       logRetention: logs.RetentionDays.ONE_WEEK,
       alarmTopic: topic,
       overrides: { extractSummaries: { enabled: false, environment: { FEED: 'daily' } }, api: { reservedConcurrentExecutions: 3 } },
@@ -264,7 +265,10 @@ describe('MultinodeApp props and grants', () => {
     expect(mn.prefix).toBe('Shop-Prod');
     const template = Template.fromStack(stack);
     for (const [id] of resourcesOf(template, 'AWS::DynamoDB::Table')) expect(template.toJSON().Resources[id].DeletionPolicy).toBe('Delete');
-    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) expect(fn.Architectures).toEqual(['x86_64']);
+    for (const [, fn] of resourcesOf(template, 'AWS::Lambda::Function')) {
+      expect(fn.Architectures).toEqual(['x86_64']);
+      expect(fn.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+    }
     for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) expect(group.RetentionInDays).toBe(7);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'extractSummaries-0', State: 'DISABLED' });
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Shop-Prod-extractSummaries', Environment: { Variables: Match.objectLike({ FEED: 'daily' }) } });
