@@ -53,6 +53,13 @@ export class AppSchedule extends Construct {
     }
     const retryAttempts = props.retryAttempts ?? SCHEDULE_RETRY_DEFAULTS.retryAttempts;
     const maxEventAge = props.maxEventAge ?? SCHEDULE_RETRY_DEFAULTS.maxEventAge;
+    if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185) {
+      throw new SynthError(`scheduleRetry.retryAttempts must be a whole number from 0 to 185 (EventBridge Scheduler's range), got ${retryAttempts}.`, props.definition);
+    }
+    const ageSeconds = maxEventAge.toSeconds({ integral: false });
+    if (!Number.isInteger(ageSeconds) || ageSeconds < 60 || ageSeconds > 86400) {
+      throw new SynthError(`scheduleRetry.maxEventAge must be whole seconds from 1 minute to 24 hours, got ${maxEventAge.toHumanString()}.`, props.definition);
+    }
     this.deadLetterQueue = props.deadLetterQueue ?? deadLetterQueue(this, 'DeadLetters');
     if (props.role) {
       this.role = props.role;
@@ -70,7 +77,7 @@ export class AppSchedule extends Construct {
         role,
         input: scheduler.ScheduleTargetInput.fromText(props.input),
         deadLetterConfig: { arn: deadLetterArn },
-        retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: maxEventAge.toSeconds() },
+        retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: ageSeconds },
       }),
     };
     props.expressions.forEach((compiled, index) => {

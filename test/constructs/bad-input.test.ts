@@ -70,6 +70,13 @@ describe('an impossible resource request', () => {
     expect(error.message).toMatch(/runnableTimeout must be from 10 minutes to 24 hours.*got 5 minutes/);
   });
 
+  it('refuses a schedule retry policy outside what EventBridge Scheduler allows', () => {
+    const attempts = synthError(() => synthApp(exampleEntry('tweet-summaries'), { scheduleRetry: { retryAttempts: 200 } }));
+    expect(attempts.message).toMatch(/definition "extractSummaries": scheduleRetry\.retryAttempts must be a whole number from 0 to 185.*got 200/);
+    const age = synthError(() => synthApp(exampleEntry('tweet-summaries'), { scheduleRetry: { maxEventAge: Duration.days(2) } }));
+    expect(age.message).toMatch(/scheduleRetry\.maxEventAge must be whole seconds from 1 minute to 24 hours, got 2 days/);
+  });
+
   it('refuses reserved concurrency on a definition that runs on Batch', () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { reservedConcurrentExecutions: 5 } } }));
     expect(error.message).toMatch(/definition "dailyAt23": reservedConcurrentExecutions applies to Lambda-placed definitions only/);
