@@ -5,6 +5,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SynthError } from './errors.js';
 import { acknowledge } from './nag.js';
 
 export interface PayloadBucketProps {
@@ -22,6 +23,10 @@ export class PayloadBucket extends Construct {
   constructor(scope: Construct, id: string, props: PayloadBucketProps = {}) {
     super(scope, id);
     const expiration = props.expiration ?? Duration.days(7);
+    const days = expiration.toHours({ integral: false }) / 24;
+    if (!Number.isInteger(days) || days < 1) {
+      throw new SynthError(`the payload expiration must be a whole number of days, at least 1 (S3 lifecycle rules count days), got ${expiration.toHumanString()}.`);
+    }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,

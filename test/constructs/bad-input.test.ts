@@ -77,6 +77,11 @@ describe('an impossible resource request', () => {
     expect(age.message).toMatch(/scheduleRetry\.maxEventAge must be whole seconds from 1 minute to 24 hours, got 2 days/);
   });
 
+  it('refuses a payload expiration S3 cannot express', () => {
+    const error = synthError(() => synthApp(exampleEntry('tweet-summaries'), { payloadExpiration: Duration.hours(36) }));
+    expect(error.message).toMatch(/payload expiration must be a whole number of days, at least 1 .*got 36 hours/);
+  });
+
   it('refuses reserved concurrency on a definition that runs on Batch', () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { reservedConcurrentExecutions: 5 } } }));
     expect(error.message).toMatch(/definition "dailyAt23": reservedConcurrentExecutions applies to Lambda-placed definitions only/);
