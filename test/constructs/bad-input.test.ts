@@ -79,7 +79,7 @@ describe('an impossible resource request', () => {
 
   it('refuses a payload expiration S3 cannot express', () => {
     const error = synthError(() => synthApp(exampleEntry('tweet-summaries'), { payloadExpiration: Duration.hours(36) }));
-    expect(error.message).toMatch(/payload expiration must be a whole number of days, at least 1 .*got 36 hours/);
+    expect(error.message).toMatch(/payload expiration must be a whole number of days, at least 1 .*got 1 day 12 hours/);
   });
 
   it('refuses reserved concurrency on a definition that runs on Batch', () => {
