@@ -63,10 +63,8 @@ export async function runBatchMap(
     (c) => payloads.put(inputKey(mapId, c), JSON.stringify(argLists.slice(c * INPUT_CHUNK, (c + 1) * INPUT_CHUNK))),
   );
 
-  // One array job per 10,000 items (a single item is a plain job: arrays have at least 2 children).
   const parents: Array<{ id: string; offset: number; size: number }> = [];
-  for (let offset = 0; offset < argLists.length; offset += MAX_ARRAY_SIZE) {
-    const size = Math.min(MAX_ARRAY_SIZE, argLists.length - offset);
+  for (const { offset, size } of arrayParts(argLists.length)) {
     const id = await batch.submit({
       definition,
       task: 'map',
@@ -140,6 +138,21 @@ export async function runBatchMap(
     if (firstFailure) throw firstFailure;
   }
   return { results, batchCalls };
+}
+
+/**
+ * How a map of `count` items is submitted: one array job per 10,000 items, sizes as even as possible so that none
+ * falls under Batch's minimum of 2 (a map of one item is a plain job, size 1).
+ */
+export function arrayParts(count: number): Array<{ offset: number; size: number }> {
+  const parts = Math.ceil(count / MAX_ARRAY_SIZE);
+  const out: Array<{ offset: number; size: number }> = [];
+  for (let i = 0, offset = 0; i < parts; i++) {
+    const size = Math.floor(count / parts) + (i < count % parts ? 1 : 0);
+    out.push({ offset, size });
+    offset += size;
+  }
+  return out;
 }
 
 /** Container side: runs item `index` of map `mapId`; resolves true when it succeeded. */
