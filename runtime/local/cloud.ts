@@ -154,10 +154,11 @@ export class LocalCloud {
       started.push(lambda);
       cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts: { dynamo, s3, lambdaEndpoint, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) } });
       cloud.#builds = 1;
-      started.push(cloud.#gatewaysCloser());
+      const created = cloud;
+      started.push({ close: async () => created.#lambdaClient.destroy() }, cloud.#gatewaysCloser());
       await cloud.#startGateways(options.port ?? 0);
       if (options.schedules) cloud.#startScheduler();
-      if (layout) await writeFile(layout.cloudFile, `${JSON.stringify(cloud.connection(), null, 2)}\n`);
+      await cloud.#writeCloudFile();
       return cloud;
     } catch (error) {
       await Promise.allSettled(started.reverse().map((part) => part.close()));
@@ -287,6 +288,7 @@ export class LocalCloud {
       await this.#scheduler.stop();
       this.#startScheduler();
     }
+    await this.#writeCloudFile();
     void previous.close();
     return { ok: true, manifest };
   }
@@ -304,6 +306,11 @@ export class LocalCloud {
     await this.#parts.dynamo.close();
     if (this.#parts.layout) await rm(this.#parts.layout.cloudFile, { force: true });
     if (this.#parts.scratch && existsSync(this.#parts.scratch)) rmSync(this.#parts.scratch, { recursive: true, force: true });
+  }
+
+  /** Tells other processes (`multinode run`, `connect({ local })`) how to reach this cloud. */
+  async #writeCloudFile(): Promise<void> {
+    if (this.#parts.layout) await writeFile(this.#parts.layout.cloudFile, `${JSON.stringify(this.connection(), null, 2)}\n`);
   }
 
   #startScheduler(): void {
