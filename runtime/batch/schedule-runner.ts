@@ -5,8 +5,12 @@
  * submits the Batch job, passing only the scheduled time, the claim's owner token and the deadline; the
  * container runs the task and finishes the claim (container-entry.ts).
  */
+import { WaitTimeoutError } from '../../lib/errors.js';
+import type { RuntimeContext } from '../context.js';
 import type { ScheduledRunner } from '../handler/schedule-kind.js';
 import { toRemoteError } from '../remote-error.js';
+import { sleep } from '../retry.js';
+import { ScheduleClaims } from '../state/schedule-claims.js';
 import { BatchJobs, TASK_ENV } from './batch-jobs.js';
 
 export const batchScheduledRunner: ScheduledRunner = async (context, definition, claim, claims) => {
@@ -26,3 +30,23 @@ export const batchScheduledRunner: ScheduledRunner = async (context, definition,
     throw error;
   }
 };
+
+/**
+ * Waits for a scheduled run handed to Batch to end (its claim SUCCEEDED or FAILED): what a caller that fired a
+ * Batch-placed task (`multinode run`) waits for before reporting, since the dispatcher answers once it submitted.
+ */
+export async function awaitScheduledRun(
+  context: RuntimeContext,
+  name: string,
+  scheduledTime: string,
+  options: { timeoutMs: number; pollMs?: number },
+): Promise<{ status: 'SUCCEEDED' | 'FAILED'; attempts: number }> {
+  const claims = new ScheduleClaims(context.state, context.clock);
+  const giveUpAt = context.clock() + options.timeoutMs;
+  for (;;) {
+    const claim = await claims.read(name, scheduledTime);
+    if (claim && claim.status !== 'RUNNING') return { status: claim.status, attempts: claim.attempts };
+    if (context.clock() >= giveUpAt) throw new WaitTimeoutError(`${name} (scheduled ${scheduledTime}) was still running on Batch after ${Math.round(options.timeoutMs / 1000)} s.`);
+    await sleep(options.pollMs ?? 250);
+  }
+}

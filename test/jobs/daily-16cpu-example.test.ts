@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awaitScheduledRun } from '../../runtime/batch/schedule-runner.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import * as app from '../../examples/daily-16cpu/src/app.js';
 
@@ -32,13 +33,8 @@ describe('examples/daily-16cpu', () => {
     const time = new Date('2024-03-05T23:00:00Z');
     const answers = [await t.fire('weekdaysAt23', time), await t.fire('weekdaysAt23', time)];
     expect(answers.map((a) => (a as { outcome: string }).outcome)).toEqual(['submitted', 'duplicate']);
-    const key = `weekdaysAt23/${time.toISOString()}`;
-    const deadline = Date.now() + 60_000;
-    let run = await app.runs.get(key);
-    while (!run && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      run = await app.runs.get(key);
-    }
+    expect(await awaitScheduledRun(t.context, 'weekdaysAt23', '2024-03-05T23:00:00Z', { timeoutMs: 60_000 })).toEqual({ status: 'SUCCEEDED', attempts: 1 });
+    const run = await app.runs.get(`weekdaysAt23/${time.toISOString()}`);
     expect(run).toMatchObject({ schedule: 'weekdaysAt23', scheduledTime: time, primes: 1_270_607 });
     expect(t.logs.some((line) => line.startsWith('[weekdaysAt23 (batch)]') && line.includes('1270607 primes below 20,000,000'))).toBe(true);
   });
