@@ -119,8 +119,10 @@ describe('map and starmap', () => {
   });
 
   it('keeps at most maxConcurrency calls in flight, or fewer with { concurrency }', async () => {
-    const observed = (await app.bounded.map(Array.from({ length: 16 }, () => 150))) as number[];
-    expect(Math.max(...observed)).toBe(4);
+    const observed = (await app.bounded.map(Array.from({ length: 16 }, () => 300))) as number[];
+    // Never more than 4 at once (measured inside the function and at the endpoint), and the bound is reached.
+    expect(Math.max(...observed)).toBeLessThanOrEqual(4);
+    expect(Math.max(...observed)).toBeGreaterThanOrEqual(3);
     expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('bounded'))!.maxInFlight).toBe(4);
     expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('bounded'))!.throttles).toBe(0);
     const fewer = (await app.bounded.map(Array.from({ length: 6 }, () => 100), { concurrency: 2 })) as number[];
@@ -167,8 +169,11 @@ describe('start / get / cancel / list / awaitResult', () => {
 
   it('cancels a running invocation', async () => {
     const id = await app.runner.start(3000, false);
-    for (let i = 0; i < 200 && (await app.runner.get(id)).status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let waited = 0; waited < 20_000 && (await app.runner.get(id)).status !== 'RUNNING'; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    expect((await app.runner.get(id)).status).toBe('RUNNING');
     await app.runner.cancel(id);
+    // CANCELLING until the executor notices (it checks every second), then CANCELLED.
+    expect(['CANCELLING', 'CANCELLED']).toContain((await app.runner.get(id)).status);
     await expect(app.runner.awaitResult(id)).rejects.toThrow(RunCancelledError);
     expect((await app.runner.get(id)).status).toBe('CANCELLED');
     await expect(app.runner.cancel(id)).rejects.toThrow(RunFinishedError);
