@@ -66,7 +66,7 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
   switch (task) {
     case 'job': {
       const attempt = Number(required(env, BATCH_ENV.attempt));
-      const outcome = await executeAttempt(executorDeps(context, definition as JobDefinition<unknown, unknown>, stop), run, attempt);
+      const outcome = await executeAttempt(executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }), run, attempt);
       console.log(`[multinode] job ${name} ${run} attempt ${attempt} ended: ${outcome}`);
       return outcome === 'FAILED' ? 1 : 0;
     }

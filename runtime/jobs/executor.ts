@@ -43,7 +43,12 @@ export interface ExecutorDeps {
   readonly clock: () => number;
   /** Aborts when the compute is told to stop (SIGTERM in a Batch container). */
   readonly stopSignal?: AbortSignal;
+  /** When the compute will be stopped regardless (a Lambda invocation's own timeout), epoch ms by `clock`. */
+  readonly computeEndsAt?: number;
 }
+
+/** Time kept before the compute's own end to write the outcome. */
+export const FINAL_WRITE_MARGIN_MS = 1000;
 
 /** What became of the attempt: the job's status after it, or why it did nothing. */
 export type AttemptOutcome = Status | 'duplicate' | 'abandoned';
@@ -141,8 +146,11 @@ class Attempt {
   async run(): Promise<AttemptOutcome> {
     const { store, clock, tuning, settings } = this.deps;
     const signal = this.#controller.signal;
-    const deadlineIn = Math.max(0, this.#record.deadline - clock());
-    this.#timers.push(setTimeout(() => this.#abort(new RunTimedOutError(store.jobName, this.#id, settings.timeoutSeconds)), deadlineIn));
+    // The deadline; or, when the compute itself ends first (Lambda stops the invocation at its timeout, which is the
+    // job's, counted from a later start), just before that, so this attempt still records TIMED_OUT itself.
+    const hardStop = this.deps.computeEndsAt === undefined ? Infinity : this.deps.computeEndsAt - FINAL_WRITE_MARGIN_MS;
+    const timeoutIn = Math.max(0, Math.min(this.#record.deadline, hardStop) - clock());
+    this.#timers.push(setTimeout(() => this.#abort(new RunTimedOutError(store.jobName, this.#id, settings.timeoutSeconds)), timeoutIn));
     this.#timers.push(
       setInterval(() => {
         void store.heartbeat(this.#id, this.runner).then(
@@ -151,7 +159,12 @@ class Attempt {
         );
       }, tuning.heartbeatMs),
     );
-    const onStop = () => this.#abort(new AttemptStoppedError('the compute running this attempt was told to stop (SIGTERM)'));
+    // Told to stop from outside (Batch's TerminateJob sends SIGTERM): say why, when the job's state explains it.
+    const onStop = () =>
+      void store.read(this.#id).then(
+        (now) => this.#abort(this.#stopReason(now)),
+        () => this.#abort(new AttemptStoppedError('the compute running this attempt was told to stop (SIGTERM)')),
+      );
     this.deps.stopSignal?.addEventListener('abort', onStop, { once: true });
     if (this.deps.stopSignal?.aborted) onStop();
     const onLockLost = () => this.#abort(this.lease!.signal.reason as Error);
@@ -160,7 +173,7 @@ class Attempt {
     // Once aborted, the handler has the grace period to stop.
     let graceOver: () => void = () => undefined;
     const grace = new Promise<{ kind: 'grace' }>((resolve) => (graceOver = () => resolve({ kind: 'grace' })));
-    signal.addEventListener('abort', () => this.#timers.push(setTimeout(graceOver, tuning.graceMs)), { once: true });
+    signal.addEventListener('abort', () => this.#timers.push(setTimeout(graceOver, Math.max(0, Math.min(tuning.graceMs, hardStop - clock())))), { once: true });
 
     try {
       const input = await store.input(this.#record);
@@ -176,6 +189,14 @@ class Attempt {
       this.deps.stopSignal?.removeEventListener('abort', onStop);
       this.lease?.signal.removeEventListener('abort', onLockLost);
     }
+  }
+
+  /** Why a stop request came: a cancel request or the deadline; otherwise the attempt was stopped (a failure). */
+  #stopReason(now: JobRecord): Error {
+    const { store, clock, settings } = this.deps;
+    if (now.status === 'CANCELLING') return new RunCancelledError(store.jobName, this.#id);
+    if (clock() >= now.deadline) return new RunTimedOutError(store.jobName, this.#id, settings.timeoutSeconds);
+    return new AttemptStoppedError('the compute running this attempt was told to stop (SIGTERM)');
   }
 
   /** Runs the handler; each yield becomes progress. Resolves with the final value (a generator's return). */
@@ -195,20 +216,12 @@ class Attempt {
   }
 
   async #conclude(ended: { kind: 'done'; value: unknown } | { kind: 'threw'; error: unknown } | { kind: 'grace' }): Promise<AttemptOutcome> {
-    const { store, clock } = this.deps;
     const signal = this.#controller.signal;
     const reason: unknown = signal.aborted ? signal.reason : undefined;
     if (reason instanceof AttemptLostError) return 'abandoned';
     if (reason instanceof RunCancelledError) return this.#finish({ status: 'CANCELLED' });
     if (reason instanceof RunTimedOutError) return this.#finish({ status: 'TIMED_OUT', error: { type: 'TimeoutError', message: reason.message } });
-    if (reason instanceof AttemptStoppedError) {
-      // Stopped from outside: a cancel request or the deadline explain it; otherwise it failed.
-      const now = await store.read(this.#id);
-      if (now.status === 'CANCELLING') return this.#finish({ status: 'CANCELLED' });
-      if (clock() >= now.deadline) return this.#finish({ status: 'TIMED_OUT', error: { type: 'TimeoutError', message: `job ${store.jobName} ${this.#id} did not finish within its timeout.` } });
-      return this.#failed(reason);
-    }
-    if (reason instanceof LockLostError) return this.#failed(reason);
+    if (reason instanceof AttemptStoppedError || reason instanceof LockLostError) return this.#failed(reason);
     if (ended.kind === 'grace') return this.#failed(new AttemptStoppedError('the attempt was stopped'));
     if (ended.kind === 'threw') return this.#failed(ended.error);
     const value = ended.value === undefined ? undefined : toWire(ended.value, 'result');

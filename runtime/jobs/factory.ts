@@ -40,7 +40,12 @@ export function createJobClient(context: RuntimeContext, name: string, tuning: J
 }
 
 /** What `executeAttempt` needs to run an attempt of `job` (the definition with its handler, from the loaded app). */
-export function executorDeps(context: RuntimeContext, job: JobDefinition<unknown, unknown>, stopSignal?: AbortSignal, tuning: JobTuning = jobTuningFromEnv()): ExecutorDeps {
+export function executorDeps(
+  context: RuntimeContext,
+  job: JobDefinition<unknown, unknown>,
+  compute: { stopSignal?: AbortSignal; computeEndsAt?: number } = {},
+  tuning: JobTuning = jobTuningFromEnv(),
+): ExecutorDeps {
   const definition = context.definition(job.name, 'job');
   return {
     store: new JobStore(job.name, context.state, context.payloads, context.clock),
@@ -50,6 +55,6 @@ export function executorDeps(context: RuntimeContext, job: JobDefinition<unknown
     locks: (name) => createLockClient(context, name),
     tuning,
     clock: context.clock,
-    ...(stopSignal ? { stopSignal } : {}),
+    ...compute,
   };
 }

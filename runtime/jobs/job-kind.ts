@@ -22,7 +22,8 @@ export const jobKind: EventKind<JobEvent> = {
   matches: isJobEvent,
   async handle(event, context): Promise<JobResponse> {
     const job = targetDefinition(context, event.job, 'job') as JobDefinition<unknown, unknown>;
-    const outcome = await executeAttempt(executorDeps(context.runtime, job), event.id, event.attempt);
+    const computeEndsAt = context.runtime.clock() + context.lambda.getRemainingTimeInMillis();
+    const outcome = await executeAttempt(executorDeps(context.runtime, job, { computeEndsAt }), event.id, event.attempt);
     return { multinode: 'job', id: event.id, attempt: event.attempt, outcome };
   },
 };
