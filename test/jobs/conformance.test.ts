@@ -159,6 +159,18 @@ describe.each(placements)('jobs on $placement', ({ placement, countdown, stubbor
   });
 });
 
+describe('locks through the runtime', () => {
+  it('are one lock for the app and its callers: a job cannot take a lock the test holds, then can', async () => {
+    const lease = await app.shared.acquire({ ttl: '10s' });
+    const refused = await app.takesShared.start(null);
+    const error = (await app.takesShared.awaitResult(refused).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote.type).toBe('LockUnavailableError');
+    await lease.release();
+    expect(await app.takesShared.awaitResult(await app.takesShared.start(null))).toBe('shared');
+  });
+});
+
 describe('jobs: faults and wrong input', () => {
   it('ends a heavy job whose container is killed (kill -9) as FAILED with the reason, through the Batch event', async () => {
     const id = await app.heavyCountdown.start({ steps: 3, stepMs: 5, gate: newGate() });
