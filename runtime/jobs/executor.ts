@@ -95,7 +95,8 @@ async function waitForLock(deps: ExecutorDeps, seen: JobRecord, attempt: number)
     );
   }, tuning.heartbeatMs);
   try {
-    const waitMs = Math.max(0, seen.deadline - clock());
+    const hardStop = deps.computeEndsAt === undefined ? Infinity : deps.computeEndsAt - FINAL_WRITE_MARGIN_MS;
+    const waitMs = Math.max(0, Math.min(seen.deadline, hardStop) - clock());
     return await deps.locks(deps.settings.lock!).acquire({ ttl: `${tuning.lockTtlSeconds}s`, wait: `${waitMs / 1000}s`, signal: stop.signal });
   } catch (error) {
     if (error instanceof AttemptLostError) return 'abandoned';
