@@ -2,13 +2,15 @@
  * Builds an app once for the CDK: one esbuild bundle (app.mjs + its source map) read for the manifest and shipped
  * as the code of every Lambda and of the Batch containers. No Docker: the bundle comes from our own esbuild.
  *
- * Bundles land in `<project>/.multinode/cdk/<content hash>/` (project = the folder of the nearest package.json
- * above the entry). The folder name is the hash of the bundle, so concurrent synths of one app never write into a
- * folder another one reads, the same source gives the same folder (and the same CDK asset hash, so an unchanged
- * app deploys as a no-op), and source-map paths stay relative to the project. Old bundles are pruned.
+ * Bundles land in `<bundle root>/<content hash>/`; MultinodeApp's root is the CDK output folder (`cdk.out`, which
+ * projects already ignore), so nothing is written into the app's own folders (`.multinode/` is `multinode dev`'s).
+ * The folder name is the hash of the bundle, so concurrent synths of one app never write into a folder another one
+ * reads, and the same source gives the same folder (and the same CDK asset hash, so an unchanged app deploys as a
+ * no-op). Old bundles are pruned.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BUNDLE_FILE } from '../runtime/build/bundle.js';
 import { loadManifestSync } from '../runtime/build/load-manifest.js';
@@ -28,7 +30,7 @@ export interface AppBuild {
 
 export interface BuildOptions {
   readonly appName?: string;
-  /** Parent folder of the bundle folders; default `<project>/.multinode/cdk`. */
+  /** Parent folder of the bundle folders; default a `multinode-cdk` folder in the system's temporary folder. */
   readonly bundleRoot?: string;
 }
 
@@ -41,7 +43,7 @@ const builds = new Map<string, AppBuild>();
 
 export function buildApp(entry: string, options: BuildOptions = {}): AppBuild {
   const absolute = path.resolve(entry);
-  const root = path.resolve(options.bundleRoot ?? path.join(projectDir(absolute), '.multinode', 'cdk'));
+  const root = path.resolve(options.bundleRoot ?? path.join(os.tmpdir(), 'multinode-cdk'));
   const key = JSON.stringify([absolute, root, options.appName ?? null]);
   const cached = builds.get(key);
   if (cached) return cached;
@@ -56,13 +58,14 @@ export function clearBuildCache(): void {
 }
 
 function buildFresh(absolute: string, entry: string, root: string, appName: string | undefined): AppBuild {
-  mkdirSync(root, { recursive: true });
+  // The folders made here, outermost first, so a failed build leaves nothing behind.
+  const made = mkdirSync(root, { recursive: true });
   const staging = mkdtempSync(path.join(root, 'tmp-'));
   let loaded;
   try {
     loaded = loadManifestSync(absolute, { outDir: staging, ...(appName ? { appName } : {}) });
   } catch (error) {
-    rmSync(staging, { recursive: true, force: true });
+    rmSync(made ?? staging, { recursive: true, force: true });
     if (error instanceof ManifestError) throw new SynthError(`Cannot deploy the app ${entry}: ${error.message}`);
     throw error;
   }
@@ -109,10 +112,7 @@ function safeMtime(folder: string): number {
   }
 }
 
-/** The folder of the nearest package.json above the entry, else the entry's folder. */
-function projectDir(entry: string): string {
-  for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return path.dirname(entry);
-  }
+/** Where MultinodeApp keeps bundles: inside the CDK output folder of the app that `outdir` belongs to. */
+export function bundleRootIn(outdir: string): string {
+  return path.join(outdir, 'multinode-bundles');
 }

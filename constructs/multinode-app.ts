@@ -4,7 +4,8 @@
  * per Lambda-placed definition, Batch compute and a job definition per heavy definition, EventBridge Scheduler
  * schedules for scheduled tasks, an HTTP API per service, and least-privilege roles.
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import os from 'node:os';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -28,7 +29,7 @@ import { AppBatch, needsGpu } from './app-batch.js';
 import { AppFunction } from './app-function.js';
 import { AppSchedule, schedulerRole } from './app-schedule.js';
 import { AppService } from './app-service.js';
-import { buildApp } from './build.js';
+import { buildApp, bundleRootIn } from './build.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
 import { checkStackLimits } from './limits.js';
@@ -82,7 +83,7 @@ export interface MultinodeAppProps {
   readonly payloadAccessLogsBucket?: s3.IBucket;
   /** Deployment settings per definition, by definition name. */
   readonly overrides?: Readonly<Record<string, DefinitionOverrides>>;
-  /** Where the bundle is written; default `<project>/.multinode/cdk`. */
+  /** Where bundles are written; default `multinode-bundles` in the CDK output folder (`cdk.out`). */
   readonly bundleRoot?: string;
 }
 
@@ -127,7 +128,8 @@ export class MultinodeApp extends Construct {
   constructor(scope: Construct, id: string, props: MultinodeAppProps) {
     super(scope, id);
     this.props = props;
-    const build = buildApp(props.entry, { ...(props.appName ? { appName: props.appName } : {}), ...(props.bundleRoot ? { bundleRoot: props.bundleRoot } : {}) });
+    const bundleRoot = props.bundleRoot ?? bundleRootIn(Stage.of(this)?.outdir ?? os.tmpdir());
+    const build = buildApp(props.entry, { bundleRoot, ...(props.appName ? { appName: props.appName } : {}) });
     this.manifest = build.manifest;
     this.bundleDir = build.dir;
     this.prefix = resolvePrefix(this, props.prefix);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { SynthError } from '../../constructs/errors.js';
+import { checkEntry } from '../../runtime/build/bundle.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../io.js';
 import type { Command } from './types.js';
@@ -41,14 +42,15 @@ Options:
     if (stackName !== undefined && !STACK_NAME.test(stackName)) {
       throw new UsageError(`--stack-name "${stackName}" is not a CloudFormation stack name: a letter, then letters, digits and "-", at most 128 characters.`, 'cdk');
     }
-    const { App, Stack, buildApp, MultinodeApp } = await loadCdk();
-    const entry = path.resolve(io.cwd, positionals[0]!);
-    const build = buildApp(entry);
-    if (build.logs) io.stderr(build.logs);
+    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
+    const { App, Stack, buildApp, bundleRootIn, MultinodeApp } = await loadCdk();
     // Run by the cdk CLI, App reads the output folder and context from CDK_OUTDIR and CDK_CONTEXT_JSON.
     const byCli = process.env.CDK_OUTDIR !== undefined;
     const outdir = byCli ? undefined : path.resolve(io.cwd, values.output ?? 'cdk.out');
     const app = new App(outdir ? { outdir } : {});
+    // The stack is named after the app, so build it first (MultinodeApp then finds this build in the same folder).
+    const build = buildApp(entry, { bundleRoot: bundleRootIn(app.outdir) });
+    if (build.logs) io.stderr(build.logs);
     const stack = new Stack(app, stackName ?? build.manifest.app.name, {
       description: `multinode app ${build.manifest.app.name}`,
     });
@@ -66,12 +68,12 @@ Options:
 /** aws-cdk-lib is a peer dependency: loaded only by this command, with a clear message when it is missing. */
 async function loadCdk() {
   try {
-    const [{ App, Stack }, { buildApp }, { MultinodeApp }] = await Promise.all([
+    const [{ App, Stack }, { buildApp, bundleRootIn }, { MultinodeApp }] = await Promise.all([
       import('aws-cdk-lib'),
       import('../../constructs/build.js'),
       import('../../constructs/multinode-app.js'),
     ]);
-    return { App, Stack, buildApp, MultinodeApp };
+    return { App, Stack, buildApp, bundleRootIn, MultinodeApp };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && /aws-cdk-lib|constructs/.test((error as Error).message)) {
       throw new SynthError('"multinode cdk" needs the AWS CDK in your project: npm install --save-dev aws-cdk-lib constructs aws-cdk');

@@ -64,6 +64,8 @@ describe('cdk synth of the examples', () => {
     expect(Object.values<any>(template.Resources).some((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'app.handler')).toBe(true);
     const report = JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);
+    // The bundle was built in the CDK output folder, not in the app's folders (.multinode/ is `multinode dev`'s).
+    expect(existsSync(path.join(out, 'multinode-bundles'))).toBe(true);
     // The bundle is one asset shared by every function.
     const codeKeys = new Set(Object.values<any>(template.Resources).filter((r) => r.Properties?.Handler === 'app.handler').map((r) => r.Properties.Code.S3Key));
     expect(codeKeys.size).toBe(1);
