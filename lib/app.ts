@@ -42,33 +42,34 @@ export function resolveApp(moduleExports: Readonly<Record<string, unknown>>, def
   const exportNames = new Map<AnyDefinition, string>();
   const owners = new Map<string, AnyDefinition>();
   for (const definition of definitions) {
-    const what = `${DECLARING_CALL[definition.kind]}() at ${formatSite(definition.site)}`;
+    // Only for messages: formatting a site reads the stack, which is slow with source maps (see site.ts).
+    const what = () => `${DECLARING_CALL[definition.kind]}() at ${formatSite(definition.site)}`;
     const exported = exportsOf.get(definition) ?? [];
     if (exported.length === 1) exportNames.set(definition, exported[0]!);
     let name = definition.explicitName;
     if (name === undefined) {
       if (exported.length === 0) {
-        problems.push(`${what} is not exported from the app's entry: export it (export const myName = ...) so it gets a name, or give it a "name" option.`);
+        problems.push(`${what()} is not exported from the app's entry: export it (export const myName = ...) so it gets a name, or give it a "name" option.`);
         continue;
       }
       if (exported.length > 1) {
-        problems.push(`${what} is exported under ${exported.length} names (${exported.join(', ')}); export it once, or give it a "name" option.`);
+        problems.push(`${what()} is exported under ${exported.length} names (${exported.join(', ')}); export it once, or give it a "name" option.`);
         continue;
       }
       name = exported[0]!;
       if (name === 'default') {
-        problems.push(`${what} is the default export, which has no name; export it by name or give it a "name" option.`);
+        problems.push(`${what()} is the default export, which has no name; export it by name or give it a "name" option.`);
         continue;
       }
       if (!NAME_PATTERN.test(name)) {
-        problems.push(`${what} is exported as "${name}", which is not a valid name (${NAME_RULE}); give it a "name" option.`);
+        problems.push(`${what()} is exported as "${name}", which is not a valid name (${NAME_RULE}); give it a "name" option.`);
         continue;
       }
     }
     const owner = owners.get(name);
     if (owner) {
       problems.push(
-        `two definitions are named "${name}": ${DECLARING_CALL[owner.kind]}() at ${formatSite(owner.site)} and ${what}. Names must be unique across the app.`,
+        `two definitions are named "${name}": ${DECLARING_CALL[owner.kind]}() at ${formatSite(owner.site)} and ${what()}. Names must be unique across the app.`,
       );
       continue;
     }

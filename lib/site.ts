@@ -16,8 +16,31 @@ export interface CallSite {
 
 const FRAME = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?\s*$/;
 
+/**
+ * A call site captured cheaply and read only when needed. V8 formats a captured stack on first access, and with
+ * `--enable-source-maps` that first access parses the bundle's whole source map: doing it for every definition at
+ * load would slow every cold start, so the stack is read only when a message needs the site.
+ */
+export class SourceSite {
+  #holder: { stack?: string } | undefined;
+  #resolved: CallSite | null | undefined;
+
+  constructor(holder: { stack?: string }) {
+    this.#holder = holder;
+  }
+
+  /** The site, or undefined when the stack shows none. */
+  resolve(): CallSite | undefined {
+    if (this.#resolved === undefined) {
+      this.#resolved = parseFirstFrame(this.#holder?.stack ?? '') ?? null;
+      this.#holder = undefined;
+    }
+    return this.#resolved ?? undefined;
+  }
+}
+
 /** The call site of the caller of `api` (the user's line calling `fn(...)`, `dict(...)`, ...). */
-export function callerSite(api: (...args: never[]) => unknown): CallSite | undefined {
+export function callerSite(api: (...args: never[]) => unknown): SourceSite {
   const holder: { stack?: string } = {};
   const previousLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = Math.max(previousLimit, 4);
@@ -26,7 +49,11 @@ export function callerSite(api: (...args: never[]) => unknown): CallSite | undef
   } finally {
     Error.stackTraceLimit = previousLimit;
   }
-  for (const line of (holder.stack ?? '').split('\n').slice(1)) {
+  return new SourceSite(holder);
+}
+
+function parseFirstFrame(stack: string): CallSite | undefined {
+  for (const line of stack.split('\n').slice(1)) {
     const match = FRAME.exec(line.trim());
     if (!match) continue;
     let file = match[1]!;
@@ -38,7 +65,8 @@ export function callerSite(api: (...args: never[]) => unknown): CallSite | undef
 }
 
 /** `src/app.ts:12:28`, relative to the working directory when inside it. */
-export function formatSite(site: CallSite | undefined): string {
+export function formatSite(source: SourceSite | undefined): string {
+  const site = source?.resolve();
   if (!site) return 'unknown location';
   const relative = path.relative(process.cwd(), site.file);
   const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : site.file;
@@ -49,7 +77,8 @@ export function formatSite(site: CallSite | undefined): string {
  * Best effort: the variable a definition is assigned to, read from the source line of its call site
  * (`export const buildReport = mn.fn(` -> `buildReport`). Only used to label errors; never to name definitions.
  */
-export function assignedName(site: CallSite | undefined): string | undefined {
+export function assignedName(source: SourceSite | undefined): string | undefined {
+  const site = source?.resolve();
   if (!site) return undefined;
   let lines: string[];
   try {

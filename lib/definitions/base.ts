@@ -2,7 +2,7 @@ import { DefinitionError } from '../errors.js';
 import { type DefinitionKind, OptionContext } from '../options/context.js';
 import type { Compute, Placement } from '../placement.js';
 import { register } from '../registry.js';
-import { type CallSite, formatSite } from '../site.js';
+import { formatSite, type SourceSite } from '../site.js';
 
 const DEFINITION = Symbol.for('multinode.definition');
 
@@ -13,7 +13,7 @@ export abstract class Definition<K extends DefinitionKind = DefinitionKind> {
 
   protected constructor(
     readonly kind: K,
-    readonly site: CallSite | undefined,
+    readonly site: SourceSite | undefined,
     /** The name given with `name` (or to `dict(name)`), if any. */
     readonly explicitName: string | undefined,
   ) {
@@ -57,7 +57,7 @@ export function isDefinition(value: unknown): value is AnyDefinition {
 }
 
 /** A new option context for a definition call. */
-export function contextFor(kind: DefinitionKind, site: CallSite | undefined, options: unknown): OptionContext {
+export function contextFor(kind: DefinitionKind, site: SourceSite | undefined, options: unknown): OptionContext {
   const name = typeof options === 'object' && options !== null ? (options as { name?: unknown }).name : undefined;
   return new OptionContext(kind, site, typeof name === 'string' ? name : undefined);
 }

@@ -1,7 +1,7 @@
 import { OptionContext } from '../options/context.js';
 import { NAME_PATTERN, NAME_RULE } from '../options/fields.js';
 import { currentRuntime } from '../runtime-port.js';
-import { callerSite, type CallSite } from '../site.js';
+import { callerSite, type SourceSite } from '../site.js';
 import type { DictHandle, SetOptions } from '../handles.js';
 import { Definition, objectOptions } from './base.js';
 
@@ -15,7 +15,7 @@ export class DictDefinition<V> extends Definition<'dict'> implements DictHandle<
   readonly compute = null;
 
   /** @internal Use `dict(name)`. */
-  constructor(site: CallSite | undefined, name: unknown, rawOptions: unknown) {
+  constructor(site: SourceSite | undefined, name: unknown, rawOptions: unknown) {
     const ctx = new OptionContext('dict', site, typeof name === 'string' ? name : undefined);
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       ctx.fail(`the dict name ${JSON.stringify(name) ?? String(name)} is not valid; a dict name is ${NAME_RULE}.`);

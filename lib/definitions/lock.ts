@@ -1,7 +1,7 @@
 import { OptionContext } from '../options/context.js';
 import { NAME_PATTERN, NAME_RULE } from '../options/fields.js';
 import { currentRuntime } from '../runtime-port.js';
-import { callerSite, type CallSite } from '../site.js';
+import { callerSite, type SourceSite } from '../site.js';
 import type { AcquireOptions, Lease, LockHandle } from '../handles.js';
 import { Definition } from './base.js';
 
@@ -12,7 +12,7 @@ export class LockDefinition extends Definition<'lock'> implements LockHandle {
   readonly compute = null;
 
   /** @internal Use `lock(name)`. */
-  constructor(site: CallSite | undefined, name: unknown) {
+  constructor(site: SourceSite | undefined, name: unknown) {
     const ctx = new OptionContext('lock', site, typeof name === 'string' ? name : undefined);
     if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
       ctx.fail(`the lock name ${JSON.stringify(name) ?? String(name)} is not valid; a lock name is ${NAME_RULE}.`);

@@ -1,6 +1,6 @@
 import { DefinitionError } from '../errors.js';
 import { closest, listWords, showValue } from '../format.js';
-import { assignedName, type CallSite, formatSite } from '../site.js';
+import { assignedName, formatSite, type SourceSite } from '../site.js';
 
 /** The kinds of definition an app can declare. */
 export type DefinitionKind = 'function' | 'job' | 'schedule' | 'service' | 'dict' | 'lock';
@@ -20,15 +20,16 @@ export const DECLARING_CALL: Record<DefinitionKind, string> = {
  * the label uses the explicit `name` when given, else the variable the call is assigned to, plus the call site.
  */
 export class OptionContext {
-  readonly label: string;
-
   constructor(
     readonly kind: DefinitionKind,
-    readonly site: CallSite | undefined,
-    explicitName?: string,
-  ) {
-    const name = explicitName ?? assignedName(site);
-    this.label = `${DECLARING_CALL[kind]}${name ? ` "${name}"` : ''} at ${formatSite(site)}`;
+    readonly site: SourceSite | undefined,
+    private readonly explicitName?: string,
+  ) {}
+
+  /** Computed only when an error needs it: it reads the stack and the source line. */
+  get label(): string {
+    const name = this.explicitName ?? assignedName(this.site);
+    return `${DECLARING_CALL[this.kind]}${name ? ` "${name}"` : ''} at ${formatSite(this.site)}`;
   }
 
   /** Throws: `fn "x" at src/app.ts:3:5: option "cpu" is 32; allowed: ...`. */
