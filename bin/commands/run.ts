@@ -8,6 +8,8 @@ import { defaultStateDir } from '../../runtime/local/state-dir.js';
 import { fromLambdaError } from '../../runtime/remote-error.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
+import { awaitScheduledRun } from '../../runtime/batch/schedule-runner.js';
+import type { ScheduleResponse } from '../../runtime/handler/schedule-kind.js';
 import { runJob } from './run-job.js';
 import type { Command } from './types.js';
 
@@ -21,6 +23,9 @@ export interface RunTarget {
   readonly cloud: LocalCloud | undefined;
 }
 
+/** How long past a Batch-placed task's timeout `run` keeps waiting (the container start and the state-change event). */
+const BATCH_FINISH_MARGIN_MS = 120_000;
+
 export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
   function: (target, args) => target.connection.port.function(target.definition.name).call(...args),
   schedule: async (target) => {
@@ -29,7 +34,15 @@ export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
     if (!target.cloud) throw new MultinodeError(`Firing the schedule "${name}" needs this command's own local cloud; stop multinode dev first, or use its --trigger ${name}.`);
     const answer = await target.cloud.fireSchedule(name, { scheduledTime, wait: true });
     if (answer.functionError) throw new InvocationFailedError(name, fromLambdaError(answer.payload));
-    return JSON.parse(answer.payload) as unknown;
+    const response = JSON.parse(answer.payload) as ScheduleResponse;
+    if (response.outcome !== 'submitted') return response;
+    // A Batch-placed task: the dispatcher answered once it submitted; wait for the container to finish the run.
+    const timeoutMs = (target.definition.options as { timeoutSeconds: number }).timeoutSeconds * 1000 + BATCH_FINISH_MARGIN_MS;
+    const ended = await awaitScheduledRun(target.connection.context, name, response.scheduledTime, { timeoutMs });
+    if (ended.status === 'FAILED') {
+      throw new InvocationFailedError(name, ended.error ?? { type: 'Error', message: `the run scheduled for ${response.scheduledTime} failed on Batch` });
+    }
+    return { ...response, outcome: ended.status, attempts: ended.attempts };
   },
   job: (target, args, io) => runJob(target, args, io),
 };

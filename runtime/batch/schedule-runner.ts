@@ -6,6 +6,7 @@
  * container runs the task and finishes the claim (container-entry.ts).
  */
 import { WaitTimeoutError } from '../../lib/errors.js';
+import type { RemoteErrorInfo } from '../../lib/handles.js';
 import type { RuntimeContext } from '../context.js';
 import type { ScheduledRunner } from '../handler/schedule-kind.js';
 import { toRemoteError } from '../remote-error.js';
@@ -40,12 +41,12 @@ export async function awaitScheduledRun(
   name: string,
   scheduledTime: string,
   options: { timeoutMs: number; pollMs?: number },
-): Promise<{ status: 'SUCCEEDED' | 'FAILED'; attempts: number }> {
+): Promise<{ status: 'SUCCEEDED' | 'FAILED'; attempts: number; error?: RemoteErrorInfo }> {
   const claims = new ScheduleClaims(context.state, context.clock);
   const giveUpAt = context.clock() + options.timeoutMs;
   for (;;) {
     const claim = await claims.read(name, scheduledTime);
-    if (claim && claim.status !== 'RUNNING') return { status: claim.status, attempts: claim.attempts };
+    if (claim && claim.status !== 'RUNNING') return { ...claim, status: claim.status };
     if (context.clock() >= giveUpAt) throw new WaitTimeoutError(`${name} (scheduled ${scheduledTime}) was still running on Batch after ${Math.round(options.timeoutMs / 1000)} s.`);
     await sleep(options.pollMs ?? 250);
   }

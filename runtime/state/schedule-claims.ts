@@ -74,9 +74,15 @@ export class ScheduleClaims {
     return item !== undefined;
   }
 
-  /** The claim's stored state (for tests and tools). */
-  async read(name: string, scheduledTime: string): Promise<{ status: ClaimStatus; attempts: number } | undefined> {
+  /** The claim's stored state (for tests and tools); `error` when the run FAILED. */
+  async read(name: string, scheduledTime: string): Promise<{ status: ClaimStatus; attempts: number; error?: RemoteErrorInfo } | undefined> {
     const item = await this.table.get(partitionKey('scheduleClaim', name), scheduledTime);
-    return item ? { status: attr.str(item, 'status') as ClaimStatus, attempts: attr.num(item, 'attempts') ?? 0 } : undefined;
+    if (!item) return undefined;
+    const error = attr.str(item, 'error');
+    return {
+      status: attr.str(item, 'status') as ClaimStatus,
+      attempts: attr.num(item, 'attempts') ?? 0,
+      ...(error ? { error: JSON.parse(error) as RemoteErrorInfo } : {}),
+    };
   }
 }

@@ -31,6 +31,31 @@ describe('multinode run', () => {
     expect(result.stderr).toMatch(/\[dailyReports\] dailyReports: stored 5 country reports/);
   });
 
+  it('fires a Batch-placed schedule and waits for its container to finish the run', async () => {
+    const app = tempApp(
+      {
+        'app.ts': `import * as mn from 'multinode';
+export const nightly = mn.schedule({ cron: '0 2 * * *', compute: 'batch' }, async (run) => { console.log('nightly ran for ' + run.scheduledTime.toISOString()); });
+export const broken = mn.schedule({ cron: '0 3 * * *', compute: 'batch' }, async () => { throw new RangeError('disk full'); });
+`,
+      },
+      'run-heavy-schedule',
+    );
+    try {
+      const ok = await runCli(['run', app.entry, 'nightly', '--state-dir', path.join(scratch, 'heavy')], app.dir);
+      expect(ok.stderr).not.toMatch(/multinode:/);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout)).toMatchObject({ multinode: 'schedule', name: 'nightly', outcome: 'SUCCEEDED', attempts: 1 });
+      expect(ok.stderr).toMatch(/nightly ran for /);
+      const failed = await runCli(['run', app.entry, 'broken', '--state-dir', path.join(scratch, 'heavy')], app.dir);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/multinode: broken failed: RangeError: disk full/);
+      expect(failed.stdout).toBe('');
+    } finally {
+      app.cleanup();
+    }
+  });
+
   it('exits 1 with the remote error when the function fails', async () => {
     const result = await runCli(['run', countryEntry, 'buildReport', '--args', '"Atlantis"', '--state-dir', stateDir], repo);
     expect(result.code).toBe(1);
