@@ -4,7 +4,7 @@
  * what it was running, so a container that died (killed, out of memory, image or bundle failure) ends its work as
  * FAILED with Batch's reason instead of leaving it RUNNING:
  *  - a job attempt: reconciled with Batch's status (retried or FAILED, CANCELLED when a cancel was pending);
- *  - a started run: FAILED with the reason, if its container had claimed it and did not finish it;
+ *  - a started run: FAILED with the reason, if its container did not finish it (claimed or never started);
  *  - a scheduled run: its claim FAILED with the reason, if still open.
  * Map items need nothing: their caller reads Batch's status itself.
  */
@@ -63,9 +63,15 @@ export const batchStateChangeKind: EventKind<BatchStateChange> = {
         if (detail.status !== 'FAILED') return reply('run finished');
         const runs = new RunStore(name, runtime.state, runtime.payloads, runtime.clock);
         const record = await runs.get(run).catch(() => undefined);
+        const error = { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} run ${run} ended without finishing it: ${view.reason}` };
+        if (record?.status === 'PENDING') {
+          // The container died before it claimed the run (image pull, bundle fetch, out of memory at start).
+          const failed = await runs.failPending(run, error);
+          return reply(failed ? `run ${name} ${run} FAILED before it started` : `run ${name} ${run} changed meanwhile`);
+        }
         const owner = record ? attr.str(record.item, 'owner') : undefined;
         if (!record || record.status !== 'RUNNING' || !owner) return reply(`run ${name} ${run} is ${record?.status ?? 'gone'}`);
-        const failed = await runs.finish(run, owner, { status: 'FAILED', error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} run ${run} ended without finishing it: ${view.reason}` } });
+        const failed = await runs.finish(run, owner, { status: 'FAILED', error });
         return reply(failed ? `run ${name} ${run} FAILED` : `run ${name} ${run} changed meanwhile`);
       }
       case 'schedule': {

@@ -165,6 +165,11 @@ export class RunStore {
     return item !== undefined;
   }
 
+  /** PENDING -> FAILED: its executor died before claiming it (a Batch container that never ran); false if it moved on. */
+  async failPending(id: string, error: RemoteErrorInfo): Promise<boolean> {
+    return this.#transition(id, 'PENDING', { [A.status]: attr.s('FAILED'), [A.finishedAt]: attr.n(this.clock()), [A.error]: attr.s(JSON.stringify(error)) });
+  }
+
   /** The status now, as the owner sees it (to notice CANCELLING). */
   async status(id: string): Promise<Status | undefined> {
     const item = await this.table.get(this.#pk, id);

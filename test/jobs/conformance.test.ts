@@ -10,7 +10,12 @@ import { ListJobsCommand } from '@aws-sdk/client-batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvocationFailedError, JobNotFoundError, RunCancelledError, RunFinishedError, RunTimedOutError } from '../../lib/errors.js';
 import type { JobHandle, RunInfo, Status } from '../../lib/handles.js';
-import { batchClient } from '../../runtime/batch/batch-jobs.js';
+import { batchClient, TASK_ENV } from '../../runtime/batch/batch-jobs.js';
+import { BATCH_ENV } from '../../runtime/batch/bootstrap.js';
+import { batchStateChangeKind, type StateChangeResponse } from '../../runtime/batch/state-change-kind.js';
+import type { HandlerContext } from '../../runtime/handler/types.js';
+import { newRunId } from '../../runtime/state/ids.js';
+import { RunStore } from '../../runtime/state/runs.js';
 import { JobStore } from '../../runtime/jobs/job-store.js';
 import { localBatchOf } from '../../runtime/local/batch/extension.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
@@ -250,6 +255,30 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
     expect(error).toBeInstanceOf(InvocationFailedError);
     expect(error.remote.type).toBe('BatchJobFailed');
     expect(error.remote.message).toMatch(/ended without finishing it: Essential container in task exited; exit code 137/);
+  });
+
+  it('a started run whose container died before it claimed the run', async () => {
+    const runs = new RunStore('crasher', t.context.state, t.context.payloads, Date.now);
+    const id = newRunId();
+    await runs.create(id, ['never started'], 600);
+    // The event Batch sends when the container exits before running anything (e.g. the image could not be pulled).
+    const event = {
+      source: 'aws.batch',
+      'detail-type': 'Batch Job State Change',
+      detail: {
+        jobId: 'job-that-never-ran',
+        status: 'FAILED',
+        statusReason: 'CannotPullContainerError: pull access denied',
+        container: { environment: [{ name: BATCH_ENV.definition, value: 'crasher' }, { name: TASK_ENV.task, value: 'run' }, { name: BATCH_ENV.run, value: id }] },
+      },
+    };
+    const reply = (await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse;
+    expect(reply.outcome).toBe(`run crasher ${id} FAILED before it started`);
+    const error = (await app.crasher.awaitResult(id).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote).toMatchObject({ type: 'BatchJobFailed', message: expect.stringMatching(/ended without finishing it: .*CannotPullContainerError/) });
+    // A second (duplicate) event changes nothing.
+    expect(((await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse).outcome).toBe(`run crasher ${id} is FAILED`);
   });
 
   it('a scheduled run (its claim)', async () => {
