@@ -1,5 +1,6 @@
 import { DefinitionError } from '../errors.js';
 import { type DefinitionKind, OptionContext } from '../options/context.js';
+import { parseName } from '../options/fields.js';
 import type { Compute, Placement } from '../placement.js';
 import { register } from '../registry.js';
 import { formatSite, type SourceSite } from '../site.js';
@@ -69,6 +70,23 @@ export function objectOptions(ctx: OptionContext, options: unknown): Record<stri
     ctx.fail(`options must be an object such as { cpu: 2 }, not ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`);
   }
   return options as Record<string, unknown>;
+}
+
+/**
+ * The common opening of a definition's constructor, before `super()`: the options object, its allowed keys, the
+ * explicit name and the handler. Returns what the rest of the constructor needs.
+ */
+export function openDefinition(
+  kind: DefinitionKind,
+  site: SourceSite | undefined,
+  rawOptions: unknown,
+  keys: readonly string[],
+  hints: Record<string, string> = {},
+): { ctx: OptionContext; raw: Record<string, unknown>; name: string | undefined } {
+  const ctx = contextFor(kind, site, rawOptions);
+  const raw = objectOptions(ctx, rawOptions);
+  ctx.checkKeys(raw, keys, hints);
+  return { ctx, raw, name: raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name) };
 }
 
 export function requireHandler<T extends (...args: never[]) => unknown>(ctx: OptionContext, handler: unknown, what: string): T {

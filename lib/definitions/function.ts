@@ -1,10 +1,10 @@
-import { type ComputeOptions, COMPUTE_KEYS, parseComputeOptions } from '../options/compute.js';
-import { LIMITS, parseInteger, parseName } from '../options/fields.js';
-import { type Compute, place, type Placement } from '../placement.js';
+import { type ComputeOptions, COMPUTE_KEYS, parseRunnable, type RunnableSettings } from '../options/compute.js';
+import { LIMITS, parseInteger } from '../options/fields.js';
+import type { Compute, Placement } from '../placement.js';
 import { currentRuntime } from '../runtime-port.js';
 import { callerSite } from '../site.js';
 import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../handles.js';
-import { contextFor, Definition, objectOptions, requireHandler } from './base.js';
+import { Definition, openDefinition, requireHandler } from './base.js';
 
 /** Options of `fn(options, handler)`. */
 export interface FunctionOptions extends ComputeOptions {
@@ -19,14 +19,8 @@ export interface FunctionOptions extends ComputeOptions {
 export const FUNCTION_OPTION_KEYS = ['name', ...COMPUTE_KEYS, 'maxRetries', 'maxConcurrency'] as const;
 
 /** Normalized function options, as in the manifest. */
-export interface FunctionSettings {
-  readonly cpu: number;
-  readonly memoryMiB: number;
-  readonly timeoutSeconds: number;
-  readonly maxRetries: number;
+export interface FunctionSettings extends RunnableSettings {
   readonly maxConcurrency: number;
-  readonly gpu: { count: number; model: string | null } | null;
-  readonly compute: 'auto' | 'lambda' | 'batch';
 }
 
 export type FunctionHandler<A extends unknown[], R> = (...args: A) => R | Promise<R>;
@@ -44,23 +38,13 @@ export class FunctionDefinition<A extends unknown[], R> extends Definition<'func
     /** The user's handler; `local(...)` runs it in this process. */
     readonly handler: FunctionHandler<A, R>,
   ) {
-    const ctx = contextFor('function', site, rawOptions);
-    const raw = objectOptions(ctx, rawOptions);
-    ctx.checkKeys(raw, FUNCTION_OPTION_KEYS);
-    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
+    const { ctx, raw, name } = openDefinition('function', site, rawOptions, FUNCTION_OPTION_KEYS);
     requireHandler(ctx, handler, 'a function');
     super('function', site, name);
-    const request = parseComputeOptions(ctx, raw);
-    this.options = {
-      cpu: request.cpu,
-      memoryMiB: request.memoryMiB,
-      timeoutSeconds: request.timeoutSeconds,
-      maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
-      maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency),
-      gpu: request.gpu,
-      compute: request.compute,
-    };
-    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m)));
+    const { settings, placement, compute } = parseRunnable(ctx, raw);
+    this.options = { ...settings, maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency) };
+    this.placement = placement;
+    this.compute = compute;
   }
 
   private remote(method: string): FunctionHandle<A, R> {

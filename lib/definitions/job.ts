@@ -1,10 +1,10 @@
-import { COMPUTE_KEYS, parseComputeOptions } from '../options/compute.js';
+import { COMPUTE_KEYS, parseRunnable } from '../options/compute.js';
 import { LIMITS, parseInteger, parseName } from '../options/fields.js';
-import { type Compute, place, type Placement } from '../placement.js';
+import type { Compute, Placement } from '../placement.js';
 import { currentRuntime } from '../runtime-port.js';
 import { callerSite } from '../site.js';
 import type { AwaitOptions, JobContext, JobHandle, ListOptions, Page, RunInfo } from '../handles.js';
-import { contextFor, Definition, objectOptions, requireHandler } from './base.js';
+import { Definition, openDefinition, requireHandler } from './base.js';
 import type { FunctionOptions, FunctionSettings } from './function.js';
 
 /** Options of `job(options, handler)`. */
@@ -40,24 +40,17 @@ export class JobDefinition<I, P> extends Definition<'job'> implements JobHandle<
     rawOptions: unknown,
     readonly handler: JobHandler<I, P>,
   ) {
-    const ctx = contextFor('job', site, rawOptions);
-    const raw = objectOptions(ctx, rawOptions);
-    ctx.checkKeys(raw, JOB_OPTION_KEYS);
-    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
+    const { ctx, raw, name } = openDefinition('job', site, rawOptions, JOB_OPTION_KEYS);
     requireHandler(ctx, handler, 'an async generator function');
     super('job', site, name);
-    const request = parseComputeOptions(ctx, raw);
+    const { settings, placement, compute } = parseRunnable(ctx, raw);
     this.options = {
-      cpu: request.cpu,
-      memoryMiB: request.memoryMiB,
-      timeoutSeconds: request.timeoutSeconds,
-      maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
+      ...settings,
       maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency),
-      gpu: request.gpu,
-      compute: request.compute,
       lock: raw.lock === undefined ? null : parseName(ctx, 'lock', raw.lock),
     };
-    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m)));
+    this.placement = placement;
+    this.compute = compute;
   }
 
   private remote(method: string): JobHandle<I, P> {

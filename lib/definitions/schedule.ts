@@ -1,10 +1,9 @@
-import { type ComputeOptions, COMPUTE_KEYS, parseComputeOptions } from '../options/compute.js';
-import { LIMITS, parseInteger, parseName } from '../options/fields.js';
-import { type Compute, place, type Placement } from '../placement.js';
+import { type ComputeOptions, COMPUTE_KEYS, parseRunnable, type RunnableSettings } from '../options/compute.js';
+import type { Compute, Placement } from '../placement.js';
 import { callerSite } from '../site.js';
 import type { ScheduledRun } from '../handles.js';
 import { scheduleFromOptions, type ScheduleManifest, type ScheduleTimingOptions } from '../schedule/spec.js';
-import { contextFor, Definition, objectOptions, requireHandler } from './base.js';
+import { Definition, openDefinition, requireHandler } from './base.js';
 
 /** Options of `schedule(options, handler)`: when it runs (`cron` or `interval`), where, and on what. */
 export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions {
@@ -19,14 +18,7 @@ export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime'
 /** The seed's `period=` spelling and a few other likely words, mapped to ours. */
 const SCHEDULE_HINTS: Record<string, string> = { period: 'interval', every: 'interval', rate: 'interval', tz: 'timezone', timeZone: 'timezone', reference_time: 'referenceTime', start: 'referenceTime' };
 
-export interface ScheduleSettings {
-  readonly cpu: number;
-  readonly memoryMiB: number;
-  readonly timeoutSeconds: number;
-  readonly maxRetries: number;
-  readonly gpu: { count: number; model: string | null } | null;
-  readonly compute: 'auto' | 'lambda' | 'batch';
-}
+export type ScheduleSettings = RunnableSettings;
 
 export type ScheduleHandler = (run: ScheduledRun) => unknown;
 
@@ -44,23 +36,14 @@ export class ScheduleDefinition extends Definition<'schedule'> {
     rawOptions: unknown,
     readonly handler: ScheduleHandler,
   ) {
-    const ctx = contextFor('schedule', site, rawOptions);
-    const raw = objectOptions(ctx, rawOptions);
-    ctx.checkKeys(raw, SCHEDULE_OPTION_KEYS, SCHEDULE_HINTS);
-    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
+    const { ctx, raw, name } = openDefinition('schedule', site, rawOptions, SCHEDULE_OPTION_KEYS, SCHEDULE_HINTS);
     requireHandler(ctx, handler, 'a function');
     super('schedule', site, name);
-    const request = parseComputeOptions(ctx, raw);
-    this.options = {
-      cpu: request.cpu,
-      memoryMiB: request.memoryMiB,
-      timeoutSeconds: request.timeoutSeconds,
-      maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
-      gpu: request.gpu,
-      compute: request.compute,
-    };
+    const { settings, placement, compute } = parseRunnable(ctx, raw);
+    this.options = settings;
     this.schedule = scheduleFromOptions(ctx, raw);
-    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m)));
+    this.placement = placement;
+    this.compute = compute;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { DurationInput } from '../units/duration.js';
-import type { ResourceRequest } from '../placement.js';
+import { type Compute, place, type Placement, type ResourceRequest } from '../placement.js';
 import type { OptionContext } from './context.js';
-import { LIMITS, parseCompute, parseCpu, parseGpu, parseMemory, parseTimeout } from './fields.js';
+import { type ComputeChoice, type GpuRequest, LIMITS, parseCompute, parseCpu, parseGpu, parseInteger, parseMemory, parseTimeout } from './fields.js';
 
 /** Resource options shared by functions, jobs and scheduled tasks. */
 export interface ComputeOptions {
@@ -31,4 +31,28 @@ export function parseComputeOptions(
     gpu: parseGpu(ctx, raw.gpu),
     compute: parseCompute(ctx, raw.compute),
   };
+}
+
+/** Normalized settings shared by everything that runs code on a schedule or a call (functions, jobs, tasks). */
+export interface RunnableSettings {
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly maxRetries: number;
+  readonly gpu: GpuRequest | null;
+  readonly compute: ComputeChoice;
+}
+
+/** Compute options and `maxRetries`, normalized and placed. */
+export function parseRunnable(ctx: OptionContext, raw: Record<string, unknown>): { settings: RunnableSettings; placement: Placement; compute: Compute } {
+  const request = parseComputeOptions(ctx, raw);
+  const settings: RunnableSettings = {
+    cpu: request.cpu,
+    memoryMiB: request.memoryMiB,
+    timeoutSeconds: request.timeoutSeconds,
+    maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
+    gpu: request.gpu,
+    compute: request.compute,
+  };
+  return { settings, ...place(request, (message) => ctx.fail(message)) };
 }
