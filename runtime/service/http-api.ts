@@ -79,10 +79,14 @@ export async function fromResponse(response: Response): Promise<HttpApiResult> {
 const TEXT_TYPES = /^(text\/|application\/(json|.*\+json|xml|.*\+xml|javascript|x-www-form-urlencoded|graphql))/i;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Text bodies travel as text; anything else (images, octet streams, unknown types that are not UTF-8) as base64. */
+/**
+ * UTF-8 text bodies travel as text; anything else (images, octet streams, text in another charset, unknown types that
+ * are not UTF-8) as base64, so no byte is lost.
+ */
 export function isText(contentType: string | null, bytes: Buffer): boolean {
-  if (contentType && TEXT_TYPES.test(contentType.trim())) return true;
-  if (contentType && !/charset=/i.test(contentType)) return false;
+  const charset = /charset=([^;\s]+)/i.exec(contentType ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') return false;
+  if (contentType && !TEXT_TYPES.test(contentType.trim()) && !charset) return false;
   try {
     strictUtf8.decode(bytes);
     return true;

@@ -69,6 +69,11 @@ describe('Response -> integration response', () => {
   it('base64-encodes binary bodies', async () => {
     const result = await fromResponse(new Response(new Uint8Array([255, 0, 128]), { headers: { 'content-type': 'application/octet-stream' } }));
     expect(result).toMatchObject({ body: Buffer.from([255, 0, 128]).toString('base64'), isBase64Encoded: true });
+    // Text that is not UTF-8 (another charset, or invalid bytes under a text type) keeps its bytes.
+    const latin1 = Buffer.from('café', 'latin1');
+    expect(await fromResponse(new Response(latin1, { headers: { 'content-type': 'text/plain; charset=iso-8859-1' } }))).toMatchObject({ body: latin1.toString('base64'), isBase64Encoded: true });
+    expect(await fromResponse(new Response(latin1, { headers: { 'content-type': 'text/plain' } }))).toMatchObject({ body: latin1.toString('base64'), isBase64Encoded: true });
+    expect(await fromResponse(new Response('café', { headers: { 'content-type': 'text/plain; charset=UTF-8' } }))).toMatchObject({ body: 'café', isBase64Encoded: false });
     const empty = await fromResponse(new Response(null, { status: 204 }));
     expect(empty).toMatchObject({ statusCode: 204, body: '', isBase64Encoded: false });
   });
