@@ -12,7 +12,7 @@ export { service, ServiceDefinition } from './definitions/service.js';
 export type { ServiceOptions, ServiceAuth, FetchHandler, ServiceSettings } from './definitions/service.js';
 export { dict, DictDefinition } from './definitions/dict.js';
 export type { DictOptions } from './definitions/dict.js';
-export { lock, LockDefinition } from './definitions/lock.js';
+export { lock, LockDefinition, withLock } from './definitions/lock.js';
 export type { AnyDefinition } from './definitions/base.js';
 export { isDefinition } from './definitions/base.js';
 export type * from './handles.js';

@@ -1,3 +1,4 @@
+import { DefinitionError } from '../errors.js';
 import { OptionContext } from '../options/context.js';
 import { NAME_PATTERN, NAME_RULE } from '../options/fields.js';
 import { currentRuntime } from '../runtime-port.js';
@@ -35,4 +36,15 @@ export class LockDefinition extends Definition<'lock'> implements LockHandle {
 /** Declares a lock: `export const reindex = lock("reindex")`. */
 export function lock(name: string): LockDefinition {
   return new LockDefinition(callerSite(lock), name);
+}
+
+/**
+ * Runs `fn` while holding the lock `name` (a lease renewed while `fn` runs, released after), without declaring the
+ * lock first: `await withLock("reindex", async () => ...)`. Options as for `lock(name).withLock`.
+ */
+export async function withLock<T>(name: string, fn: (lease: Lease) => Promise<T> | T, options?: Partial<AcquireOptions>): Promise<T> {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw new DefinitionError(`withLock: the lock name ${JSON.stringify(name) ?? String(name)} is not valid; a lock name is ${NAME_RULE}.`);
+  }
+  return currentRuntime(`withLock("${name}")`).lock(name).withLock(fn, options);
 }
