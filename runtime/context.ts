@@ -21,6 +21,11 @@ export interface RuntimeTuning {
   readonly cancelPollMs: number;
   /** How often `awaitResult` reads a run's state at most, ms (it starts faster). */
   readonly awaitPollMaxMs: number;
+  /**
+   * A started run whose executor has not written a heartbeat for this long is lost (a crashed Lambda invocation),
+   * and a run handed a slot but not claimed within it was never delivered; ms. Carried by each run from its starter.
+   */
+  readonly runStaleAfterMs: number;
 }
 
 export const DEFAULT_TUNING: RuntimeTuning = {
@@ -28,6 +33,7 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   throttleBackoff: DEFAULT_BACKOFF,
   cancelPollMs: 1000,
   awaitPollMaxMs: 1000,
+  runStaleAfterMs: 60_000,
 };
 
 export interface RuntimeContext {

@@ -25,6 +25,8 @@ export interface RunEvent {
   readonly multinode: 'run';
   readonly function: string;
   readonly id: string;
+  /** The concurrency slot handed to the run (runtime/state/concurrency.ts); without one the run waits in line. */
+  readonly slot?: number;
 }
 
 /** A call's successful response: the result's wire form, or a reference when it travelled through S3. */

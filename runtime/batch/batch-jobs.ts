@@ -25,6 +25,8 @@ export const TASK_ENV = {
   deadline: 'MULTINODE_DEADLINE',
   /** The schedule claim's owner token. */
   claim: 'MULTINODE_CLAIM',
+  /** The concurrency slot handed to a run or job attempt (runtime/state/concurrency.ts). */
+  slot: 'MULTINODE_SLOT',
 } as const;
 
 /** Batch's lower bound on `attemptDurationSeconds`. */

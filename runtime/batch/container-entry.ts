@@ -66,14 +66,15 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
   switch (task) {
     case 'job': {
       const attempt = Number(required(env, BATCH_ENV.attempt));
-      const outcome = await executeAttempt(executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }), run, attempt);
+      const outcome = await executeAttempt(executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }), run, attempt, slotOf(env));
       console.log(`[multinode] job ${name} ${run} attempt ${attempt} ended: ${outcome}`);
       return outcome === 'FAILED' ? 1 : 0;
     }
     case 'run': {
       const fn = definition as FunctionDefinition<unknown[], unknown>;
+      const slot = slotOf(env);
       const response = (await runKind.handle(
-        { multinode: 'run', function: name, id: run },
+        { multinode: 'run', function: name, id: run, ...(slot === undefined ? {} : { slot }) },
         { runtime: context, app, served: fn, lambda: { functionName: where, awsRequestId: env.AWS_BATCH_JOB_ID ?? run, getRemainingTimeInMillis: () => Number.MAX_SAFE_INTEGER } },
       )) as RunResponse;
       return response.outcome === 'FAILED' ? 1 : 0;
@@ -86,6 +87,12 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
     default:
       return runSchedule(context, definition as ScheduleDefinition, run, env);
   }
+}
+
+/** The concurrency slot the job was submitted with (runtime/state/concurrency.ts), if any. */
+function slotOf(env: Env): number | undefined {
+  const value = env[TASK_ENV.slot];
+  return value === undefined || value === '' ? undefined : Number(value);
 }
 
 /** A scheduled run claimed by the dispatcher: the handler with its retries until the deadline, then the claim's outcome. */

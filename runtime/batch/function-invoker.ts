@@ -1,14 +1,16 @@
 /**
  * Functions placed on Batch: `call` is a map of one (a plain job), `map`/`starmap` one array job (map.ts), and a
  * `start`ed run a job whose container executes the run recorded in the state table, exactly as the Lambda
- * handler does (runtime/handler/run-kind.ts). On Batch, `maxConcurrency` is the compute environment's capacity.
+ * handler does (runtime/handler/run-kind.ts). Started runs wait for a slot of the function's `maxConcurrency` before
+ * they are submitted (runtime/state/concurrency.ts); the compute environment's capacity may bound them further.
  */
 import type { WireValue } from '../../lib/codec.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../context.js';
 import type { FunctionInvoker, MapManyOptions } from '../functions/invoker.js';
 import { jobTuningFromEnv } from '../jobs/tuning.js';
-import { BatchJobs } from './batch-jobs.js';
+import type { BatchJobView } from '../jobs/dispatch.js';
+import { BatchJobs, TASK_ENV } from './batch-jobs.js';
 import { runBatchMap } from './map.js';
 
 export class BatchFunctionInvoker implements FunctionInvoker {
@@ -27,13 +29,19 @@ export class BatchFunctionInvoker implements FunctionInvoker {
     return results;
   }
 
-  async startRun(id: string): Promise<void> {
+  async startRun(id: string, slot: number): Promise<{ batchJobId: string }> {
     const timeoutSeconds = (this.definition.options as { timeoutSeconds?: number }).timeoutSeconds ?? 900;
-    await new BatchJobs(this.context).submit({
+    const batchJobId = await new BatchJobs(this.context).submit({
       definition: this.definition,
       task: 'run',
       run: id,
+      environment: { [TASK_ENV.slot]: String(slot) },
       attemptSeconds: timeoutSeconds + jobTuningFromEnv().graceMs / 1000,
     });
+    return { batchJobId };
+  }
+
+  describe(batchJobIds: readonly string[]): Promise<ReadonlyMap<string, BatchJobView>> {
+    return new BatchJobs(this.context).views(batchJobIds);
   }
 }

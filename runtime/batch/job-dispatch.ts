@@ -1,20 +1,20 @@
 /**
- * Jobs placed on Batch: an attempt is a SubmitJob of the job's definition with only `MULTINODE_RUN` (the job id)
- * and `MULTINODE_ATTEMPT` in the overrides; the container reads the input from the state table. Batch's own
+ * Jobs placed on Batch: an attempt is a SubmitJob of the job's definition with only `MULTINODE_RUN` (the job id),
+ * `MULTINODE_ATTEMPT` and `MULTINODE_SLOT` (its concurrency slot) in the overrides; the container reads the input from the state table. Batch's own
  * attempt timeout is set as a backstop at the time left before the job's deadline plus the grace period.
  */
 import type { ManifestDefinition } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../context.js';
 import type { AttemptDispatcher } from '../jobs/dispatch.js';
 import type { JobTuning } from '../jobs/tuning.js';
-import { BatchJobs } from './batch-jobs.js';
+import { BatchJobs, TASK_ENV } from './batch-jobs.js';
 
 export function batchJobDispatcher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptDispatcher {
   const batch = new BatchJobs(context);
   return {
-    async dispatch(id, attempt, deadline) {
+    async dispatch(id, attempt, deadline, slot) {
       const attemptSeconds = (deadline - context.clock() + tuning.graceMs) / 1000;
-      const batchJobId = await batch.submit({ definition, task: 'job', run: id, attempt, attemptSeconds });
+      const batchJobId = await batch.submit({ definition, task: 'job', run: id, attempt, attemptSeconds, environment: { [TASK_ENV.slot]: String(slot) } });
       return { batchJobId };
     },
     async stop(batchJobId, reason) {

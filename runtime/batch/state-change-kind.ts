@@ -4,7 +4,8 @@
  * what it was running, so a container that died (killed, out of memory, image or bundle failure) ends its work as
  * FAILED with Batch's reason instead of leaving it RUNNING:
  *  - a job attempt: reconciled with Batch's status (retried or FAILED, CANCELLED when a cancel was pending);
- *  - a started run: FAILED with the reason, if its container did not finish it (claimed or never started);
+ *  - a started run: FAILED with the reason, if its container did not finish it (claimed or never started), and its
+ *    concurrency slot handed on;
  *  - a scheduled run: its claim FAILED with the reason, if still open.
  * Map items need nothing: their caller reads Batch's status itself.
  */
@@ -12,9 +13,9 @@ import type { JobDetail } from '@aws-sdk/client-batch';
 import { RunNotFoundError } from '../../lib/errors.js';
 import type { EventKind } from '../handler/types.js';
 import { createJobClient } from '../jobs/factory.js';
+import { endRunOnBatch, runGate } from '../functions/run-queue.js';
 import { RunStore } from '../state/runs.js';
 import { ScheduleClaims } from '../state/schedule-claims.js';
-import { attr } from '../state/state-table.js';
 import { BATCH_ENV } from './bootstrap.js';
 import { environmentValue, TASK_ENV, viewOf } from './batch-jobs.js';
 
@@ -63,16 +64,12 @@ export const batchStateChangeKind: EventKind<BatchStateChange> = {
         if (detail.status !== 'FAILED') return reply('run finished');
         const runs = new RunStore(name, runtime.state, runtime.payloads, runtime.clock);
         const record = await runs.get(run).catch(() => undefined);
-        const error = { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} run ${run} ended without finishing it: ${view.reason}` };
-        if (record?.status === 'PENDING') {
-          // The container died before it claimed the run (image pull, bundle fetch, out of memory at start).
-          const failed = await runs.failPending(run, error);
-          return reply(failed ? `run ${name} ${run} FAILED before it started` : `run ${name} ${run} changed meanwhile`);
-        }
-        const owner = record ? attr.str(record.item, 'owner') : undefined;
-        if (!record || record.status !== 'RUNNING' || !owner) return reply(`run ${name} ${run} is ${record?.status ?? 'gone'}`);
-        const failed = await runs.finish(run, owner, { status: 'FAILED', error });
-        return reply(failed ? `run ${name} ${run} FAILED` : `run ${name} ${run} changed meanwhile`);
+        if (!record) return reply(`run ${name} ${run} is gone`);
+        // A run handed on to a newer Batch job (it went back in line meanwhile) is that job's business.
+        if (record.batchJobId !== undefined && record.batchJobId !== jobId) return reply(`run ${name} ${run} is executed by Batch job ${record.batchJobId}`);
+        const { ended, outcome } = await endRunOnBatch(runs, record, jobId, view);
+        if (ended) await runGate(runtime, runtime.definition(name, 'function'), runs).settled(run);
+        return reply(outcome);
       }
       case 'schedule': {
         if (detail.status !== 'FAILED') return reply('scheduled run finished');

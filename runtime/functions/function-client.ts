@@ -1,6 +1,13 @@
 /**
  * The remote API of a function (`fn.call`, `map`, `starmap`, `start`, `get`, `cancel`, `list`, `awaitResult`),
  * over its placement's invoker and the runs kept in the state table.
+ *
+ * `maxConcurrency` bounds both paths, each where it is cheap:
+ * - started runs (`start`) go through the function's concurrency gate in the state table (run-queue.ts): at most
+ *   `maxConcurrency` run at once across every caller; the others wait PENDING, oldest first. Reads of a waiting run
+ *   reconcile the gate, so a lost hand-off cannot strand it.
+ * - calls (`call`, `map`, `starmap`) take no slot: a caller waits for each call anyway, `map` keeps at most
+ *   `maxConcurrency` of its own calls in flight, and a state-table round trip per call would tax every call.
  */
 import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
 import { InvalidArgumentError, InvocationFailedError, RunCancelledError, WaitTimeoutError } from '../../lib/errors.js';
@@ -9,9 +16,11 @@ import type { ManifestDefinition } from '../../lib/manifest.js';
 import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
 import type { RuntimeContext } from '../context.js';
 import { sleep } from '../retry.js';
+import type { ConcurrencyGate } from '../state/concurrency.js';
 import { newRunId } from '../state/ids.js';
-import { RunStore } from '../state/runs.js';
+import { RunStore, type RunRecord } from '../state/runs.js';
 import type { FunctionInvoker } from './invoker.js';
+import { runGate } from './run-queue.js';
 
 type Args = unknown[];
 
@@ -20,6 +29,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
   readonly #context: RuntimeContext;
   readonly #invoker: FunctionInvoker;
   readonly #runs: RunStore;
+  readonly #gate: ConcurrencyGate;
   readonly #maxConcurrency: number;
   readonly #timeoutSeconds: number;
 
@@ -29,6 +39,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     this.#context = context;
     this.#invoker = invoker;
     this.#runs = new RunStore(definition.name, context.state, context.payloads, context.clock);
+    this.#gate = runGate(context, definition, this.#runs, invoker);
     this.#maxConcurrency = options.maxConcurrency ?? 10;
     this.#timeoutSeconds = options.timeoutSeconds ?? 900;
   }
@@ -60,21 +71,26 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
   async start(...args: Args): Promise<string> {
     const wire = toWire(args, 'args');
     const id = newRunId(this.#context.clock());
-    await this.#runs.create(id, wire, this.#timeoutSeconds);
-    await this.#invoker.startRun(id);
+    await this.#runs.create(id, wire, this.#timeoutSeconds, this.#context.tuning.runStaleAfterMs);
+    // In line, and dispatched at once when a slot is free.
+    await this.#gate.admit(id);
     return id;
   }
 
-  get(id: string): Promise<RunInfo<unknown>> {
-    return this.#runs.info(id);
+  async get(id: string): Promise<RunInfo<unknown>> {
+    return this.#runs.toInfo(await this.#read(id));
   }
 
-  cancel(id: string): Promise<void> {
-    return this.#runs.cancel(id);
+  async cancel(id: string): Promise<void> {
+    // A waiting run is cancelled without ever holding a slot; one that was handed a slot gives it back.
+    if ((await this.#runs.cancel(id)) === 'CANCELLED') await this.#gate.settled(id);
   }
 
-  list(options?: ListOptions): Promise<Page<RunInfo<unknown>>> {
-    return this.#runs.list(options);
+  async list(options?: ListOptions): Promise<Page<RunInfo<unknown>>> {
+    const page = await this.#runs.list(options);
+    const waiting = page.items.filter((run) => run.status === 'PENDING').map((run) => run.id);
+    if (waiting.length > 0) await this.#gate.reconcile(waiting);
+    return page;
   }
 
   async awaitResult(id: string, options?: AwaitOptions): Promise<unknown> {
@@ -82,7 +98,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     const limitMs = waitLimit(this.name, options);
     const giveUpAt = limitMs === undefined ? undefined : clock() + limitMs;
     for (let pause = 25; ; pause = Math.min(pause * 2, tuning.awaitPollMaxMs)) {
-      const record = await this.#runs.get(id);
+      const record = await this.#read(id);
       switch (record.status) {
         case 'SUCCEEDED':
           return (await this.#runs.toInfo(record)).result;
@@ -97,6 +113,13 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
       }
       await sleep(giveUpAt === undefined ? pause : Math.max(0, Math.min(pause, giveUpAt - clock())));
     }
+  }
+
+  /** A run's state (reconciled); a waiting run also reconciles the gate (a lost hand-off is repaired here). */
+  async #read(id: string): Promise<RunRecord> {
+    const record = await this.#runs.get(id);
+    if (record.status === 'PENDING') await this.#gate.reconcile([id]);
+    return record;
   }
 
   /**

@@ -7,6 +7,7 @@ import type { ManifestDefinition } from '../../lib/manifest.js';
 import type { Placement } from '../../lib/placement.js';
 import { MultinodeError } from '../../lib/errors.js';
 import type { RuntimeContext } from '../context.js';
+import type { BatchJobView } from '../jobs/dispatch.js';
 
 /** No invoker is registered for a function's placement in this build of the runtime. */
 export class PlacementUnavailableError extends MultinodeError {}
@@ -32,8 +33,13 @@ export interface FunctionInvoker {
    * place when `returnExceptions`, in input order. Without it, `map` makes one `call` per item.
    */
   mapMany?(argLists: WireValue[], options: MapManyOptions): Promise<Array<WireValue | Error>>;
-  /** Begins executing a run that `start` recorded PENDING in the state table. */
-  startRun(id: string): Promise<void>;
+  /**
+   * Begins executing a run recorded PENDING in the state table, holding concurrency slot `slot`. Resolves with the
+   * Batch job id when Batch executes it.
+   */
+  startRun(id: string, slot: number): Promise<{ batchJobId?: string }>;
+  /** Batch's status of the jobs executing runs (Batch placement only). */
+  describe?(batchJobIds: readonly string[]): Promise<ReadonlyMap<string, BatchJobView>>;
 }
 
 export type InvokerFactory = (context: RuntimeContext, definition: ManifestDefinition) => FunctionInvoker;

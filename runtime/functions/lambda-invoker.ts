@@ -76,13 +76,13 @@ export class LambdaInvoker implements FunctionInvoker {
     }
   }
 
-  async startRun(id: string): Promise<void> {
-    const event: RunEvent = { multinode: 'run', function: this.#name, id };
+  async startRun(id: string, slot: number): Promise<{ batchJobId?: string }> {
+    const event: RunEvent = { multinode: 'run', function: this.#name, id, slot };
     const payload = encoder.encode(JSON.stringify(event));
     for (let throttles = 1; ; throttles++) {
       try {
         await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: payload }));
-        return;
+        return {};
       } catch (error) {
         if (!THROTTLES.has(awsErrorName(error) ?? '')) explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
         await sleep(backoffDelay(throttles, this.#context.tuning.throttleBackoff));

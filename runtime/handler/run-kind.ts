@@ -1,16 +1,22 @@
 /**
- * Runs started with `fn.start` (an asynchronous invoke carrying the run id). The executor claims the run
- * (PENDING -> RUNNING, refused for duplicate deliveries), runs the handler with the function's retries until the
- * run's deadline, watches for cancellation, and writes the final state. Failures are recorded, not thrown:
- * Lambda's own asynchronous retries would only find the run already final.
+ * Runs started with `fn.start` (an asynchronous invoke carrying the run id and its concurrency slot). The executor
+ * confirms its slot (without one the run waits in line: the executor returns at once, it never waits for capacity),
+ * claims the run (PENDING -> RUNNING, refused for duplicate deliveries), runs the handler with the function's retries
+ * until the run's deadline, heartbeats (so a dead executor is noticed) and watches for cancellation, writes the final
+ * state, and then frees its slot for the oldest waiting run. Failures are recorded, not thrown: Lambda's own
+ * asynchronous retries would only find the run already final.
  */
 import { randomUUID } from 'node:crypto';
 import { fromWire, toWire } from '../../lib/codec.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
+import { FINAL_STATUSES } from '../../lib/handles.js';
+import type { RuntimeTuning } from '../context.js';
 import { envelopeKind, type RunEvent } from '../envelope.js';
+import { runGate } from '../functions/run-queue.js';
 import { toRemoteError } from '../remote-error.js';
 import { backoffDelay, sleep } from '../retry.js';
-import { RunStore, type FinalOutcome } from '../state/runs.js';
+import type { ConcurrencyGate } from '../state/concurrency.js';
+import { RunStore, type FinalOutcome, type RunRecord } from '../state/runs.js';
 import { TimeoutError, withDeadline } from './deadline.js';
 import { targetDefinition } from './target.js';
 import type { EventKind } from './types.js';
@@ -18,67 +24,116 @@ import type { EventKind } from './types.js';
 export interface RunResponse {
   readonly multinode: 'run';
   readonly id: string;
-  /** The final status written, or why nothing was done. */
-  readonly outcome: FinalOutcome['status'] | 'duplicate' | 'lost';
+  /** The final status written, or why nothing was done ('queued': no slot, the run waits in line). */
+  readonly outcome: FinalOutcome['status'] | 'duplicate' | 'lost' | 'queued';
 }
 
 const CANCELLED = Symbol('cancelled');
+const LOST = Symbol('lost');
 
 export const runKind: EventKind<RunEvent> = {
   name: 'run',
   matches: (event) => envelopeKind(event) === 'run',
   async handle(event, context): Promise<RunResponse> {
     const definition = targetDefinition(context, event.function, 'function') as FunctionDefinition<unknown[], unknown>;
-    const { state, payloads, clock, tuning } = context.runtime;
+    const { state, payloads, clock } = context.runtime;
     const runs = new RunStore(definition.name, state, payloads, clock);
+    const gate = runGate(context.runtime, context.runtime.definition(definition.name, 'function'), runs);
+    const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
+
+    const seen = await runs.read(event.id);
+    if (!seen || seen.status !== 'PENDING') return reply('duplicate');
+    // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
+    const hold = event.slot === undefined ? undefined : await gate.confirm(event.id, event.slot, seen.staleAfterMs);
+    if (!hold) {
+      await gate.enqueue(event.id);
+      await gate.pump();
+      return reply('queued');
+    }
     const owner = randomUUID();
     const record = await runs.claim(event.id, owner);
-    if (!record) return { multinode: 'run', id: event.id, outcome: 'duplicate' };
-    const args = fromWire(await runs.args(record)) as unknown[];
-    const maxRetries = definition.options.maxRetries;
-
-    // Polls for a cancel request while the handler runs; never settles otherwise.
-    const watching = new AbortController();
-    const cancelled = new Promise<typeof CANCELLED>((resolve) => {
-      void (async () => {
-        try {
-          for (;;) {
-            await sleep(tuning.cancelPollMs, watching.signal);
-            if ((await runs.status(event.id)) === 'CANCELLING') return resolve(CANCELLED);
-          }
-        } catch {
-          // Stopped watching, or the status read failed: the final write's condition still protects the state.
-        }
-      })();
-    });
-
-    try {
-      for (let attempt = record.attempts; ; attempt++) {
-        let outcome: FinalOutcome | undefined;
-        try {
-          const result = await Promise.race([withDeadline(() => definition.handler(...args), record.deadline, clock, `${definition.name} run ${event.id}`), cancelled]);
-          outcome = result === CANCELLED ? { status: 'CANCELLED' } : { status: 'SUCCEEDED', result: toWire(result, 'result') };
-        } catch (error) {
-          const remote = toRemoteError(error);
-          if (error instanceof TimeoutError) outcome = { status: 'TIMED_OUT', error: remote };
-          else if (attempt > maxRetries || clock() >= record.deadline) outcome = { status: 'FAILED', error: remote };
-          else {
-            console.error(`${definition.name} run ${event.id}: attempt ${attempt} failed (${remote.type}: ${remote.message}); retrying`);
-            await sleep(backoffDelay(attempt, tuning.retryBackoff));
-            if ((await runs.status(event.id)) === 'CANCELLING') outcome = { status: 'CANCELLED' };
-            else if (!(await runs.nextAttempt(event.id, owner))) return { multinode: 'run', id: event.id, outcome: 'lost' };
-            else continue;
-          }
-        }
-        const written = await runs.finish(event.id, owner, outcome);
-        if (!written && outcome.status !== 'CANCELLED' && (await runs.status(event.id)) === 'CANCELLING') {
-          await runs.finish(event.id, owner, { status: 'CANCELLED' });
-          return { multinode: 'run', id: event.id, outcome: 'CANCELLED' };
-        }
-        return { multinode: 'run', id: event.id, outcome: written ? outcome.status : 'lost' };
-      }
-    } finally {
-      watching.abort();
+    if (!record) {
+      await settleIfEnded(gate, runs, event.id);
+      return reply('duplicate');
     }
+    const outcome = await execute(definition, record, owner, runs, context.runtime.tuning, clock);
+    await settleIfEnded(gate, runs, event.id, outcome);
+    return reply(outcome);
   },
 };
+
+/** Runs the handler with retries, heartbeats and cancellation; resolves with the final status written, or 'lost'. */
+async function execute(
+  definition: FunctionDefinition<unknown[], unknown>,
+  record: RunRecord,
+  owner: string,
+  runs: RunStore,
+  tuning: RuntimeTuning,
+  clock: () => number,
+): Promise<RunResponse['outcome']> {
+  const id = record.id;
+  const args = fromWire(await runs.args(record)) as unknown[];
+  const maxRetries = definition.options.maxRetries;
+
+  // Polls for a cancel request while the handler runs, writing a heartbeat a few times per staleness period (a
+  // reader judges the executor dead without one); never settles otherwise.
+  const watching = new AbortController();
+  const beatEveryMs = record.staleAfterMs / 4;
+  const stopped = new Promise<typeof CANCELLED | typeof LOST>((resolve) => {
+    void (async () => {
+      let lastBeat = clock();
+      try {
+        for (;;) {
+          await sleep(Math.min(tuning.cancelPollMs, beatEveryMs), watching.signal);
+          const beat = clock() - lastBeat >= beatEveryMs;
+          const status = beat ? await runs.heartbeat(id, owner) : await runs.status(id);
+          if (beat && status) lastBeat = clock();
+          if (status === 'CANCELLING') return resolve(CANCELLED);
+          if (beat && status === undefined) return resolve(LOST);
+        }
+      } catch {
+        // Stopped watching, or a read failed: the final write's condition still protects the state.
+      }
+    })();
+  });
+
+  try {
+    for (let attempt = record.attempts; ; attempt++) {
+      let outcome: FinalOutcome | undefined;
+      try {
+        const result = await Promise.race([withDeadline(() => definition.handler(...args), record.deadline, clock, `${definition.name} run ${id}`), stopped]);
+        if (result === LOST) return 'lost';
+        outcome = result === CANCELLED ? { status: 'CANCELLED' } : { status: 'SUCCEEDED', result: toWire(result, 'result') };
+      } catch (error) {
+        const remote = toRemoteError(error);
+        if (error instanceof TimeoutError) outcome = { status: 'TIMED_OUT', error: remote };
+        else if (attempt > maxRetries || clock() >= record.deadline) outcome = { status: 'FAILED', error: remote };
+        else {
+          console.error(`${definition.name} run ${id}: attempt ${attempt} failed (${remote.type}: ${remote.message}); retrying`);
+          await sleep(backoffDelay(attempt, tuning.retryBackoff));
+          if ((await runs.status(id)) === 'CANCELLING') outcome = { status: 'CANCELLED' };
+          else if (!(await runs.nextAttempt(id, owner))) return 'lost';
+          else continue;
+        }
+      }
+      const written = await runs.finish(id, owner, outcome);
+      if (!written && outcome.status !== 'CANCELLED' && (await runs.status(id)) === 'CANCELLING') {
+        await runs.finish(id, owner, { status: 'CANCELLED' });
+        return 'CANCELLED';
+      }
+      return written ? outcome.status : 'lost';
+    }
+  } finally {
+    watching.abort();
+  }
+}
+
+/** A run that ended gives its slot to the oldest waiting run. A failure here is repaired by the next pump. */
+async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome?: RunResponse['outcome']): Promise<void> {
+  try {
+    const ended = outcome !== undefined && (FINAL_STATUSES as readonly string[]).includes(outcome) ? true : (FINAL_STATUSES as readonly string[]).includes((await runs.status(id)) ?? '');
+    if (ended) await gate.settled(id);
+  } catch (error) {
+    console.error(`${runs.functionName} run ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
+  }
+}

@@ -11,12 +11,14 @@ export interface JobEvent {
   readonly job: string;
   readonly id: string;
   readonly attempt: number;
+  /** The concurrency slot handed to the attempt (runtime/state/concurrency.ts); without one the job waits in line. */
+  readonly slot?: number;
 }
 
 export function isJobEvent(event: unknown): event is JobEvent {
   if (typeof event !== 'object' || event === null) return false;
   const e = event as Record<string, unknown>;
-  return e.multinode === 'job' && typeof e.job === 'string' && typeof e.id === 'string' && typeof e.attempt === 'number';
+  return e.multinode === 'job' && typeof e.job === 'string' && typeof e.id === 'string' && typeof e.attempt === 'number' && (e.slot === undefined || typeof e.slot === 'number');
 }
 
 /** Batch's view of the job that runs an attempt. */
@@ -27,8 +29,11 @@ export interface BatchJobView {
 }
 
 export interface AttemptDispatcher {
-  /** Sends attempt `attempt` of job `id` to its compute; resolves with the Batch job id when Batch runs it. */
-  dispatch(id: string, attempt: number, deadline: number): Promise<{ batchJobId?: string }>;
+  /**
+   * Sends attempt `attempt` of job `id`, holding concurrency slot `slot`, to its compute; resolves with the Batch job
+   * id when Batch runs it.
+   */
+  dispatch(id: string, attempt: number, deadline: number, slot: number): Promise<{ batchJobId?: string }>;
   /** Stops an attempt's compute hard (Batch TerminateJob); nothing to do on Lambda. */
   stop(batchJobId: string | undefined, reason: string): Promise<void>;
   /** Batch's status of attempts' jobs (Batch placement only). */

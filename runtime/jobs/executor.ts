@@ -1,13 +1,16 @@
 /**
  * Runs one attempt of a job, wherever it was dispatched (a Lambda invocation or a Batch container):
+ *  0. confirms the concurrency slot the attempt was dispatched with (runtime/state/concurrency.ts); without one the
+ *     job waits in line and the attempt returns at once ('queued'): nothing ever waits for capacity;
  *  1. with the `lock` option, waits in PENDING until it holds the lock (renewed while it runs);
  *  2. claims the job (PENDING -> RUNNING, a fresh runner token): a duplicate delivery finds it taken and stops;
  *  3. runs the handler with `ctx.signal`, writing each `yield` as progress (a conditional write: refused once the
  *     attempt no longer holds the job) and a heartbeat that notices a cancel request;
  *  4. on cancel or timeout, aborts `ctx.signal` and gives the handler the grace period to stop; a handler that
  *     does not is abandoned (its later writes are refused) and, on Batch, its container exits;
- *  5. writes the outcome: SUCCEEDED, FAILED (or PENDING and the next attempt dispatched, while attempts and time
- *     remain), CANCELLED or TIMED_OUT. A cancelled or timed-out attempt is never retried.
+ *  5. writes the outcome: SUCCEEDED, FAILED (or PENDING and back in line for the next attempt, while attempts and
+ *     time remain), CANCELLED or TIMED_OUT. A cancelled or timed-out attempt is never retried;
+ *  6. hands its slot on: an ended job frees it for the oldest waiting job.
  */
 import { randomUUID } from 'node:crypto';
 import { toWire } from '../../lib/codec.js';
@@ -16,8 +19,9 @@ import { LockLostError, LockUnavailableError, MultinodeError, RunCancelledError,
 import type { JobContext, Lease, Status } from '../../lib/handles.js';
 import { toRemoteError } from '../remote-error.js';
 import type { LockClient } from '../lock/lock-client.js';
+import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import type { AttemptDispatcher } from './dispatch.js';
-import { type JobRecord, type JobStore } from './job-store.js';
+import { isFinal, type JobRecord, type JobStore } from './job-store.js';
 import type { JobTuning } from './tuning.js';
 
 /** The attempt no longer holds its job (it ended elsewhere: cancelled while pending, timed out, reconciled). */
@@ -29,6 +33,7 @@ export class AttemptStoppedError extends MultinodeError {}
 export interface JobSettings {
   readonly timeoutSeconds: number;
   readonly maxRetries: number;
+  readonly maxConcurrency: number;
   readonly lock: string | null;
 }
 
@@ -36,8 +41,9 @@ export interface ExecutorDeps {
   readonly store: JobStore;
   readonly settings: JobSettings;
   readonly handler: JobHandler<unknown, unknown>;
-  /** Sends the next attempt after a failure. */
   readonly dispatcher: AttemptDispatcher;
+  /** The job's concurrency gate: the attempt runs only with a slot; an ended job hands its slot on. */
+  readonly gate: ConcurrencyGate;
   readonly locks: (name: string) => LockClient;
   readonly tuning: JobTuning;
   readonly clock: () => number;
@@ -50,22 +56,41 @@ export interface ExecutorDeps {
 /** Time kept before the compute's own end to write the outcome. */
 export const FINAL_WRITE_MARGIN_MS = 1000;
 
-/** What became of the attempt: the job's status after it, or why it did nothing. */
-export type AttemptOutcome = Status | 'duplicate' | 'abandoned';
+/** What became of the attempt: the job's status after it, or why it did nothing ('queued': no slot, it waits in line). */
+export type AttemptOutcome = Status | 'duplicate' | 'abandoned' | 'queued';
 
-export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number): Promise<AttemptOutcome> {
-  const { store } = deps;
-  let seen = await store.read(id);
+/** Runs attempt `attempt` of job `id`, dispatched with concurrency slot `slot`. */
+export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number, slot?: number): Promise<AttemptOutcome> {
+  const { store, gate } = deps;
+  const seen = await store.read(id);
   if (!isOurTurn(seen, attempt)) return 'duplicate';
 
   // The job carries the timings its starter chose.
   deps = { ...deps, tuning: { ...deps.tuning, ...seen.tuning } };
+  const hold = slot === undefined ? undefined : await gate.confirm(id, slot, deps.tuning.staleAfterMs);
+  if (!hold) {
+    await gate.enqueue(id);
+    await gate.pump();
+    return 'queued';
+  }
+  const outcome = await holdingSlot(deps, seen, attempt, hold);
+  // An ended job gives its slot to the oldest waiting job (a retry went back in line itself).
+  try {
+    if (isFinal(outcome as Status) || ((outcome === 'duplicate' || outcome === 'abandoned') && isFinal((await store.read(id)).status))) await gate.settled(id);
+  } catch (error) {
+    console.error(`job ${store.jobName} ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
+  }
+  return outcome;
+}
+
+async function holdingSlot(deps: ExecutorDeps, seen: JobRecord, attempt: number, hold: Hold): Promise<AttemptOutcome> {
+  const { store } = deps;
   let lease: Lease | undefined;
   if (deps.settings.lock) {
-    const waited = await waitForLock(deps, seen, attempt);
+    const waited = await waitForLock(deps, seen, attempt, hold);
     if (typeof waited === 'string') return waited;
     lease = waited;
-    seen = await store.read(id);
+    seen = await store.read(seen.id);
   }
   try {
     const runner = randomUUID();
@@ -82,10 +107,11 @@ function isOurTurn(record: JobRecord, attempt: number): boolean {
 }
 
 /** Holds the job's lock, or says why the attempt ends without it. */
-async function waitForLock(deps: ExecutorDeps, seen: JobRecord, attempt: number): Promise<Lease | AttemptOutcome> {
-  const { store, clock, tuning } = deps;
+async function waitForLock(deps: ExecutorDeps, seen: JobRecord, attempt: number, hold: Hold): Promise<Lease | AttemptOutcome> {
+  const { store, clock, tuning, gate } = deps;
   const stop = new AbortController();
-  // While waiting the job stays PENDING; stop waiting when it is cancelled (or taken by a duplicate).
+  // While waiting the job stays PENDING and keeps its slot; stop waiting when it is cancelled (or taken by a duplicate).
+  let lastRenewal = clock();
   const watcher = setInterval(() => {
     void store.read(seen.id).then(
       (record) => {
@@ -93,6 +119,10 @@ async function waitForLock(deps: ExecutorDeps, seen: JobRecord, attempt: number)
       },
       () => undefined,
     );
+    if (clock() - lastRenewal >= tuning.staleAfterMs / 4) {
+      lastRenewal = clock();
+      void gate.renew(hold, tuning.staleAfterMs).catch(() => undefined);
+    }
   }, tuning.heartbeatMs);
   try {
     const hardStop = deps.computeEndsAt === undefined ? Infinity : deps.computeEndsAt - FINAL_WRITE_MARGIN_MS;
@@ -242,15 +272,15 @@ class Attempt {
     return 'abandoned';
   }
 
-  /** A failed attempt: the next one while attempts and time remain, else FAILED. */
+  /** A failed attempt: back in line for the next one while attempts and time remain, else FAILED. */
   async #failed(error: unknown): Promise<AttemptOutcome> {
-    const { store, settings, clock, dispatcher } = this.deps;
+    const { store, settings, clock, gate } = this.deps;
     const remote = toRemoteError(error);
     if (this.attempt < settings.maxRetries + 1 && clock() < this.#record.deadline) {
       const requeued = await store.retry(this.#id, this.runner, remote);
       if (requeued) {
-        const { batchJobId } = await dispatcher.dispatch(this.#id, this.attempt + 1, requeued.deadline);
-        if (batchJobId) await store.setBatchJob(this.#id, this.attempt + 1, batchJobId);
+        // Its slot goes back; being older than most waiting jobs, it usually gets one again at once.
+        await gate.requeue(this.#id);
         return 'PENDING';
       }
     }

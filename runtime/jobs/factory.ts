@@ -10,13 +10,19 @@ import { LockClient } from '../lock/lock-client.js';
 import type { AttemptDispatcher } from './dispatch.js';
 import type { ExecutorDeps, JobSettings } from './executor.js';
 import { JobClient } from './job-client.js';
+import { jobQueue, type JobQueue } from './job-queue.js';
 import { JobStore } from './job-store.js';
 import { lambdaJobDispatcher } from './lambda-dispatch.js';
 import { type JobTuning, jobTuningFromEnv } from './tuning.js';
 
 export function jobSettings(definition: ManifestDefinition): JobSettings {
-  const options = definition.options as { timeoutSeconds?: number; maxRetries?: number; lock?: string | null };
-  return { timeoutSeconds: options.timeoutSeconds ?? 900, maxRetries: options.maxRetries ?? 0, lock: options.lock ?? null };
+  const options = definition.options as { timeoutSeconds?: number; maxRetries?: number; maxConcurrency?: number; lock?: string | null };
+  return { timeoutSeconds: options.timeoutSeconds ?? 900, maxRetries: options.maxRetries ?? 0, maxConcurrency: options.maxConcurrency ?? 10, lock: options.lock ?? null };
+}
+
+/** A job's concurrency gate and reconciliation, from its parts. */
+export function queueOf(store: JobStore, settings: JobSettings, dispatcher: AttemptDispatcher, tuning: JobTuning, clock: () => number): JobQueue {
+  return jobQueue({ store, dispatcher, tuning, clock, timeoutSeconds: settings.timeoutSeconds }, settings.maxConcurrency);
 }
 
 export function jobDispatcher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptDispatcher {
@@ -29,11 +35,15 @@ export function createLockClient(context: RuntimeContext, name: string): LockCli
 
 export function createJobClient(context: RuntimeContext, name: string, tuning: JobTuning = jobTuningFromEnv()): JobClient {
   const definition = context.definition(name, 'job');
+  const store = new JobStore(name, context.state, context.payloads, context.clock);
+  const settings = jobSettings(definition);
+  const dispatcher = jobDispatcher(context, definition, tuning);
   return new JobClient({
-    store: new JobStore(name, context.state, context.payloads, context.clock),
-    settings: jobSettings(definition),
+    store,
+    settings,
     placement: definition.placement ?? 'lambda',
-    dispatcher: jobDispatcher(context, definition, tuning),
+    dispatcher,
+    queue: queueOf(store, settings, dispatcher, tuning, context.clock),
     tuning,
     clock: context.clock,
   });
@@ -47,11 +57,15 @@ export function executorDeps(
   tuning: JobTuning = jobTuningFromEnv(),
 ): ExecutorDeps {
   const definition = context.definition(job.name, 'job');
+  const store = new JobStore(job.name, context.state, context.payloads, context.clock);
+  const settings = jobSettings(definition);
+  const dispatcher = jobDispatcher(context, definition, tuning);
   return {
-    store: new JobStore(job.name, context.state, context.payloads, context.clock),
-    settings: jobSettings(definition),
+    store,
+    settings,
     handler: job.handler as JobHandler<unknown, unknown>,
-    dispatcher: jobDispatcher(context, definition, tuning),
+    dispatcher,
+    gate: queueOf(store, settings, dispatcher, tuning, context.clock).gate,
     locks: (name) => createLockClient(context, name),
     tuning,
     clock: context.clock,

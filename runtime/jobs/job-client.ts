@@ -1,7 +1,8 @@
 /**
  * The remote API of a job (`start`, `get`, `cancel`, `remove`, `list`, `awaitResult`, `watch`): the same on
- * both placements, over the job's state (job-store.ts) and its placement's dispatcher. Reads reconcile
- * (reconcile.ts), so what they return is never a job stuck in a state nobody will leave.
+ * both placements, over the job's state (job-store.ts), its concurrency gate (job-queue.ts: at most `maxConcurrency`
+ * jobs run, the others wait PENDING, oldest first) and its placement's dispatcher. Reads reconcile (reconcile.ts), so
+ * what they return is never a job stuck in a state nobody will leave, nor one left waiting with a slot free.
  */
 import { toWire } from '../../lib/codec.js';
 import { InvalidArgumentError, InvocationFailedError, RunCancelledError, RunTimedOutError, WaitTimeoutError } from '../../lib/errors.js';
@@ -10,11 +11,11 @@ import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.j
 import type { Placement } from '../../lib/placement.js';
 import { sleep } from '../retry.js';
 import { newRunId } from '../state/ids.js';
-import { toRemoteError } from '../remote-error.js';
 import type { AttemptDispatcher, BatchJobView } from './dispatch.js';
 import type { JobSettings } from './executor.js';
+import type { JobQueue } from './job-queue.js';
 import { isFinal, JOB_LIST_LIMIT, type JobRecord, type JobStore } from './job-store.js';
-import { reconcile, reconcileAll, type ReconcileDeps } from './reconcile.js';
+import { reconcileAll, reconcileJob } from './reconcile.js';
 import type { JobTuning } from './tuning.js';
 
 export interface JobClientDeps {
@@ -22,6 +23,8 @@ export interface JobClientDeps {
   readonly settings: JobSettings;
   readonly placement: Placement;
   readonly dispatcher: AttemptDispatcher;
+  /** Its concurrency gate and the reconciliation that uses it (job-queue.ts). */
+  readonly queue: JobQueue;
   readonly tuning: JobTuning;
   readonly clock: () => number;
 }
@@ -29,28 +32,19 @@ export interface JobClientDeps {
 export class JobClient implements JobHandle<unknown, unknown> {
   readonly name: string;
   readonly #deps: JobClientDeps;
-  readonly #reconcile: ReconcileDeps;
 
   constructor(deps: JobClientDeps) {
     this.name = deps.store.jobName;
     this.#deps = deps;
-    this.#reconcile = { store: deps.store, dispatcher: deps.dispatcher, tuning: deps.tuning, clock: deps.clock, timeoutSeconds: deps.settings.timeoutSeconds };
   }
 
   async start(input: unknown): Promise<string> {
-    const { store, settings, placement, dispatcher, clock } = this.#deps;
+    const { store, settings, placement, clock, queue } = this.#deps;
     const wire = toWire(input, 'input');
     const id = newRunId(clock());
     await store.create(id, wire, { timeoutSeconds: settings.timeoutSeconds, maxAttempts: settings.maxRetries + 1, placement, tuning: this.#deps.tuning });
-    const created = await store.read(id);
-    try {
-      const { batchJobId } = await dispatcher.dispatch(id, 1, created.deadline);
-      if (batchJobId) await store.setBatchJob(id, 1, batchJobId);
-    } catch (error) {
-      // Nothing will run it: record why, rather than leave it PENDING until its deadline.
-      await store.settle(created, { status: 'FAILED', error: toRemoteError(error) });
-      throw error;
-    }
+    // In line, and its first attempt dispatched at once when a slot is free (a failed dispatch ends it FAILED).
+    await queue.gate.admit(id);
     return id;
   }
 
@@ -59,8 +53,10 @@ export class JobClient implements JobHandle<unknown, unknown> {
   }
 
   async cancel(id: string): Promise<void> {
-    const { store, dispatcher } = this.#deps;
+    const { store, dispatcher, queue } = this.#deps;
     const record = await store.cancel(id);
+    // A waiting job is cancelled without ever holding a slot; one that was handed a slot gives it back.
+    if (record.status === 'CANCELLED') await queue.gate.settled(id);
     // On Batch, TerminateJob delivers SIGTERM at once (the container then has ECS's stop timeout to end); a job
     // not started yet is removed from the queue.
     if (record.placement === 'batch' && record.batchJobId) await dispatcher.stop(record.batchJobId, 'multinode: the job was cancelled');
@@ -84,7 +80,7 @@ export class JobClient implements JobHandle<unknown, unknown> {
       }
     }
     const page = await this.#deps.store.page(limit, options.cursor);
-    const records = await reconcileAll(this.#reconcile, page.records);
+    const records = await reconcileAll(this.#deps.queue.reconcile, page.records);
     return { items: await Promise.all(records.map((r) => this.#info(r))), ...(page.cursor ? { cursor: page.cursor } : {}) };
   }
 
@@ -137,11 +133,11 @@ export class JobClient implements JobHandle<unknown, unknown> {
   /** Reconciles a job with Batch's view of one of its Batch jobs (a state-change event); older attempts' jobs are ignored. */
   async reconcileBatch(id: string, batchJobId: string, view: BatchJobView): Promise<JobRecord> {
     const record = await this.#deps.store.read(id);
-    return reconcile(this.#reconcile, record, record.batchJobId === batchJobId ? view : undefined);
+    return reconcileJob(this.#deps.queue.reconcile, record, record.batchJobId === batchJobId ? view : undefined);
   }
 
   async #current(id: string): Promise<JobRecord> {
-    return reconcile(this.#reconcile, await this.#deps.store.read(id));
+    return reconcileJob(this.#deps.queue.reconcile, await this.#deps.store.read(id));
   }
 
   async #info(record: JobRecord): Promise<RunInfo<unknown>> {

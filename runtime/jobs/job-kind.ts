@@ -23,7 +23,7 @@ export const jobKind: EventKind<JobEvent> = {
   async handle(event, context): Promise<JobResponse> {
     const job = targetDefinition(context, event.job, 'job') as JobDefinition<unknown, unknown>;
     const computeEndsAt = context.runtime.clock() + context.lambda.getRemainingTimeInMillis();
-    const outcome = await executeAttempt(executorDeps(context.runtime, job, { computeEndsAt }), event.id, event.attempt);
+    const outcome = await executeAttempt(executorDeps(context.runtime, job, { computeEndsAt }), event.id, event.attempt, event.slot);
     return { multinode: 'job', id: event.id, attempt: event.attempt, outcome };
   },
 };

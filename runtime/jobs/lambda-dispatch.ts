@@ -14,8 +14,8 @@ const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'E
 export function lambdaJobDispatcher(context: RuntimeContext, job: string): AttemptDispatcher {
   const functionName = context.names.lambdaFunction(job);
   return {
-    async dispatch(id, attempt, deadline) {
-      const event: JobEvent = { multinode: 'job', job, id, attempt };
+    async dispatch(id, attempt, deadline, slot) {
+      const event: JobEvent = { multinode: 'job', job, id, attempt, slot };
       const payload = new TextEncoder().encode(JSON.stringify(event));
       for (let throttles = 1; ; throttles++) {
         try {

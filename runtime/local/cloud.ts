@@ -33,8 +33,6 @@ import { appTables, createTables } from './tables.js';
 /** The key pair every local service accepts (s3rver checks signatures against it). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 export const LOCAL_REGION = 'us-east-1';
-/** Concurrency of definitions without `maxConcurrency`: Lambda's default account limit. */
-export const UNRESERVED_CONCURRENCY = 1000;
 
 export type CloudLog = (source: string, line: string) => void;
 
@@ -380,13 +378,14 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
     if (definition.placement !== 'lambda' || definition.compute?.type !== 'lambda') continue;
     const functionName = names.lambdaFunction(definition.name);
     definitionOf.set(functionName, definition.name);
-    const maxConcurrency = (definition.options as { maxConcurrency?: number }).maxConcurrency ?? UNRESERVED_CONCURRENCY;
-    functions.push({ functionName, definition: definition.name, timeoutSeconds: definition.compute.timeoutSeconds, memoryMB: definition.compute.memoryMB, maxConcurrency });
+    // As the CDK constructs deploy it: no reserved concurrency (the account's pool bounds it; maxConcurrency is the
+    // runtime's, enforced in the state table for started runs and jobs, and by map for calls).
+    functions.push({ functionName, definition: definition.name, timeoutSeconds: definition.compute.timeoutSeconds, memoryMB: definition.compute.memoryMB });
   }
   if (manifest.definitions.some((d) => d.placement === 'batch')) {
     const functionName = names.lambdaFunction(DISPATCHER_DEFINITION);
     definitionOf.set(functionName, DISPATCHER_DEFINITION);
-    functions.push({ functionName, definition: DISPATCHER_DEFINITION, timeoutSeconds: DISPATCHER_COMPUTE.timeoutSeconds, memoryMB: DISPATCHER_COMPUTE.memoryMB, maxConcurrency: UNRESERVED_CONCURRENCY });
+    functions.push({ functionName, definition: DISPATCHER_DEFINITION, timeoutSeconds: DISPATCHER_COMPUTE.timeoutSeconds, memoryMB: DISPATCHER_COMPUTE.memoryMB });
   }
   return new LocalLambda({
     bundle,

@@ -5,10 +5,14 @@
  * - `create`: PENDING (a new item).
  * - `claim`: PENDING -> RUNNING by one executor, which takes an `owner` token; a duplicate delivery finds the
  *   run RUNNING (or final) and does nothing.
- * - `nextAttempt`, `finish`: only by the owner while RUNNING/CANCELLING.
+ * - `heartbeat`, `nextAttempt`, `finish`: only by the owner while RUNNING/CANCELLING.
  * - `cancel`: PENDING -> CANCELLED at once; RUNNING -> CANCELLING, which the owner sees and turns into CANCELLED.
+ * - `settleLost`: the owner stopped heartbeating (its executor died): RUNNING -> PENDING (another attempt, when
+ *   retries remain) or FAILED, CANCELLING -> CANCELLED; only from the state that was read.
  * - A run past its deadline that is not final reads as TIMED_OUT (the executor died, or never started), and is
  *   stored so.
+ *
+ * When a run may start is the concurrency gate's business (concurrency.ts): its executor claims it only with a slot.
  */
 import { FINAL_STATUSES, type Page, type RemoteErrorInfo, type RunInfo, type Status } from '../../lib/handles.js';
 import { InvalidArgumentError, RunFinishedError, RunNotFoundError } from '../../lib/errors.js';
@@ -24,6 +28,10 @@ export const RUN_RETENTION_DAYS = 30;
 /** A run past its deadline by this much without a final state is reported TIMED_OUT. */
 export const DEADLINE_GRACE_MS = 5000;
 export const LIST_LIMIT = { min: 1, max: 50, default: 50 } as const;
+/** A RUNNING run whose executor has not written a heartbeat for this long is lost (a crashed Lambda invocation). */
+export const RUN_STALE_AFTER_MS = 60_000;
+/** Remote error type of a run whose executor stopped reporting. */
+export const LOST_RUN_TYPE = 'AttemptLost';
 
 /** Attribute names of a run item. */
 const A = {
@@ -39,6 +47,9 @@ const A = {
   resultKey: 'resultKey',
   error: 'error',
   owner: 'owner',
+  heartbeatAt: 'heartbeatAt',
+  staleAfterMs: 'staleAfterMs',
+  batchJobId: 'batchJobId',
 } as const;
 
 export interface RunRecord {
@@ -50,6 +61,13 @@ export interface RunRecord {
   readonly finishedAt?: number;
   readonly deadline: number;
   readonly error?: RemoteErrorInfo;
+  /** The executor holding it (RUNNING, CANCELLING). */
+  readonly owner?: string;
+  readonly heartbeatAt?: number;
+  /** Chosen by the starter: the executor heartbeats well within it; a reader judges the run lost beyond it. */
+  readonly staleAfterMs: number;
+  /** The Batch job last submitted to execute it (Batch placement). */
+  readonly batchJobId?: string;
   readonly item: Item;
 }
 
@@ -71,17 +89,24 @@ export class RunStore {
   }
 
   /** Records a new PENDING run holding its arguments (in S3 when large). */
-  async create(id: string, args: WireValue, timeoutSeconds: number): Promise<void> {
+  async create(id: string, args: WireValue, timeoutSeconds: number, staleAfterMs: number = RUN_STALE_AFTER_MS): Promise<void> {
     const now = this.clock();
     const attributes: Item = {
       [A.status]: attr.s('PENDING'),
       [A.attempts]: attr.n(0),
       [A.createdAt]: attr.n(now),
       [A.deadline]: attr.n(now + timeoutSeconds * 1000),
+      [A.staleAfterMs]: attr.n(staleAfterMs),
       [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + RUN_RETENTION_DAYS * 86400),
       ...(await this.#stored(id, 'args', args)),
     };
     await this.table.putIfAbsent(this.#pk, id, attributes);
+  }
+
+  /** The run as stored (no reconciliation); undefined when there is none. */
+  async read(id: string): Promise<RunRecord | undefined> {
+    const item = await this.table.get(this.#pk, id);
+    return item ? toRecord(id, item) : undefined;
   }
 
   async get(id: string): Promise<RunRecord> {
@@ -128,17 +153,17 @@ export class RunStore {
     return JSON.parse(await this.#load(record.item, 'args')) as WireValue;
   }
 
-  /** PENDING -> CANCELLED, RUNNING -> CANCELLING; a final run is a RunFinishedError. */
-  async cancel(id: string): Promise<void> {
+  /** PENDING -> CANCELLED, RUNNING -> CANCELLING (the status it now has); a final run is a RunFinishedError. */
+  async cancel(id: string): Promise<'CANCELLED' | 'CANCELLING'> {
     checkRunId(this.functionName, id);
     for (;;) {
       const now = this.clock();
       const cancelled = await this.#transition(id, 'PENDING', { [A.status]: attr.s('CANCELLED'), [A.finishedAt]: attr.n(now) });
-      if (cancelled) return;
+      if (cancelled) return 'CANCELLED';
       const cancelling = await this.#transition(id, 'RUNNING', { [A.status]: attr.s('CANCELLING') });
-      if (cancelling) return;
+      if (cancelling) return 'CANCELLING';
       const record = await this.get(id);
-      if (record.status === 'CANCELLING') return;
+      if (record.status === 'CANCELLING') return 'CANCELLING';
       if ((FINAL_STATUSES as readonly string[]).includes(record.status)) throw new RunFinishedError(this.functionName, id, record.status);
     }
   }
@@ -147,7 +172,7 @@ export class RunStore {
   async claim(id: string, owner: string): Promise<RunRecord | undefined> {
     const now = this.clock();
     const item = await this.table.update(this.#pk, id, {
-      set: { [A.status]: attr.s('RUNNING'), [A.owner]: attr.s(owner), [A.startedAt]: attr.n(now) },
+      set: { [A.status]: attr.s('RUNNING'), [A.owner]: attr.s(owner), [A.startedAt]: attr.n(now), [A.heartbeatAt]: attr.n(now) },
       add: { [A.attempts]: 1 },
       condition: `#${A.status} = :pending AND #${A.deadline} > :now`,
       values: { ':pending': attr.s('PENDING'), ':now': attr.n(now) },
@@ -163,6 +188,44 @@ export class RunStore {
       values: { ':owner': attr.s(owner), ':running': attr.s('RUNNING') },
     });
     return item !== undefined;
+  }
+
+  /** The owner's heartbeat: the status now (CANCELLING shows a cancel request), or undefined when it lost the run. */
+  async heartbeat(id: string, owner: string): Promise<Status | undefined> {
+    const item = await this.table.update(this.#pk, id, {
+      set: { [A.heartbeatAt]: attr.n(this.clock()) },
+      condition: `#${A.owner} = :owner AND #${A.status} IN (:running, :cancelling)`,
+      values: { ':owner': attr.s(owner), ':running': attr.s('RUNNING'), ':cancelling': attr.s('CANCELLING') },
+    });
+    return item ? (attr.str(item, A.status) as Status) : undefined;
+  }
+
+  /** Records the Batch job just submitted to execute the run. */
+  async setBatchJob(id: string, batchJobId: string): Promise<void> {
+    await this.table.update(this.#pk, id, { set: { [A.batchJobId]: attr.s(batchJobId) }, condition: `attribute_exists(#${STATE_SCHEMA.partitionKey})` });
+  }
+
+  /**
+   * The executor of `seen` stopped reporting (it died): CANCELLING ends CANCELLED; RUNNING goes back to PENDING for
+   * another attempt when `retry` (retries and time remain; the run's attempts count it), else ends FAILED with
+   * `error`. Only from the state that
+   * was read (status, owner, heartbeat); undefined when it changed meanwhile.
+   */
+  async settleLost(seen: RunRecord, retry: boolean, error: RemoteErrorInfo): Promise<RunRecord | undefined> {
+    const now = this.clock();
+    const set: Item =
+      seen.status === 'CANCELLING'
+        ? { [A.status]: attr.s('CANCELLED'), [A.finishedAt]: attr.n(now) }
+        : retry
+          ? { [A.status]: attr.s('PENDING') }
+          : { [A.status]: attr.s('FAILED'), [A.finishedAt]: attr.n(now), [A.error]: attr.s(JSON.stringify(error)) };
+    const item = await this.table.update(this.#pk, seen.id, {
+      set,
+      remove: [A.owner],
+      condition: `#${A.status} = :seen AND #${A.owner} = :owner AND #${A.heartbeatAt} = :beat`,
+      values: { ':seen': attr.s(seen.status), ':owner': attr.s(seen.owner ?? ''), ':beat': attr.n(seen.heartbeatAt ?? 0) },
+    });
+    return item ? toRecord(seen.id, item) : undefined;
   }
 
   /** PENDING -> FAILED: its executor died before claiming it (a Batch container that never ran); false if it moved on. */
@@ -231,14 +294,21 @@ function toRecord(id: string, item: Item): RunRecord {
   const error = attr.str(item, A.error);
   const startedAt = attr.num(item, A.startedAt);
   const finishedAt = attr.num(item, A.finishedAt);
+  const heartbeatAt = attr.num(item, A.heartbeatAt);
+  const owner = attr.str(item, A.owner);
+  const batchJobId = attr.str(item, A.batchJobId);
   return {
     id,
     status: attr.str(item, A.status) as Status,
     attempts: attr.num(item, A.attempts) ?? 0,
     createdAt: attr.num(item, A.createdAt) ?? 0,
     deadline: attr.num(item, A.deadline) ?? 0,
+    staleAfterMs: attr.num(item, A.staleAfterMs) ?? RUN_STALE_AFTER_MS,
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(heartbeatAt !== undefined ? { heartbeatAt } : {}),
+    ...(owner !== undefined ? { owner } : {}),
+    ...(batchJobId !== undefined ? { batchJobId } : {}),
     ...(error !== undefined ? { error: JSON.parse(error) as RemoteErrorInfo } : {}),
     item,
   };

@@ -11,6 +11,7 @@
  * | schedule claim | `sched#<schedule>` | scheduled time, ISO UTC | de-duplicates deliveries of one scheduled time |
  * | job | `job#<job>` | job id | reserved for jobs (the jobs issue) |
  * | lock | `lock#<lock>` | `lease` | reserved for locks (the jobs issue) |
+ * | concurrency | `conc#<definition>` | `slot#<nnnn>` or `queue#<id>` | maxConcurrency of started runs and jobs (concurrency.ts) |
  *
  * Runs of one function share a partition: starting more than ~1,000 runs per second of one function would
  * throttle on it (calls, `call`/`map`, keep no state and have no such ceiling).
@@ -28,6 +29,7 @@ export const STATE_KINDS = {
   scheduleClaim: 'sched',
   job: 'job',
   lock: 'lock',
+  concurrency: 'conc',
 } as const;
 
 export type StateKind = keyof typeof STATE_KINDS;

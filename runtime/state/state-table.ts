@@ -138,15 +138,19 @@ export class StateTable {
     }
   }
 
-  /** One page of a partition, by sort key (newest first for time-sortable keys when `descending`). */
-  async query(pk: string, options: { limit: number; after?: string; descending?: boolean }): Promise<QueryPage> {
+  /**
+   * One page of a partition, by sort key (newest first for time-sortable keys when `descending`); with `prefix`, only
+   * the items whose sort key starts with it.
+   */
+  async query(pk: string, options: { limit: number; after?: string; descending?: boolean; prefix?: string }): Promise<QueryPage> {
+    const keyCondition = `#${S.partitionKey} = :pk${options.prefix === undefined ? '' : ` AND begins_with(#${S.sortKey}, :prefix)`}`;
     const output = await this.#guard(
       this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: `#${S.partitionKey} = :pk`,
-          ...withNames(`#${S.partitionKey}`),
-          ExpressionAttributeValues: { ':pk': { S: pk } },
+          KeyConditionExpression: keyCondition,
+          ...withNames(keyCondition),
+          ExpressionAttributeValues: { ':pk': { S: pk }, ...(options.prefix === undefined ? {} : { ':prefix': { S: options.prefix } }) },
           ScanIndexForward: !options.descending,
           Limit: options.limit,
           ConsistentRead: true,

@@ -14,11 +14,13 @@ import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { LockClient } from '../../runtime/lock/lock-client.js';
 import { Payloads } from '../../runtime/payloads.js';
+import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
 import { StateTable } from '../../runtime/state/state-table.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
 import type { AttemptDispatcher } from '../../runtime/jobs/dispatch.js';
 import { type AttemptOutcome, executeAttempt, type JobSettings } from '../../runtime/jobs/executor.js';
 import { JobClient } from '../../runtime/jobs/job-client.js';
+import { queueOf } from '../../runtime/jobs/factory.js';
 import { JobStore } from '../../runtime/jobs/job-store.js';
 import { DEFAULT_JOB_TUNING, type JobTuning } from '../../runtime/jobs/tuning.js';
 
@@ -31,6 +33,7 @@ export interface InProcessJob {
   readonly client: JobClient;
   readonly store: JobStore;
   readonly dispatcher: InProcessDispatcher;
+  readonly gate: ConcurrencyGate;
 }
 
 /** Runs each dispatched attempt in this process, after the caller's turn (like an `Event` invoke). */
@@ -41,10 +44,11 @@ export class InProcessDispatcher implements AttemptDispatcher {
   copies = 1;
   /** Drop the next dispatches (a lost delivery). */
   drop = 0;
-  run!: (id: string, attempt: number) => Promise<AttemptOutcome>;
+  run!: (id: string, attempt: number, slot?: number) => Promise<AttemptOutcome>;
   private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
 
-  async dispatch(id: string, attempt: number): Promise<{ batchJobId?: string }> {
+  /** `slot` is the concurrency slot the gate handed over; a test delivering an attempt itself may leave it out. */
+  async dispatch(id: string, attempt: number, _deadline?: number, slot?: number): Promise<{ batchJobId?: string }> {
     this.dispatched.push({ id, attempt });
     if (this.drop > 0) {
       this.drop--;
@@ -52,7 +56,7 @@ export class InProcessDispatcher implements AttemptDispatcher {
     }
     for (let copy = 0; copy < this.copies; copy++) {
       setImmediate(() => {
-        this.run(id, attempt).then(
+        this.run(id, attempt, slot).then(
           (outcome) => this.record(id, attempt, outcome),
           (error: Error) => this.record(id, attempt, error),
         );
@@ -104,14 +108,15 @@ export async function startJobFixture(): Promise<JobFixture> {
     job(name, partial, handler, options = {}) {
       const tuning = options.tuning ?? FAST_TUNING;
       const clock = options.clock ?? Date.now;
-      const settings: JobSettings = { timeoutSeconds: 60, maxRetries: 0, lock: null, ...partial };
+      const settings: JobSettings = { timeoutSeconds: 60, maxRetries: 0, maxConcurrency: 10, lock: null, ...partial };
       const store = new JobStore(name, state, payloads, clock);
       const dispatcher = new InProcessDispatcher();
       const locks = (lock: string) => new LockClient({ client: dynamo, table, name: lock, clock, pollMs: 20 });
-      dispatcher.run = (id, attempt) =>
-        executeAttempt({ store, settings, handler: handler as JobHandler<unknown, unknown>, dispatcher, locks, tuning, clock }, id, attempt);
-      const client = new JobClient({ store, settings, placement: 'lambda', dispatcher, tuning, clock });
-      return { client, store, dispatcher };
+      const queue = queueOf(store, settings, dispatcher, tuning, clock);
+      dispatcher.run = (id, attempt, slot) =>
+        executeAttempt({ store, settings, handler: handler as JobHandler<unknown, unknown>, dispatcher, gate: queue.gate, locks, tuning, clock }, id, attempt, slot);
+      const client = new JobClient({ store, settings, placement: 'lambda', dispatcher, queue, tuning, clock });
+      return { client, store, dispatcher, gate: queue.gate };
     },
     async close() {
       dynamo.destroy();

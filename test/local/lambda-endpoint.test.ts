@@ -45,8 +45,8 @@ beforeAll(async () => {
   lambda = new LocalLambda({
     bundle,
     functions: [
-      { functionName: 'app-main', definition: 'main', timeoutSeconds: 2, memoryMB: 256, maxConcurrency: 10 },
-      { functionName: 'app-single', definition: 'single', timeoutSeconds: 5, memoryMB: 128, maxConcurrency: 1 },
+      { functionName: 'app-main', definition: 'main', timeoutSeconds: 2, memoryMB: 256 },
+      { functionName: 'app-single', definition: 'single', timeoutSeconds: 5, memoryMB: 128, reservedConcurrency: 1 },
     ],
     env: { CUSTOM: 'set-by-test' },
     log: (functionName, stream, line) => lines.push(`${functionName} ${stream} ${line}`),

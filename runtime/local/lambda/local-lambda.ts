@@ -6,8 +6,11 @@
  * - Event: answers 202 at once and queues the event; queued events run as concurrency frees up (Lambda's internal
  *   queue), and a failed one is retried twice, after 1 and 2 minutes, as Lambda retries asynchronous invocations.
  * - Request payloads over 6 MB (sync) or 1 MB (async) are refused with 413 RequestTooLargeException.
- * - A synchronous invoke while the function already runs `maxConcurrency` invocations is refused with 429
- *   TooManyRequestsException, Reason ReservedFunctionConcurrentInvocationLimitExceeded.
+ * - Concurrency is Lambda's: the account's pool (1,000 by default) shared by every function, and a function's
+ *   reserved concurrency when it has one. A synchronous invoke beyond either is refused with 429
+ *   TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded (the pool) or
+ *   ReservedFunctionConcurrentInvocationLimitExceeded (the reservation). The local cloud deploys functions as the
+ *   CDK constructs do, without reserved concurrency: a definition's `maxConcurrency` is the runtime's business.
  * - Each invocation is stopped at the function's timeout with Lambda's `Sandbox.Timedout` error.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,8 +25,8 @@ export interface LocalFunction {
   readonly definition: string;
   readonly timeoutSeconds: number;
   readonly memoryMB: number;
-  /** Reserved concurrency: more simultaneous invocations are throttled. */
-  readonly maxConcurrency: number;
+  /** Reserved concurrency, when the function has one: more simultaneous invocations of it are throttled. */
+  readonly reservedConcurrency?: number;
 }
 
 export interface LocalLambdaOptions {
@@ -35,6 +38,8 @@ export interface LocalLambdaOptions {
   readonly region?: string;
   /** Worker threads per function at most (default: the number of CPUs, at least 2). */
   readonly workerCap?: number;
+  /** The account's concurrency, shared by every function (Lambda's default: 1,000). */
+  readonly accountConcurrency?: number;
   readonly log?: LogSink;
   /** Fault injection: answer this synchronous invoke with 429 (the handler does not run). */
   readonly throttle?: (functionName: string) => boolean;
@@ -58,6 +63,8 @@ export interface FunctionStats {
 }
 
 export const ACCOUNT_ID = '000000000000';
+/** Lambda's default concurrency per account and Region (aws-facts 59). */
+export const ACCOUNT_CONCURRENCY = 1000;
 
 interface Deployed {
   readonly spec: LocalFunction;
@@ -71,16 +78,20 @@ export class LocalLambda {
   readonly #options: LocalLambdaOptions;
   readonly #region: string;
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #accountConcurrency: number;
+  /** Invocations in flight across every function (the account's pool). */
+  #inFlight = 0;
   #closed = false;
 
   constructor(options: LocalLambdaOptions) {
     this.#options = options;
     this.#region = options.region ?? 'us-east-1';
+    this.#accountConcurrency = options.accountConcurrency ?? ACCOUNT_CONCURRENCY;
     const cap = options.workerCap ?? Math.max(2, os.availableParallelism());
     const log: LogSink = options.log ?? ((_name, stream, line) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`));
     for (const spec of options.functions) {
       const env = { ...options.env, AWS_LAMBDA_FUNCTION_NAME: spec.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMB), AWS_LAMBDA_FUNCTION_VERSION: '$LATEST' };
-      const workers = new FunctionWorkers(options.bundle, { functionName: spec.functionName, functionArn: this.arn(spec.functionName), memoryMB: spec.memoryMB, env }, Math.min(cap, spec.maxConcurrency), log);
+      const workers = new FunctionWorkers(options.bundle, { functionName: spec.functionName, functionArn: this.arn(spec.functionName), memoryMB: spec.memoryMB, env }, Math.min(cap, spec.reservedConcurrency ?? cap), log);
       this.#functions.set(spec.functionName, { spec, workers, stats: { invocations: 0, throttles: 0, inFlight: 0, maxInFlight: 0 }, queue: [] });
     }
   }
@@ -119,9 +130,10 @@ export class LocalLambda {
       this.#drain(deployed);
       return { status: 202, headers: { 'x-amzn-requestid': requestId }, body: '' };
     }
-    if (deployed.stats.inFlight >= deployed.spec.maxConcurrency || this.#options.throttle?.(deployed.spec.functionName)) {
+    const throttled = this.#options.throttle?.(deployed.spec.functionName) ? 'ReservedFunctionConcurrentInvocationLimitExceeded' : this.#limitReached(deployed);
+    if (throttled) {
       deployed.stats.throttles++;
-      return error(429, 'TooManyRequestsException', { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' }, requestId);
+      return error(429, 'TooManyRequestsException', { Reason: throttled, Type: 'User', message: 'Rate Exceeded.' }, requestId);
     }
     const outcome = await this.#run(deployed, text);
     const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
@@ -138,22 +150,33 @@ export class LocalLambda {
     await Promise.all([...this.#functions.values()].map((d) => d.workers.close()));
   }
 
+  /** Which limit a new invocation of `deployed` would exceed (the Reason of Lambda's 429), if any. */
+  #limitReached(deployed: Deployed): string | undefined {
+    const reserved = deployed.spec.reservedConcurrency;
+    if (reserved !== undefined && deployed.stats.inFlight >= reserved) return 'ReservedFunctionConcurrentInvocationLimitExceeded';
+    if (reserved === undefined && this.#inFlight >= this.#accountConcurrency) return 'ConcurrentInvocationLimitExceeded';
+    return undefined;
+  }
+
   async #run(deployed: Deployed, payload: string) {
     const { stats, spec } = deployed;
     stats.invocations++;
     stats.inFlight++;
+    this.#inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     try {
       return await deployed.workers.invoke(payload, spec.timeoutSeconds * 1000);
     } finally {
       stats.inFlight--;
-      this.#drain(deployed);
+      this.#inFlight--;
+      // A freed unit of the account's pool may serve any function's queued events.
+      for (const other of this.#functions.values()) this.#drain(other);
     }
   }
 
   /** Runs queued asynchronous events while the function has free concurrency. */
   #drain(deployed: Deployed): void {
-    while (!this.#closed && deployed.queue.length > 0 && deployed.stats.inFlight < deployed.spec.maxConcurrency) {
+    while (!this.#closed && deployed.queue.length > 0 && !this.#limitReached(deployed)) {
       const event = deployed.queue.shift()!;
       void this.#run(deployed, event.payload).then((outcome) => {
         if (outcome.ok || this.#closed) return;

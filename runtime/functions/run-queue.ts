@@ -1,0 +1,110 @@
+/**
+ * Started runs behind their function's concurrency gate (runtime/state/concurrency.ts): at most `maxConcurrency` runs
+ * of a function hold a slot, and only a holder runs. This module says, for runs, how a waiting run is dispatched (the
+ * placement's invoker, with its slot) and how a slot whose check time passed is judged:
+ *  - the run ended (or timed out): the slot is released;
+ *  - on Batch, Batch's own status of the run's job decides: queued or running keeps the slot; ended without finishing
+ *    the run ends it FAILED with Batch's reason;
+ *  - PENDING (handed a slot, never claimed: the asynchronous invoke was lost): the run goes back in line;
+ *  - RUNNING with a fresh heartbeat keeps the slot; without one for the run's `staleAfterMs` its executor died: the
+ *    run is retried (back in line) while retries and time remain, else FAILED; a CANCELLING one ends CANCELLED.
+ */
+import { FINAL_STATUSES, type RemoteErrorInfo } from '../../lib/handles.js';
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { RuntimeContext } from '../context.js';
+import type { BatchJobView } from '../jobs/dispatch.js';
+import { toRemoteError } from '../remote-error.js';
+import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
+import { DEADLINE_GRACE_MS, LOST_RUN_TYPE, type RunRecord, type RunStore } from '../state/runs.js';
+import { invokerFor, type FunctionInvoker } from './invoker.js';
+
+const isFinal = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
+const BATCH_ENDED = new Set(['SUCCEEDED', 'FAILED']);
+
+/** Invokers made for gates (one per context and function: each holds an SDK client). */
+const invokers = new WeakMap<RuntimeContext, Map<string, FunctionInvoker>>();
+
+function sharedInvoker(context: RuntimeContext, definition: ManifestDefinition): FunctionInvoker {
+  let byName = invokers.get(context);
+  if (!byName) invokers.set(context, (byName = new Map()));
+  let invoker = byName.get(definition.name);
+  if (!invoker) byName.set(definition.name, (invoker = invokerFor(context, definition)));
+  return invoker;
+}
+
+/** The gate of a function's started runs. `invoker` dispatches them (default: one shared per context and function). */
+export function runGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
+  const options = definition.options as { maxConcurrency?: number; maxRetries?: number };
+  const dispatcher = () => invoker ?? sharedInvoker(context, definition);
+  const { clock } = context;
+  return new ConcurrencyGate({
+    table: context.state,
+    name: definition.name,
+    limit: options.maxConcurrency ?? 10,
+    clock,
+    members: {
+      async waiting(id) {
+        const record = await runs.read(id);
+        if (!record || record.status !== 'PENDING' || clock() >= record.deadline) return undefined;
+        return {
+          checkAfterMs: record.staleAfterMs,
+          async dispatch(slot) {
+            try {
+              const { batchJobId } = await dispatcher().startRun(id, slot);
+              if (batchJobId) await runs.setBatchJob(id, batchJobId);
+            } catch (error) {
+              // Nothing will run it: record why, rather than leave it PENDING until its deadline.
+              await runs.failPending(id, toRemoteError(error));
+              throw error;
+            }
+          },
+        };
+      },
+      inspect: (id) => inspectRun(runs, id, dispatcher(), options.maxRetries ?? 0, clock),
+    },
+  });
+}
+
+async function inspectRun(runs: RunStore, id: string, invoker: FunctionInvoker, maxRetries: number, clock: () => number): Promise<SlotVerdict> {
+  const record = await runs.read(id);
+  if (!record || isFinal(record.status)) return 'release';
+  const now = clock();
+  if (now >= record.deadline + DEADLINE_GRACE_MS) {
+    await runs.get(id); // stores TIMED_OUT
+    return 'release';
+  }
+  if (record.batchJobId && invoker.describe) {
+    const view = (await invoker.describe([record.batchJobId])).get(record.batchJobId);
+    if (view && !BATCH_ENDED.has(view.status)) return 'keep';
+    if (view) return (await endRunOnBatch(runs, record, record.batchJobId, view)).ended ? 'release' : 'keep';
+  }
+  if (record.status === 'PENDING') return 'requeue';
+  if (record.heartbeatAt !== undefined && now - record.heartbeatAt <= record.staleAfterMs) return 'keep';
+  const error: RemoteErrorInfo = {
+    type: LOST_RUN_TYPE,
+    message: `${runs.functionName} run ${id}: its executor stopped reporting (no heartbeat for ${Math.round((now - (record.heartbeatAt ?? now)) / 1000)} s); the invocation ended without finishing the run (crashed, out of memory or stopped).`,
+  };
+  const retry = record.status === 'RUNNING' && record.attempts <= maxRetries && now < record.deadline;
+  const settled = await runs.settleLost(record, retry, error);
+  if (!settled) return 'keep'; // it changed meanwhile: judged again at the next check
+  return settled.status === 'PENDING' ? 'requeue' : 'release';
+}
+
+/**
+ * The Batch job `jobId` executing `record` ended (Batch's state-change event, or its status read) without the run
+ * being finished: the container died, before or after claiming it. Ends the run FAILED with Batch's reason
+ * (CANCELLED when a cancel was pending). `ended` tells whether this call ended it.
+ */
+export async function endRunOnBatch(runs: RunStore, record: RunRecord, jobId: string, view: BatchJobView): Promise<{ ended: boolean; outcome: string }> {
+  const what = `run ${runs.functionName} ${record.id}`;
+  const error: RemoteErrorInfo = { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${runs.functionName} run ${record.id} ended without finishing it: ${view.reason}` };
+  if (record.status === 'PENDING') {
+    // The container died before it claimed the run (image pull, bundle fetch, out of memory at start).
+    const failed = await runs.failPending(record.id, error);
+    return { ended: failed, outcome: failed ? `${what} FAILED before it started` : `${what} changed meanwhile` };
+  }
+  if ((record.status !== 'RUNNING' && record.status !== 'CANCELLING') || !record.owner) return { ended: false, outcome: `${what} is ${record.status}` };
+  const outcome = record.status === 'CANCELLING' ? { status: 'CANCELLED' as const } : { status: 'FAILED' as const, error };
+  const ended = await runs.finish(record.id, record.owner, outcome);
+  return { ended, outcome: ended ? `${what} ${outcome.status}` : `${what} changed meanwhile` };
+}

@@ -1,0 +1,362 @@
+/**
+ * The concurrency gate (runtime/state/concurrency.ts) against the local DynamoDB with the real SDK client, several
+ * gate instances standing for several processes, and a small in-memory kind of ids whose "executors" run in this
+ * process the way a Lambda invocation would: confirm the slot, run, settle. Checks the bound under a burst, exactly
+ * once, FIFO order, lost hand-offs, stranded queues, dead holders, cancel while waiting, failed dispatches, a lowered
+ * limit, and wrong input. Time-dependent checks use an injectable clock.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../lib/errors.js';
+import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
+import { createTables } from '../../runtime/local/tables.js';
+import { ConcurrencyGate, slotKey, type GateMembers, type SlotVerdict, type Waiting } from '../../runtime/state/concurrency.js';
+import { newRunId } from '../../runtime/state/ids.js';
+import { partitionKey } from '../../runtime/state/schema.js';
+import { attr, StateTable } from '../../runtime/state/state-table.js';
+import { STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+let dynamo: LocalDynamo;
+let client: DynamoDBClient;
+let table: StateTable;
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+  await createTables(client, [['gate-test-state', STATE_TABLE_SCHEMA]]);
+  table = new StateTable(client, 'gate-test-state');
+});
+afterAll(async () => {
+  client?.destroy();
+  await dynamo?.close();
+});
+
+type State = 'PENDING' | 'RUNNING' | 'DONE' | 'CANCELLED' | 'FAILED';
+const CHECK_AFTER_MS = 1000;
+
+/**
+ * A kind of ids kept in memory, run by "executors" in this process. `processes` gate instances share the table, as
+ * callers and executors in different processes would; each executor uses a random one.
+ */
+class Kind implements GateMembers {
+  readonly state = new Map<string, State>();
+  readonly dispatched: Array<{ id: string; slot: number }> = [];
+  readonly started: string[] = [];
+  readonly runs = new Map<string, number>();
+  /** Ids whose executor ended and handed its slot on. */
+  readonly settledIds = new Set<string>();
+  /** Ids whose executors are alive (a RUNNING id not in here died). */
+  readonly alive = new Set<string>();
+  /** Dispatches of these ids are lost once (the invoke never arrives). */
+  readonly lose = new Set<string>();
+  /** Dispatches of these ids fail. */
+  readonly failing = new Set<string>();
+  /** Executors of these ids die after confirming their slot and claiming. */
+  readonly dying = new Set<string>();
+  /** Executors of these ids hold until released. */
+  readonly holding = new Map<string, () => void>();
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly gates: ConcurrencyGate[];
+  #waiters: Array<() => void> = [];
+
+  constructor(name: string, limit: number, processes: number, clock: () => number) {
+    this.gates = Array.from({ length: processes }, () => new ConcurrencyGate({ table, name, limit, clock, members: this }));
+  }
+
+  get gate(): ConcurrencyGate {
+    return this.gates[Math.floor(Math.random() * this.gates.length)]!;
+  }
+
+  async waiting(id: string): Promise<Waiting | undefined> {
+    if (this.state.get(id) !== 'PENDING') return undefined;
+    return {
+      checkAfterMs: CHECK_AFTER_MS,
+      dispatch: async (slot) => {
+        this.dispatched.push({ id, slot });
+        if (this.failing.has(id)) {
+          this.state.set(id, 'FAILED');
+          throw new Error(`cannot dispatch ${id}`);
+        }
+        if (this.lose.delete(id)) return;
+        setImmediate(() => void this.execute(id, slot));
+      },
+    };
+  }
+
+  async inspect(id: string): Promise<SlotVerdict> {
+    const state = this.state.get(id);
+    if (state === 'PENDING') return 'requeue';
+    if (state !== 'RUNNING') return 'release';
+    if (this.alive.has(id)) return 'keep';
+    this.state.set(id, 'PENDING'); // its executor died: another attempt
+    return 'requeue';
+  }
+
+  /** What an executor does: confirm the slot (else wait in line), claim, run, settle. */
+  async execute(id: string, slot: number): Promise<void> {
+    const gate = this.gate;
+    const hold = await gate.confirm(id, slot, CHECK_AFTER_MS);
+    if (!hold) {
+      await gate.enqueue(id);
+      await gate.pump();
+      return;
+    }
+    if (this.state.get(id) !== 'PENDING') return; // a duplicate
+    this.state.set(id, 'RUNNING');
+    this.alive.add(id);
+    this.started.push(id);
+    this.runs.set(id, (this.runs.get(id) ?? 0) + 1);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (this.dying.delete(id)) {
+      this.alive.delete(id);
+      this.inFlight--;
+      return; // crashed: no settle, no more reports
+    }
+    const held = this.holding.get(id);
+    if (held) await new Promise<void>((resolve) => this.holding.set(id, resolve));
+    else await new Promise((resolve) => setTimeout(resolve, 2)); // a little work
+    this.inFlight--;
+    this.alive.delete(id);
+    this.state.set(id, 'DONE');
+    await gate.settled(id);
+    this.settledIds.add(id);
+    this.#notify();
+  }
+
+  /** A new id, recorded PENDING, in creation order. */
+  create(time: number): string {
+    const id = newRunId(time);
+    this.state.set(id, 'PENDING');
+    return id;
+  }
+
+  /** Lets a holding executor finish. */
+  release(id: string): void {
+    this.holding.get(id)?.();
+  }
+
+  /** Resolves once `test` holds (checked after every executor ends). */
+  until(test: () => boolean): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => (test() ? (resolve(), true) : false);
+      this.#waiters.push(() => void check());
+    });
+  }
+
+  #notify(): void {
+    for (const waiter of this.#waiters) waiter();
+  }
+
+  /** Every id ran and its executor handed its slot on. */
+  done(ids: readonly string[]): boolean {
+    return ids.every((id) => this.settledIds.has(id));
+  }
+}
+
+let kinds = 0;
+const kindName = () => `gated-${++kinds}`;
+let clockOffset = 0;
+const clock = () => Date.now() + clockOffset;
+
+/** Resolves once `started` has `count` entries, polling the in-memory list (executors run asynchronously). */
+async function startedCount(kind: Kind, count: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (kind.started.length < count) {
+    if (Date.now() > deadline) throw new Error(`only ${kind.started.length} of ${count} started`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('the concurrency gate', () => {
+  it('never lets more than the limit run under a burst from several processes, and runs each id exactly once', async () => {
+    const kind = new Kind(kindName(), 3, 4, clock);
+    const base = Date.now();
+    const ids = Array.from({ length: 40 }, (_, i) => kind.create(base + i));
+    for (const id of ids) kind.holding.set(id, () => undefined);
+    await Promise.all(ids.map((id) => kind.gate.admit(id)));
+    // Every executor holds: exactly the limit got slots and started; the others wait in line.
+    await startedCount(kind, 3);
+    const full = await kind.gates[1]!.snapshot();
+    expect(full.slots.map((s) => s.holder).sort()).toEqual([...kind.started].sort());
+    expect(full.queue).toHaveLength(37);
+    // Let them all go: each one that starts from now on finishes at once.
+    for (const id of ids) if (!kind.started.includes(id)) kind.holding.delete(id);
+    for (const id of kind.started) kind.release(id);
+    await kind.until(() => kind.done(ids));
+    expect(kind.maxInFlight).toBe(3);
+    expect(ids.map((id) => kind.runs.get(id))).toEqual(ids.map(() => 1));
+    expect(await kind.gates[0]!.snapshot()).toEqual({ slots: [], queue: [] });
+  });
+
+  it('starts waiting ids oldest first as slots free up', async () => {
+    for (const limit of [1, 3]) {
+      const kind = new Kind(kindName(), limit, 3, clock);
+      const base = Date.now();
+      const blockers = Array.from({ length: limit }, (_, i) => kind.create(base - 1000 + i));
+      for (const id of blockers) kind.holding.set(id, () => undefined);
+      for (const id of blockers) await kind.gate.admit(id);
+      await startedCount(kind, limit);
+      // Created in order, admitted in a shuffled order while every slot is taken: they wait.
+      const waiting = Array.from({ length: 12 }, (_, i) => kind.create(base + i));
+      await Promise.all([...waiting].sort(() => Math.random() - 0.5).map((id) => kind.gate.admit(id)));
+      expect((await kind.gates[0]!.snapshot()).queue).toEqual(waiting);
+      for (const id of blockers) kind.release(id);
+      await kind.until(() => kind.done(waiting));
+      const order = kind.started.filter((id) => waiting.includes(id)).map((id) => waiting.indexOf(id));
+      if (limit === 1) expect(order).toEqual(waiting.map((_, i) => i));
+      // With several slots freed at once, hand-offs race by at most the number of slots.
+      else order.forEach((position, i) => expect(Math.abs(position - i)).toBeLessThan(limit));
+      expect(kind.maxInFlight).toBeLessThanOrEqual(limit);
+    }
+  });
+
+  it('repairs a lost hand-off: the slot is checked after its time, the id goes back in line and runs', async () => {
+    const kind = new Kind(kindName(), 1, 2, clock);
+    const id = kind.create(Date.now());
+    kind.lose.add(id);
+    await kind.gate.admit(id);
+    const next = kind.create(Date.now() + 1);
+    await kind.gate.admit(next);
+    expect(kind.started).toEqual([]);
+    expect((await kind.gates[0]!.snapshot()).slots.map((s) => s.holder)).toEqual([id]);
+    // Before its check time a read changes nothing; after it, the read's pump requeues and dispatches it again.
+    await kind.gate.reconcile([next]);
+    expect(kind.dispatched.map((d) => d.id)).toEqual([id]);
+    clockOffset += CHECK_AFTER_MS + 1;
+    await kind.gate.reconcile([next]);
+    await kind.until(() => kind.done([id, next]));
+    expect(kind.dispatched.map((d) => d.id)).toEqual([id, id, next]);
+    expect(kind.started).toEqual([id, next]);
+  });
+
+  it('starts a stranded waiting id when a read reconciles: queued but never pumped, or recorded but never queued', async () => {
+    const kind = new Kind(kindName(), 2, 1, clock);
+    const queued = kind.create(Date.now());
+    await kind.gate.enqueue(queued); // its starter died before pumping
+    const unqueued = kind.create(Date.now() + 1); // its starter died before queueing
+    expect(kind.dispatched).toEqual([]);
+    await kind.gate.reconcile([unqueued]);
+    await kind.until(() => kind.done([queued, unqueued]));
+    expect(kind.started.sort()).toEqual([queued, unqueued].sort());
+  });
+
+  it("gives a dead holder's slot to the next id once its check time passes, and keeps a live holder's", async () => {
+    const kind = new Kind(kindName(), 1, 2, clock);
+    const live = kind.create(Date.now());
+    kind.holding.set(live, () => undefined);
+    await kind.gate.admit(live);
+    await startedCount(kind, 1);
+    const next = kind.create(Date.now() + 1);
+    await kind.gate.admit(next);
+    clockOffset += CHECK_AFTER_MS + 1;
+    await kind.gate.reconcile([next]);
+    // The live holder keeps its slot (checked again later); the next id still waits.
+    const held = await kind.gates[0]!.snapshot();
+    expect(held.slots.map((s) => s.holder)).toEqual([live]);
+    expect(held.slots[0]!.checkAt).toBeGreaterThan(clock());
+    expect(held.queue).toEqual([next]);
+    kind.release(live);
+    await kind.until(() => kind.done([live, next]));
+
+    const dying = kind.create(Date.now() + 2);
+    kind.dying.add(dying);
+    await kind.gate.admit(dying);
+    await startedCount(kind, 3);
+    const after = kind.create(Date.now() + 3);
+    await kind.gate.admit(after);
+    expect(kind.started).not.toContain(after);
+    clockOffset += CHECK_AFTER_MS + 1;
+    await kind.gate.reconcile([after]);
+    // The dead holder's id went back in line ahead of `after` (it is older) and ran again, then `after`.
+    await kind.until(() => kind.done([dying, after]));
+    expect(kind.started.slice(2)).toEqual([dying, dying, after]);
+    expect(kind.maxInFlight).toBe(1);
+  });
+
+  it('a waiting id that ends (cancelled) leaves the line without ever holding a slot', async () => {
+    const kind = new Kind(kindName(), 1, 1, clock);
+    const first = kind.create(Date.now());
+    kind.holding.set(first, () => undefined);
+    await kind.gate.admit(first);
+    await startedCount(kind, 1);
+    const cancelled = kind.create(Date.now() + 1);
+    const last = kind.create(Date.now() + 2);
+    await kind.gate.admit(cancelled);
+    await kind.gate.admit(last);
+    kind.state.set(cancelled, 'CANCELLED');
+    await kind.gate.settled(cancelled);
+    expect((await kind.gate.snapshot()).queue).toEqual([last]);
+    kind.release(first);
+    await kind.until(() => kind.done([first, last]));
+    expect(kind.dispatched.map((d) => d.id)).not.toContain(cancelled);
+  });
+
+  it('a late executor whose slot was taken back finds none; an executor without a slot waits in line and runs once', async () => {
+    const kind = new Kind(kindName(), 2, 1, clock);
+    const id = kind.create(Date.now());
+    kind.lose.add(id);
+    await kind.gate.admit(id);
+    const [first] = kind.dispatched;
+    // Cancelled while its invoke was lost; the next pump after its check time takes the slot back.
+    kind.state.set(id, 'CANCELLED');
+    clockOffset += CHECK_AFTER_MS + 1;
+    await kind.gate.pump();
+    expect(await kind.gate.snapshot()).toEqual({ slots: [], queue: [] });
+    expect(await kind.gate.confirm(id, first!.slot, CHECK_AFTER_MS)).toBeUndefined();
+    expect(await kind.gate.confirm(id, 9999, CHECK_AFTER_MS)).toBeUndefined();
+    expect(await kind.gate.confirm(id, -1, CHECK_AFTER_MS)).toBeUndefined();
+    // An executor that arrives without a slot (an old event, a slot taken back) puts its id in line and returns.
+    const other = kind.create(Date.now() + 1);
+    await kind.execute(other, 1);
+    await kind.until(() => kind.done([other]));
+    expect(kind.runs.get(other)).toBe(1);
+    expect(kind.dispatched.map((d) => d.id)).toEqual([id, other]);
+  });
+
+  it('a failed dispatch fails that id (admit throws its error) and frees the slot for the next one', async () => {
+    const kind = new Kind(kindName(), 1, 1, clock);
+    const broken = kind.create(Date.now());
+    kind.failing.add(broken);
+    await expect(kind.gate.admit(broken)).rejects.toThrow(`cannot dispatch ${broken}`);
+    expect(kind.state.get(broken)).toBe('FAILED');
+    const fine = kind.create(Date.now() + 1);
+    await kind.gate.admit(fine);
+    await kind.until(() => kind.done([fine]));
+    expect(await kind.gate.snapshot()).toEqual({ slots: [], queue: [] });
+  });
+
+  it('counts slots left from a higher limit (before a redeploy) until they are released', async () => {
+    const name = kindName();
+    const kind = new Kind(name, 2, 1, clock);
+    // Three slots of the old limit 5, held by live ids.
+    const old = [0, 3, 4].map((slot, i) => ({ slot, id: kind.create(Date.now() - 100 + i) }));
+    for (const { slot, id } of old) {
+      kind.state.set(id, 'RUNNING');
+      kind.alive.add(id);
+      await table.put(partitionKey('concurrency', name), slotKey(slot), { holder: attr.s(id), token: attr.s(`t-${slot}`), checkAt: attr.n(clock() + 60_000), checkAfterMs: attr.n(60_000) });
+    }
+    const waiting = kind.create(Date.now());
+    await kind.gate.admit(waiting);
+    expect(kind.dispatched).toEqual([]);
+    for (const { id } of old) {
+      kind.state.set(id, 'DONE');
+      await kind.gate.settled(id);
+    }
+    await kind.until(() => kind.done([waiting]));
+    expect(kind.dispatched).toEqual([{ id: waiting, slot: expect.any(Number) }]);
+    expect(kind.dispatched[0]!.slot).toBeLessThan(2);
+  });
+
+  it('refuses a limit outside 1..1000, naming it', () => {
+    const members: GateMembers = { waiting: async () => undefined, inspect: async () => 'release' };
+    for (const limit of [0, 1001, 2.5, Number.NaN]) {
+      expect(() => new ConcurrencyGate({ table, name: 'bad', limit, clock, members })).toThrow(InvalidArgumentError);
+    }
+    expect(() => new ConcurrencyGate({ table, name: 'bad', limit: 0, clock, members })).toThrow(/maxConcurrency of "bad" must be a whole number from 1 to 1000, got 0/);
+  });
+});

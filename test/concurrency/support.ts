@@ -1,0 +1,52 @@
+/** Shared helpers of the maxConcurrency tests through the local cloud. */
+import type { RunInfo, Status } from '../../lib/handles.js';
+import type { RuntimeContext } from '../../runtime/context.js';
+import { runGate } from '../../runtime/functions/run-queue.js';
+import { jobDispatcher, jobSettings, queueOf } from '../../runtime/jobs/factory.js';
+import { JobStore } from '../../runtime/jobs/job-store.js';
+import { jobTuningFromEnv } from '../../runtime/jobs/tuning.js';
+import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
+import { RunStore } from '../../runtime/state/runs.js';
+import type { Entry } from './fixtures/concurrency-app/src/app.js';
+
+/** A test clock that can jump ahead (the local cloud's workers keep the real one). */
+export const testClock = { offset: 0, now: (): number => Date.now() + testClock.offset };
+
+/** The gate of a function's started runs, as any process of the app sees it. */
+export function functionGate(context: RuntimeContext, name: string): ConcurrencyGate {
+  return runGate(context, context.definition(name, 'function'), new RunStore(name, context.state, context.payloads, context.clock));
+}
+
+/** The gate of a job's runs. */
+export function jobGateOf(context: RuntimeContext, name: string): ConcurrencyGate {
+  const definition = context.definition(name, 'job');
+  const tuning = jobTuningFromEnv();
+  const store = new JobStore(name, context.state, context.payloads, context.clock);
+  return queueOf(store, jobSettings(definition), jobDispatcher(context, definition, tuning), tuning, context.clock).gate;
+}
+
+/** Polls `read` until `test` holds (the runs change asynchronously, in other processes). */
+export async function until<T>(read: () => Promise<T>, test: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (test(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const statuses = async (get: (id: string) => Promise<RunInfo<unknown>>, ids: readonly string[]): Promise<Status[]> =>
+  (await Promise.all(ids.map((id) => get(id)))).map((info) => info.status);
+
+/**
+ * What a burst's entries must show: never more than `limit` inside at once (and the limit reached), and an order of
+ * starts close to the order of creation (a run is overtaken by fewer than `limit` later ones).
+ */
+export function checkBurst(entries: readonly Entry[], limit: number): void {
+  const most = Math.max(...entries.map((e) => e.inside));
+  if (most !== limit) throw new Error(`expected at most ${limit} at once, and that many reached; the most inside at once was ${most}`);
+  entries.forEach((entry, created) => {
+    if (Math.abs(entry.order - 1 - created) >= limit) throw new Error(`run ${created} (in creation order) started as number ${entry.order}: not first in, first out`);
+  });
+}
