@@ -1,7 +1,8 @@
 /**
  * The local Lambda endpoint against the real SDK LambdaClient: the Invoke API path, sync/Event/DryRun, payload
- * limits (413), handler errors (200 + FunctionError), throttling (429 with Reason), unknown functions (404),
- * timeouts, oversize responses, worker exits, and the asynchronous queue with Lambda's retries.
+ * limits (413), handler errors (200 + FunctionError), throttling (429 with Reason: reserved concurrency, the account's
+ * pool), unknown functions (404), timeouts, oversize responses, worker exits, and the asynchronous queue with Lambda's
+ * retries.
  * The handler is a hand-written bundle, so this tests the emulator alone.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,6 +156,48 @@ describe('errors the SDK parses', () => {
     expect(error).toMatchObject({ name: 'TooManyRequestsException', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', $metadata: { httpStatusCode: 429 } });
     expect(decoder.decode((await running).Payload)).toBe('"slept"');
     expect(lambda.stats('app-single')).toMatchObject({ throttles: 1, maxInFlight: 1 });
+  });
+});
+
+describe('concurrency as the CDK constructs deploy functions (no reserved concurrency)', () => {
+  it('runs many invocations of one function at once: no per-function limit but the account pool', async () => {
+    const before = lambda.stats('app-main')!.throttles;
+    const outputs = await Promise.all(Array.from({ length: 12 }, () => invoke('app-main', { action: 'sleep', ms: 300 })));
+    expect(outputs.map((o) => decoder.decode(o.Payload))).toEqual(outputs.map(() => '"slept"'));
+    expect(lambda.stats('app-main')!.maxInFlight).toBeGreaterThanOrEqual(12);
+    expect(lambda.stats('app-main')!.throttles).toBe(before);
+  });
+
+  it("429 ConcurrentInvocationLimitExceeded once the account's pool is used up; queued events wait for any function to free it", async () => {
+    const pool = new LocalLambda({
+      bundle,
+      functions: [
+        { functionName: 'pool-a', definition: 'a', timeoutSeconds: 5, memoryMB: 128 },
+        { functionName: 'pool-b', definition: 'b', timeoutSeconds: 5, memoryMB: 128 },
+      ],
+      env: {},
+      accountConcurrency: 2,
+      log: () => undefined,
+    });
+    const poolEndpoint = await startLambdaEndpoint(pool);
+    const poolClient = new LambdaClient({ region: 'us-east-1', endpoint: poolEndpoint.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+    const send = (name: string, event: unknown, type?: 'Event') => poolClient.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), ...(type ? { InvocationType: type } : {}) }));
+    try {
+      const running = [send('pool-a', { action: 'sleep', ms: 400 }), send('pool-b', { action: 'sleep', ms: 400 })];
+      await waitFor(() => pool.stats('pool-a')!.inFlight === 1 && pool.stats('pool-b')!.inFlight === 1, 'both to run');
+      const error = await send('pool-a', { action: 'echo' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TooManyRequestsException', Reason: 'ConcurrentInvocationLimitExceeded', $metadata: { httpStatusCode: 429 } });
+      const file = path.join(dir, 'pool.txt');
+      expect((await send('pool-b', { action: 'record', file, line: 'queued' }, 'Event')).StatusCode).toBe(202);
+      await Promise.all(running);
+      const { readFileSync, existsSync } = await import('node:fs');
+      await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('queued'), 'the queued event');
+      expect(pool.stats('pool-a')!.throttles).toBe(1);
+    } finally {
+      poolClient.destroy();
+      await poolEndpoint.close();
+      await pool.close();
+    }
   });
 });
 
