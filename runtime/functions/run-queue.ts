@@ -32,8 +32,22 @@ function sharedInvoker(context: RuntimeContext, definition: ManifestDefinition):
   return invoker;
 }
 
-/** The gate of a function's started runs. `invoker` dispatches them (default: one shared per context and function). */
+/** Gates made per context and function: one per process, so its callers share pumps. */
+const gates = new WeakMap<RuntimeContext, Map<string, ConcurrencyGate>>();
+
+/**
+ * The gate of a function's started runs, one per context (process) and function. `invoker` dispatches them (default:
+ * one shared per context and function).
+ */
 export function runGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
+  let byName = gates.get(context);
+  if (!byName) gates.set(context, (byName = new Map()));
+  let gate = byName.get(definition.name);
+  if (!gate) byName.set(definition.name, (gate = newRunGate(context, definition, runs, invoker)));
+  return gate;
+}
+
+function newRunGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
   const options = definition.options as { maxConcurrency?: number; maxRetries?: number };
   const dispatcher = () => invoker ?? sharedInvoker(context, definition);
   const { clock } = context;

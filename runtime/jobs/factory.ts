@@ -25,6 +25,17 @@ export function queueOf(store: JobStore, settings: JobSettings, dispatcher: Atte
   return jobQueue({ store, dispatcher, tuning, clock, timeoutSeconds: settings.timeoutSeconds }, settings.maxConcurrency);
 }
 
+/** Queues made per context and job: one per process, so its callers and attempts share pumps. */
+const queues = new WeakMap<RuntimeContext, Map<string, JobQueue>>();
+
+function sharedQueue(context: RuntimeContext, name: string, make: () => JobQueue): JobQueue {
+  let byName = queues.get(context);
+  if (!byName) queues.set(context, (byName = new Map()));
+  let queue = byName.get(name);
+  if (!queue) byName.set(name, (queue = make()));
+  return queue;
+}
+
 export function jobDispatcher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptDispatcher {
   return definition.placement === 'batch' ? batchJobDispatcher(context, definition, tuning) : lambdaJobDispatcher(context, definition.name);
 }
@@ -43,7 +54,7 @@ export function createJobClient(context: RuntimeContext, name: string, tuning: J
     settings,
     placement: definition.placement ?? 'lambda',
     dispatcher,
-    queue: queueOf(store, settings, dispatcher, tuning, context.clock),
+    queue: sharedQueue(context, name, () => queueOf(store, settings, dispatcher, tuning, context.clock)),
     tuning,
     clock: context.clock,
   });
@@ -65,7 +76,7 @@ export function executorDeps(
     settings,
     handler: job.handler as JobHandler<unknown, unknown>,
     dispatcher,
-    gate: queueOf(store, settings, dispatcher, tuning, context.clock).gate,
+    gate: sharedQueue(context, job.name, () => queueOf(store, settings, dispatcher, tuning, context.clock)).gate,
     locks: (name) => createLockClient(context, name),
     tuning,
     clock: context.clock,

@@ -24,7 +24,11 @@
  * holder's kind (GateMembers.inspect) whether the slot is still in use: kept (the holder runs: its heartbeat is fresh
  * or Batch says its container lives), released (the holder ended), or requeued (its hand-off was lost, or its executor
  * died and it goes back in line, at its place). So a dead executor's slot comes back, and a lost hand-off does not
- * strand anyone, as soon as someone pumps: every start, every release, and every read that finds an id waiting.
+ * strand anyone, as soon as someone pumps: every start, every release, and reads that find an id waiting.
+ *
+ * Within a process, one gate per definition (callers share it): pumps asked for while one runs are served by a single
+ * next pump, and reads reconcile at most once per RECONCILE_EVERY_MS, so a burst of starts or of waiting readers does
+ * not turn into a burst of requests racing for the same queue entries.
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../../lib/errors.js';
@@ -85,6 +89,8 @@ const MAX_ROUNDS = 20;
 const QUEUE_PAGE = 100;
 /** Queue entries expire (DynamoDB TTL) well after any run could still wait: a backstop, not a rule. */
 const QUEUE_RETENTION_DAYS = 30;
+/** Reads reconcile the gate at most this often per process (a stranded id is rare; readers poll often). */
+export const RECONCILE_EVERY_MS = 1000;
 
 export const slotKey = (slot: number): string => `${SLOT}${String(slot).padStart(4, '0')}`;
 export const queueKey = (id: string): string => `${QUEUE}${id}`;
@@ -96,6 +102,14 @@ export class ConcurrencyGate {
   readonly #clock: () => number;
   readonly #members: GateMembers;
   readonly #pk: string;
+  /** The pump running now, and the one more that serves everyone who asked meanwhile. */
+  #running: Promise<void> | undefined;
+  #next: Promise<void> | undefined;
+  /** Dispatch errors of ids admitted through this instance, until their admit reads them. */
+  readonly #admitting = new Map<string, unknown>();
+  /** Ids reads found waiting, checked at the next reconciliation; when the last one began. */
+  readonly #toCheck = new Set<string>();
+  #reconciledAt = -Infinity;
 
   constructor(options: GateOptions) {
     if (!Number.isInteger(options.limit) || options.limit < 1 || options.limit > 1000) {
@@ -117,22 +131,42 @@ export class ConcurrencyGate {
 
   /** A new id: in line, then pumped. Throws the error of its own dispatch, if that failed (the id is then FAILED). */
   async admit(id: string): Promise<void> {
-    await this.enqueue(id);
-    const failures = await this.pump();
-    if (failures.has(id)) throw failures.get(id);
+    this.#admitting.set(id, undefined);
+    try {
+      await this.enqueue(id);
+      await this.pump();
+      const failure = this.#admitting.get(id);
+      if (failure !== undefined) throw failure;
+    } finally {
+      this.#admitting.delete(id);
+    }
   }
 
   /**
    * Hands the free slots to the oldest waiting ids and dispatches them; first judges slots whose check time passed.
-   * Resolves with the dispatch errors by id (those ids were recorded as failed).
+   * A dispatch that fails is recorded on its id (which ends FAILED). Concurrent calls in one process share pumps: the
+   * one running, then a single next one for everyone who asked meanwhile (it sees their changes).
    */
-  pump(): Promise<ReadonlyMap<string, unknown>> {
-    return this.#pump();
+  pump(): Promise<void> {
+    if (!this.#running) return this.#start();
+    this.#next ??= this.#running.then(
+      () => this.#start(),
+      () => this.#start(),
+    );
+    return this.#next;
+  }
+
+  #start(known?: readonly Slot[]): Promise<void> {
+    this.#next = undefined;
+    const running = this.#pump(known).finally(() => {
+      if (this.#running === running) this.#running = undefined;
+    });
+    this.#running = running;
+    return running;
   }
 
   /** The pump, starting from `known` slots when the caller just read them. */
-  async #pump(known?: readonly Slot[]): Promise<ReadonlyMap<string, unknown>> {
-    const failures = new Map<string, unknown>();
+  async #pump(known?: readonly Slot[]): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const slots = round === 0 && known ? known : await this.#slots();
       const now = this.#clock();
@@ -142,18 +176,17 @@ export class ConcurrencyGate {
         continue;
       }
       const available = this.limit - slots.length;
-      if (available <= 0) return failures;
+      if (available <= 0) return;
       const holders = new Set(slots.map((s) => s.holder));
       const queue = await this.#queue(Math.min(QUEUE_PAGE, available + holders.size));
       // An id that still holds a slot stays in line until that slot is settled.
       const next = queue.filter((id) => !holders.has(id)).slice(0, available);
-      if (next.length === 0) return failures;
+      if (next.length === 0) return;
       const used = new Set(slots.map((s) => s.slot));
       const free = shuffle(Array.from({ length: this.limit }, (_, i) => i).filter((i) => !used.has(i)));
-      const results = await Promise.all(next.map((id, i) => this.#handOff(id, free[i]!, failures)));
-      if (results.every((r) => r === 'dispatched')) return failures;
+      const results = await Promise.all(next.map((id, i) => this.#handOff(id, free[i]!)));
+      if (results.every((r) => r === 'dispatched')) return;
     }
-    return failures;
   }
 
   /**
@@ -184,8 +217,9 @@ export class ConcurrencyGate {
   async settled(id: string): Promise<void> {
     const slots = await this.#slots();
     await this.#table.delete(this.#pk, queueKey(id));
-    const released = await this.#releaseAll(slots, id);
-    await this.#pump(released ? undefined : slots);
+    await this.#releaseAll(slots, id);
+    // The slots are known but for the ones just freed: the pump need not read them again.
+    await (this.#running ? this.pump() : this.#start(slots.filter((s) => s.holder !== id)));
   }
 
   /** `id` waits again (a job's next attempt, a run whose executor died): in line at its place, its slots freed, pumped. */
@@ -198,15 +232,27 @@ export class ConcurrencyGate {
 
   /**
    * Reads found these ids waiting (PENDING). An id that neither holds a slot nor is in line (its starter died between
-   * recording it and queueing it) is put in line; then the gate is pumped, which repairs lost hand-offs.
+   * recording it and queueing it) is put in line; then the gate is pumped, which repairs lost hand-offs. At most once
+   * per RECONCILE_EVERY_MS per instance: ids read in between are checked the next time.
    */
   async reconcile(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.#toCheck.add(id);
+    const now = this.#clock();
+    // (A clock that went back, as another machine's may, does not hold reconciliation off.)
+    if (now >= this.#reconciledAt && now - this.#reconciledAt < RECONCILE_EVERY_MS) return;
+    this.#reconciledAt = now;
+    const checking = [...this.#toCheck];
+    this.#toCheck.clear();
     const slots = await this.#slots();
     const holders = new Set(slots.map((s) => s.holder));
-    const missing = [...new Set(ids)].filter((id) => !holders.has(id));
-    const queued = await Promise.all(missing.map((id) => this.#table.get(this.#pk, queueKey(id))));
-    await Promise.all(missing.filter((_, i) => !queued[i]).map((id) => this.enqueue(id)));
-    await this.#pump(slots);
+    await Promise.all(checking.filter((id) => !holders.has(id)).map((id) => this.#ensureInLine(id)));
+    await (this.#running ? this.pump() : this.#start(slots));
+  }
+
+  /** Puts `id` in line if it is in none and still waits (it may have run and ended since it was read). */
+  async #ensureInLine(id: string): Promise<void> {
+    if (await this.#table.get(this.#pk, queueKey(id))) return;
+    if (await this.#members.waiting(id)) await this.enqueue(id);
   }
 
   /** The slots in use and the waiting ids, oldest first (for tests, tools and measurement). */
@@ -216,7 +262,7 @@ export class ConcurrencyGate {
   }
 
   /** One hand-off: slot `slot` to `id`, then its dispatch. */
-  async #handOff(id: string, slot: number, failures: Map<string, unknown>): Promise<'dispatched' | 'dropped' | 'contended'> {
+  async #handOff(id: string, slot: number): Promise<'dispatched' | 'dropped' | 'contended'> {
     const waiting = await this.#members.waiting(id);
     if (!waiting) {
       await this.#table.delete(this.#pk, queueKey(id));
@@ -241,7 +287,7 @@ export class ConcurrencyGate {
     try {
       await waiting.dispatch(slot);
     } catch (error) {
-      failures.set(id, error);
+      if (this.#admitting.has(id)) this.#admitting.set(id, error);
       await this.#release(slot, token);
     }
     return 'dispatched';
@@ -266,11 +312,9 @@ export class ConcurrencyGate {
     await this.#table.delete(this.#pk, slotKey(slot.slot), unchanged);
   }
 
-  /** Frees every slot `id` held when `slots` were read; true when there was any. */
-  async #releaseAll(slots: readonly Slot[], id: string): Promise<boolean> {
-    const own = slots.filter((s) => s.holder === id);
-    await Promise.all(own.map((s) => this.#release(s.slot, s.token)));
-    return own.length > 0;
+  /** Frees every slot `id` held when `slots` were read. */
+  async #releaseAll(slots: readonly Slot[], id: string): Promise<void> {
+    await Promise.all(slots.filter((s) => s.holder === id).map((s) => this.#release(s.slot, s.token)));
   }
 
   async #release(slot: number, token: string): Promise<void> {
