@@ -130,9 +130,10 @@ async function execute(
 
 /** A run that ended gives its slot to the oldest waiting run. A failure here is repaired by the next pump. */
 async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome?: RunResponse['outcome']): Promise<void> {
+  const isFinal = (status: string | undefined) => status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
   try {
-    const ended = outcome !== undefined && (FINAL_STATUSES as readonly string[]).includes(outcome) ? true : (FINAL_STATUSES as readonly string[]).includes((await runs.status(id)) ?? '');
-    if (ended) await gate.settled(id);
+    // The outcome this executor wrote; otherwise (duplicate, lost) whatever the run is now.
+    if (isFinal(outcome) || isFinal(await runs.status(id))) await gate.settled(id);
   } catch (error) {
     console.error(`${runs.functionName} run ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
   }

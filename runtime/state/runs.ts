@@ -116,10 +116,6 @@ export class RunStore {
     return this.#reconcile(toRecord(id, item));
   }
 
-  async info(id: string): Promise<RunInfo<unknown>> {
-    return this.toInfo(await this.get(id));
-  }
-
   async toInfo(record: RunRecord): Promise<RunInfo<unknown>> {
     const result = record.status === 'SUCCEEDED' ? fromWire(JSON.parse(await this.#load(record.item, 'result'))) : undefined;
     return {
