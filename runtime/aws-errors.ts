@@ -12,6 +12,17 @@ export function isConditionalCheckFailed(error: unknown): boolean {
   return awsErrorName(error) === 'ConditionalCheckFailedException';
 }
 
+/** Awaits a conditional write: true when it was applied, false when its condition failed; other errors rethrown. */
+export async function appliedIfCondition(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
+
 /** Rethrows a ResourceNotFoundException as CloudResourceMissingError naming `what`; anything else unchanged. */
 export function explainMissing(error: unknown, what: string): never {
   if (awsErrorName(error) === 'ResourceNotFoundException') {

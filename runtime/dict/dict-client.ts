@@ -14,7 +14,7 @@ import {
 import { InvalidArgumentError, KeyNotFoundError, NotANumberError, ValueTooLargeError } from '../../lib/errors.js';
 import type { DictHandle, SetOptions } from '../../lib/handles.js';
 import { parseDurationSeconds, DURATION_FORMS } from '../../lib/units/duration.js';
-import { awsErrorName, explainMissing, isConditionalCheckFailed } from '../aws-errors.js';
+import { appliedIfCondition, awsErrorName, explainMissing, isConditionalCheckFailed } from '../aws-errors.js';
 import { withNames } from '../expression-names.js';
 import { batchGet, batchWrite, type BatchOptions } from './batch.js';
 import { checkKey, entryItem, expiryFor, isExpired, itemValue, storeValue, type Item, type StoredValue } from './items.js';
@@ -261,14 +261,8 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   /** Runs a conditional write: true when it was applied, false when its condition failed. */
-  async #conditional(command: PutItemCommand): Promise<boolean> {
-    try {
-      await this.#guard(this.#client.send(command));
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  #conditional(command: PutItemCommand): Promise<boolean> {
+    return appliedIfCondition(this.#guard(this.#client.send(command)));
   }
 
   /** Turns the service's errors for a missing table or an oversize item into ours. */

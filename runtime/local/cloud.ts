@@ -22,7 +22,7 @@ import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
 import { localServices, type LocalServiceInstance } from './extensions.js';
 import { startGateway, type Gateway } from './gateway.js';
-import { LocalLambda, type InvocationType, type LocalFunction } from './lambda/local-lambda.js';
+import { LocalLambda, type InvocationType, type LocalFunction, type LocalLambdaOptions } from './lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
 import './registrations.js';
 import { startS3, type LocalS3 } from './s3.js';
@@ -36,7 +36,8 @@ export const LOCAL_REGION = 'us-east-1';
 
 export type CloudLog = (source: string, line: string) => void;
 
-export interface LocalCloudOptions {
+/** Options of the local cloud; `workerCap`, `throttle` and `asyncRetryDelaysMs` pass through to the local Lambda endpoint. */
+export interface LocalCloudOptions extends Pick<LocalLambdaOptions, 'workerCap' | 'throttle' | 'asyncRetryDelaysMs'> {
   /** The app module (`src/app.ts`). */
   readonly entry: string;
   /** Default: from the nearest package.json (as `multinode manifest`). */
@@ -46,12 +47,6 @@ export interface LocalCloudOptions {
   /** Port of the first service's gateway (the next services take the following ports); default ephemeral. */
   readonly port?: number;
   readonly log?: CloudLog;
-  /** Worker threads per function at most. */
-  readonly workerCap?: number;
-  /** Fault injection for tests: throttle (429) this synchronous invoke. */
-  readonly throttle?: (functionName: string) => boolean;
-  /** Delays of Lambda's retries of failed asynchronous invocations (default 1 and 2 minutes). */
-  readonly asyncRetryDelaysMs?: readonly number[];
   /** Run the scheduler: schedules fire at their times (default off; `multinode dev` turns it on). */
   readonly schedules?: boolean | { readonly clock?: SchedulerClock };
 }

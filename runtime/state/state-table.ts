@@ -12,7 +12,7 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { explainMissing, isConditionalCheckFailed } from '../aws-errors.js';
+import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../aws-errors.js';
 import { withNames } from '../expression-names.js';
 import { STATE_SCHEMA as S } from './schema.js';
 
@@ -162,14 +162,8 @@ export class StateTable {
     return { items: output.Items ?? [], ...(last ? { lastSortKey: last } : {}) };
   }
 
-  async #conditional(promise: Promise<unknown>): Promise<boolean> {
-    try {
-      await this.#guard(promise);
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+  #conditional(promise: Promise<unknown>): Promise<boolean> {
+    return appliedIfCondition(this.#guard(promise));
   }
 
   async #guard<T>(promise: Promise<T>): Promise<T> {
