@@ -24,6 +24,7 @@ import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '.
 import type { LambdaCompute } from '../lib/placement.js';
 import { scheduleTargetInput } from '../lib/schedule/event.js';
 import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/config.js';
+import { lambdaFunctionTimeoutSeconds } from '../runtime/jobs/tuning.js';
 import { acknowledgeStatements, appAccessStatements, type ExplainedStatement, grantStatements } from './app-access.js';
 import { AppBatch, needsGpu } from './app-batch.js';
 import { AppFunction } from './app-function.js';
@@ -265,7 +266,7 @@ export class MultinodeApp extends Construct {
       functionName: this.names.lambdaFunction(name),
       code: this.code,
       memoryMB: compute.memoryMB,
-      timeoutSeconds: compute.timeoutSeconds,
+      timeoutSeconds: lambdaFunctionTimeoutSeconds(kind, compute.timeoutSeconds),
       role: this.lambdaRole,
       environment: { ...lambdaEnvironment(this.location, { sourceMaps: this.props.sourceMaps ?? true }), ...override?.environment },
       architecture: this.props.lambdaArchitecture ?? lambda.Architecture.ARM_64,

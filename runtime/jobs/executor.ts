@@ -22,7 +22,7 @@ import type { LockClient } from '../lock/lock-client.js';
 import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import type { AttemptDispatcher } from './dispatch.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
-import type { JobTuning } from './tuning.js';
+import { FINAL_WRITE_MARGIN_MS, type JobTuning } from './tuning.js';
 
 /** The attempt no longer holds its job (it ended elsewhere: cancelled while pending, timed out, reconciled). */
 export class AttemptLostError extends MultinodeError {}
@@ -52,9 +52,6 @@ export interface ExecutorDeps {
   /** When the compute will be stopped regardless (a Lambda invocation's own timeout), epoch ms by `clock`. */
   readonly computeEndsAt?: number;
 }
-
-/** Time kept before the compute's own end to write the outcome. */
-export const FINAL_WRITE_MARGIN_MS = 1000;
 
 /** What became of the attempt: the job's status after it, or why it did nothing ('queued': no slot, it waits in line). */
 export type AttemptOutcome = Status | 'duplicate' | 'abandoned' | 'queued';

@@ -3,6 +3,7 @@
  * `MULTINODE_JOB_TUNING`, a JSON object of the fields to change, so a Lambda or container started by the local
  * cloud uses the same values as its caller).
  */
+import { LAMBDA_LIMITS } from '../../lib/placement.js';
 import { RuntimeConfigError } from '../config.js';
 
 export interface JobTuning {
@@ -25,6 +26,22 @@ export const DEFAULT_JOB_TUNING: JobTuning = {
   lockTtlSeconds: 60,
   pollMaxMs: 1_000,
 };
+
+/** Time kept before the compute's own end to write the outcome. */
+export const FINAL_WRITE_MARGIN_MS = 1000;
+
+/**
+ * The Lambda function timeout of a definition placed on Lambda: its own timeout, except for jobs. A job's timeout
+ * counts from its creation, so the invocation running it must outlive that deadline by the grace period (the
+ * handler's time to stop after `ctx.signal` fires) and the final write; else the invocation would end first and leave
+ * no grace at all. Capped at Lambda's 15 minutes: a job whose timeout is that close to 15 minutes gets a shorter grace
+ * period on timeout (the executor stops it a second before the invocation ends).
+ */
+export function lambdaFunctionTimeoutSeconds(kind: string, timeoutSeconds: number): number {
+  if (kind !== 'job') return timeoutSeconds;
+  const allowance = Math.ceil((DEFAULT_JOB_TUNING.graceMs + FINAL_WRITE_MARGIN_MS) / 1000);
+  return Math.min(LAMBDA_LIMITS.maxTimeoutSeconds, timeoutSeconds + allowance);
+}
 
 export const JOB_TUNING_ENV = 'MULTINODE_JOB_TUNING';
 

@@ -18,6 +18,7 @@ import { readAppName } from '../build/app-name.js';
 import { clientConfig } from '../clients.js';
 import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION, environmentFor, type RuntimeConfig, type Service } from '../config.js';
 import { createContext, type ContextOptions, type RuntimeContext } from '../context.js';
+import { lambdaFunctionTimeoutSeconds } from '../jobs/tuning.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
 import { localServices, type LocalServiceInstance } from './extensions.js';
@@ -375,7 +376,7 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
     definitionOf.set(functionName, definition.name);
     // As the CDK constructs deploy it: no reserved concurrency (the account's pool bounds it; maxConcurrency is the
     // runtime's, enforced in the state table for started runs and jobs, and by map for calls).
-    functions.push({ functionName, definition: definition.name, timeoutSeconds: definition.compute.timeoutSeconds, memoryMB: definition.compute.memoryMB });
+    functions.push({ functionName, definition: definition.name, timeoutSeconds: lambdaFunctionTimeoutSeconds(definition.kind, definition.compute.timeoutSeconds), memoryMB: definition.compute.memoryMB });
   }
   if (manifest.definitions.some((d) => d.placement === 'batch')) {
     const functionName = names.lambdaFunction(DISPATCHER_DEFINITION);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { LAMBDA_HANDLER } from '../../constructs/index.js';
 import { batchContainerCommand, BATCH_ENTRY_EXPORT, BATCH_ENV } from '../../runtime/batch/bootstrap.js';
 import { configFromEnv, DISPATCHER_DEFINITION } from '../../runtime/config.js';
+import { DEFAULT_JOB_TUNING } from '../../runtime/jobs/tuning.js';
 import { exampleEntry, oneResource, resourcesOf, synthApp } from './helpers.js';
 
 describe('daily-16cpu and tweet-summaries against the runtime', () => {
@@ -53,5 +54,18 @@ describe('daily-16cpu and tweet-summaries against the runtime', () => {
     daily.template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: daily.mn.names.lambdaFunction(DISPATCHER_DEFINITION) });
     expect(daily.mn.dispatcher).toBeDefined();
     expect(tweets.mn.dispatcher).toBeUndefined();
+  });
+});
+
+describe('a job placed on Lambda', () => {
+  const jobs = synthApp(path.join(import.meta.dirname, '../jobs/fixtures/jobs-app/src/app.ts'), { prefix: 'jobs' });
+  const timeoutOf = (name: string) => oneResource(jobs.template, 'AWS::Lambda::Function', (p) => p.FunctionName === jobs.mn.names.lambdaFunction(name))[1].Timeout as number;
+
+  it('gets a function timeout past the job timeout by the grace period and the final write, so the handler can stop', () => {
+    const allowance = DEFAULT_JOB_TUNING.graceMs / 1000 + 1;
+    expect(timeoutOf('lightShort')).toBe(3 + allowance);
+    expect(timeoutOf('lightCountdown')).toBe(120 + allowance);
+    // A job with the default timeout of 15 minutes is capped at Lambda's 15 minutes.
+    expect(timeoutOf('lightFlaky')).toBe(900);
   });
 });

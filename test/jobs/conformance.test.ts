@@ -116,10 +116,10 @@ describe.each(placements)('jobs on $placement', ({ placement, countdown, stubbor
     expect(info).toMatchObject({ status: 'TIMED_OUT', attempts: 1, result: { done: 1 } });
     expect(info.error!.type).toBe('TimeoutError');
     expect(await app.reasons.get(gate)).toBe('RunTimedOutError');
-    // Counted from creation: it ends about 3 s after it was created (on Lambda a second early, before the invocation's
-    // own timeout stops it, so the attempt records TIMED_OUT itself), not 3 s after it started.
+    // Counted from creation: it ends about 3 s after it was created, once the handler has stopped (on Lambda too: the
+    // job's function outlives the job's timeout by the grace period, so the handler had time to record its reason).
     const lasted = info.finishedAt!.getTime() - info.createdAt.getTime();
-    expect(lasted).toBeGreaterThanOrEqual(1500);
+    expect(lasted).toBeGreaterThanOrEqual(2900);
     expect(lasted).toBeLessThan(3000 + GRACE_MS + 1500);
   });
 
