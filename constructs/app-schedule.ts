@@ -3,14 +3,19 @@
  * and optional start, the flexible window off, an explicit retry policy and a dead-letter queue. The target is a
  * Lambda function invoked asynchronously with the scheduled-event template as input; the event carries
  * `<aws.scheduler.scheduled-time>` so the runtime de-duplicates Scheduler's at-least-once deliveries.
+ *
+ * A rate schedule's StartDate must not be more than 5 minutes in the past when it is created or updated. With
+ * `startProvider`, each rate schedule takes it from a custom resource computed at deploy time (see
+ * runtime/handler/schedule-start-kind.ts); without, from the compiled expression (fixed at synth time).
  */
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CompiledExpression } from '../lib/schedule/spec.js';
+import { SCHEDULE_START_RESOURCE_TYPE, type ScheduleStartProperties } from '../runtime/handler/schedule-start-kind.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
 
@@ -37,12 +42,20 @@ export interface AppScheduleProps {
   readonly maxEventAge?: Duration;
   /** Default true. */
   readonly enabled?: boolean;
+  /**
+   * A Lambda function running the app bundle's handler (the app's dispatcher) that computes each rate schedule's
+   * StartDate at deploy time. Default: none; the StartDate compiled at synth time is used, so a deploy more than
+   * about 20 minutes after synth fails ("The StartDate you specify cannot be earlier than 5 minutes ago").
+   */
+  readonly startProvider?: lambda.IFunction;
 }
 
 export const SCHEDULE_RETRY_DEFAULTS = { retryAttempts: 5, maxEventAge: Duration.hours(1) } as const;
 
 export class AppSchedule extends Construct {
   readonly schedules: scheduler.Schedule[] = [];
+  /** The deploy-time StartDate resources of the rate schedules (with `startProvider`). */
+  readonly starts: CustomResource[] = [];
   readonly role: iam.IRole;
   readonly deadLetterQueue: sqs.IQueue;
 
@@ -80,24 +93,38 @@ export class AppSchedule extends Construct {
         retryPolicy: { maximumRetryAttempts: retryAttempts, maximumEventAgeInSeconds: ageSeconds },
       }),
     };
+    const requestedAt = new Date().toISOString();
     props.expressions.forEach((compiled, index) => {
       const start = compiled.startDate === undefined ? undefined : new Date(compiled.startDate);
       if (start && Number.isNaN(start.getTime())) {
         throw new SynthError(`schedule expression ${index} has an invalid start date "${compiled.startDate}".`, props.definition);
       }
-      this.schedules.push(
-        new scheduler.Schedule(this, `Schedule${index}`, {
-          schedule: scheduler.ScheduleExpression.expression(compiled.expression, TimeZone.of(compiled.timezone)),
-          target,
-          timeWindow: scheduler.TimeWindow.off(),
-          enabled: props.enabled ?? true,
-          description: `multinode scheduled task ${props.definition}`,
-          ...(props.scheduleName ? { scheduleName: props.scheduleName(index) } : {}),
-          ...(props.group ? { scheduleGroup: props.group } : {}),
-          ...(start ? { start } : {}),
-        }),
-      );
+      const deployTimeStart = start && props.startProvider ? this.deployTimeStart(props, index, compiled, requestedAt, props.startProvider) : undefined;
+      const schedule = new scheduler.Schedule(this, `Schedule${index}`, {
+        schedule: scheduler.ScheduleExpression.expression(compiled.expression, TimeZone.of(compiled.timezone)),
+        target,
+        timeWindow: scheduler.TimeWindow.off(),
+        enabled: props.enabled ?? true,
+        description: `multinode scheduled task ${props.definition}`,
+        ...(props.scheduleName ? { scheduleName: props.scheduleName(index) } : {}),
+        ...(props.group ? { scheduleGroup: props.group } : {}),
+        ...(start && !deployTimeStart ? { start } : {}),
+      });
+      if (deployTimeStart) (schedule.node.defaultChild as scheduler.CfnSchedule).startDate = deployTimeStart.getAttString('StartDate');
+      this.schedules.push(schedule);
     });
+  }
+
+  /** The custom resource that answers the StartDate of rate schedule `index` when the stack deploys. */
+  private deployTimeStart(props: AppScheduleProps, index: number, compiled: CompiledExpression, requestedAt: string, provider: lambda.IFunction): CustomResource {
+    const properties: ScheduleStartProperties = { Definition: props.definition, Index: String(index), Expression: compiled.expression, RequestedAt: requestedAt };
+    const resource = new CustomResource(this, `Start${index}`, {
+      serviceToken: provider.functionArn,
+      resourceType: SCHEDULE_START_RESOURCE_TYPE,
+      properties: { ...properties },
+    });
+    this.starts.push(resource);
+    return resource;
   }
 }
 

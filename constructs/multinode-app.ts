@@ -114,7 +114,10 @@ export class MultinodeApp extends Construct {
   readonly services: Readonly<Record<string, MultinodeService>>;
   /** The Batch side (compute, job definitions, job role), when the app has heavy definitions. */
   readonly batch?: AppBatch;
-  /** Starts heavy scheduled tasks on Batch and records Batch job state changes (only with heavy definitions). */
+  /**
+   * The app's own function: starts heavy scheduled tasks on Batch, records Batch job state changes, and computes
+   * rate schedules' StartDates at deploy time. Only with heavy definitions or rate schedules.
+   */
   readonly dispatcher?: lambda.Function;
   readonly scheduleGroup?: scheduler.ScheduleGroup;
   /** Environment variables that connect runtime code outside the app to it (with `grantAccess`). */
@@ -168,8 +171,9 @@ export class MultinodeApp extends Construct {
     // Compute.
     this.code = lambda.Code.fromAsset(build.dir);
     this.functions = Object.fromEntries(placed('lambda').map((d) => [d.name, this.createFunction(d.name, d.kind, d.compute as LambdaCompute)]));
+    const hasRateSchedules = definitions.some((d) => d.schedule?.expressions.some((e) => e.startDate !== undefined));
+    if (placed('batch').length > 0 || hasRateSchedules) this.dispatcher = this.createFunction(DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE);
     if (placed('batch').length > 0) {
-      this.dispatcher = this.createFunction(DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE);
       this.batch = new AppBatch(this, 'Batch', {
         appName: this.manifest.app.name,
         names: this.names,
@@ -178,7 +182,7 @@ export class MultinodeApp extends Construct {
         accessPolicy: this.accessPolicy,
         environment: this.connectionEnvironment,
         extraEnvironment: (name) => this.overrides.get(name)?.environment,
-        stateChangeTarget: this.dispatcher,
+        stateChangeTarget: this.dispatcher!,
         deadLetterQueue: this.deadLetterQueue,
         maxvCpus: props.batch?.maxvCpus ?? 256,
         logRetention: this.logRetention,
@@ -299,6 +303,7 @@ export class MultinodeApp extends Construct {
           group,
           scheduleName: (index) => this.names.schedule(d.name, index),
           enabled: this.overrides.get(d.name)?.enabled ?? true,
+          ...(this.dispatcher ? { startProvider: this.dispatcher } : {}),
           ...this.props.scheduleRetry,
         }),
       ]),

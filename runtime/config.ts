@@ -107,7 +107,8 @@ export function environmentBytes(env: Readonly<Record<string, string>>): number 
 
 /**
  * The Lambda function that serves no definition of its own: it receives the scheduled events of tasks placed on
- * Batch (claims the scheduled time, then submits the job) and Batch's job state-change events. Named like a
+ * Batch (claims the scheduled time, then submits the job), Batch's job state-change events, and CloudFormation's
+ * requests for the deploy-time StartDate of rate schedules (handler/schedule-start-kind.ts). Named like a
  * definition's function: `resourceNames(prefix).lambdaFunction(DISPATCHER_DEFINITION)`.
  */
 export const DISPATCHER_DEFINITION = 'multinode-dispatcher';

@@ -11,6 +11,7 @@ import { registerEventKind } from './handler/dispatch.js';
 import { httpKind } from './handler/http-kind.js';
 import { runKind } from './handler/run-kind.js';
 import { scheduleKind } from './handler/schedule-kind.js';
+import { scheduleStartKind } from './handler/schedule-start-kind.js';
 
 registerInvoker('lambda', (context, definition) => new LambdaInvoker(context, definition));
 
@@ -18,6 +19,7 @@ registerEventKind(callKind);
 registerEventKind(runKind);
 registerEventKind(httpKind);
 registerEventKind(scheduleKind);
+registerEventKind(scheduleStartKind);
 
 // Jobs, locks, and everything on AWS Batch (runtime/jobs/registrations.ts).
 import './jobs/registrations.js';

@@ -6,8 +6,9 @@
  *   both day fields are restricted (Unix ORs them; EventBridge allows only one day field per cron).
  * - An interval whose grid repeats every week (it divides a day, is 7 days, or in elapsed time divides a week)
  *   -> cron lists: in the zone for wall-clock grids, in UTC for elapsed grids.
- * - Any other interval -> `rate(...)` with a StartDate on the grid, the first grid point at least START_LEAD_MS
- *   after `now` (the time the manifest is built, i.e. synth time). See docs/schedules.md.
+ * - Any other interval -> `rate(...)` with a StartDate on the grid, the first grid point at least `startLeadMs` after
+ *   `now`: the time the manifest is built (synth time), and again at deploy time in AWS (the constructs recompute
+ *   it in a custom resource, runtime/handler/schedule-start-kind.ts). See docs/schedules.md.
  */
 import { formatSeconds } from '../units/duration.js';
 import { daysInMonth, MINUTE_MS } from './calendar.js';
@@ -28,10 +29,12 @@ export const FIXED_OFFSET_HORIZON_DAYS = 2 * 366;
 export interface CompileOptions {
   /** ms since the epoch; default Date.now(). Only rate-based schedules depend on it. */
   readonly now?: number;
+  /** A rate schedule starts at the first grid point at least this long after `now`, ms; default START_LEAD_MS. */
+  readonly startLeadMs?: number;
 }
 
 export function compileSchedule(spec: ScheduleSpec, options: CompileOptions = {}): ScheduleManifest {
-  const expressions = spec.type === 'cron' ? compileCron(spec) : compileInterval(spec, options.now ?? Date.now());
+  const expressions = spec.type === 'cron' ? compileCron(spec) : compileInterval(spec, options.now ?? Date.now(), options.startLeadMs ?? START_LEAD_MS);
   return { spec, expressions };
 }
 
@@ -82,7 +85,7 @@ function neverRunsError(text: string, cron: UnixCron): ScheduleError {
   );
 }
 
-function compileInterval(spec: IntervalSpec, now: number): CompiledExpression[] {
+function compileInterval(spec: IntervalSpec, now: number, startLeadMs: number): CompiledExpression[] {
   const minutes = spec.intervalSeconds / 60;
   const zone = Zone.of(spec.timezone);
   const referenceNaive = Date.parse(`${spec.localReferenceTime}Z`);
@@ -94,7 +97,7 @@ function compileInterval(spec: IntervalSpec, now: number): CompiledExpression[] 
     // Whole days other than 1 and 7: rate(N days) counts 24-hour periods, which stay on the wall clock only while
     // the zone keeps one UTC offset.
     if (offsetChangesWithin(zone, now, FIXED_OFFSET_HORIZON_DAYS)) throw wallClockDaysError(spec, minutes / MINUTES_PER_DAY);
-    const earliest = zone.wallClock(now + START_LEAD_MS);
+    const earliest = zone.wallClock(now + startLeadMs);
     const startNaive = referenceNaive + Math.ceil((earliest - referenceNaive) / (minutes * MINUTE_MS)) * minutes * MINUTE_MS;
     return [rate(minutes, zone.resolve(startNaive)!)];
   }
@@ -103,7 +106,7 @@ function compileInterval(spec: IntervalSpec, now: number): CompiledExpression[] 
     if (crons.length <= MAX_WEEKLY_CRONS) return crons.map((expression) => ({ expression, timezone: 'UTC' }));
   }
   const period = minutes * MINUTE_MS;
-  return [rate(minutes, referenceInstant + Math.ceil((now + START_LEAD_MS - referenceInstant) / period) * period)];
+  return [rate(minutes, referenceInstant + Math.ceil((now + startLeadMs - referenceInstant) / period) * period)];
 }
 
 /** The minutes of the week (0 = Sunday 00:00) of the grid through `anchor` (naive or UTC ms) with a period dividing a week. */

@@ -23,6 +23,7 @@ import {
   SynthError,
 } from '../../constructs/index.js';
 import { DICT_SCHEMA } from '../../runtime/dict/schema.js';
+import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/handler/schedule-start-kind.js';
 import { STATE_SCHEMA } from '../../runtime/state/schema.js';
 import { tempApp } from '../helpers/temp-app.js';
 import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, synthApp, testBundleRoot } from './helpers.js';
@@ -314,19 +315,34 @@ describe('MultinodeApp props and grants', () => {
     expect(nagFindings(app, stack).filter((f) => f.startsWith('AwsSolutions-IAM5') && f.includes('/Worker/'))).toEqual([]);
   });
 
-  it('passes a rate schedule\'s start through: a future grid point of the task\'s interval', () => {
+  it('gives a rate schedule its start at deploy time, from a custom resource the dispatcher answers', () => {
     const made = tempApp(
       { 'app.ts': `import * as mn from 'multinode';\nexport const every36h = mn.schedule({ interval: '36h', referenceTime: '2024-01-01T06:00:00Z' }, async () => {});\n` },
       'rate-app',
     );
     cleanups.push(made.cleanup);
-    const before = Date.now();
-    const { template } = synthApp(made.entry, { prefix: 'rate' });
+    const { app, stack, template, mn: rateApp } = synthApp(made.entry, { prefix: 'rate' });
+    // The app has nothing on Batch: the dispatcher exists for the start date alone.
+    expect(rateApp.dispatcher).toBeDefined();
+    expect(rateApp.batch).toBeUndefined();
     const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', () => true);
     expect(schedule.ScheduleExpression).toBe('rate(36 hours)');
-    const start = Date.parse(schedule.StartDate);
-    expect(start).toBeGreaterThan(before);
-    expect((start - Date.parse('2024-01-01T06:00:00Z')) % (36 * 3600 * 1000)).toBe(0);
+    const [startId, start] = oneResource(template, SCHEDULE_START_RESOURCE_TYPE, () => true);
+    expect(schedule.StartDate).toEqual({ 'Fn::GetAtt': [startId, 'StartDate'] });
+    const dispatcherId = stack.getLogicalId(rateApp.dispatcher!.node.defaultChild as lambda.CfnFunction);
+    expect(start.ServiceToken).toEqual({ 'Fn::GetAtt': [dispatcherId, 'Arn'] });
+    expect(start).toMatchObject({ Definition: 'every36h', Index: '0', Expression: 'rate(36 hours)' });
+    expect(Date.parse(start.RequestedAt)).not.toBeNaN();
+    expect(nagFindings(app, stack)).toEqual([]);
+  });
+
+  it('keeps the synth-time start of a standalone schedule given no start provider', () => {
+    const { stack } = newStack();
+    const target = lambda.Function.fromFunctionName(stack, 'T', 'fn');
+    new AppSchedule(stack, 'Every36h', { definition: 'every36h', expressions: [{ expression: 'rate(36 hours)', timezone: 'UTC', startDate: '2030-01-01T06:00:00.000Z' }], input: '{}', target });
+    const template = Template.fromStack(stack);
+    expect(oneResource(template, 'AWS::Scheduler::Schedule', () => true)[1].StartDate).toBe('2030-01-01T06:00:00.000Z');
+    template.resourceCountIs(SCHEDULE_START_RESOURCE_TYPE, 0);
   });
 
   it('runs GPU definitions on an EC2 environment with their own queue, and clean under cdk-nag', () => {
