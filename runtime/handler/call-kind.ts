@@ -3,7 +3,7 @@ import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
 import { envelopeKind, type CallEvent, type CallResponse } from '../envelope.js';
 import { ENVELOPE_MARGIN, SYNC_PAYLOAD_LIMIT } from '../payloads.js';
-import { withDeadline } from './deadline.js';
+import { invocationDeadline, withDeadline } from './deadline.js';
 import { targetDefinition } from './target.js';
 import type { EventKind, HandlerContext } from './types.js';
 
@@ -16,20 +16,10 @@ export const callKind: EventKind<CallEvent> = {
     const wire = event.argsRef ? (JSON.parse(await payloads.get(event.argsRef)) as WireValue) : event.args;
     const args = fromWire(wire ?? []);
     if (!Array.isArray(args)) throw new TypeError(`${definition.name}: the call's arguments are not a list.`);
-    const result = await withDeadline(() => definition.handler(...args), callDeadline(event.deadline, context), clock, definition.name);
+    const result = await withDeadline(() => definition.handler(...args), invocationDeadline(event.deadline, context), clock, definition.name);
     return respond(context, toWire(result, 'result'));
   },
 };
-
-/** Time kept to answer after giving up, so the caller gets our TimeoutError rather than Lambda's own timeout. */
-const ANSWER_MARGIN_MS = 200;
-
-/** The call's deadline, but never later than the Lambda invocation's own end (less the margin to answer). */
-export function callDeadline(deadline: number, context: HandlerContext): number {
-  const remaining = context.lambda.getRemainingTimeInMillis();
-  const invocationEnd = context.runtime.clock() + remaining - Math.min(ANSWER_MARGIN_MS, remaining / 4);
-  return Math.min(deadline, invocationEnd);
-}
 
 /** The response envelope; a result over Lambda's 6 MB response limit travels through S3. */
 export async function respond(context: HandlerContext, value: WireValue): Promise<CallResponse> {

@@ -1,4 +1,15 @@
 /** Running user code against a deadline: the run gives up (TimeoutError) when the deadline passes. */
+import type { HandlerContext } from './types.js';
+
+/** Time kept to answer after giving up, so the caller gets our TimeoutError rather than Lambda's own timeout. */
+const ANSWER_MARGIN_MS = 200;
+
+/** A deadline, but never later than the Lambda invocation's own end (less the margin to answer or record). */
+export function invocationDeadline(deadline: number, context: HandlerContext): number {
+  const remaining = context.lambda.getRemainingTimeInMillis();
+  const invocationEnd = context.runtime.clock() + remaining - Math.min(ANSWER_MARGIN_MS, remaining / 4);
+  return Math.min(deadline, invocationEnd);
+}
 
 /** A run passed its deadline. Travels as remote type "TimeoutError". */
 export class TimeoutError extends Error {

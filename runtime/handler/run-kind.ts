@@ -17,7 +17,7 @@ import { toRemoteError } from '../remote-error.js';
 import { backoffDelay, sleep } from '../retry.js';
 import type { ConcurrencyGate } from '../state/concurrency.js';
 import { RunStore, type FinalOutcome, type RunRecord } from '../state/runs.js';
-import { TimeoutError, withDeadline } from './deadline.js';
+import { invocationDeadline, TimeoutError, withDeadline } from './deadline.js';
 import { targetDefinition } from './target.js';
 import type { EventKind } from './types.js';
 
@@ -56,7 +56,9 @@ export const runKind: EventKind<RunEvent> = {
       await settleIfEnded(gate, runs, event.id);
       return reply('duplicate');
     }
-    const outcome = await execute(definition, record, owner, runs, context.runtime.tuning, clock);
+    // The run's deadline, or just before the invocation's own end when that comes first (an executor invoked as the
+    // run was created), so the executor still records TIMED_OUT itself.
+    const outcome = await execute(definition, record, invocationDeadline(record.deadline, context), owner, runs, context.runtime.tuning, clock);
     await settleIfEnded(gate, runs, event.id, outcome);
     return reply(outcome);
   },
@@ -66,6 +68,7 @@ export const runKind: EventKind<RunEvent> = {
 async function execute(
   definition: FunctionDefinition<unknown[], unknown>,
   record: RunRecord,
+  deadline: number,
   owner: string,
   runs: RunStore,
   tuning: RuntimeTuning,
@@ -101,13 +104,13 @@ async function execute(
     for (let attempt = record.attempts; ; attempt++) {
       let outcome: FinalOutcome | undefined;
       try {
-        const result = await Promise.race([withDeadline(() => definition.handler(...args), record.deadline, clock, `${definition.name} run ${id}`), stopped]);
+        const result = await Promise.race([withDeadline(() => definition.handler(...args), deadline, clock, `${definition.name} run ${id}`), stopped]);
         if (result === LOST) return 'lost';
         outcome = result === CANCELLED ? { status: 'CANCELLED' } : { status: 'SUCCEEDED', result: toWire(result, 'result') };
       } catch (error) {
         const remote = toRemoteError(error);
         if (error instanceof TimeoutError) outcome = { status: 'TIMED_OUT', error: remote };
-        else if (attempt > maxRetries || clock() >= record.deadline) outcome = { status: 'FAILED', error: remote };
+        else if (attempt > maxRetries || clock() >= deadline) outcome = { status: 'FAILED', error: remote };
         else {
           console.error(`${definition.name} run ${id}: attempt ${attempt} failed (${remote.type}: ${remote.message}); retrying`);
           await sleep(backoffDelay(attempt, tuning.retryBackoff));

@@ -9,7 +9,9 @@ import { service } from '../../lib/definitions/service.js';
 import { buildManifest } from '../../lib/manifest.js';
 import { createContext } from '../../runtime/context.js';
 import { createLambdaHandler } from '../../runtime/handler/lambda-handler.js';
+import { invocationDeadline } from '../../runtime/handler/deadline.js';
 import { registeredEventKinds } from '../../runtime/handler/dispatch.js';
+import type { HandlerContext } from '../../runtime/handler/types.js';
 import { toRemoteError } from '../../runtime/remote-error.js';
 
 class QuotaExceeded extends Error {}
@@ -27,7 +29,7 @@ const call = (name: string, args: unknown[], deadline = Date.now() + 10_000) => 
 
 describe('the Lambda handler', () => {
   it('registers the runtime event kinds', () => {
-    expect(registeredEventKinds()).toEqual(expect.arrayContaining(['call', 'run', 'http', 'schedule']));
+    expect(registeredEventKinds()).toEqual(expect.arrayContaining(['call', 'run', 'http', 'schedule', 'schedule-start']));
   });
 
   it('answers a call with the result envelope', async () => {
@@ -58,6 +60,14 @@ describe('the Lambda handler', () => {
   it('gives up at the deadline with a TimeoutError', async () => {
     const error = (await handler(call('double', [1], Date.now() - 1), lambda('h-double')).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe('TimeoutError');
+  });
+
+  it('gives up before the invocation itself ends when that comes before the deadline, keeping time to answer', () => {
+    const at = (remainingMs: number) => ({ runtime: { clock: () => 50_000 }, lambda: { getRemainingTimeInMillis: () => remainingMs } }) as unknown as HandlerContext;
+    expect(invocationDeadline(60_000, at(5_000))).toBe(54_800);
+    expect(invocationDeadline(52_000, at(5_000))).toBe(52_000);
+    // A short remainder keeps a quarter of it, not the whole margin.
+    expect(invocationDeadline(60_000, at(400))).toBe(50_300);
   });
 
   it('refuses a result the codec cannot carry', async () => {
