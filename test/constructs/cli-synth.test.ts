@@ -71,6 +71,20 @@ describe('cdk synth of the examples', () => {
     expect(codeKeys.size).toBe(1);
   });
 
+  it('synthesizes a rate schedule with its deploy-time start, the built-in validation finding nothing', async () => {
+    const fixture = path.join(REPO, 'test', 'constructs', 'fixtures', 'rate-schedule');
+    const out = path.join(outputs, 'rate-schedule');
+    const { status, output } = await cdkSynth(fixture, out);
+    expect(output).not.toMatch(/ERROR|WARN|Validation failed/);
+    expect(status).toBe(0);
+    const template = JSON.parse(readFileSync(path.join(out, 'rate-schedule.template.json'), 'utf8'));
+    const resources = Object.entries<any>(template.Resources);
+    const [startId] = resources.find(([, r]) => r.Type === 'Custom::MultinodeScheduleStart')!;
+    const [, schedule] = resources.find(([, r]) => r.Type === 'AWS::Scheduler::Schedule')!;
+    expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(36 hours)', StartDate: { 'Fn::GetAtt': [startId, 'StartDate'] } });
+    expect(JSON.parse(readFileSync(path.join(out, 'validation-report.json'), 'utf8')).pluginReports).toEqual([]);
+  });
+
   it('fails the synth of a template CloudFormation would refuse, with the same validation settings (control)', async () => {
     const fixture = path.join(REPO, 'test', 'constructs', 'fixtures', 'invalid-stack');
     const control = JSON.parse(readFileSync(path.join(fixture, 'cdk.json'), 'utf8')).context;
