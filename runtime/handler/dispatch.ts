@@ -20,8 +20,13 @@ export function registeredEventKinds(): readonly string[] {
   return kinds.map((k) => k.name);
 }
 
+/** The registered kind of `event`, if any. */
+export function kindOf(event: unknown): EventKind<unknown> | undefined {
+  return kinds.find((k) => k.matches(event));
+}
+
 export async function dispatch(event: unknown, context: HandlerContext): Promise<unknown> {
-  const kind = kinds.find((k) => k.matches(event));
+  const kind = kindOf(event);
   if (!kind) {
     const shown = JSON.stringify(event)?.slice(0, 200) ?? String(event);
     throw new UnknownEventError(`${context.lambda.functionName} received an event it does not understand: ${shown}. Known kinds: ${kinds.map((k) => k.name).join(', ')}.`);

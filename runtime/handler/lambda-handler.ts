@@ -15,7 +15,7 @@ import { configFromEnv } from '../config.js';
 import { createContext, type RuntimeContext } from '../context.js';
 import { createRuntimePort } from '../port.js';
 import { toRemoteError, toThrowable } from '../remote-error.js';
-import { dispatch } from './dispatch.js';
+import { dispatch, kindOf } from './dispatch.js';
 import type { LambdaContext } from './types.js';
 
 export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown>;
@@ -40,9 +40,15 @@ export function createLambdaHandler(app: ResolvedApp, options: HandlerOptions = 
     return started;
   };
   return async (event, lambda) => {
+    let ready: ReturnType<typeof start>;
     try {
-      const { context, byFunctionName } = start();
-      return await dispatch(event, { runtime: context, app, served: byFunctionName.get(lambda?.functionName ?? ''), lambda });
+      ready = start();
+    } catch (error) {
+      await kindOf(event)?.notStarted?.(event, error as Error).catch(() => undefined);
+      throw toThrowable(toRemoteError(error));
+    }
+    try {
+      return await dispatch(event, { runtime: ready.context, app, served: ready.byFunctionName.get(lambda?.functionName ?? ''), lambda });
     } catch (error) {
       throw toThrowable(toRemoteError(error));
     }

@@ -32,25 +32,30 @@ export const scheduleStartKind: EventKind<CustomResourceRequest> = {
   name: 'schedule-start',
   matches: (event) => isCustomResourceRequest(event, SCHEDULE_START_RESOURCE_TYPE),
   async handle(request, context): Promise<CustomResourceResponse> {
-    const identity = {
-      PhysicalResourceId: request.PhysicalResourceId ?? `${request.LogicalResourceId}-start`,
-      StackId: request.StackId,
-      RequestId: request.RequestId,
-      LogicalResourceId: request.LogicalResourceId,
-    };
     let response: CustomResourceResponse;
     try {
       response =
         request.RequestType === 'Delete'
-          ? { Status: 'SUCCESS', ...identity }
-          : { Status: 'SUCCESS', ...identity, Data: { StartDate: deployTimeStart(request.ResourceProperties as unknown as ScheduleStartProperties, context) } };
+          ? { Status: 'SUCCESS', ...identity(request) }
+          : { Status: 'SUCCESS', ...identity(request), Data: { StartDate: deployTimeStart(request.ResourceProperties as unknown as ScheduleStartProperties, context) } };
     } catch (error) {
-      response = { Status: 'FAILED', Reason: (error as Error).message.slice(0, 1000), ...identity };
+      response = failed(request, error as Error);
     }
     await sendCustomResourceResponse(request, response);
     return response;
   },
+  // A Delete still succeeds: nothing was made, and a stack must be able to go away.
+  notStarted: (request, error) =>
+    sendCustomResourceResponse(request, request.RequestType === 'Delete' ? { Status: 'SUCCESS', ...identity(request) } : failed(request, new Error(`the runtime did not start: ${error.message}`))),
 };
+
+function identity(request: CustomResourceRequest) {
+  return { PhysicalResourceId: request.PhysicalResourceId ?? `${request.LogicalResourceId}-start`, StackId: request.StackId, RequestId: request.RequestId, LogicalResourceId: request.LogicalResourceId };
+}
+
+function failed(request: CustomResourceRequest, error: Error): CustomResourceResponse {
+  return { Status: 'FAILED', Reason: error.message.slice(0, 1000), ...identity(request) };
+}
 
 /** The StartDate of expression `Index` of the task, compiled now. */
 export function deployTimeStart(properties: ScheduleStartProperties, context: HandlerContext): string {

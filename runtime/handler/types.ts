@@ -24,4 +24,9 @@ export interface EventKind<E = never> {
   readonly name: string;
   matches(event: unknown): boolean;
   handle(event: E, context: HandlerContext): Promise<unknown>;
+  /**
+   * The runtime could not start for this event (configuration, clients): a kind whose sender waits for an answer
+   * elsewhere than the invocation's result (CloudFormation) gives it here, so the sender is not left waiting.
+   */
+  notStarted?(event: E, error: Error): Promise<void>;
 }

@@ -4,13 +4,16 @@
  * job definitions carry the bootstrap command and the variables it reads; the dispatcher is the function the
  * runtime expects.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_HANDLER } from '../../constructs/index.js';
 import { batchContainerCommand, BATCH_ENTRY_EXPORT, BATCH_ENV } from '../../runtime/batch/bootstrap.js';
 import { configFromEnv, DISPATCHER_DEFINITION } from '../../runtime/config.js';
+import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/handler/schedule-start-kind.js';
 import { DEFAULT_JOB_TUNING } from '../../runtime/jobs/tuning.js';
 import { exampleEntry, oneResource, resourcesOf, synthApp } from './helpers.js';
 
@@ -67,5 +70,53 @@ describe('a job placed on Lambda', () => {
     expect(timeoutOf('lightCountdown')).toBe(120 + allowance);
     // A job with the default timeout of 15 minutes is capped at Lambda's 15 minutes.
     expect(timeoutOf('lightFlaky')).toBe(900);
+  });
+});
+
+describe('a rate schedule', () => {
+  it('gets its start from the shipped bundle, which answers CloudFormation at the response URL', async () => {
+    const fixture = path.join(import.meta.dirname, 'fixtures/rate-schedule/src/app.ts');
+    const { mn: rate, template } = synthApp(fixture, { prefix: 'rate' });
+    const [startId, start] = oneResource(template, SCHEDULE_START_RESOURCE_TYPE, () => true);
+    const [, dispatcher] = oneResource(template, 'AWS::Lambda::Function', (p) => p.FunctionName === rate.names.lambdaFunction(DISPATCHER_DEFINITION));
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const event = {
+        RequestType: 'Create',
+        ResponseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`,
+        StackId: 'stack',
+        RequestId: 'request',
+        LogicalResourceId: startId,
+        ResourceType: SCHEDULE_START_RESOURCE_TYPE,
+        ResourceProperties: start,
+      };
+      const [file, exported] = LAMBDA_HANDLER.split('.') as [string, string];
+      const bundle = pathToFileURL(path.join(rate.bundleDir, `${file}.mjs`)).href;
+      const script = `const m = await import(${JSON.stringify(bundle)}); await m[${JSON.stringify(exported)}](${JSON.stringify(event)}, { functionName: ${JSON.stringify(dispatcher.FunctionName)}, awsRequestId: 'r', getRemainingTimeInMillis: () => 60000 });`;
+      const env = { ...process.env, ...Object.fromEntries(Object.entries(dispatcher.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : 'rate-payloads'])), AWS_REGION: 'eu-west-2' };
+      const before = Date.now();
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise((resolve) => child.on('close', resolve));
+      expect(stderr).not.toMatch(/Error/);
+      expect(code).toBe(0);
+      const answer = JSON.parse(bodies[0]!);
+      expect(answer).toMatchObject({ Status: 'SUCCESS', LogicalResourceId: startId });
+      const startDate = Date.parse(answer.Data.StartDate);
+      expect(startDate).toBeGreaterThan(before);
+      expect((startDate - Date.parse('2024-01-01T06:00:00Z')) % (36 * 3_600_000)).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -107,4 +107,19 @@ describe('the deploy-time start of a rate schedule', () => {
     await handler(request('Create', props()), lambda);
     expect(received.map((r) => r.body.Status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
   });
+
+  it('answers FAILED, or SUCCESS for a Delete, when the runtime cannot start (here: no configuration in the environment)', async () => {
+    received.length = 0;
+    const unconfigured = createLambdaHandler(app);
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('MULTINODE_')) delete process.env[key];
+    try {
+      await expect(unconfigured(request('Create', props()), lambda)).rejects.toThrow(/MULTINODE_/);
+      await expect(unconfigured(request('Delete', props(), 'Every36hStart0-start'), lambda)).rejects.toThrow(/MULTINODE_/);
+    } finally {
+      Object.assign(process.env, saved);
+    }
+    expect(received.map((r) => r.body.Status)).toEqual(['FAILED', 'SUCCESS']);
+    expect(received[0]!.body.Reason).toMatch(/the runtime did not start: .*MULTINODE_/);
+  });
 });
