@@ -8,7 +8,8 @@
  * `startProvider`, each rate schedule takes it from a custom resource computed at deploy time (see
  * runtime/handler/schedule-start-kind.ts); without, from the compiled expression (fixed at synth time).
  */
-import { CustomResource, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { CustomResource, Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -49,6 +50,9 @@ export interface AppScheduleProps {
    */
   readonly startProvider?: lambda.IFunction;
 }
+
+/** How long CloudFormation waits for a rate schedule's start date. */
+const START_ANSWER_TIMEOUT = Duration.minutes(5);
 
 export const SCHEDULE_RETRY_DEFAULTS = { retryAttempts: 5, maxEventAge: Duration.hours(1) } as const;
 
@@ -118,10 +122,16 @@ export class AppSchedule extends Construct {
   /** The custom resource that answers the StartDate of rate schedule `index` when the stack deploys. */
   private deployTimeStart(props: AppScheduleProps, index: number, compiled: CompiledExpression, requestedAt: string, provider: lambda.IFunction): CustomResource {
     const properties: ScheduleStartProperties = { Definition: props.definition, Index: String(index), Expression: compiled.expression, RequestedAt: requestedAt };
-    const resource = new CustomResource(this, `Start${index}`, {
+    // CloudFormation refuses to change a custom resource's ServiceToken: a provider of another name (another prefix)
+    // makes a new resource, under another id.
+    const physicalName = (provider.node.defaultChild as lambda.CfnFunction | undefined)?.functionName;
+    const providerName = physicalName === undefined || Token.isUnresolved(physicalName) ? '' : `-${createHash('sha256').update(physicalName).digest('hex').slice(0, 8)}`;
+    const resource = new CustomResource(this, `Start${index}${providerName}`, {
       serviceToken: provider.functionArn,
       resourceType: SCHEDULE_START_RESOURCE_TYPE,
       properties: { ...properties },
+      // An answer that never comes (the function crashed before answering) fails the deploy in minutes, not an hour.
+      serviceTimeout: START_ANSWER_TIMEOUT,
     });
     this.starts.push(resource);
     return resource;

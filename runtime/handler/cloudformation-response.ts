@@ -63,6 +63,7 @@ function put(url: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     // The URL is signed for an empty content type: any other value breaks the signature.
     const req = client.request(target, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) }, timeout: 10_000 }, (res) => {
+      res.on('error', reject);
       res.resume();
       res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`the response URL answered ${res.statusCode}`))));
     });

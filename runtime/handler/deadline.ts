@@ -2,12 +2,17 @@
 import type { HandlerContext } from './types.js';
 
 /** Time kept to answer after giving up, so the caller gets our TimeoutError rather than Lambda's own timeout. */
-const ANSWER_MARGIN_MS = 200;
+export const ANSWER_MARGIN_MS = 200;
+/** Time kept before the compute's own end to record an outcome in the state table (and hand a slot on). */
+export const FINAL_WRITE_MARGIN_MS = 1000;
 
-/** A deadline, but never later than the Lambda invocation's own end (less the margin to answer or record). */
-export function invocationDeadline(deadline: number, context: HandlerContext): number {
+/**
+ * A deadline, but never later than the Lambda invocation's own end less `marginMs` (the time to answer, or to record
+ * the outcome); a short invocation keeps a quarter of what remains instead.
+ */
+export function invocationDeadline(deadline: number, context: HandlerContext, marginMs = ANSWER_MARGIN_MS): number {
   const remaining = context.lambda.getRemainingTimeInMillis();
-  const invocationEnd = context.runtime.clock() + remaining - Math.min(ANSWER_MARGIN_MS, remaining / 4);
+  const invocationEnd = context.runtime.clock() + remaining - Math.min(marginMs, remaining / 4);
   return Math.min(deadline, invocationEnd);
 }
 

@@ -17,7 +17,7 @@ import { toRemoteError } from '../remote-error.js';
 import { backoffDelay, sleep } from '../retry.js';
 import type { ConcurrencyGate } from '../state/concurrency.js';
 import { RunStore, type FinalOutcome, type RunRecord } from '../state/runs.js';
-import { invocationDeadline, TimeoutError, withDeadline } from './deadline.js';
+import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from './deadline.js';
 import { targetDefinition } from './target.js';
 import type { EventKind } from './types.js';
 
@@ -56,9 +56,10 @@ export const runKind: EventKind<RunEvent> = {
       await settleIfEnded(gate, runs, event.id);
       return reply('duplicate');
     }
-    // The run's deadline, or just before the invocation's own end when that comes first (an executor invoked as the
-    // run was created), so the executor still records TIMED_OUT itself.
-    const outcome = await execute(definition, record, invocationDeadline(record.deadline, context), owner, runs, context.runtime.tuning, clock);
+    // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
+    // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
+    const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
+    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock);
     await settleIfEnded(gate, runs, event.id, outcome);
     return reply(outcome);
   },

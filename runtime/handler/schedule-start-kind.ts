@@ -14,7 +14,7 @@ import type { EventKind, HandlerContext } from './types.js';
 
 export const SCHEDULE_START_RESOURCE_TYPE = 'Custom::MultinodeScheduleStart';
 /** A deploy-time StartDate is the first grid point at least this far ahead: the schedule update lands before it. */
-export const DEPLOY_START_LEAD_MS = 60_000;
+export const DEPLOY_START_LEAD_MS = 2 * 60_000;
 
 /** The custom resource's properties (CloudFormation passes every value as a string). */
 export interface ScheduleStartProperties {

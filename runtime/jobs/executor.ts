@@ -22,7 +22,8 @@ import type { LockClient } from '../lock/lock-client.js';
 import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import type { AttemptDispatcher } from './dispatch.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
-import { FINAL_WRITE_MARGIN_MS, type JobTuning } from './tuning.js';
+import { FINAL_WRITE_MARGIN_MS } from '../handler/deadline.js';
+import type { JobTuning } from './tuning.js';
 
 /** The attempt no longer holds its job (it ended elsewhere: cancelled while pending, timed out, reconciled). */
 export class AttemptLostError extends MultinodeError {}
@@ -174,10 +175,11 @@ class Attempt {
   async run(): Promise<AttemptOutcome> {
     const { store, clock, tuning, settings } = this.deps;
     const signal = this.#controller.signal;
-    // The deadline; or, when the compute itself ends first (Lambda stops the invocation at its timeout, which is the
-    // job's, counted from a later start), just before that, so this attempt still records TIMED_OUT itself.
+    // The deadline; or, when the compute itself ends first (a Lambda invocation whose timeout, capped at 15 minutes,
+    // cannot cover the job's deadline and the grace period), early enough that the handler still has the grace period
+    // and this attempt records TIMED_OUT itself before the compute stops.
     const hardStop = this.deps.computeEndsAt === undefined ? Infinity : this.deps.computeEndsAt - FINAL_WRITE_MARGIN_MS;
-    const timeoutIn = Math.max(0, Math.min(this.#record.deadline, hardStop) - clock());
+    const timeoutIn = Math.max(0, Math.min(this.#record.deadline, hardStop - tuning.graceMs) - clock());
     this.#timers.push(setTimeout(() => this.#abort(new RunTimedOutError(store.jobName, this.#id, settings.timeoutSeconds)), timeoutIn));
     this.#timers.push(
       setInterval(() => {

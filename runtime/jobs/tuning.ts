@@ -5,6 +5,7 @@
  */
 import { LAMBDA_LIMITS } from '../../lib/placement.js';
 import { RuntimeConfigError } from '../config.js';
+import { FINAL_WRITE_MARGIN_MS } from '../handler/deadline.js';
 
 export interface JobTuning {
   /** How often a running attempt writes its heartbeat (and so notices a cancel request), ms. */
@@ -27,15 +28,13 @@ export const DEFAULT_JOB_TUNING: JobTuning = {
   pollMaxMs: 1_000,
 };
 
-/** Time kept before the compute's own end to write the outcome. */
-export const FINAL_WRITE_MARGIN_MS = 1000;
 
 /**
  * The Lambda function timeout of a definition placed on Lambda: its own timeout, except for jobs. A job's timeout
  * counts from its creation, so the invocation running it must outlive that deadline by the grace period (the
  * handler's time to stop after `ctx.signal` fires) and the final write; else the invocation would end first and leave
- * no grace at all. Capped at Lambda's 15 minutes: a job whose timeout is that close to 15 minutes gets a shorter grace
- * period on timeout (the executor stops it a second before the invocation ends).
+ * no grace at all. Capped at Lambda's 15 minutes: for a job whose timeout is that close to 15 minutes, the executor
+ * fires the signal early instead, so the grace period and the final write still fit in the invocation.
  */
 export function lambdaFunctionTimeoutSeconds(kind: string, timeoutSeconds: number): number {
   if (kind !== 'job') return timeoutSeconds;

@@ -333,7 +333,13 @@ describe('MultinodeApp props and grants', () => {
     expect(start.ServiceToken).toEqual({ 'Fn::GetAtt': [dispatcherId, 'Arn'] });
     expect(start).toMatchObject({ Definition: 'every36h', Index: '0', Expression: 'rate(36 hours)' });
     expect(Date.parse(start.RequestedAt)).not.toBeNaN();
+    // A start date that never comes fails the deploy in 5 minutes, not CloudFormation's hour.
+    expect(Number(start.ServiceTimeout)).toBe(300);
     expect(nagFindings(app, stack)).toEqual([]);
+    // Another prefix renames the dispatcher; CloudFormation cannot change a ServiceToken, so the resource is a new one.
+    const renamed = synthApp(made.entry, { prefix: 'other' });
+    const [renamedId] = oneResource(renamed.template, SCHEDULE_START_RESOURCE_TYPE, () => true);
+    expect(renamedId).not.toBe(startId);
   });
 
   it('keeps the synth-time start of a standalone schedule given no start provider', () => {

@@ -192,6 +192,29 @@ describe('jobs: timeout and retries', () => {
     expect(info.error!.type).toBe('TimeoutError');
   });
 
+  it('on a compute that ends before the deadline and the grace period (Lambda capped at 15 minutes), fires the signal early enough to leave the grace period', async () => {
+    let cleaned: number | undefined;
+    const { client } = fixture.job(
+      name('capped'),
+      { timeoutSeconds: 60 },
+      async function* (_i: null, ctx: JobContext) {
+        yield 'started';
+        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+        // Cleaning up takes a third of the grace period (300 ms).
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        cleaned = Date.now();
+      },
+      // The compute stops 1.5 s after the attempt starts: the signal fires at 1.5 s - 1 s (final write) - 300 ms (grace).
+      { computeEndsInMs: 1500 },
+    );
+    const id = await client.start(null);
+    await expect(client.awaitResult(id)).rejects.toBeInstanceOf(RunTimedOutError);
+    const info = await client.get(id);
+    expect(info).toMatchObject({ status: 'TIMED_OUT', result: 'started' });
+    expect(cleaned).toBeDefined();
+    expect(info.finishedAt!.getTime()).toBeGreaterThanOrEqual(cleaned!);
+  });
+
   it('times out a job that never started (a lost delivery) when read after its deadline', async () => {
     let offset = 0;
     const { client, dispatcher } = fixture.job(name('lost'), { timeoutSeconds: 5 }, async () => 'never', { clock: () => Date.now() + offset });

@@ -84,7 +84,8 @@ export interface JobFixture {
   readonly dynamo: DynamoDBClient;
   readonly state: StateTable;
   readonly payloads: Payloads;
-  job(name: string, settings: Partial<JobSettings>, handler: JobHandler<never, unknown>, options?: { tuning?: JobTuning; clock?: () => number }): InProcessJob;
+  /** `computeEndsInMs`: each attempt's compute stops this long after it starts (a Lambda invocation's timeout). */
+  job(name: string, settings: Partial<JobSettings>, handler: JobHandler<never, unknown>, options?: { tuning?: JobTuning; clock?: () => number; computeEndsInMs?: number }): InProcessJob;
   close(): Promise<void>;
 }
 
@@ -114,7 +115,22 @@ export async function startJobFixture(): Promise<JobFixture> {
       const locks = (lock: string) => new LockClient({ client: dynamo, table, name: lock, clock, pollMs: 20 });
       const queue = queueOf(store, settings, dispatcher, tuning, clock);
       dispatcher.run = (id, attempt, slot) =>
-        executeAttempt({ store, settings, handler: handler as JobHandler<unknown, unknown>, dispatcher, gate: queue.gate, locks, tuning, clock }, id, attempt, slot);
+        executeAttempt(
+          {
+            store,
+            settings,
+            handler: handler as JobHandler<unknown, unknown>,
+            dispatcher,
+            gate: queue.gate,
+            locks,
+            tuning,
+            clock,
+            ...(options.computeEndsInMs === undefined ? {} : { computeEndsAt: clock() + options.computeEndsInMs }),
+          },
+          id,
+          attempt,
+          slot,
+        );
       const client = new JobClient({ store, settings, placement: 'lambda', dispatcher, queue, tuning, clock });
       return { client, store, dispatcher, gate: queue.gate };
     },

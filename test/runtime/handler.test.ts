@@ -66,6 +66,8 @@ describe('the Lambda handler', () => {
     const at = (remainingMs: number) => ({ runtime: { clock: () => 50_000 }, lambda: { getRemainingTimeInMillis: () => remainingMs } }) as unknown as HandlerContext;
     expect(invocationDeadline(60_000, at(5_000))).toBe(54_800);
     expect(invocationDeadline(52_000, at(5_000))).toBe(52_000);
+    // A started run keeps a second to record its outcome.
+    expect(invocationDeadline(60_000, at(5_000), 1_000)).toBe(54_000);
     // A short remainder keeps a quarter of it, not the whole margin.
     expect(invocationDeadline(60_000, at(400))).toBe(50_300);
   });
