@@ -127,7 +127,7 @@ export class JobStore {
   async page(limit: number, cursor: string | undefined): Promise<{ records: JobRecord[]; cursor?: string }> {
     const page = await this.table.query(this.#pk, { limit, descending: true, ...(cursor ? { after: cursor } : {}) });
     const records = page.items.map((item) => toRecord(item[STATE_SCHEMA.sortKey]!.S!, item));
-    return { records, ...(page.lastSortKey && records.length === limit ? { cursor: page.lastSortKey } : {}) };
+    return { records, ...(page.lastSortKey ? { cursor: page.lastSortKey } : {}) };
   }
 
   async input(record: JobRecord): Promise<unknown> {

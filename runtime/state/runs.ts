@@ -141,7 +141,7 @@ export class RunStore {
     }
     const page = await this.table.query(this.#pk, { limit, descending: true, ...(options.cursor ? { after: options.cursor } : {}) });
     const items = await Promise.all(page.items.map(async (item) => this.toInfo(await this.#reconcile(toRecord(item[STATE_SCHEMA.sortKey]!.S!, item)))));
-    return { items, ...(page.lastSortKey && items.length === limit ? { cursor: page.lastSortKey } : {}) };
+    return { items, ...(page.lastSortKey ? { cursor: page.lastSortKey } : {}) };
   }
 
   /** Arguments of a run, as stored by `create`. */

@@ -140,26 +140,32 @@ export class StateTable {
 
   /**
    * One page of a partition, by sort key (newest first for time-sortable keys when `descending`); with `prefix`, only
-   * the items whose sort key starts with it.
+   * the items whose sort key starts with it. The page holds `limit` items unless the partition ends first: DynamoDB
+   * stops a query at 1 MB, so large items (inline arguments, results) take several requests to fill a page.
    */
   async query(pk: string, options: { limit: number; after?: string; descending?: boolean; prefix?: string }): Promise<QueryPage> {
     const keyCondition = `#${S.partitionKey} = :pk${options.prefix === undefined ? '' : ` AND begins_with(#${S.sortKey}, :prefix)`}`;
-    const output = await this.#guard(
-      this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: keyCondition,
-          ...withNames(keyCondition),
-          ExpressionAttributeValues: { ':pk': { S: pk }, ...(options.prefix === undefined ? {} : { ':prefix': { S: options.prefix } }) },
-          ScanIndexForward: !options.descending,
-          Limit: options.limit,
-          ConsistentRead: true,
-          ...(options.after ? { ExclusiveStartKey: this.key(pk, options.after) } : {}),
-        }),
-      ),
-    );
-    const last = output.LastEvaluatedKey?.[S.sortKey]?.S;
-    return { items: output.Items ?? [], ...(last ? { lastSortKey: last } : {}) };
+    const items: Item[] = [];
+    let after = options.after;
+    for (;;) {
+      const output = await this.#guard(
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: keyCondition,
+            ...withNames(keyCondition),
+            ExpressionAttributeValues: { ':pk': { S: pk }, ...(options.prefix === undefined ? {} : { ':prefix': { S: options.prefix } }) },
+            ScanIndexForward: !options.descending,
+            Limit: options.limit - items.length,
+            ConsistentRead: true,
+            ...(after ? { ExclusiveStartKey: this.key(pk, after) } : {}),
+          }),
+        ),
+      );
+      items.push(...(output.Items ?? []));
+      after = output.LastEvaluatedKey?.[S.sortKey]?.S;
+      if (!after || items.length >= options.limit) return { items, ...(after ? { lastSortKey: after } : {}) };
+    }
   }
 
   #conditional(promise: Promise<unknown>): Promise<boolean> {
