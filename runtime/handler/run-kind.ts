@@ -28,8 +28,8 @@ export interface RunResponse {
   readonly outcome: FinalOutcome['status'] | 'duplicate' | 'lost' | 'queued';
 }
 
-const CANCELLED = Symbol('cancelled');
-const LOST = Symbol('lost');
+export const CANCELLED = Symbol('cancelled');
+export const LOST = Symbol('lost');
 
 export const runKind: EventKind<RunEvent> = {
   name: 'run',
@@ -79,27 +79,8 @@ async function execute(
   const args = fromWire(await runs.args(record)) as unknown[];
   const maxRetries = definition.options.maxRetries;
 
-  // Polls for a cancel request while the handler runs, writing a heartbeat a few times per staleness period (a
-  // reader judges the executor dead without one); never settles otherwise.
   const watching = new AbortController();
-  const beatEveryMs = record.staleAfterMs / 4;
-  const stopped = new Promise<typeof CANCELLED | typeof LOST>((resolve) => {
-    void (async () => {
-      let lastBeat = clock();
-      try {
-        for (;;) {
-          await sleep(Math.min(tuning.cancelPollMs, beatEveryMs), watching.signal);
-          const beat = clock() - lastBeat >= beatEveryMs;
-          const status = beat ? await runs.heartbeat(id, owner) : await runs.status(id);
-          if (beat && status) lastBeat = clock();
-          if (status === 'CANCELLING') return resolve(CANCELLED);
-          if (beat && status === undefined) return resolve(LOST);
-        }
-      } catch {
-        // Stopped watching, or a read failed: the final write's condition still protects the state.
-      }
-    })();
-  });
+  const stopped = watchRun(runs, id, owner, { beatEveryMs: record.staleAfterMs / 4, pollMs: tuning.cancelPollMs, clock }, watching.signal);
 
   try {
     for (let attempt = record.attempts; ; attempt++) {
@@ -141,4 +122,37 @@ async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, 
   } catch (error) {
     console.error(`${runs.functionName} run ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
   }
+}
+
+/**
+ * Polls for a cancel request while a run's handler runs, writing a heartbeat every `beatEveryMs` (a reader judges the
+ * executor dead without one). Resolves when the run is CANCELLING, or when a heartbeat finds this executor no longer
+ * owns it; never otherwise. A failed request is tried again next round: giving up would leave the executor silent,
+ * judged dead, and its run handed to another while this one still runs it.
+ */
+export function watchRun(
+  runs: Pick<RunStore, 'heartbeat' | 'status'>,
+  id: string,
+  owner: string,
+  options: { beatEveryMs: number; pollMs: number; clock: () => number },
+  signal: AbortSignal,
+): Promise<typeof CANCELLED | typeof LOST> {
+  const { beatEveryMs, pollMs, clock } = options;
+  return new Promise((resolve) => {
+    void (async () => {
+      let lastBeat = clock();
+      while (!signal.aborted) {
+        try {
+          await sleep(Math.min(pollMs, beatEveryMs), signal);
+          const beat = clock() - lastBeat >= beatEveryMs;
+          const status = beat ? await runs.heartbeat(id, owner) : await runs.status(id);
+          if (beat && status) lastBeat = clock();
+          if (status === 'CANCELLING') return resolve(CANCELLED);
+          if (beat && status === undefined) return resolve(LOST);
+        } catch {
+          // Stopped watching (the loop ends), or a request failed (the next round tries again).
+        }
+      }
+    })();
+  });
 }
