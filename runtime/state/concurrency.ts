@@ -129,12 +129,19 @@ export class ConcurrencyGate {
     await this.#table.put(this.#pk, queueKey(id), { [C.queuedAt]: attr.n(now), [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400) });
   }
 
-  /** A new id: in line, then pumped. Throws the error of its own dispatch, if that failed (the id is then FAILED). */
+  /**
+   * A new id: in line, then pumped. Throws the error of its own dispatch, if that failed (the id is then FAILED). A
+   * pump that fails otherwise (checking another id's slot, a table error) is no failure of this id: it is recorded
+   * and in line, and the next pump (a start, a release, a read of a waiting id) hands it a slot; the caller gets its
+   * id rather than an error that would make it start the same work again.
+   */
   async admit(id: string): Promise<void> {
     this.#admitting.set(id, undefined);
     try {
       await this.enqueue(id);
-      await this.pump();
+      await this.pump().catch((error: unknown) => {
+        console.warn(`multinode: ${this.name}: ${id} is in line; handing out slots failed this time (${(error as Error).message}); the next start, end or read retries.`);
+      });
       const failure = this.#admitting.get(id);
       if (failure !== undefined) throw failure;
     } finally {

@@ -268,6 +268,27 @@ describe('the concurrency gate', () => {
     clockOffset += 60_000;
   });
 
+  it('admits an id when handing out slots fails for another reason (a holder that cannot be checked); a later pump hands it its slot', async () => {
+    const kind = new Kind(kindName(), 1, 1, clock);
+    const holder = kind.create(Date.now());
+    kind.holding.set(holder, () => undefined);
+    await kind.gate.admit(holder);
+    await startedCount(kind, 1);
+    // The holder's slot is due for a check, and checking it fails (say, Batch's DescribeJobs is throttled).
+    clockOffset += CHECK_AFTER_MS + 1;
+    const inspect = kind.inspect.bind(kind);
+    kind.inspect = async () => {
+      throw new Error('ThrottlingException');
+    };
+    const next = kind.create(Date.now() + 1);
+    await expect(kind.gate.admit(next)).resolves.toBeUndefined();
+    expect((await kind.gates[0]!.snapshot()).queue).toEqual([next]);
+    kind.inspect = inspect;
+    kind.release(holder);
+    await kind.until(() => kind.done([holder, next]));
+    clockOffset += 60_000;
+  });
+
   it("gives a dead holder's slot to the next id once its check time passes, and keeps a live holder's", async () => {
     const kind = new Kind(kindName(), 1, 2, clock);
     const live = kind.create(Date.now());
