@@ -94,13 +94,15 @@ export function appAccessStatements(scope: Construct, input: AppAccessInput): Ex
         actions: [...BATCH_IAM_ACTIONS.submit],
         resources: [
           ...scoped(
-            input.jobDefinitions.map((name) => batchArn('job-definition', `${name}:*`)),
+            // SubmitJob names a definition without a revision (its latest), which IAM matches as ".../<name>", not
+            // ".../<name>:*": both forms are allowed.
+            input.jobDefinitions.flatMap((name) => [batchArn('job-definition', name), batchArn('job-definition', `${name}:*`)]),
             batchArn('job-definition', `${input.prefix}-*`),
           ),
           ...input.jobQueues.map((name) => batchArn('job-queue', name)),
         ],
       }),
-      wildcardReason: `Every revision (":*") of the app's job definitions, all named "${input.prefix}-<definition>".`,
+      wildcardReason: `The app's job definitions by name and every revision (":*") of them, all named "${input.prefix}-<definition>".`,
     });
     const manage: readonly string[] = BATCH_IAM_ACTIONS.manage;
     const jobScoped = manage.filter((action) => JOB_SCOPED_ACTIONS.includes(action));

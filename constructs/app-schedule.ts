@@ -115,6 +115,9 @@ export class AppSchedule extends Construct {
         ...(start && !deployTimeStart ? { start } : {}),
       });
       if (deployTimeStart) (schedule.node.defaultChild as scheduler.CfnSchedule).startDate = deployTimeStart.getAttString('StartDate');
+      // The group is named by a plain string, which makes no dependency: without one, CloudFormation may create the
+      // schedule before its group.
+      if (props.group) schedule.node.addDependency(props.group);
       this.schedules.push(schedule);
     });
   }

@@ -7,7 +7,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -110,9 +110,12 @@ export class AppService extends Construct {
     return this.stage.url;
   }
 
-  /** Lets `grantee` call the service when its auth is `"iam"` (SigV4-signed requests). */
+  /**
+   * Lets `grantee` call the service when its auth is `"iam"` (SigV4-signed requests): every method and path. (The
+   * `$default` route's own grant covers the path "/" alone.)
+   */
   grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return this.route.grantInvoke(grantee);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.api.arnForExecuteApi('*', '/*', '*')] });
   }
 }
 

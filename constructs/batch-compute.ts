@@ -54,8 +54,10 @@ export class BatchCompute extends Construct {
       throw new SynthError(`batch.runnableTimeout must be from 10 minutes to 24 hours (AWS Batch's limits), got ${runnableTimeout.toHumanString()}.`);
     }
     const maxvCpus = props.maxvCpus ?? 256;
-    if (!Number.isInteger(maxvCpus) || maxvCpus < 16) {
-      throw new SynthError(`batch.maxvCpus must be a whole number of at least 16 (the largest job asks for 16 vCPUs), got ${maxvCpus}.`);
+    // At least 1 here; each job definition checks that its own vCPUs fit (app-batch.ts), so an account held to the
+    // default Fargate quota of 6 vCPUs can set 6.
+    if (!Number.isInteger(maxvCpus) || maxvCpus < 1) {
+      throw new SynthError(`batch.maxvCpus must be a whole number of at least 1, got ${maxvCpus}.`);
     }
 
     this.vpc = props.vpc ?? this.createVpc(props.logRetention ?? logs.RetentionDays.ONE_MONTH);
@@ -151,6 +153,14 @@ export class BatchCompute extends Construct {
       resources: ['*'],
     });
     role.addToPrincipalPolicy(statement);
+    // Tags on the cluster and container instance the agent creates or registers, as the managed policy allows.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:TagResource'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'RegisterContainerInstance'] } },
+      }),
+    );
     acknowledgeWildcards(role, ['*'], 'The ECS agent on GPU hosts registers with a cluster Batch creates at run time; these agent actions do not take resource ARNs known at deploy time.');
     return role;
   }

@@ -5,11 +5,15 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { STATE_RETENTION_DAYS } from '../runtime/state/schema.js';
 import { SynthError } from './errors.js';
 import { acknowledge } from './nag.js';
 
 export interface PayloadBucketProps {
-  /** How long payloads are kept; default 7 days (the longest a run can take, 24 h, with room to read results). */
+  /**
+   * How long payloads are kept; default 31 days: a day longer than runs and jobs are kept, whose large inputs and
+   * results are payloads (a shorter expiry makes old runs' results unreadable).
+   */
   readonly expiration?: Duration;
   /** Where S3 writes server access logs; default none (payloads are transient, and the bucket is private). */
   readonly serverAccessLogsBucket?: s3.IBucket;
@@ -22,7 +26,7 @@ export class PayloadBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PayloadBucketProps = {}) {
     super(scope, id);
-    const expiration = props.expiration ?? Duration.days(7);
+    const expiration = props.expiration ?? Duration.days(STATE_RETENTION_DAYS + 1);
     const days = expiration.toHours({ integral: false }) / 24;
     if (!Number.isInteger(days) || days < 1) {
       throw new SynthError(`the payload expiration must be a whole number of days, at least 1 (S3 lifecycle rules count days), got ${expiration.toHumanString()}.`);

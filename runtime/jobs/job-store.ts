@@ -23,12 +23,12 @@ import { FINAL_STATUSES, type RemoteErrorInfo, type Status } from '../../lib/han
 import type { Placement } from '../../lib/placement.js';
 import { PAYLOAD_PREFIXES, STATE_INLINE_LIMIT, type Payloads } from '../payloads.js';
 import { RUN_ID_PATTERN } from '../state/ids.js';
-import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
+import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import { attr, type Item, type StateTable } from '../state/state-table.js';
 import type { JobTuning } from './tuning.js';
 
 /** How long a job's state is kept after it was created (DynamoDB TTL). */
-export const JOB_RETENTION_DAYS = 30;
+export const JOB_RETENTION_DAYS = STATE_RETENTION_DAYS;
 export const JOB_LIST_LIMIT = { min: 1, max: 50, default: 50 } as const;
 
 /** Attribute names of a job item. */

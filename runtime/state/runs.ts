@@ -20,11 +20,11 @@ import { fromWire, type WireValue } from '../../lib/codec.js';
 import type { Payloads } from '../payloads.js';
 import { STATE_INLINE_LIMIT, PAYLOAD_PREFIXES } from '../payloads.js';
 import { RUN_ID_PATTERN } from './ids.js';
-import { partitionKey, STATE_SCHEMA } from './schema.js';
+import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from './schema.js';
 import { attr, type Item, type StateTable } from './state-table.js';
 
 /** How long a run's state is kept after it was created. */
-export const RUN_RETENTION_DAYS = 30;
+export const RUN_RETENTION_DAYS = STATE_RETENTION_DAYS;
 /** A run past its deadline by this much without a final state is reported TIMED_OUT. */
 export const DEADLINE_GRACE_MS = 5000;
 export const LIST_LIMIT = { min: 1, max: 50, default: 50 } as const;

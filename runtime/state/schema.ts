@@ -17,6 +17,12 @@
  * throttle on it (calls, `call`/`map`, keep no state and have no such ceiling).
  */
 
+/**
+ * How long the state of runs and jobs is kept after its creation (DynamoDB TTL). Their large inputs and results live
+ * in the payload bucket, whose lifecycle must keep them at least as long.
+ */
+export const STATE_RETENTION_DAYS = 30;
+
 export const STATE_SCHEMA = {
   partitionKey: 'pk',
   sortKey: 'sk',

@@ -25,6 +25,8 @@ import {
 import { DICT_SCHEMA } from '../../runtime/dict/schema.js';
 import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/handler/schedule-start-kind.js';
 import { STATE_SCHEMA } from '../../runtime/state/schema.js';
+import { RUN_RETENTION_DAYS } from '../../runtime/state/runs.js';
+import { JOB_RETENTION_DAYS } from '../../runtime/jobs/job-store.js';
 import { tempApp } from '../helpers/temp-app.js';
 import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, synthApp, testBundleRoot } from './helpers.js';
 
@@ -80,6 +82,13 @@ describe('DictTable and StateTable', () => {
 });
 
 describe('PayloadBucket', () => {
+  it('keeps payloads by default a day longer than the state of runs and jobs that refers to them', () => {
+    const { stack } = newStack();
+    new PayloadBucket(stack, 'Payloads');
+    const [, bucket] = oneResource(Template.fromStack(stack), 'AWS::S3::Bucket', () => true);
+    expect(bucket.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(Math.max(RUN_RETENTION_DAYS, JOB_RETENTION_DAYS) + 1);
+  });
+
   it('is private, TLS only, encrypted and emptied by a lifecycle rule', () => {
     const { app, stack } = newStack();
     new PayloadBucket(stack, 'Payloads', { expiration: Duration.days(2) });
@@ -148,6 +157,8 @@ describe('BatchCompute and BatchJob', () => {
     const instanceRoles = resourcesOf(template, 'AWS::IAM::Role').filter(([, p]) => JSON.stringify(p.AssumeRolePolicyDocument).includes('ec2.amazonaws.com'));
     expect(instanceRoles).toHaveLength(1);
     expect(instanceRoles[0]![1].ManagedPolicyArns).toBeUndefined();
+    const agent = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
+    expect(agent).toContainEqual(expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'RegisterContainerInstance'] } } }));
     expect(nagFindings(app, stack)).toEqual([]);
   });
 
@@ -165,7 +176,10 @@ describe('BatchCompute and BatchJob', () => {
     expect(attempt('half', { type: 'batch', platform: 'ec2', vcpu: 0.5, memoryMiB: 1024, gpu: { count: 1, model: null }, timeoutSeconds: 60 })).toThrow(
       /definition "half": EC2 jobs take a whole number of vCPUs/,
     );
-    expect(() => new BatchCompute(stack, 'Tiny', { maxvCpus: 4 })).toThrow(SynthError);
+    expect(() => new BatchCompute(stack, 'None', { maxvCpus: 0 })).toThrow(/batch\.maxvCpus must be a whole number of at least 1, got 0/);
+    expect(() => new BatchCompute(stack, 'Half', { maxvCpus: 2.5 })).toThrow(SynthError);
+    // The default Fargate quota of 6 vCPUs can be matched; each job definition checks its own size against it.
+    expect(() => new BatchCompute(stack, 'Quota', { maxvCpus: 6 })).not.toThrow();
   });
 });
 
@@ -228,6 +242,9 @@ describe('AppService', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 10000 });
     template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'execute-api:Invoke' })]) } });
+    // Every stage, method and path: the `$default` route serves them all (a grant on the route covers "/" alone).
+    const invoke = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement).find((st: any) => st.Action === 'execute-api:Invoke');
+    expect(JSON.stringify(invoke.Resource)).toMatch(/"\/\*\/\*\/\*"\]\]\}$/);
     expect(nagFindings(app, stack).filter((f) => !f.includes('/Handler/') && !f.includes('/Caller/'))).toEqual([]);
   });
 

@@ -29,6 +29,13 @@ describe('daily-16cpu', () => {
     }
   });
 
+  it('creates each schedule after its schedule group (named by a plain string, which alone makes no dependency)', () => {
+    const [groupId] = oneResource(template, 'AWS::Scheduler::ScheduleGroup', () => true);
+    const schedules = Object.values<any>(template.findResources('AWS::Scheduler::Schedule'));
+    expect(schedules.length).toBeGreaterThan(0);
+    for (const schedule of schedules) expect(schedule.DependsOn).toContain(groupId);
+  });
+
   it('delivers heavy scheduled tasks to the dispatcher with the flexible window off, an explicit retry policy and a dead-letter queue', () => {
     const dispatcher = template.getResourceId('AWS::Lambda::Function', { Properties: { FunctionName: 'daily-multinode-dispatcher' } });
     for (const name of ['weekdaysAt23-0', 'dailyAt23-0']) {
@@ -108,6 +115,14 @@ describe('daily-16cpu', () => {
     const [, access] = oneResource(template, 'AWS::IAM::ManagedPolicy', () => true);
     const accessActions = access.PolicyDocument.Statement.flatMap((s: any) => asArray(s.Action));
     expect(accessActions).not.toContain('lambda:InvokeFunction');
+  });
+
+  it('allows SubmitJob on each job definition by its bare name (how the runtime names it) and on its revisions', () => {
+    const [, access] = oneResource(template, 'AWS::IAM::ManagedPolicy', () => true);
+    const submit = access.PolicyDocument.Statement.find((s: any) => s.Sid === 'AppBatchSubmit');
+    const resources = JSON.stringify(submit.Resource);
+    expect(resources).toMatch(/:job-definition\/[\w-]+-dailyAt23"/);
+    expect(resources).toMatch(/:job-definition\/[\w-]+-dailyAt23:\*"/);
   });
 });
 
