@@ -235,13 +235,19 @@ export class JobStore {
 
   /**
    * Reconciliation: ends the job (or requeues it as PENDING with `attempts`) from the state `seen`, only if it is
-   * still exactly that state. Returns the new record, or undefined when it changed meanwhile.
+   * still in that status and attempt, and, with `heartbeat`, has written no heartbeat since (an attempt judged lost
+   * that beats again is alive). Returns the new record, or undefined when it changed meanwhile.
    */
-  async settle(seen: JobRecord, outcome: JobOutcome | { status: 'PENDING'; attempts: number; error: RemoteErrorInfo }): Promise<JobRecord | undefined> {
-    if (outcome.status === 'PENDING') {
-      return this.#from(seen, { [J.status]: attr.s('PENDING'), [J.attempts]: attr.n(outcome.attempts), [J.failure]: attr.s(JSON.stringify(outcome.error)) }, [J.runner]);
-    }
-    return this.#from(seen, await this.#outcome(seen.id, outcome), [J.runner]);
+  async settle(
+    seen: JobRecord,
+    outcome: JobOutcome | { status: 'PENDING'; attempts: number; error: RemoteErrorInfo },
+    options: { heartbeat?: boolean } = {},
+  ): Promise<JobRecord | undefined> {
+    const set =
+      outcome.status === 'PENDING'
+        ? { [J.status]: attr.s('PENDING'), [J.attempts]: attr.n(outcome.attempts), [J.failure]: attr.s(JSON.stringify(outcome.error)) }
+        : await this.#outcome(seen.id, outcome);
+    return this.#from(seen, set, [J.runner], options.heartbeat ?? false);
   }
 
   /** Deletes a finished job (and its stored payloads); RunNotFinishedError while it runs. */
@@ -264,12 +270,17 @@ export class JobStore {
     if (!RUN_ID_PATTERN.test(id)) throw new JobNotFoundError(this.jobName, id);
   }
 
-  async #from(seen: JobRecord, set: Record<string, AttributeValue>, remove: string[]): Promise<JobRecord | undefined> {
+  async #from(seen: JobRecord, set: Record<string, AttributeValue>, remove: string[], sameHeartbeat = false): Promise<JobRecord | undefined> {
+    const beat = !sameHeartbeat ? '' : seen.heartbeatAt === undefined ? ` AND attribute_not_exists(${J.heartbeatAt})` : ` AND ${J.heartbeatAt} = :seenBeat`;
     const item = await this.table.update(this.#pk, seen.id, {
       set,
       ...(remove.length > 0 ? { remove } : {}),
-      condition: `${J.status} = :seenStatus AND ${J.attempts} = :seenAttempts`,
-      values: { ':seenStatus': attr.s(seen.status), ':seenAttempts': attr.n(seen.attempts) },
+      condition: `${J.status} = :seenStatus AND ${J.attempts} = :seenAttempts${beat}`,
+      values: {
+        ':seenStatus': attr.s(seen.status),
+        ':seenAttempts': attr.n(seen.attempts),
+        ...(sameHeartbeat && seen.heartbeatAt !== undefined ? { ':seenBeat': attr.n(seen.heartbeatAt) } : {}),
+      },
     });
     return item ? toRecord(seen.id, item) : undefined;
   }

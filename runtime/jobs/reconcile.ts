@@ -109,10 +109,10 @@ async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJ
 async function failedAttempt(deps: ReconcileDeps, record: JobRecord, attempt: number, error: RemoteErrorInfo): Promise<Reconciled> {
   const { store, clock } = deps;
   if (attempt < record.maxAttempts && clock() < record.deadline) {
-    const requeued = await store.settle(record, { status: 'PENDING', attempts: attempt, error });
+    const requeued = await store.settle(record, { status: 'PENDING', attempts: attempt, error }, { heartbeat: true });
     return requeued ? { record: requeued, action: 'requeued' } : { record: await store.read(record.id) };
   }
-  return ended(store, record, await store.settle(record, { status: 'FAILED', error }));
+  return ended(store, record, await store.settle(record, { status: 'FAILED', error }, { heartbeat: true }));
 }
 
 async function ended(store: JobStore, seen: JobRecord, settled: JobRecord | undefined): Promise<Reconciled> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodecError, InvalidArgumentError, InvocationFailedError, JobNotFoundError, RunCancelledError, RunFinishedError, RunNotFinishedError, RunNotFoundError, RunTimedOutError, WaitTimeoutError } from '../../lib/errors.js';
 import type { JobContext, Status } from '../../lib/handles.js';
 import { J } from '../../runtime/jobs/job-store.js';
+import { newRunId } from '../../runtime/state/ids.js';
 import { FAST_TUNING, gate, type JobFixture, startJobFixture } from './support.js';
 
 let fixture: JobFixture;
@@ -276,6 +277,22 @@ describe('jobs: timeout and retries', () => {
     expect(reconciled.status).toMatch(/PENDING|RUNNING|SUCCEEDED/);
     expect(await client.awaitResult(id)).toBe('attempt 2');
     expect(dispatcher.dispatched.filter((d) => d.id === id).map((d) => d.attempt)).toEqual([1, 2]);
+  });
+
+  it('does not requeue an attempt judged lost that wrote a heartbeat since it was read (it is alive)', async () => {
+    const { store } = fixture.job(name('alive'), {}, async () => 'never run');
+    const id = newRunId(Date.now());
+    await store.create(id, null, { timeoutSeconds: 60, maxAttempts: 3, placement: 'lambda', tuning: FAST_TUNING });
+    const running = (await store.claim(await store.read(id), 'runner-1', 1))!;
+    const seen = await store.read(id);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await store.heartbeat(id, 'runner-1')).toBeDefined();
+    const error = { type: 'AttemptLost', message: 'no heartbeat' };
+    expect(await store.settle(seen, { status: 'PENDING', attempts: 1, error }, { heartbeat: true })).toBeUndefined();
+    expect((await store.read(id)).status).toBe('RUNNING');
+    // Judged from a fresh read, with no heartbeat since, it goes back in line.
+    expect((await store.settle(await store.read(id), { status: 'PENDING', attempts: 1, error }, { heartbeat: true }))!.status).toBe('PENDING');
+    expect(running.status).toBe('RUNNING');
   });
 
   it('runs a duplicate delivery once', async () => {
