@@ -115,10 +115,16 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     }
   }
 
-  /** A run's state (reconciled); a waiting run also reconciles the gate (a lost hand-off is repaired here). */
+  /**
+   * A run's state (reconciled). A waiting run also reconciles the gate (a lost hand-off is repaired here); so does a
+   * running one whose executor went silent: the gate's check of its slot retries it or ends it, even when nothing
+   * else (a start, an end) would pump the gate.
+   */
   async #read(id: string): Promise<RunRecord> {
     const record = await this.#runs.get(id);
+    const silent = (record.status === 'RUNNING' || record.status === 'CANCELLING') && record.heartbeatAt !== undefined && this.#context.clock() - record.heartbeatAt > record.staleAfterMs;
     if (record.status === 'PENDING') await this.#gate.reconcile([id]);
+    else if (silent) await this.#gate.reconcile([]);
     return record;
   }
 

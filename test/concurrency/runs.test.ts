@@ -123,6 +123,22 @@ describe('waiting runs', () => {
     expect(await app.marks.get(`${key}/runs/crashed`)).toBe(1);
   });
 
+  it('judges a silent executor when its own run is read, with no other run to pump the gate', async () => {
+    const key = 'crash-alone';
+    const crashed = await app.single.start({ key, item: 'alone', die: 'exit' });
+    await until(() => app.marks.get(`${key}/runs/alone`), (runs) => runs === 1, 'the crashing run to enter');
+    expect((await app.single.get(crashed)).status).toBe('RUNNING');
+    try {
+      testClock.offset = STALE_AFTER_MS + 1_000;
+      // The read finds the run silent past its limit and has the gate check its slot: the run FAILED (no retries).
+      await app.single.get(crashed);
+      expect(await app.single.get(crashed)).toMatchObject({ status: 'FAILED', error: { type: 'AttemptLost' } });
+    } finally {
+      testClock.offset = 0;
+    }
+    expect((await functionGate(t.context, 'single').snapshot()).slots).toEqual([]);
+  });
+
   it("hands a killed Batch container's slot on at once, through Batch's job state-change event", async () => {
     const key = 'killed';
     const killed = await app.heavy.start({ key, item: 'killed', die: 'kill' });
