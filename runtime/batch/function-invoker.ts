@@ -29,7 +29,7 @@ export class BatchFunctionInvoker implements FunctionInvoker {
     return results;
   }
 
-  async startRun(id: string, slot: number): Promise<{ batchJobId: string }> {
+  async startRun(id: string, slot: number, _deadline: number): Promise<{ batchJobId: string }> {
     const timeoutSeconds = (this.definition.options as { timeoutSeconds?: number }).timeoutSeconds ?? 900;
     const batchJobId = await new BatchJobs(this.context).submit({
       definition: this.definition,

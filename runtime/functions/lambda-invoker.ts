@@ -76,7 +76,7 @@ export class LambdaInvoker implements FunctionInvoker {
     }
   }
 
-  async startRun(id: string, slot: number): Promise<{ batchJobId?: string }> {
+  async startRun(id: string, slot: number, deadline: number): Promise<{ batchJobId?: string }> {
     const event: RunEvent = { multinode: 'run', function: this.#name, id, slot };
     const payload = encoder.encode(JSON.stringify(event));
     for (let throttles = 1; ; throttles++) {
@@ -85,7 +85,10 @@ export class LambdaInvoker implements FunctionInvoker {
         return {};
       } catch (error) {
         if (!THROTTLES.has(awsErrorName(error) ?? '')) explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
-        await sleep(backoffDelay(throttles, this.#context.tuning.throttleBackoff));
+        // Throttled: again after a pause, but not past the run's deadline (the gate's pump waits for this).
+        const pause = backoffDelay(throttles, this.#context.tuning.throttleBackoff);
+        if (this.#context.clock() + pause >= deadline) throw new Error(`${this.#name} run ${id}: Lambda throttled its start until its deadline passed (${awsErrorName(error)}).`, { cause: error });
+        await sleep(pause);
       }
     }
   }

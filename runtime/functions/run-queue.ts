@@ -64,7 +64,7 @@ function newRunGate(context: RuntimeContext, definition: ManifestDefinition, run
           checkAfterMs: record.staleAfterMs,
           async dispatch(slot) {
             try {
-              const { batchJobId } = await dispatcher().startRun(id, slot);
+              const { batchJobId } = await dispatcher().startRun(id, slot, record.deadline);
               if (batchJobId) await runs.setBatchJob(id, batchJobId);
             } catch (error) {
               // Nothing will run it: record why, rather than leave it PENDING until its deadline.
