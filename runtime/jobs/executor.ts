@@ -61,7 +61,12 @@ export type AttemptOutcome = Status | 'duplicate' | 'abandoned' | 'queued';
 export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number, slot?: number): Promise<AttemptOutcome> {
   const { store, gate } = deps;
   const seen = await store.read(id);
-  if (!isOurTurn(seen, attempt)) return 'duplicate';
+  if (!isOurTurn(seen, attempt)) {
+    // Ended while this attempt was on its way (cancelled as its slot was handed over): the slot goes back now rather
+    // than when its check time comes.
+    if (slot !== undefined && isFinal(seen.status)) await gate.settled(id).catch(() => undefined);
+    return 'duplicate';
+  }
 
   // The job carries the timings its starter chose.
   deps = { ...deps, tuning: { ...deps.tuning, ...seen.tuning } };

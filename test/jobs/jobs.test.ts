@@ -295,6 +295,18 @@ describe('jobs: timeout and retries', () => {
     expect(running.status).toBe('RUNNING');
   });
 
+  it('gives back at once the slot of an attempt that arrives after its job was cancelled', async () => {
+    const { client, store, dispatcher, gate } = fixture.job(name('late'), {}, async () => 'never run');
+    dispatcher.drop = 1; // the attempt's delivery is late: it arrives below, by hand
+    const id = await client.start(null);
+    const held = (await gate.snapshot()).slots.find((s) => s.holder === id);
+    expect(held).toBeDefined();
+    // Cancelled meanwhile, in the window where the cancel did not see the slot being handed over.
+    expect((await store.cancel(id)).status).toBe('CANCELLED');
+    expect(await dispatcher.run(id, 1, held!.slot)).toBe('duplicate');
+    expect((await gate.snapshot()).slots.map((s) => s.holder)).not.toContain(id);
+  });
+
   it('runs a duplicate delivery once', async () => {
     let runs = 0;
     const { client, dispatcher } = fixture.job(name('dup'), {}, async () => ++runs);
