@@ -172,14 +172,27 @@ export class ConcurrencyGate {
     return running;
   }
 
-  /** The pump, starting from `known` slots when the caller just read them. */
+  /**
+   * The pump, starting from `known` slots when the caller just read them. A slot whose check fails (its holder cannot
+   * be judged just now) counts as held for the rest of this pump, so the free slots are still handed out; the pump
+   * then throws the first such failure.
+   */
   async #pump(known?: readonly Slot[]): Promise<void> {
+    const unjudged = new Map<number, unknown>();
+    await this.#rounds(known, unjudged);
+    if (unjudged.size > 0) throw unjudged.values().next().value;
+  }
+
+  async #rounds(known: readonly Slot[] | undefined, unjudged: Map<number, unknown>): Promise<void> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const slots = round === 0 && known ? known : await this.#slots();
       const now = this.#clock();
-      const due = slots.filter((s) => s.checkAt <= now);
+      const due = slots.filter((s) => s.checkAt <= now && !unjudged.has(s.slot));
       if (due.length > 0) {
-        await Promise.all(due.map((s) => this.#check(s, slots)));
+        const checks = await Promise.allSettled(due.map((s) => this.#check(s, slots)));
+        checks.forEach((check, i) => {
+          if (check.status === 'rejected') unjudged.set(due[i]!.slot, check.reason);
+        });
         continue;
       }
       const available = this.limit - slots.length;

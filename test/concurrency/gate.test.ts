@@ -289,6 +289,28 @@ describe('the concurrency gate', () => {
     clockOffset += 60_000;
   });
 
+  it('still hands out the free slots when a holder cannot be checked just now', async () => {
+    const kind = new Kind(kindName(), 2, 1, clock);
+    const holder = kind.create(Date.now());
+    kind.holding.set(holder, () => undefined);
+    await kind.gate.admit(holder);
+    await startedCount(kind, 1);
+    clockOffset += CHECK_AFTER_MS + 1;
+    const inspect = kind.inspect.bind(kind);
+    kind.inspect = async () => {
+      throw new Error('ThrottlingException');
+    };
+    const next = kind.create(Date.now() + 1);
+    await kind.gate.admit(next);
+    // The second slot went to `next` although the first one's check failed.
+    await startedCount(kind, 2);
+    expect(kind.started).toEqual([holder, next]);
+    kind.inspect = inspect;
+    kind.release(holder);
+    await kind.until(() => kind.done([holder, next]));
+    clockOffset += 60_000;
+  });
+
   it("gives a dead holder's slot to the next id once its check time passes, and keeps a live holder's", async () => {
     const kind = new Kind(kindName(), 1, 2, clock);
     const live = kind.create(Date.now());
