@@ -1,7 +1,7 @@
 /**
  * Answering a CloudFormation custom resource request: a PUT of the outcome to the request's pre-signed `ResponseURL`
- * (an S3 URL signed for an empty content type). CloudFormation waits for this answer, up to an hour, so a failed PUT
- * is retried before giving up.
+ * (an S3 URL signed for an empty content type). CloudFormation waits for this answer until the resource's service
+ * timeout (an hour unless set), so a failed PUT is retried before giving up.
  */
 import http from 'node:http';
 import https from 'node:https';
