@@ -58,11 +58,18 @@ export function isExpired(item: Item, nowMs: number): boolean {
   return x !== undefined && Number(x) <= Math.floor(nowMs / 1000);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function checkKey(dict: string, key: unknown, what = 'key'): string {
   if (typeof key !== 'string') {
     throw new InvalidKeyError(`dict "${dict}": the ${what} must be a string, got ${key === null ? 'null' : typeof key}.`);
   }
   if (key.length === 0) throw new InvalidKeyError(`dict "${dict}": the ${what} must not be empty (1 to ${KEY_LIMIT_BYTES} UTF-8 bytes).`);
+  // Half of a surrogate pair has no UTF-8 form: stored, it would come back as another key.
+  const lone = LONE_SURROGATE.exec(key);
+  if (lone) {
+    throw new InvalidKeyError(`dict "${dict}": the ${what} ${JSON.stringify(key.slice(0, 40))} holds half of a UTF-16 surrogate pair at index ${lone.index}; keys must be valid Unicode text.`);
+  }
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > KEY_LIMIT_BYTES) {
     throw new InvalidKeyError(`dict "${dict}": the ${what} ${JSON.stringify(key.slice(0, 40))}... is ${bytes} bytes; keys are at most ${KEY_LIMIT_BYTES} UTF-8 bytes.`);

@@ -1,5 +1,6 @@
 /** HTTP requests to a service: an API Gateway HTTP API (payload 2.0) event in, the fetch handler's Response out. */
 import type { ServiceDefinition } from '../../lib/definitions/service.js';
+import { SYNC_PAYLOAD_LIMIT } from '../payloads.js';
 import { fromResponse, isHttpApiEvent, toRequest, type HttpApiEvent } from '../service/http-api.js';
 import { MisroutedEventError } from './target.js';
 import type { EventKind, HandlerContext } from './types.js';
@@ -13,7 +14,17 @@ export const httpKind: EventKind<HttpApiEvent> = {
     if (!(response instanceof Response)) {
       throw new TypeError(`service "${service.name}": the fetch handler returned ${response === null ? 'null' : typeof response}, not a Response.`);
     }
-    return fromResponse(response);
+    const result = await fromResponse(response);
+    // Lambda refuses a larger response with a bare error and the client sees a 500: say which service and how large.
+    const size = Buffer.byteLength(JSON.stringify(result), 'utf8');
+    if (size > SYNC_PAYLOAD_LIMIT) {
+      throw new RangeError(
+        `service "${service.name}": the response to ${event.requestContext.http.method} ${event.rawPath} is ${size} bytes as Lambda's answer ` +
+          `(${result.isBase64Encoded ? 'a binary body grows by a third in base64' : 'body and headers'}), over Lambda's limit of ${SYNC_PAYLOAD_LIMIT} bytes; ` +
+          'serve large content from S3 (a presigned URL) instead.',
+      );
+    }
+    return result;
   },
 };
 

@@ -55,7 +55,25 @@ export function toRequest(event: HttpApiEvent): Request {
   const method = event.requestContext.http.method.toUpperCase();
   const hasBody = event.body !== undefined && event.body !== null && method !== 'GET' && method !== 'HEAD';
   const body = hasBody ? (event.isBase64Encoded ? Buffer.from(event.body!, 'base64') : Buffer.from(event.body!, 'utf8')) : undefined;
-  return new Request(`${scheme}://${host}${event.rawPath || '/'}${query}`, { method, headers, ...(body ? { body } : {}) });
+  return new Request(`${scheme}://${host}${urlPath(event.rawPath || '/')}${query}`, { method, headers, ...(body ? { body } : {}) });
+}
+
+/** Characters a path cannot hold literally in a URL: `?`, `#`, a `%` that starts no escape, spaces, controls, non-ASCII. */
+const NOT_IN_URL_PATH = /%(?![0-9A-Fa-f]{2})|[?#\s\u0000-\u001f\u007f-\u{10ffff}]/gu;
+
+/**
+ * The path as a URL path. HTTP APIs have been seen to pass `rawPath` percent-decoded (a request for `/a%3Fb` arrives
+ * as `/a?b`), which would cut the path at `?` or `#` and lose the query. So characters that cannot stand in a URL
+ * path are escaped again; an already escaped path (as the local gateway sends it) passes through unchanged.
+ */
+export function urlPath(rawPath: string): string {
+  return rawPath.replace(NOT_IN_URL_PATH, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return '%EF%BF%BD'; // half of a surrogate pair: the replacement character
+    }
+  });
 }
 
 /** The integration response for a fetch handler's Response. */

@@ -278,6 +278,10 @@ describe('limits and bad input', () => {
     await expect(d.set('k'.repeat(2049), 1)).rejects.toThrow(/is 2049 bytes; keys are at most 2048 UTF-8 bytes/);
     await d.set('é'.repeat(1024), 1);
     expect(await d.get('é'.repeat(1024))).toBe(1);
+    await expect(d.set('ab\uD83D', 1)).rejects.toThrow(/holds half of a UTF-16 surrogate pair at index 2; keys must be valid Unicode text/);
+    await expect(d.get('\uDE00x')).rejects.toThrow(InvalidKeyError);
+    await d.set('emoji 😀', 2);
+    expect(await d.get('emoji 😀')).toBe(2);
   });
 
   it('refuses values the codec cannot carry, naming the path', async () => {

@@ -21,7 +21,8 @@ const refuse = fn({ name: 'refuse' }, async () => {
 });
 const badResult = fn({ name: 'badResult' }, async () => () => 1);
 const api = service({ name: 'api' }, async (request: Request) => new Response(`hi ${new URL(request.url).pathname}`));
-const app = resolveApp({ double, refuse, badResult, api }, [double, refuse, badResult, api]);
+const big = service({ name: 'big' }, async () => new Response('x'.repeat(7_000_000)));
+const app = resolveApp({ double, refuse, badResult, api, big }, [double, refuse, badResult, api, big]);
 const config = { app: 'h', prefix: 'h', bucket: 'h-payloads', region: 'us-east-1', endpoints: { dynamodb: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9' }, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
 const handler = createLambdaHandler(app, { context: createContext(config, buildManifest(app, 'h')) });
 const lambda = (functionName: string) => ({ functionName, awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 });
@@ -91,6 +92,9 @@ describe('the Lambda handler', () => {
     expect(await handler(event, lambda('h-api'))).toMatchObject({ statusCode: 200, body: 'hi /x', isBase64Encoded: false });
     const misrouted = (await handler(event, lambda('h-double')).catch((e: unknown) => e)) as Error;
     expect(misrouted.message).toMatch(/received an HTTP request but serves the function "double"/);
+    // A response Lambda could not return: the error names the service, the request and the size.
+    const tooBig = (await handler(event, lambda('h-big')).catch((e: unknown) => e)) as Error;
+    expect(tooBig.message).toMatch(/service "big": the response to GET \/x is 7000\d{3} bytes as Lambda's answer .*over Lambda's limit of 6291456 bytes/);
   });
 });
 

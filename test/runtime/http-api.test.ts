@@ -42,6 +42,17 @@ describe('event -> Request', () => {
     expect(await request.json()).toEqual({ hello: 'world' });
   });
 
+  it('keeps the path and the query apart when the path arrives percent-decoded, and leaves an encoded path alone', () => {
+    const url = (rawPath: string) => new URL(toRequest(event({ rawPath, rawQueryString: 'q=1' })).url);
+    // HTTP APIs have been seen to decode rawPath: "/files/a%3Fb" arrives as "/files/a?b".
+    expect([url('/files/a?b').pathname, url('/files/a?b').search]).toEqual(['/files/a%3Fb', '?q=1']);
+    expect([url('/orders/a#b').pathname, url('/orders/a#b').search]).toEqual(['/orders/a%23b', '?q=1']);
+    expect(decodeURIComponent(url('/100%').pathname)).toBe('/100%');
+    expect(decodeURIComponent(url('/héllo wörld/😀').pathname)).toBe('/héllo wörld/😀');
+    // Already encoded (the local gateway, or an API that keeps the encoding): unchanged.
+    expect(url('/a%2Fb/c%20d').pathname).toBe('/a%2Fb/c%20d');
+  });
+
   it('decodes base64 bodies and ignores bodies of GET', async () => {
     const bytes = Buffer.from([0, 1, 2, 250]);
     const binary = toRequest(event({ body: bytes.toString('base64'), isBase64Encoded: true }));
