@@ -134,7 +134,9 @@ export async function runBatchMap(
     return new InvocationFailedError(definition.name, error);
   });
   if (!options.returnExceptions) {
-    const firstFailure = results.find((r) => r instanceof InvocationFailedError);
+    // The item that failed, not an earlier one that was still running when the map was stopped because of it.
+    const failedItem = outputs.findIndex((o) => o !== undefined && 'error' in o);
+    const firstFailure = failedItem >= 0 ? results[failedItem] : results.find((r) => r instanceof InvocationFailedError);
     if (firstFailure) throw firstFailure;
   }
   return { results, batchCalls };

@@ -221,6 +221,9 @@ describe('heavy functions and scheduled tasks on Batch', () => {
     expect(results[1]).toBeInstanceOf(InvocationFailedError);
     expect((results[1] as InvocationFailedError).remote).toMatchObject({ type: 'RangeError', message: 'negative: -1' });
     await expect(app.square.map([1, -2])).rejects.toBeInstanceOf(InvocationFailedError);
+    // The failure is the failed item's, not that of an earlier item stopped (still running) because of it.
+    const stopped = (await app.square.map([20_000, -2]).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(stopped.remote).toMatchObject({ type: 'RangeError', message: 'negative: -2' });
     expect(await app.square.call(7)).toBe(49);
     expect(await app.square.awaitResult(await app.square.start(8))).toBe(64);
   });
