@@ -79,8 +79,7 @@ export class BatchJobs {
       ...submission.environment,
     };
     const command = new SubmitJobCommand({
-      // Names allow letters, digits, "-" and "_" only (a scheduled time's ":" is not allowed).
-      jobName: fitName(`${definition.name}-${submission.task}-${submission.run.replace(/[^A-Za-z0-9_-]/g, '-')}`, 128),
+      jobName: batchJobName(definition.name, submission.task, submission.run),
       jobQueue: this.queueOf(definition),
       jobDefinition: this.context.names.batchJobDefinition(definition.name),
       containerOverrides: { environment: Object.entries(environment).map(([name, value]) => ({ name, value })) },
@@ -143,4 +142,13 @@ function exitMeaning(code: number): string {
 /** The value of `name` in a Batch job's container environment (overrides included). */
 export function environmentValue(detail: JobDetail, name: string): string | undefined {
   return detail.container?.environment?.find((pair) => pair.name === name)?.value;
+}
+
+/**
+ * A SubmitJob name: letters, digits, "-" and "_" only (a scheduled time's ":" is not allowed), starting with a letter
+ * or digit (a definition may be named "_nightly"), at most 128 characters.
+ */
+export function batchJobName(definition: string, task: string, run: string): string {
+  const name = `${definition}-${task}-${run}`.replace(/[^A-Za-z0-9_-]/g, '-');
+  return fitName(/^[A-Za-z0-9]/.test(name) ? name : `mn${name}`, 128);
 }
