@@ -30,6 +30,9 @@ import { runMapItem } from './map.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The exit code of a process ended by SIGTERM (128 + 15). */
+const SIGTERM_EXIT_CODE = 143;
+
 export function createBatchEntry(app: ResolvedApp): () => Promise<number> {
   return async function batch(): Promise<number> {
     const env = process.env;
@@ -37,7 +40,13 @@ export function createBatchEntry(app: ResolvedApp): () => Promise<number> {
     const context = createContext(config, buildManifest(app, config.app));
     installRuntime(createRuntimePort(context));
     const stop = new AbortController();
-    process.once('SIGTERM', () => stop.abort());
+    // A job stops within its grace period (the executor listens); other tasks have nothing to wind down, and would
+    // otherwise run on (Node as PID 1 ignores SIGTERM once a listener exists) until SIGKILL.
+    const stopsItself = env[TASK_ENV.task] === 'job';
+    process.once('SIGTERM', () => {
+      stop.abort();
+      if (!stopsItself) process.exit(SIGTERM_EXIT_CODE);
+    });
     try {
       return await runTask(app, context, env, stop.signal);
     } finally {

@@ -23,7 +23,7 @@ import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import type { AttemptDispatcher } from './dispatch.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
 import { FINAL_WRITE_MARGIN_MS } from '../handler/deadline.js';
-import type { JobTuning } from './tuning.js';
+import { CONTAINER_STOP_TIMEOUT_MS, type JobTuning } from './tuning.js';
 
 /** The attempt no longer holds its job (it ended elsewhere: cancelled while pending, timed out, reconciled). */
 export class AttemptLostError extends MultinodeError {}
@@ -50,6 +50,8 @@ export interface ExecutorDeps {
   readonly clock: () => number;
   /** Aborts when the compute is told to stop (SIGTERM in a Batch container). */
   readonly stopSignal?: AbortSignal;
+  /** How long the compute lives on after `stopSignal`, ms; default CONTAINER_STOP_TIMEOUT_MS (ECS's). */
+  readonly stopTimeoutMs?: number;
   /** When the compute will be stopped regardless (a Lambda invocation's own timeout), epoch ms by `clock`. */
   readonly computeEndsAt?: number;
 }
@@ -183,7 +185,7 @@ class Attempt {
     // The deadline; or, when the compute itself ends first (a Lambda invocation whose timeout, capped at 15 minutes,
     // cannot cover the job's deadline and the grace period), early enough that the handler still has the grace period
     // and this attempt records TIMED_OUT itself before the compute stops.
-    const hardStop = this.deps.computeEndsAt === undefined ? Infinity : this.deps.computeEndsAt - FINAL_WRITE_MARGIN_MS;
+    let hardStop = this.deps.computeEndsAt === undefined ? Infinity : this.deps.computeEndsAt - FINAL_WRITE_MARGIN_MS;
     const timeoutIn = Math.max(0, Math.min(this.#record.deadline, hardStop - tuning.graceMs) - clock());
     this.#timers.push(setTimeout(() => this.#abort(new RunTimedOutError(store.jobName, this.#id, settings.timeoutSeconds)), timeoutIn));
     this.#timers.push(
@@ -194,12 +196,15 @@ class Attempt {
         );
       }, tuning.heartbeatMs),
     );
-    // Told to stop from outside (Batch's TerminateJob sends SIGTERM): say why, when the job's state explains it.
-    const onStop = () =>
+    // Told to stop from outside (Batch's TerminateJob sends SIGTERM): say why, when the job's state explains it. The
+    // container is killed `stopTimeoutMs` later, so the grace period ends in time for the final write.
+    const onStop = () => {
+      hardStop = Math.min(hardStop, clock() + (this.deps.stopTimeoutMs ?? CONTAINER_STOP_TIMEOUT_MS) - FINAL_WRITE_MARGIN_MS);
       void store.read(this.#id).then(
         (now) => this.#abort(this.#stopReason(now)),
         () => this.#abort(new AttemptStoppedError('the compute running this attempt was told to stop (SIGTERM)')),
       );
+    };
     this.deps.stopSignal?.addEventListener('abort', onStop, { once: true });
     if (this.deps.stopSignal?.aborted) onStop();
     const onLockLost = () => this.#abort(this.lease!.signal.reason as Error);

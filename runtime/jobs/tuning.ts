@@ -42,6 +42,12 @@ export function lambdaFunctionTimeoutSeconds(kind: string, timeoutSeconds: numbe
   return Math.min(LAMBDA_LIMITS.maxTimeoutSeconds, timeoutSeconds + allowance);
 }
 
+/**
+ * How long a Batch container told to stop (SIGTERM, from TerminateJob or Batch's attempt timeout) has before it is
+ * killed (SIGKILL): ECS's stop timeout, 30 s unless the task sets another.
+ */
+export const CONTAINER_STOP_TIMEOUT_MS = 30_000;
+
 export const JOB_TUNING_ENV = 'MULTINODE_JOB_TUNING';
 
 /** The tuning in `env` (defaults for what it does not set); a clear error when the variable is malformed. */

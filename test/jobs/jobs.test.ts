@@ -216,6 +216,34 @@ describe('jobs: timeout and retries', () => {
     expect(info.finishedAt!.getTime()).toBeGreaterThanOrEqual(cleaned!);
   });
 
+  it('told to stop (SIGTERM on Batch), ends its grace period in time for the final write before the container is killed', async () => {
+    const stop = new AbortController();
+    const started = gate();
+    let testOver = false;
+    // A grace period of a minute, on a container killed 1.5 s after SIGTERM; the handler ignores the signal.
+    const { client } = fixture.job(
+      name('sigterm'),
+      { timeoutSeconds: 60 },
+      async function* () {
+        started.open();
+        while (!testOver) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          yield 'working';
+        }
+      },
+      { tuning: { ...FAST_TUNING, graceMs: 60_000 }, stopSignal: stop.signal, stopTimeoutMs: 1500 },
+    );
+    const id = await client.start(null);
+    await started.promise;
+    const stoppedAt = Date.now();
+    stop.abort();
+    // The attempt gave up 1.5 s - 1 s (the final write's margin) after SIGTERM, not after the minute of grace.
+    expect((await until(client, id, 'FAILED')).status).toBe('FAILED');
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+    testOver = true;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the ignored handler's loop ends before the table closes
+  });
+
   it('times out a job that never started (a lost delivery) when read after its deadline', async () => {
     let offset = 0;
     const { client, dispatcher } = fixture.job(name('lost'), { timeoutSeconds: 5 }, async () => 'never', { clock: () => Date.now() + offset });

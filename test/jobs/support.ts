@@ -85,7 +85,12 @@ export interface JobFixture {
   readonly state: StateTable;
   readonly payloads: Payloads;
   /** `computeEndsInMs`: each attempt's compute stops this long after it starts (a Lambda invocation's timeout). */
-  job(name: string, settings: Partial<JobSettings>, handler: JobHandler<never, unknown>, options?: { tuning?: JobTuning; clock?: () => number; computeEndsInMs?: number }): InProcessJob;
+  job(
+    name: string,
+    settings: Partial<JobSettings>,
+    handler: JobHandler<never, unknown>,
+    options?: { tuning?: JobTuning; clock?: () => number; computeEndsInMs?: number; stopSignal?: AbortSignal; stopTimeoutMs?: number },
+  ): InProcessJob;
   close(): Promise<void>;
 }
 
@@ -126,6 +131,8 @@ export async function startJobFixture(): Promise<JobFixture> {
             tuning,
             clock,
             ...(options.computeEndsInMs === undefined ? {} : { computeEndsAt: clock() + options.computeEndsInMs }),
+            ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+            ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),
           },
           id,
           attempt,
