@@ -79,6 +79,20 @@ export function batchStateChangePattern(jobQueueArns: readonly string[]): {
 }
 
 const MAIN_SOURCE = `
+async function mnRetry(what, once) {
+  let last;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    try {
+      return await once();
+    } catch (error) {
+      last = error;
+      if (error.final) break;
+    }
+  }
+  throw new Error(what + ': ' + (last && last.message));
+}
+
 async function mnContainerCredentials(env) {
   let uri = env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
   if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) uri = 'http://169.254.170.2' + env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
@@ -86,19 +100,12 @@ async function mnContainerCredentials(env) {
   const headers = {};
   if (env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE) headers.authorization = fs.readFileSync(env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, 'utf8').trim();
   else if (env.AWS_CONTAINER_AUTHORIZATION_TOKEN) headers.authorization = env.AWS_CONTAINER_AUTHORIZATION_TOKEN;
-  let last;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-    try {
-      const response = await fetch(uri, { headers, signal: AbortSignal.timeout(3000) });
-      if (!response.ok) throw new Error('HTTP ' + response.status + ' ' + (await response.text()).slice(0, 200));
-      const body = await response.json();
-      return { accessKeyId: body.AccessKeyId, secretAccessKey: body.SecretAccessKey, sessionToken: body.Token };
-    } catch (error) {
-      last = error;
-    }
-  }
-  throw new Error('cannot read container credentials from ' + uri + ': ' + (last && last.message));
+  return mnRetry('cannot read container credentials from ' + uri, async () => {
+    const response = await fetch(uri, { headers, signal: AbortSignal.timeout(3000) });
+    if (!response.ok) throw new Error('HTTP ' + response.status + ' ' + (await response.text()).slice(0, 200));
+    const body = await response.json();
+    return { accessKeyId: body.AccessKeyId, secretAccessKey: body.SecretAccessKey, sessionToken: body.Token };
+  });
 }
 
 function mnRequire(env, name) {
@@ -114,13 +121,19 @@ async function mnMain() {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || mnS3Endpoint(region);
   const url = mnS3ObjectUrl(endpoint, bucket, key);
   const credentials = await mnContainerCredentials(env);
-  const response = await fetch(url, { headers: mnSignS3Get(url, region, credentials, new Date()) });
-  if (!response.ok) {
-    throw new Error('GET s3://' + bucket + '/' + key + ' failed: HTTP ' + response.status + ' ' + (await response.text()).slice(0, 500));
-  }
+  // S3 errors 5xx and dropped connections are worth another try; a 4xx (no such key, access denied) is final.
+  const bundle = await mnRetry('GET s3://' + bucket + '/' + key + ' failed', async () => {
+    const response = await fetch(url, { headers: mnSignS3Get(url, region, credentials, new Date()), signal: AbortSignal.timeout(60000) });
+    if (!response.ok) {
+      const error = new Error('HTTP ' + response.status + ' ' + (await response.text()).slice(0, 500));
+      error.final = response.status < 500;
+      throw error;
+    }
+    return Buffer.from(await response.arrayBuffer());
+  });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multinode-'));
   const file = path.join(dir, 'app.mjs');
-  fs.writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+  fs.writeFileSync(file, bundle);
   const app = await import(url_.pathToFileURL(file).href);
   if (typeof app.batch !== 'function') throw new Error('s3://' + bucket + '/' + key + ' has no "batch" export: it is not a multinode app bundle');
   return app.batch();
@@ -135,13 +148,21 @@ mnMain().then(
 );
 `;
 
-/** The bootstrap script run by `node -e` in every Batch container (CommonJS; uses only Node built-ins). */
+/**
+ * The bootstrap script run by `node -e` in every Batch container (CommonJS; uses only Node built-ins). Indentation,
+ * comment lines and blank lines are dropped (no string in it spans lines): Batch passes the command to ECS among the container
+ * overrides, which hold 8,192 characters in all with the environment (aws-facts 69).
+ */
 export const BOOTSTRAP_SCRIPT = [
   "'use strict';",
   "const crypto = require('node:crypto'), fs = require('node:fs'), os = require('node:os'), path = require('node:path'), url_ = require('node:url');",
   SIGV4_SOURCE.trim(),
   MAIN_SOURCE.trim(),
-].join('\n');
+]
+  .join('\n')
+  .replace(/^[ \t]+/gm, '')
+  .replace(/^\/\/.*\n/gm, '')
+  .replace(/\n{2,}/g, '\n');
 
 /** The job definition's command: Docker CMD for the Node image (Batch ECS jobs have no entrypoint override). */
 export function batchContainerCommand(): string[] {

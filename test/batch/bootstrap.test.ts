@@ -214,3 +214,54 @@ describe('what the constructs wire', () => {
     });
   });
 });
+
+describe('the bootstrap download', () => {
+  /** A Batch endpoint whose containers fetch from a server answering with `statuses` in turn (then the bundle). */
+  async function fetchThrough(statuses: number[]) {
+    const seen: number[] = [];
+    const server = http.createServer((request, response) => {
+      request.resume();
+      const status = statuses[seen.length] ?? 200;
+      seen.push(status);
+      response.writeHead(status, { 'content-type': status === 200 ? 'text/javascript' : 'application/xml' });
+      response.end(status === 200 ? BUNDLE : `<Error><Code>${status === 403 ? 'AccessDenied' : 'SlowDown'}</Code></Error>`);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { batch, client, recorder } = await startBatch({ containerEnvironment: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
+    try {
+      await client.send(
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'flaky-s3',
+          type: 'container',
+          containerProperties: {
+            image: BATCH_CONTAINER_IMAGE,
+            command: batchContainerCommand(),
+            jobRoleArn: ROLE,
+            environment: Object.entries({ ...batchDefinitionEnvironment({ bundleBucket: 'assets', bundleKey: 'app.mjs', definition: 'd', region: 'us-east-1' }), OUT: out }).map(([name, value]) => ({ name, value })),
+          },
+        }),
+      );
+      const { jobId } = await client.send(new SubmitJobCommand({ jobName: 'flaky', jobQueue: QUEUE, jobDefinition: 'flaky-s3' }));
+      const done = await recorder.waitFor(jobId!, 'SUCCEEDED', 'FAILED');
+      return { status: done.detail.status, logs: batch.engine.logs(jobId!), seen };
+    } finally {
+      await batch.close();
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
+  it('tries again after S3 server errors', async () => {
+    const { status, logs, seen } = await fetchThrough([503, 500]);
+    expect(logs).toBe('');
+    expect(status).toBe('SUCCEEDED');
+    expect(seen).toEqual([503, 500, 200]);
+  });
+
+  it('gives up at once on a refusal (4xx), saying why', async () => {
+    const { status, logs, seen } = await fetchThrough([403]);
+    expect(status).toBe('FAILED');
+    expect(seen).toEqual([403]);
+    expect(logs).toContain('GET s3://assets/app.mjs failed: HTTP 403');
+  });
+});
