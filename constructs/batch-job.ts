@@ -3,7 +3,7 @@
  * bootstrap command that fetches the app bundle and runs the definition, a valid Fargate vCPU/memory pair (or EC2
  * with GPUs), the timeout, and logs in the app's Batch log group.
  */
-import { Duration, Size } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -41,6 +41,7 @@ export class BatchJob extends Construct {
     super(scope, id);
     const { compute } = props;
     checkCompute(props.definition, compute);
+    checkOverrideBudget(props.definition, props.command, props.environment);
     const common = {
       image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
       cpu: compute.vcpu,
@@ -87,5 +88,29 @@ export function checkCompute(definition: string, compute: BatchComputeSpec): voi
   }
   if (compute.gpu && (!Number.isInteger(compute.gpu.count) || compute.gpu.count < 1 || compute.gpu.count > 8)) {
     throw new SynthError(`a job can use 1 to 8 GPUs (the most one instance has), got ${compute.gpu.count}.`, definition);
+  }
+}
+
+/** ECS RunTask: "A total of 8192 characters are allowed for overrides", JSON included (aws-facts 69). */
+const ECS_OVERRIDE_LIMIT = 8192;
+/** What Batch and the runtime add per job: AWS_BATCH_* variables, the run id, attempt, slot, task, map offset. */
+const PER_JOB_VARIABLES_CHARS = 1200;
+/** A value not known at synth (a bucket name token) counts as the longest it can be. */
+const TOKEN_CHARS = 64;
+
+/**
+ * Batch starts each job's container with ECS overrides holding its command and environment; over 8,192 characters the
+ * job goes FAILED at start ("Container Overrides length must be at most 8192"). Fails the synth instead.
+ */
+export function checkOverrideBudget(definition: string, command: readonly string[], environment: Readonly<Record<string, string>>): void {
+  const concrete = (value: string) => (Token.isUnresolved(value) ? 'x'.repeat(TOKEN_CHARS) : value);
+  const overrides = { command: command.map(concrete), environment: Object.entries(environment).map(([name, value]) => ({ name, value: concrete(value) })) };
+  const chars = JSON.stringify(overrides).length + PER_JOB_VARIABLES_CHARS;
+  if (chars > ECS_OVERRIDE_LIMIT) {
+    throw new SynthError(
+      `its container command and environment come to about ${chars} characters with the variables Batch and the runtime add to each job, ` +
+        `over the ${ECS_OVERRIDE_LIMIT} ECS allows for a container's overrides (the job would fail at start); shorten its environment (overrides.environment).`,
+      definition,
+    );
   }
 }

@@ -65,6 +65,13 @@ describe('an impossible resource request', () => {
     expect(error.message).toMatch(/definition "dailyAt23": asks for 16 vCPUs, but batch\.maxvCpus is 8/);
   });
 
+  it('refuses an environment that would overflow what ECS allows for a container\'s overrides, and takes one that fits', () => {
+    const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { environment: { NOTES: 'x'.repeat(2500) } } } }));
+    expect(error.definition).toBe('dailyAt23');
+    expect(error.message).toMatch(/definition "dailyAt23": its container command and environment come to about \d+ characters .* over the 8192 ECS allows/);
+    expect(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { environment: { NOTES: 'x'.repeat(200) } } } })).not.toThrow();
+  });
+
   it('refuses a RUNNABLE timeout outside what Batch allows', () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { batch: { runnableTimeout: Duration.minutes(5) } }));
     expect(error.message).toMatch(/runnableTimeout must be from 10 minutes to 24 hours.*got 5 minutes/);
