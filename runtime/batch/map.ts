@@ -64,17 +64,24 @@ export async function runBatchMap(
   );
 
   const parents: Array<{ id: string; offset: number; size: number }> = [];
-  for (const { offset, size } of arrayParts(argLists.length)) {
-    const id = await batch.submit({
-      definition,
-      task: 'map',
-      run: mapId,
-      environment: { [TASK_ENV.mapOffset]: String(offset), [TASK_ENV.deadline]: String(deadline) },
-      ...(size >= 2 ? { arraySize: size } : {}),
-      attemptSeconds: timeoutSeconds,
-    });
-    batchCalls++;
-    parents.push({ id, offset, size });
+  try {
+    for (const { offset, size } of arrayParts(argLists.length)) {
+      const id = await batch.submit({
+        definition,
+        task: 'map',
+        run: mapId,
+        environment: { [TASK_ENV.mapOffset]: String(offset), [TASK_ENV.deadline]: String(deadline) },
+        ...(size >= 2 ? { arraySize: size } : {}),
+        attemptSeconds: timeoutSeconds,
+      });
+      batchCalls++;
+      parents.push({ id, offset, size });
+    }
+  } catch (error) {
+    // A part could not be submitted: the map fails, so the parts already running would only waste their compute.
+    await Promise.all(parents.map((p) => batch.terminate(p.id, 'multinode: another part of the map could not be submitted').catch(() => undefined)));
+    void Promise.all(Array.from({ length: chunks }, (_, c) => payloads.delete({ bucket: payloads.bucket, key: inputKey(mapId, c) })));
+    throw error;
   }
 
   // Wait for every array job to end (or the first failure, without returnExceptions).
