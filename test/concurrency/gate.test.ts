@@ -268,47 +268,46 @@ describe('the concurrency gate', () => {
     clockOffset += 60_000;
   });
 
-  it('admits an id when handing out slots fails for another reason (a holder that cannot be checked); a later pump hands it its slot', async () => {
-    const kind = new Kind(kindName(), 1, 1, clock);
+  /**
+   * A running holder whose slot is due for a check that fails (say, Batch's DescribeJobs is throttled), and `next`,
+   * created after it; `settle` lets the holder's checks work again, ends the holder and waits for both.
+   */
+  async function uncheckableHolder(kind: Kind) {
     const holder = kind.create(Date.now());
     kind.holding.set(holder, () => undefined);
     await kind.gate.admit(holder);
     await startedCount(kind, 1);
-    // The holder's slot is due for a check, and checking it fails (say, Batch's DescribeJobs is throttled).
     clockOffset += CHECK_AFTER_MS + 1;
     const inspect = kind.inspect.bind(kind);
     kind.inspect = async () => {
       throw new Error('ThrottlingException');
     };
     const next = kind.create(Date.now() + 1);
+    const settle = async () => {
+      kind.inspect = inspect;
+      kind.release(holder);
+      await kind.until(() => kind.done([holder, next]));
+      clockOffset += 60_000;
+    };
+    return { holder, next, settle };
+  }
+
+  it('admits an id when handing out slots fails for another reason (a holder that cannot be checked); a later pump hands it its slot', async () => {
+    const kind = new Kind(kindName(), 1, 1, clock);
+    const { next, settle } = await uncheckableHolder(kind);
     await expect(kind.gate.admit(next)).resolves.toBeUndefined();
     expect((await kind.gates[0]!.snapshot()).queue).toEqual([next]);
-    kind.inspect = inspect;
-    kind.release(holder);
-    await kind.until(() => kind.done([holder, next]));
-    clockOffset += 60_000;
+    await settle();
   });
 
   it('still hands out the free slots when a holder cannot be checked just now', async () => {
     const kind = new Kind(kindName(), 2, 1, clock);
-    const holder = kind.create(Date.now());
-    kind.holding.set(holder, () => undefined);
-    await kind.gate.admit(holder);
-    await startedCount(kind, 1);
-    clockOffset += CHECK_AFTER_MS + 1;
-    const inspect = kind.inspect.bind(kind);
-    kind.inspect = async () => {
-      throw new Error('ThrottlingException');
-    };
-    const next = kind.create(Date.now() + 1);
+    const { holder, next, settle } = await uncheckableHolder(kind);
     await kind.gate.admit(next);
     // The second slot went to `next` although the first one's check failed.
     await startedCount(kind, 2);
     expect(kind.started).toEqual([holder, next]);
-    kind.inspect = inspect;
-    kind.release(holder);
-    await kind.until(() => kind.done([holder, next]));
-    clockOffset += 60_000;
+    await settle();
   });
 
   it("gives a dead holder's slot to the next id once its check time passes, and keeps a live holder's", async () => {
