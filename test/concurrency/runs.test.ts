@@ -7,9 +7,12 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveApp } from '../../lib/app.js';
 import { toWire } from '../../lib/codec.js';
 import { InvocationFailedError } from '../../lib/errors.js';
+import { createLambdaHandler } from '../../runtime/handler/lambda-handler.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
+import { ConcurrencyGate } from '../../runtime/state/concurrency.js';
 import { DEADLINE_GRACE_MS, RunStore } from '../../runtime/state/runs.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import * as app from './fixtures/concurrency-app/src/app.js';
@@ -147,6 +150,30 @@ describe('waiting runs', () => {
     const error = (await app.heavy.awaitResult(killed).catch((e: unknown) => e)) as InvocationFailedError;
     expect(error.remote).toMatchObject({ type: 'BatchJobFailed', message: expect.stringMatching(/exit code 137/) });
     expect((await app.heavy.get(next)).startedAt!.getTime()).toBeGreaterThanOrEqual((await app.heavy.get(killed)).finishedAt!.getTime() - 1000);
+  });
+
+  it('gives back at once the slot of an executor that arrives after its run was cancelled', async () => {
+    const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
+    const id = newRunId();
+    await runs.create(id, toWire([{ key: 'late', item: 'late' }], 'args'), 120, STALE_AFTER_MS);
+    // A hand-off whose invoke is still on its way: the run holds a slot, and nothing has run it yet.
+    const handing = new ConcurrencyGate({
+      table: t.context.state,
+      name: 'single',
+      limit: 1,
+      clock: t.context.clock,
+      members: { waiting: async () => ({ checkAfterMs: STALE_AFTER_MS, dispatch: async () => undefined }), inspect: async () => 'keep' },
+    });
+    await handing.admit(id);
+    const [held] = (await functionGate(t.context, 'single').snapshot()).slots.filter((s) => s.holder === id);
+    expect(held).toBeDefined();
+    // Cancelled in the window where the cancel did not see the slot being handed over.
+    expect(await runs.cancel(id)).toBe('CANCELLED');
+    // The executor arrives: the run ended, so it gives the slot back rather than keep it until its check time.
+    const handler = createLambdaHandler(resolveApp(app), { context: t.context });
+    const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'late', getRemainingTimeInMillis: () => 60_000 };
+    expect(await handler({ multinode: 'run', function: 'single', id, slot: held!.slot }, lambda)).toMatchObject({ outcome: 'duplicate' });
+    expect((await functionGate(t.context, 'single').snapshot()).slots.filter((s) => s.holder === id)).toEqual([]);
   });
 
   it('starts a stranded waiting run when the function\'s runs are read', async () => {
