@@ -8,6 +8,7 @@
  * Resolves to the exit code: 0 when the work succeeded (or ended as cancelled / timed out, which the state table
  * records), 1 when it failed, so Batch's own status agrees.
  */
+import { randomUUID } from 'node:crypto';
 import type { ResolvedApp } from '../../lib/app.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
 import type { JobDefinition } from '../../lib/definitions/job.js';
@@ -110,6 +111,10 @@ async function runSchedule(context: RuntimeContext, definition: ScheduleDefiniti
   const claims = new ScheduleClaims(state, clock);
   const claim = { name: definition.name, scheduledTime, owner: required(env, TASK_ENV.claim), attempt: Number(env[BATCH_ENV.attempt] ?? 1) };
   const deadline = Number(required(env, TASK_ENV.deadline));
+  if (!(await claims.start(claim, env.AWS_BATCH_JOB_ID ?? randomUUID()))) {
+    console.log(`${definition.name}: the run scheduled for ${scheduledTime} is run by another container (or ended); this one stops.`);
+    return 0;
+  }
   for (let retry = 0; ; retry++) {
     try {
       const run = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt: claim.attempt + retry };

@@ -3,7 +3,8 @@
  * placed on Batch). The handler claims the scheduled time in the state table first (a conditional put,
  * runtime/state/schedule-claims.ts): a duplicate delivery stops there, before any container starts. The winner
  * submits the Batch job, passing only the scheduled time, the claim's owner token and the deadline; the
- * container runs the task and finishes the claim (container-entry.ts).
+ * container records itself as the claim's runner (a second container for the claim, from a SubmitJob sent twice,
+ * stops there), runs the task and finishes the claim (container-entry.ts).
  */
 import { WaitTimeoutError } from '../../lib/errors.js';
 import type { RemoteErrorInfo } from '../../lib/handles.js';

@@ -78,8 +78,12 @@ export const batchStateChangeKind: EventKind<BatchStateChange> = {
         const owner = environmentValue(detail, TASK_ENV.claim);
         if (!current || current.status !== 'RUNNING' || !owner) return reply(`claim ${name}@${run} is ${current?.status ?? 'gone'}`);
         const claim = { name, scheduledTime: run, owner, attempt: Number(environmentValue(detail, BATCH_ENV.attempt) ?? 1) };
-        await claims.finish(claim, { status: 'FAILED', error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}` } });
-        return reply(`claim ${name}@${run} FAILED`);
+        const failed = await claims.finish(
+          claim,
+          { status: 'FAILED', error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}` } },
+          { runner: jobId },
+        );
+        return reply(failed ? `claim ${name}@${run} FAILED` : `claim ${name}@${run} is run by another Batch job`);
       }
       default:
         return reply(`nothing to reconcile for a ${task}`);

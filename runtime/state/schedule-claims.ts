@@ -52,6 +52,7 @@ export class ScheduleClaims {
     const taken = await this.table.update(pk, scheduledTime, {
       set: { owner: attr.s(owner), claimedAt: attr.n(now), leaseUntil: attr.n(now + leaseMs) },
       add: { attempts: 1 },
+      remove: ['runner'],
       condition: 'attribute_exists(#pk) AND #status = :running AND #leaseUntil < :now',
       values: { ':running': attr.s('RUNNING'), ':now': attr.n(now) },
     });
@@ -60,16 +61,33 @@ export class ScheduleClaims {
     return { claimed: false, status: (current ? attr.str(current, 'status') : 'RUNNING') as ClaimStatus };
   }
 
-  /** Records the outcome; false when the claim was taken over meanwhile (this executor's lease had expired). */
-  async finish(claim: Claim, outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; error: RemoteErrorInfo }): Promise<boolean> {
+  /**
+   * The compute that runs a claimed time says so: true for the first `runner` (or the same one again), false for any
+   * other. A submission made twice (an SDK retry after a lost answer starts a second Batch job) runs once.
+   */
+  async start(claim: Claim, runner: string): Promise<boolean> {
+    const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
+      set: { runner: attr.s(runner) },
+      condition: '#owner = :owner AND #status = :running AND (attribute_not_exists(#runner) OR #runner = :runner)',
+      values: { ':owner': attr.s(claim.owner), ':running': attr.s('RUNNING'), ':runner': attr.s(runner) },
+    });
+    return item !== undefined;
+  }
+
+  /**
+   * Records the outcome; false when the claim was taken over meanwhile (this executor's lease had expired). With
+   * `runner`, only if no other compute started the run (a duplicate container that died must not end the run of the
+   * one still running it).
+   */
+  async finish(claim: Claim, outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; error: RemoteErrorInfo }, options: { runner?: string } = {}): Promise<boolean> {
     const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
       set: {
         status: attr.s(outcome.status),
         finishedAt: attr.n(this.clock()),
         ...(outcome.status === 'FAILED' ? { error: attr.s(JSON.stringify(outcome.error)) } : {}),
       },
-      condition: '#owner = :owner',
-      values: { ':owner': attr.s(claim.owner) },
+      condition: options.runner === undefined ? '#owner = :owner' : '#owner = :owner AND (attribute_not_exists(#runner) OR #runner = :runner)',
+      values: { ':owner': attr.s(claim.owner), ...(options.runner === undefined ? {} : { ':runner': attr.s(options.runner) }) },
     });
     return item !== undefined;
   }

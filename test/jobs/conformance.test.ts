@@ -10,7 +10,7 @@ import { ListJobsCommand } from '@aws-sdk/client-batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvocationFailedError, JobNotFoundError, RunCancelledError, RunFinishedError, RunTimedOutError } from '../../lib/errors.js';
 import type { JobHandle, RunInfo, Status } from '../../lib/handles.js';
-import { batchClient, TASK_ENV } from '../../runtime/batch/batch-jobs.js';
+import { BatchJobs, batchClient, TASK_ENV } from '../../runtime/batch/batch-jobs.js';
 import { BATCH_ENV } from '../../runtime/batch/bootstrap.js';
 import { batchStateChangeKind, type StateChangeResponse } from '../../runtime/batch/state-change-kind.js';
 import type { HandlerContext } from '../../runtime/handler/types.js';
@@ -241,6 +241,30 @@ describe('heavy functions and scheduled tasks on Batch', () => {
     expect(await claims.read('nightly', '2030-01-02T03:00:00Z')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
     expect(await app.marks.get(`nightly/${time.toISOString()}`)).toBe(1);
     expect(await listNames('nightly-schedule-2030-01-02T03-00-00Z')).toHaveLength(1);
+  });
+
+  it('runs a claimed time once even when its Batch job was submitted twice (an SDK retry after a lost answer)', async () => {
+    const scheduledTime = '2030-01-03T03:00:00Z';
+    const claims = new ScheduleClaims(t.context.state, Date.now);
+    const claimed = await claims.claim('nightly', scheduledTime, 120_000);
+    if (!claimed.claimed) throw new Error('the claim was taken');
+    const jobs = new BatchJobs(t.context);
+    const submit = () =>
+      jobs.submit({
+        definition: t.context.definition('nightly', 'schedule'),
+        task: 'schedule',
+        run: scheduledTime,
+        attempt: 1,
+        environment: { [TASK_ENV.claim]: claimed.claim.owner, [TASK_ENV.deadline]: String(Date.now() + 60_000) },
+        attemptSeconds: 120,
+      });
+    const ids = [await submit(), await submit()];
+    const deadline = Date.now() + 30_000;
+    const ended = async () => [...(await jobs.describe(ids)).values()].every((d) => d.status === 'SUCCEEDED' || d.status === 'FAILED');
+    while (!(await ended()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await ended()).toBe(true);
+    expect(await claims.read('nightly', scheduledTime)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await app.marks.get(`nightly/${new Date(scheduledTime).toISOString()}`)).toBe(1);
   });
 });
 
