@@ -8,13 +8,13 @@
  * `startProvider`, each rate schedule takes it from a custom resource computed at deploy time (see
  * runtime/handler/schedule-start-kind.ts); without, from the compiled expression (fixed at synth time).
  */
-import { createHash } from 'node:crypto';
 import { CustomResource, Duration, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { shortHash } from '../lib/naming.js';
 import type { CompiledExpression } from '../lib/schedule/spec.js';
 import { SCHEDULE_START_RESOURCE_TYPE, type ScheduleStartProperties } from '../runtime/handler/schedule-start-kind.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
@@ -128,7 +128,7 @@ export class AppSchedule extends Construct {
     // CloudFormation refuses to change a custom resource's ServiceToken: a provider of another name (another prefix)
     // makes a new resource, under another id.
     const physicalName = (provider.node.defaultChild as lambda.CfnFunction | undefined)?.functionName;
-    const providerName = physicalName === undefined || Token.isUnresolved(physicalName) ? '' : `-${createHash('sha256').update(physicalName).digest('hex').slice(0, 8)}`;
+    const providerName = physicalName === undefined || Token.isUnresolved(physicalName) ? '' : `-${shortHash(physicalName)}`;
     const resource = new CustomResource(this, `Start${index}${providerName}`, {
       serviceToken: provider.functionArn,
       resourceType: SCHEDULE_START_RESOURCE_TYPE,

@@ -24,8 +24,12 @@ export const NAME_LIMITS = {
 /** `name` if it fits in `max` characters, else a cut of it plus "-" and a hash, exactly `max` long. */
 export function fitName(name: string, max: number): string {
   if (name.length <= max) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, max - 9)}-${hash}`;
+  return `${name.slice(0, max - 9)}-${shortHash(name)}`;
+}
+
+/** 8 hex characters that tell names apart. */
+export function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
 export interface ResourceNames {

@@ -18,7 +18,7 @@ import type { RuntimeContext } from '../context.js';
 import { sleep } from '../retry.js';
 import type { ConcurrencyGate } from '../state/concurrency.js';
 import { newRunId } from '../state/ids.js';
-import { RunStore, type RunRecord } from '../state/runs.js';
+import { heartbeatFresh, RunStore, type RunRecord } from '../state/runs.js';
 import type { FunctionInvoker } from './invoker.js';
 import { runGate } from './run-queue.js';
 
@@ -122,7 +122,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
    */
   async #read(id: string): Promise<RunRecord> {
     const record = await this.#runs.get(id);
-    const silent = (record.status === 'RUNNING' || record.status === 'CANCELLING') && record.heartbeatAt !== undefined && this.#context.clock() - record.heartbeatAt > record.staleAfterMs;
+    const silent = (record.status === 'RUNNING' || record.status === 'CANCELLING') && !heartbeatFresh(record, this.#context.clock());
     if (record.status === 'PENDING') await this.#gate.reconcile([id]);
     else if (silent) await this.#gate.reconcile([]);
     return record;

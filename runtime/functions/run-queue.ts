@@ -15,7 +15,7 @@ import type { RuntimeContext } from '../context.js';
 import type { BatchJobView } from '../jobs/dispatch.js';
 import { toRemoteError } from '../remote-error.js';
 import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
-import { DEADLINE_GRACE_MS, LOST_RUN_TYPE, type RunRecord, type RunStore } from '../state/runs.js';
+import { DEADLINE_GRACE_MS, heartbeatFresh, LOST_RUN_TYPE, type RunRecord, type RunStore } from '../state/runs.js';
 import { invokerFor, type FunctionInvoker } from './invoker.js';
 
 const isFinal = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
@@ -93,7 +93,7 @@ async function inspectRun(runs: RunStore, id: string, invoker: FunctionInvoker, 
     if (view) return (await endRunOnBatch(runs, record, record.batchJobId, view)).ended ? 'release' : 'keep';
   }
   if (record.status === 'PENDING') return 'requeue';
-  if (record.heartbeatAt !== undefined && now - record.heartbeatAt <= record.staleAfterMs) return 'keep';
+  if (heartbeatFresh(record, now)) return 'keep';
   const error: RemoteErrorInfo = {
     type: LOST_RUN_TYPE,
     message: `${runs.functionName} run ${id}: its executor stopped reporting (no heartbeat for ${Math.round((now - (record.heartbeatAt ?? now)) / 1000)} s); the invocation ended without finishing the run (crashed, out of memory or stopped).`,

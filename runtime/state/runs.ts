@@ -25,6 +25,10 @@ import { attr, type Item, type StateTable } from './state-table.js';
 
 /** How long a run's state is kept after it was created. */
 export const RUN_RETENTION_DAYS = STATE_RETENTION_DAYS;
+/** Whether a run's executor wrote a heartbeat within the run's staleness limit (else it is judged silent, or dead). */
+export function heartbeatFresh(record: Pick<RunRecord, 'heartbeatAt' | 'staleAfterMs'>, now: number): boolean {
+  return record.heartbeatAt !== undefined && now - record.heartbeatAt <= record.staleAfterMs;
+}
 /** A run past its deadline by this much without a final state is reported TIMED_OUT. */
 export const DEADLINE_GRACE_MS = 5000;
 export const LIST_LIMIT = { min: 1, max: 50, default: 50 } as const;

@@ -229,18 +229,7 @@ describe('the bootstrap download', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { batch, client, recorder } = await startBatch({ containerEnvironment: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
     try {
-      await client.send(
-        new RegisterJobDefinitionCommand({
-          jobDefinitionName: 'flaky-s3',
-          type: 'container',
-          containerProperties: {
-            image: BATCH_CONTAINER_IMAGE,
-            command: batchContainerCommand(),
-            jobRoleArn: ROLE,
-            environment: Object.entries({ ...batchDefinitionEnvironment({ bundleBucket: 'assets', bundleKey: 'app.mjs', definition: 'd', region: 'us-east-1' }), OUT: out }).map(([name, value]) => ({ name, value })),
-          },
-        }),
-      );
+      await registerBootstrap(client, 'flaky-s3', 'app.mjs');
       const { jobId } = await client.send(new SubmitJobCommand({ jobName: 'flaky', jobQueue: QUEUE, jobDefinition: 'flaky-s3' }));
       const done = await recorder.waitFor(jobId!, 'SUCCEEDED', 'FAILED');
       return { status: done.detail.status, logs: batch.engine.logs(jobId!), seen };
