@@ -122,4 +122,15 @@ describe('the deploy-time start of a rate schedule', () => {
     expect(received.map((r) => r.body.Status)).toEqual(['FAILED', 'SUCCESS']);
     expect(received[0]!.body.Reason).toMatch(/the runtime did not start: .*MULTINODE_/);
   });
+
+  it('answers FAILED for properties that name no expression, and leaves a malformed request to the unknown-event error', async () => {
+    received.length = 0;
+    await handler(request('Create', props({ Index: 'abc' })), lambda);
+    expect(received[0]!.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/"every36h" compiles to nothing at index abc now/) });
+    // Without a ResponseURL nobody could be answered: it is no start-date request.
+    const { ResponseURL: _url, ...noUrl } = request('Create', props());
+    await expect(handler(noUrl, lambda)).rejects.toThrow(/received an event it does not understand/);
+    await expect(handler({ ...request('Create', props()), RequestType: 'Replace' }, lambda)).rejects.toThrow(/Known kinds: .*schedule-start/);
+    expect(received).toHaveLength(1);
+  });
 });
