@@ -42,5 +42,8 @@ console.log(`${N} items on the local Batch endpoint (containers at once: the CPU
 for (const m of [arrayJob, singles]) {
   console.log(`  ${m.label.padEnd(26)} ${(m.ms / 1000).toFixed(1).padStart(6)} s  ${String(m.apiCalls).padStart(5)} Batch API calls (${m.detail})`);
 }
-console.log(`ratio: 200 single submissions make ${(singles.apiCalls / arrayJob.apiCalls).toFixed(1)}x the Batch API calls of one array job, and take ${(singles.ms / arrayJob.ms).toFixed(2)}x its wall time`);
+console.log(
+  `ratio: 200 single submissions make ${(singles.apiCalls / arrayJob.apiCalls).toFixed(1)}x the Batch API calls of one array job, and take ` +
+    `${(singles.ms / arrayJob.ms).toFixed(2)}x its wall time`,
+);
 await cloud.stop();

@@ -55,7 +55,10 @@ function baselineSource(packages: string[]): string {
 /** ms to import `file` in a fresh node process (module loading and top-level code), with extra node flags. */
 function coldImport(file: string, flags: string[] = []): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
-  const run = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'eu-west-1' } });
+  const run = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, AWS_REGION: 'eu-west-1' },
+  });
   if (run.status !== 0) throw new Error(`importing ${file} failed:\n${run.stderr}`);
   return Number(run.stdout.trim().split('\n').at(-1));
 }
@@ -72,6 +75,7 @@ try {
   mkdirSync(path.join(work, 'app'));
   writeFileSync(path.join(work, 'app', 'package.json'), JSON.stringify({ name: 'minimal', type: 'module' }));
   const entry = path.join(work, 'app', 'app.ts');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the template literal is the generated app's source.
   writeFileSync(entry, "import * as mn from 'multinode';\nexport const hello = mn.fn(async (name: string) => `hello ${name}`);\n");
   const ours = await bundleApp(entry, { outDir: path.join(work, 'multinode') });
 
@@ -115,9 +119,14 @@ try {
   console.log(`multinode bundle (app.mjs)        ${kb(ours.sizeBytes)}   source map ${kb(statSync(`${ours.file}.map`).size)}`);
   console.log(`hand-written handler, same SDK    ${kb(statSync(baselineFile).size)}   source map ${kb(statSync(`${baselineFile}.map`).size)}`);
   console.log(`cold import, median of ${RUNS}:                        multinode ${plain.ours.toFixed(0)} ms, hand-written ${plain.baseline.toFixed(0)} ms`);
-  console.log(`cold import with --enable-source-maps, median of ${RUNS}: multinode ${mapped.ours.toFixed(0)} ms, hand-written ${mapped.baseline.toFixed(0)} ms`);
+  console.log(
+    `cold import with --enable-source-maps, median of ${RUNS}: multinode ${mapped.ours.toFixed(0)} ms, hand-written ${mapped.baseline.toFixed(0)} ms`,
+  );
   console.log(`size ratio: ${sizeRatio.toFixed(2)}x (target <= ${TARGET}x) ${sizeRatio <= TARGET ? 'OK' : 'ABOVE TARGET'}`);
-  for (const [label, times] of [['cold import ratio', plain], ['cold import ratio with source maps', mapped]] as const) {
+  for (const [label, times] of [
+    ['cold import ratio', plain],
+    ['cold import ratio with source maps', mapped],
+  ] as const) {
     const ratio = times.ours / times.baseline;
     console.log(`${label}: ${ratio.toFixed(2)}x (target <= ${TARGET}x) ${ratio <= TARGET ? 'OK' : 'ABOVE TARGET'}`);
   }

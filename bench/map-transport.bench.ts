@@ -41,7 +41,14 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 function post(url: URL, i: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, method: 'POST', path: `/2015-03-31/functions/${functionName}/invocations`, agent, headers: { 'content-type': 'application/json' } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: `/2015-03-31/functions/${functionName}/invocations`,
+        agent,
+        headers: { 'content-type': 'application/json' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
@@ -55,9 +62,11 @@ function post(url: URL, i: number): Promise<void> {
 /** `call(i)` N times with CONCURRENCY in flight. */
 async function fanOut(call: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < N) await call(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) await call(next++);
+    }),
+  );
 }
 
 const sdk = new LambdaClient(clientConfig({ ...cloud.cloud.config, endpoints: { lambda: trivialUrl.origin } }, 'lambda', { maxAttempts: 1 }));
@@ -88,7 +97,10 @@ const floor = best['raw POSTs to a trivial server (the floor)']!;
 for (const [label, ms] of Object.entries(best)) console.log(`  ${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / floor).toFixed(2)}x`);
 const ratio = best['map through the local cloud']! / floor;
 console.log(`ratio: map is ${ratio.toFixed(2)}x the transport floor (target <= 2x) ${ratio <= 2 ? 'OK' : 'ABOVE TARGET'}`);
-console.log(`the SDK client alone is ${(best['SDK Invoke to the trivial server']! / floor).toFixed(2)}x the floor; map is ${(best['map through the local cloud']! / best['SDK Invoke to the trivial server']!).toFixed(2)}x the SDK alone`);
+console.log(
+  `the SDK client alone is ${(best['SDK Invoke to the trivial server']! / floor).toFixed(2)}x the floor; map is ` +
+    `${(best['map through the local cloud']! / best['SDK Invoke to the trivial server']!).toFixed(2)}x the SDK alone`,
+);
 sdk.destroy();
 agent.destroy();
 trivial.close();

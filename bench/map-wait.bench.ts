@@ -24,12 +24,14 @@ const cloud = await startTestCloud(path.join(import.meta.dirname, 'apps/map/src/
 
 async function inProcess(): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < N) {
-      next++;
-      await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        next++;
+        await new Promise((resolve) => setTimeout(resolve, WAIT_MS));
+      }
+    }),
+  );
 }
 
 // A server that answers each POST after WAIT_MS, and the bare SDK client calling it.
@@ -39,16 +41,20 @@ const waiting = http.createServer((req, res) => {
 });
 waiting.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => waiting.listen(0, '127.0.0.1', resolve));
-const sdk = new LambdaClient(clientConfig({ ...cloud.cloud.config, endpoints: { lambda: `http://127.0.0.1:${(waiting.address() as AddressInfo).port}` } }, 'lambda', { maxAttempts: 1 }));
+const sdk = new LambdaClient(
+  clientConfig({ ...cloud.cloud.config, endpoints: { lambda: `http://127.0.0.1:${(waiting.address() as AddressInfo).port}` } }, 'lambda', { maxAttempts: 1 }),
+);
 const payload = new TextEncoder().encode('{"multinode":"call"}');
 async function bareSdk(): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < N) {
-      next++;
-      await sdk.send(new InvokeCommand({ FunctionName: 'wait50', Payload: payload }));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        next++;
+        await sdk.send(new InvokeCommand({ FunctionName: 'wait50', Payload: payload }));
+      }
+    }),
+  );
 }
 
 await app.wait50.map(items.slice(0, 200)); // warm up the workers
@@ -71,10 +77,19 @@ for (let round = 0; round < ROUNDS; round++) {
 const stats = cloud.cloud.lambda.stats(cloud.cloud.names.lambdaFunction('wait50'))!;
 const theory = (N / CONCURRENCY) * WAIT_MS;
 console.log(`ideal (${N / CONCURRENCY} waves x ${WAIT_MS} ms): ${theory} ms; measured in-process at ${CONCURRENCY} in flight: ${idealMs.toFixed(0)} ms`);
-console.log(`map of ${N} x ${WAIT_MS} ms calls, maxConcurrency ${CONCURRENCY} (best of ${ROUNDS}): ${mapMs.toFixed(0)} ms; most in flight: ${stats.maxInFlight}; throttled: ${stats.throttles}`);
+console.log(
+  `map of ${N} x ${WAIT_MS} ms calls, maxConcurrency ${CONCURRENCY} (best of ${ROUNDS}): ${mapMs.toFixed(0)} ms; most in flight: ` +
+    `${stats.maxInFlight}; throttled: ${stats.throttles}`,
+);
 const ratio = mapMs / theory;
-console.log(`bare SDK Invokes of a server that waits ${WAIT_MS} ms, ${CONCURRENCY} in flight (best of ${ROUNDS}): ${sdkMs.toFixed(0)} ms, ${(sdkMs / theory).toFixed(2)}x the ideal`);
-console.log(`ratio: ${ratio.toFixed(2)}x the ideal (target <= 1.15x) ${ratio <= 1.15 ? 'OK' : 'ABOVE TARGET'}; ${(mapMs / idealMs).toFixed(2)}x the measured in-process run; ${(mapMs / sdkMs).toFixed(2)}x the bare SDK`);
+console.log(
+  `bare SDK Invokes of a server that waits ${WAIT_MS} ms, ${CONCURRENCY} in flight (best of ${ROUNDS}): ${sdkMs.toFixed(0)} ms, ` +
+    `${(sdkMs / theory).toFixed(2)}x the ideal`,
+);
+console.log(
+  `ratio: ${ratio.toFixed(2)}x the ideal (target <= 1.15x) ${ratio <= 1.15 ? 'OK' : 'ABOVE TARGET'}; ${(mapMs / idealMs).toFixed(2)}x the measured ` +
+    `in-process run; ${(mapMs / sdkMs).toFixed(2)}x the bare SDK`,
+);
 sdk.destroy();
 waiting.closeAllConnections();
 waiting.close();

@@ -23,12 +23,21 @@ const CASES: ReadonlyArray<{ label: string; cron: string }> = [
 function naive(cron: string): number[] {
   const [minute, hour, dom, , dow] = cron.split(' ') as [string, string, string, string, string];
   const matches = (field: string, value: number) =>
-    field === '*' || field.split(',').some((part) => {
+    field === '*' ||
+    field.split(',').some((part) => {
       const [range, step = '1'] = part.split('/') as [string, string | undefined];
-      const [low, high] = range === '*' ? [0, 59] : range.includes('-') ? range.split('-').map(Number) as [number, number] : [Number(range), Number(range)];
+      const [low, high] = range === '*' ? [0, 59] : range.includes('-') ? (range.split('-').map(Number) as [number, number]) : [Number(range), Number(range)];
       return value >= low && value <= high && (value - low) % Number(step) === 0;
     });
-  const format = new Intl.DateTimeFormat('sv-SE', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const format = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: ZONE,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const seen = new Set<string>();
   const result: number[] = [];
   for (let t = FROM; t < TO; t += 60_000) {

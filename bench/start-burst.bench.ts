@@ -40,6 +40,9 @@ for (let round = 0; round < ROUNDS; round++) {
 const ideal = (N / LIMIT) * WAIT_MS;
 console.log(`ideal (${N / LIMIT} waves x ${WAIT_MS} ms): ${ideal} ms`);
 console.log(`map of ${N} calls at ${LIMIT} in flight (no state), best of ${ROUNDS}: ${mapMs.toFixed(0)} ms (${(mapMs / ideal).toFixed(2)}x the ideal)`);
-console.log(`${N} starts (${(best.startMs / N).toFixed(1)} ms per start, all at once: ${best.startMs.toFixed(0)} ms) until every run finished, best of ${ROUNDS}: ${best.totalMs.toFixed(0)} ms; most running at once: ${best.most} (maxConcurrency ${LIMIT})`);
+console.log(
+  `${N} starts (${(best.startMs / N).toFixed(1)} ms per start, all at once: ${best.startMs.toFixed(0)} ms) until every run finished, best of ` +
+    `${ROUNDS}: ${best.totalMs.toFixed(0)} ms; most running at once: ${best.most} (maxConcurrency ${LIMIT})`,
+);
 console.log(`ratio: ${(best.totalMs / mapMs).toFixed(2)}x the map of the same calls; ${(best.totalMs / ideal).toFixed(2)}x the ideal`);
 await cloud.stop();

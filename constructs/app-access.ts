@@ -76,7 +76,8 @@ export function appAccessStatements(scope: Construct, input: AppAccessInput): Ex
     wildcardReason: "Payload objects get keys made per call; the bucket is the app's own.",
   });
   if (input.invocableFunctions.length > 0) {
-    const functionArn = (name: string) => stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const functionArn = (name: string) =>
+      stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     statements.push({
       statement: new iam.PolicyStatement({
         sid: 'AppFunctions',

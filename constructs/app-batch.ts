@@ -57,7 +57,10 @@ export class AppBatch extends Construct {
     for (const definition of props.definitions) {
       const { vcpu } = definition.compute as BatchComputeSpec;
       if (vcpu > props.maxvCpus) {
-        throw new SynthError(`asks for ${vcpu} vCPUs, but batch.maxvCpus is ${props.maxvCpus}: the job could never start. Raise batch.maxvCpus.`, definition.name);
+        throw new SynthError(
+          `asks for ${vcpu} vCPUs, but batch.maxvCpus is ${props.maxvCpus}: the job could never start. Raise batch.maxvCpus.`,
+          definition.name,
+        );
       }
     }
     const gpuClasses = gpuInstanceClasses(props.definitions);
@@ -111,7 +114,9 @@ export class AppBatch extends Construct {
     new events.Rule(this, 'JobStateChanges', {
       description: `Batch job state changes of the multinode app ${props.appName}, for its state table`,
       eventPattern: batchEventPattern(queues.map((q) => q.jobQueueArn)),
-      targets: [new eventTargets.LambdaFunction(props.stateChangeTarget, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) })],
+      targets: [
+        new eventTargets.LambdaFunction(props.stateChangeTarget, { deadLetterQueue: props.deadLetterQueue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+      ],
     });
   }
 }

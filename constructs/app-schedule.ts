@@ -71,7 +71,10 @@ export class AppSchedule extends Construct {
     const retryAttempts = props.retryAttempts ?? SCHEDULE_RETRY_DEFAULTS.retryAttempts;
     const maxEventAge = props.maxEventAge ?? SCHEDULE_RETRY_DEFAULTS.maxEventAge;
     if (!Number.isInteger(retryAttempts) || retryAttempts < 0 || retryAttempts > 185) {
-      throw new SynthError(`scheduleRetry.retryAttempts must be a whole number from 0 to 185 (EventBridge Scheduler's range), got ${retryAttempts}.`, props.definition);
+      throw new SynthError(
+        `scheduleRetry.retryAttempts must be a whole number from 0 to 185 (EventBridge Scheduler's range), got ${retryAttempts}.`,
+        props.definition,
+      );
     }
     const ageSeconds = maxEventAge.toSeconds({ integral: false });
     if (!Number.isInteger(ageSeconds) || ageSeconds < 60 || ageSeconds > 86400) {
@@ -123,8 +126,19 @@ export class AppSchedule extends Construct {
   }
 
   /** The custom resource that answers the StartDate of rate schedule `index` when the stack deploys. */
-  private deployTimeStart(props: AppScheduleProps, index: number, compiled: CompiledExpression, requestedAt: string, provider: lambda.IFunction): CustomResource {
-    const properties: ScheduleStartProperties = { Definition: props.definition, Index: String(index), Expression: compiled.expression, RequestedAt: requestedAt };
+  private deployTimeStart(
+    props: AppScheduleProps,
+    index: number,
+    compiled: CompiledExpression,
+    requestedAt: string,
+    provider: lambda.IFunction,
+  ): CustomResource {
+    const properties: ScheduleStartProperties = {
+      Definition: props.definition,
+      Index: String(index),
+      Expression: compiled.expression,
+      RequestedAt: requestedAt,
+    };
     // CloudFormation refuses to change a custom resource's ServiceToken: a provider of another name (another prefix)
     // makes a new resource, under another id.
     const physicalName = (provider.node.defaultChild as lambda.CfnFunction | undefined)?.functionName;

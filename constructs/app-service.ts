@@ -69,7 +69,8 @@ export class AppService extends Construct {
     const timeout = props.timeoutSeconds ?? SERVICE_TIMEOUT.default;
     if (!Number.isInteger(timeout) || timeout < SERVICE_TIMEOUT.min || timeout > SERVICE_TIMEOUT.max) {
       throw new SynthError(
-        `a service timeout is a whole number of seconds from ${SERVICE_TIMEOUT.min} to ${SERVICE_TIMEOUT.max} (HTTP APIs stop waiting at 30 s), got ${timeout}.`,
+        `a service timeout is a whole number of seconds from ${SERVICE_TIMEOUT.min} to ${SERVICE_TIMEOUT.max} (HTTP APIs stop waiting at 30 s), got ` +
+          `${timeout}.`,
         props.definition,
       );
     }

@@ -161,7 +161,11 @@ export class BatchCompute extends Construct {
         conditions: { StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'RegisterContainerInstance'] } },
       }),
     );
-    acknowledgeWildcards(role, ['*'], 'The ECS agent on GPU hosts registers with a cluster Batch creates at run time; these agent actions do not take resource ARNs known at deploy time.');
+    acknowledgeWildcards(
+      role,
+      ['*'],
+      'The ECS agent on GPU hosts registers with a cluster Batch creates at run time; these agent actions do not take resource ARNs known at deploy time.',
+    );
     return role;
   }
 }

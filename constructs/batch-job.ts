@@ -14,7 +14,6 @@ import { formatMiB } from '../lib/units/memory.js';
 import { BATCH_IMAGE } from './batch-bootstrap.js';
 import { SynthError } from './errors.js';
 
-
 /** Batch refuses attempt timeouts under 60 seconds. */
 const MIN_ATTEMPT_SECONDS = 60;
 
@@ -77,7 +76,7 @@ export function checkCompute(definition: string, compute: BatchComputeSpec): voi
   if (compute.platform === 'fargate') {
     if (compute.gpu) throw new SynthError('Fargate has no GPUs; GPU definitions run on the EC2 environment.', definition);
     const size = FARGATE_SIZES.find((s) => s.vcpu === compute.vcpu);
-    if (!size || !size.memoryMiB.includes(compute.memoryMiB)) {
+    if (!size?.memoryMiB.includes(compute.memoryMiB)) {
       const pairs = FARGATE_SIZES.map((s) => `${s.vcpu} vCPU: ${formatMiB(s.memoryMiB[0]!)}..${formatMiB(s.memoryMiB.at(-1)!)}`).join('; ');
       throw new SynthError(`Fargate cannot run ${compute.vcpu} vCPU with ${formatMiB(compute.memoryMiB)}; valid pairs: ${pairs}.`, definition);
     }

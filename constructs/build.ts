@@ -61,7 +61,7 @@ function buildFresh(absolute: string, entry: string, root: string, appName: stri
   // The folders made here, outermost first, so a failed build leaves nothing behind.
   const made = mkdirSync(root, { recursive: true });
   const staging = mkdtempSync(path.join(root, 'tmp-'));
-  let loaded;
+  let loaded: ReturnType<typeof loadManifestSync>;
   try {
     loaded = loadManifestSync(absolute, { outDir: staging, ...(appName ? { appName } : {}) });
   } catch (error) {
@@ -88,7 +88,11 @@ function buildFresh(absolute: string, entry: string, root: string, appName: stri
 
 function contentHash(dir: string): string {
   const hash = createHash('sha256');
-  for (const name of readdirSync(dir).sort()) hash.update(name).update('\0').update(readFileSync(path.join(dir, name)));
+  for (const name of readdirSync(dir).sort())
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(path.join(dir, name)));
   return hash.digest('hex').slice(0, 16);
 }
 

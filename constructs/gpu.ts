@@ -19,7 +19,10 @@ export function gpuInstanceClasses(definitions: readonly ManifestDefinition[]): 
     }
     const family = (GPU_MODELS as Record<string, string>)[model];
     if (!family) {
-      throw new SynthError(`asks for GPU model "${model}", which no EC2 instance family here offers; models: ${Object.keys(GPU_MODELS).join(', ')}.`, definition.name);
+      throw new SynthError(
+        `asks for GPU model "${model}", which no EC2 instance family here offers; models: ${Object.keys(GPU_MODELS).join(', ')}.`,
+        definition.name,
+      );
     }
     families.add(family);
   }

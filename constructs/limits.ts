@@ -37,13 +37,17 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
   if (commandBytes > COMMANDS_BUDGET) {
     throw new SynthError(
       `the app's ${jobDefinitions.length} Batch job definitions alone take ${Math.round(commandBytes / 1000)} KB of template, ` +
-        `close to CloudFormation's ${STACK_LIMITS.templateBytes / 1_000_000} MB limit. Split the app across stacks (a MultinodeApp per stack, each with its own prefix).`,
+        `close to CloudFormation's ${STACK_LIMITS.templateBytes / 1_000_000} MB limit. Split the app across stacks (a MultinodeApp per stack, each ` +
+        `with its own prefix).`,
     );
   }
   for (const fn of app.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     const size = environmentSize(stack, fn);
     if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
-      throw new SynthError(`the environment of Lambda function ${fn.node.path} takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}; pass less through overrides.environment.`);
+      throw new SynthError(
+        `the environment of Lambda function ${fn.node.path} takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}; pass less through ` +
+          `overrides.environment.`,
+      );
     }
   }
 }
@@ -51,6 +55,9 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
 /** Bytes of a function's environment as Lambda counts them (names and values), references at their longest. */
 export function environmentSize(stack: Stack, fn: lambda.Function): number {
   const resolved = stack.resolve((fn.node.defaultChild as lambda.CfnFunction).environment) as { variables?: Record<string, unknown> } | undefined;
-  const longest = Object.entries(resolved?.variables ?? {}).map(([key, value]) => [key, typeof value === 'string' && !Token.isUnresolved(value) ? value : TOKEN_VALUE]);
+  const longest = Object.entries(resolved?.variables ?? {}).map(([key, value]) => [
+    key,
+    typeof value === 'string' && !Token.isUnresolved(value) ? value : TOKEN_VALUE,
+  ]);
   return environmentBytes(Object.fromEntries(longest));
 }

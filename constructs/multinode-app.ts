@@ -147,7 +147,9 @@ export class MultinodeApp extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.stateTable = new StateTable(this, 'State', { tableName: this.names.stateTable, removalPolicy });
     this.dicts = Object.fromEntries(
-      definitions.filter((d) => d.kind === 'dict').map((d) => [d.name, new DictTable(this, `Dict-${d.name}`, { tableName: this.names.dictTable(d.name), removalPolicy })]),
+      definitions
+        .filter((d) => d.kind === 'dict')
+        .map((d) => [d.name, new DictTable(this, `Dict-${d.name}`, { tableName: this.names.dictTable(d.name), removalPolicy })]),
     );
     this.payloadBucket = new PayloadBucket(this, 'Payloads', {
       removalPolicy,
@@ -196,7 +198,10 @@ export class MultinodeApp extends Construct {
     // Entry points.
     const scheduled = definitions.filter((d) => d.kind === 'schedule');
     if (scheduled.length > 0) {
-      this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: this.names.scheduleGroup, removalPolicy: RemovalPolicy.DESTROY });
+      this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+        scheduleGroupName: this.names.scheduleGroup,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
     }
     this.schedules = this.createSchedules(scheduled);
     this.services = Object.fromEntries(definitions.filter((d) => d.kind === 'service').map((d) => [d.name, this.createService(d)]));
@@ -288,7 +293,9 @@ export class MultinodeApp extends Construct {
     const targetOf = (d: ManifestDefinition) => (d.placement === 'lambda' ? this.functions[d.name]! : this.dispatcher!);
     const role = schedulerRole(this, 'SchedulerRole');
     const targets = [...new Set(scheduled.map(targetOf))];
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }),
+    );
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
     return Object.fromEntries(
       scheduled.map((d) => [
@@ -340,7 +347,11 @@ export class MultinodeApp extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }));
-    acknowledgeWildcards(role, [logGroups], `The log groups of the app's functions, all named "/aws/lambda/${this.names.lambdaFunction('')}<definition>", and their streams.`);
+    acknowledgeWildcards(
+      role,
+      [logGroups],
+      `The log groups of the app's functions, all named "/aws/lambda/${this.names.lambdaFunction('')}<definition>", and their streams.`,
+    );
     return role;
   }
 
@@ -386,5 +397,3 @@ function checkNames(definitions: readonly ManifestDefinition[], names: ResourceN
     }
   }
 }
-
-

@@ -55,15 +55,22 @@ export function checkOverrides(
     }
     if (override.reservedConcurrentExecutions !== undefined) {
       const value = override.reservedConcurrentExecutions;
-      if (definition.placement !== 'lambda') throw new SynthError('reservedConcurrentExecutions applies to Lambda-placed definitions only; this one runs on AWS Batch.', name);
+      if (definition.placement !== 'lambda')
+        throw new SynthError('reservedConcurrentExecutions applies to Lambda-placed definitions only; this one runs on AWS Batch.', name);
       if (!Number.isInteger(value) || value < 0 || value > 1000) {
         throw new SynthError(`reservedConcurrentExecutions must be a whole number from 0 to 1000 (Lambda's default account limit), got ${value}.`, name);
       }
     }
-    if (override.enabled !== undefined && typeof override.enabled !== 'boolean') throw new SynthError(`enabled must be true or false, got ${JSON.stringify(override.enabled)}.`, name);
+    if (override.enabled !== undefined && typeof override.enabled !== 'boolean')
+      throw new SynthError(`enabled must be true or false, got ${JSON.stringify(override.enabled)}.`, name);
     for (const [key, value] of Object.entries(override.environment ?? {})) {
-      if (!ENV_NAME.test(key)) throw new SynthError(`the environment variable name "${key}" is not valid: letters, digits and "_", not starting with a digit.`, name);
-      if (RESERVED_ENV.test(key)) throw new SynthError(`the environment variable "${key}" is reserved (AWS_*, LAMBDA_*, MULTINODE_*, NODE_OPTIONS and _HANDLER are set by Lambda or multinode).`, name);
+      if (!ENV_NAME.test(key))
+        throw new SynthError(`the environment variable name "${key}" is not valid: letters, digits and "_", not starting with a digit.`, name);
+      if (RESERVED_ENV.test(key))
+        throw new SynthError(
+          `the environment variable "${key}" is reserved (AWS_*, LAMBDA_*, MULTINODE_*, NODE_OPTIONS and _HANDLER are set by Lambda or multinode).`,
+          name,
+        );
       if (typeof value !== 'string') throw new SynthError(`the environment variable "${key}" must be a string, got ${typeof value}.`, name);
     }
     checked.set(name, override);

@@ -29,7 +29,9 @@ export class PayloadBucket extends Construct {
     const expiration = props.expiration ?? Duration.days(STATE_RETENTION_DAYS + 1);
     const days = expiration.toHours({ integral: false }) / 24;
     if (!Number.isInteger(days) || days < 1) {
-      throw new SynthError(`the payload expiration must be a whole number of days, at least 1 (S3 lifecycle rules count days), got ${expiration.toHumanString()}.`);
+      throw new SynthError(
+        `the payload expiration must be a whole number of days, at least 1 (S3 lifecycle rules count days), got ${expiration.toHumanString()}.`,
+      );
     }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -44,7 +46,8 @@ export class PayloadBucket extends Construct {
       acknowledge(
         this.bucket,
         'AwsSolutions-S1',
-        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; pass serverAccessLogsBucket to log access.`,
+        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; pass ` +
+          `serverAccessLogsBucket to log access.`,
       );
     }
   }

@@ -59,7 +59,11 @@ export function buildManifest(app: ResolvedApp, appName: string): Manifest {
 /** App names become stack and resource name prefixes: letters, digits and "-", starting with a letter. */
 export function normalizeAppName(raw: string): string {
   const unscoped = raw.replace(/^@[^/]+\//, '');
-  const cleaned = unscoped.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^[^A-Za-z]+/, '').replace(/-+$/, '').slice(0, 64);
+  const cleaned = unscoped
+    .replace(/[^A-Za-z0-9-]+/g, '-')
+    .replace(/^[^A-Za-z]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 64);
   return cleaned;
 }
 

@@ -65,6 +65,10 @@ export function resourceNames(prefix: string): ResourceNames {
 
 /** A valid prefix made from any stack or app name (letters, digits, "-"; cut and hashed when long). */
 export function prefixFrom(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9-]+/g, '-').replace(/^[^A-Za-z]+/, '').replace(/-+$/, '') || 'mn';
+  const cleaned =
+    name
+      .replace(/[^A-Za-z0-9-]+/g, '-')
+      .replace(/^[^A-Za-z]+/, '')
+      .replace(/-+$/, '') || 'mn';
   return fitName(cleaned, 32);
 }

@@ -145,5 +145,8 @@ export function describeCompute(compute: Compute | null): string {
   if (!compute) return '-';
   if (compute.type === 'lambda') return `Lambda ${compute.memoryMB} MB, timeout ${formatSeconds(compute.timeoutSeconds)}`;
   const gpu = compute.gpu ? `, ${compute.gpu.count} x ${compute.gpu.model ?? 'any'} GPU` : '';
-  return `Batch ${compute.platform === 'fargate' ? 'Fargate' : 'EC2'} ${compute.vcpu} vCPU, ${formatMiB(compute.memoryMiB)}${gpu}, timeout ${formatSeconds(compute.timeoutSeconds)}`;
+  return (
+    `Batch ${compute.platform === 'fargate' ? 'Fargate' : 'EC2'} ${compute.vcpu} vCPU, ${formatMiB(compute.memoryMiB)}${gpu}, timeout ` +
+    `${formatSeconds(compute.timeoutSeconds)}`
+  );
 }

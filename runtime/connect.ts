@@ -34,7 +34,9 @@ export class ConnectError extends MultinodeError {}
 
 /** Typed handles for the functions, dicts and jobs a module exports. */
 export type Handles<M> = {
-  readonly [K in keyof M as M[K] extends FunctionDefinition<never, unknown> | DictDefinition<unknown> | JobDefinition<never, unknown> ? K : never]: M[K] extends FunctionDefinition<infer A, infer R>
+  readonly [K in keyof M as M[K] extends FunctionDefinition<never, unknown> | DictDefinition<unknown> | JobDefinition<never, unknown>
+    ? K
+    : never]: M[K] extends FunctionDefinition<infer A, infer R>
     ? FunctionHandle<A, R>
     : M[K] extends DictDefinition<infer V>
       ? DictHandle<V>
@@ -62,7 +64,8 @@ export interface ConnectOptions extends ContextOptions {
 /** Connects to the app whose module is `appModule`; returns typed handles plus the connection. */
 export function connect<M extends Readonly<Record<string, unknown>>>(appModule: M, options: ConnectOptions = {}): Handles<M> & Connection {
   const definitions = Object.values(appModule).filter(isDefinition);
-  if (definitions.length === 0) throw new ConnectError('connect(module): the module exports no multinode definitions; pass the app module (import * as app from "./app.js").');
+  if (definitions.length === 0)
+    throw new ConnectError('connect(module): the module exports no multinode definitions; pass the app module (import * as app from "./app.js").');
   const resolved = resolveApp(appModule, definitions);
   const local = options.local ? readLocal(options.local) : undefined;
   const config = options.config ?? local?.config ?? configFromEnv();
@@ -109,5 +112,7 @@ export function readLocal(where: string): { config: RuntimeConfig; manifest: Man
     }
     if (cloud?.config && cloud.manifest) return { config: cloud.config, manifest: cloud.manifest };
   }
-  throw new ConnectError(`No running local cloud found at ${absolute} (looked for cloud.json in ${candidates.join(' and ')}). Start it with: multinode dev <entry>.`);
+  throw new ConnectError(
+    `No running local cloud found at ${absolute} (looked for cloud.json in ${candidates.join(' and ')}). Start it with: multinode dev <entry>.`,
+  );
 }

@@ -36,11 +36,19 @@ Options:
       return 0;
     }
     if (positionals.length !== 1) {
-      throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'cdk');
+      throw new UsageError(
+        positionals.length === 0
+          ? 'missing <entry>: the app module, e.g. src/app.ts.'
+          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
+        'cdk',
+      );
     }
     const stackName = values['stack-name'];
     if (stackName !== undefined && !STACK_NAME.test(stackName)) {
-      throw new UsageError(`--stack-name "${stackName}" is not a CloudFormation stack name: a letter, then letters, digits and "-", at most 128 characters.`, 'cdk');
+      throw new UsageError(
+        `--stack-name "${stackName}" is not a CloudFormation stack name: a letter, then letters, digits and "-", at most 128 characters.`,
+        'cdk',
+      );
     }
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const { App, Stack, buildApp, bundleRootIn, MultinodeApp } = await loadCdk();

@@ -36,7 +36,13 @@ Options:
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'dev');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length === 0
+          ? 'missing <entry>: the app module, e.g. src/app.ts.'
+          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
+        'dev',
+      );
     const port = parsePort(values.port);
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
@@ -70,7 +76,8 @@ Options:
 
 function parsePort(value: string | undefined): number {
   if (value === undefined) return 3000;
-  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${value}".`, 'dev');
+  if (!/^\d+$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${value}".`, 'dev');
   return Number(value);
 }
 

@@ -28,7 +28,13 @@ Options:
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'manifest');
+    if (positionals.length !== 1)
+      throw new UsageError(
+        positionals.length === 0
+          ? 'missing <entry>: the app module, e.g. src/app.ts.'
+          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
+        'manifest',
+      );
     const { manifest, logs } = await loadManifest(entryPath(io.cwd, positionals[0]!));
     if (logs) io.stderr(logs);
     io.stdout(values.json ? `${JSON.stringify(manifest, null, 2)}\n` : formatManifestTable(manifest));

@@ -31,7 +31,8 @@ export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
   schedule: async (target) => {
     const name = target.definition.name;
     const scheduledTime = new Date(Math.floor(Date.now() / 1000) * 1000);
-    if (!target.cloud) throw new MultinodeError(`Firing the schedule "${name}" needs this command's own local cloud; stop multinode dev first, or use its --trigger ${name}.`);
+    if (!target.cloud)
+      throw new MultinodeError(`Firing the schedule "${name}" needs this command's own local cloud; stop multinode dev first, or use its --trigger ${name}.`);
     const answer = await target.cloud.fireSchedule(name, { scheduledTime, wait: true });
     if (answer.functionError) throw new InvocationFailedError(name, fromLambdaError(answer.payload));
     const response = JSON.parse(answer.payload) as ScheduleResponse;
@@ -69,7 +70,12 @@ Options:
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 2) throw new UsageError(`expected <entry> and <name>, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}.`, 'run');
+    if (positionals.length !== 2)
+      throw new UsageError(
+        `expected <entry> and <name>, got ${positionals.length} ` +
+          `argument${positionals.length === 1 ? '' : 's'}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}.`,
+        'run',
+      );
     const args = parseArgsFlag(values.args);
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const name = positionals[1]!;
@@ -84,7 +90,10 @@ Options:
       const runner = definition ? RUNNERS[definition.kind] : undefined;
       if (!definition || !runner) {
         const runnable = manifest.definitions.filter((d) => RUNNERS[d.kind]).map((d) => `${d.name} (${d.kind})`);
-        const why = definition ? `"${name}" is a ${definition.kind}, which run cannot call${definition.kind === 'service' ? ' (services answer HTTP: start multinode dev and use the printed URL)' : ''}` : `the app has no definition named "${name}"`;
+        const why = definition
+          ? `"${name}" is a ${definition.kind}, which run cannot ` +
+            `call${definition.kind === 'service' ? ' (services answer HTTP: start multinode dev and use the printed URL)' : ''}`
+          : `the app has no definition named "${name}"`;
         throw new MultinodeError(`${why}. It can run: ${runnable.join(', ') || '(nothing)'}.`);
       }
       try {
@@ -116,7 +125,7 @@ function parseArgsFlag(value: string | undefined): unknown[] {
 
 /** A connection to a running `multinode dev` of this state directory, if one answers. */
 async function runningCloud(stateDir: string): Promise<Connection | undefined> {
-  let target;
+  let target: ReturnType<typeof readLocal>;
   try {
     target = readLocal(stateDir);
   } catch (error) {

@@ -45,7 +45,12 @@ Options:
       return 0;
     }
     if (positionals.length !== 1) {
-      throw new UsageError(positionals.length === 0 ? 'missing <entry>: the app module, e.g. src/app.ts.' : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`, 'schedules');
+      throw new UsageError(
+        positionals.length === 0
+          ? 'missing <entry>: the app module, e.g. src/app.ts.'
+          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
+        'schedules',
+      );
     }
     const count = parseCount('schedules', 'count', values.count, 5, MAX_COUNT);
     const from = values.from === undefined ? new Date() : parseFrom(values.from);

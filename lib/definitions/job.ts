@@ -23,10 +23,8 @@ export interface JobSettings extends FunctionSettings {
  * A job handler: an async generator whose `yield`s report progress (the latest is the visible result), or an
  * async function whose return value is the result.
  */
-export type JobHandler<I, P> = (
-  input: I,
-  ctx: JobContext,
-) => AsyncGenerator<P, P | void, undefined> | Generator<P, P | void, undefined> | Promise<P> | P;
+// biome-ignore lint/suspicious/noConfusingVoidType: a generator that ends without `return` has the return type void.
+export type JobHandler<I, P> = (input: I, ctx: JobContext) => AsyncGenerator<P, P | void, undefined> | Generator<P, P | void, undefined> | Promise<P> | P;
 
 /** A job: long work started by id, reporting progress, cancellable, queryable from anywhere. */
 export class JobDefinition<I, P> extends Definition<'job'> implements JobHandle<I, P> {

@@ -16,7 +16,15 @@ export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions {
 export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries'] as const;
 
 /** The seed's `period=` spelling and a few other likely words, mapped to ours. */
-const SCHEDULE_HINTS: Record<string, string> = { period: 'interval', every: 'interval', rate: 'interval', tz: 'timezone', timeZone: 'timezone', reference_time: 'referenceTime', start: 'referenceTime' };
+const SCHEDULE_HINTS: Record<string, string> = {
+  period: 'interval',
+  every: 'interval',
+  rate: 'interval',
+  tz: 'timezone',
+  timeZone: 'timezone',
+  reference_time: 'referenceTime',
+  start: 'referenceTime',
+};
 
 export type ScheduleSettings = RunnableSettings;
 

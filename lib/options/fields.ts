@@ -43,12 +43,7 @@ export function parseMemory(ctx: OptionContext, value: unknown): number {
 }
 
 /** Any duration option (`timeout`, ...): whole seconds within [min, max]. */
-export function parseDuration(
-  ctx: OptionContext,
-  option: string,
-  value: unknown,
-  limits: { min: number; max: number },
-): number {
+export function parseDuration(ctx: OptionContext, option: string, value: unknown, limits: { min: number; max: number }): number {
   const range = `${DURATION_FORMS}, from ${formatSeconds(limits.min)} to ${formatSeconds(limits.max)}`;
   const parsed = parseDurationSeconds(value);
   if ('problem' in parsed) ctx.invalid(option, value, `${range} (${parsed.problem})`);
@@ -61,12 +56,7 @@ export function parseTimeout(ctx: OptionContext, value: unknown, limits: { min: 
   return value === undefined ? limits.default : parseDuration(ctx, 'timeout', value, limits);
 }
 
-export function parseInteger(
-  ctx: OptionContext,
-  option: string,
-  value: unknown,
-  limits: { min: number; max: number; default: number },
-): number {
+export function parseInteger(ctx: OptionContext, option: string, value: unknown, limits: { min: number; max: number; default: number }): number {
   if (value === undefined) return limits.default;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
     ctx.invalid(option, value, `a whole number from ${limits.min} to ${limits.max}`);
@@ -97,7 +87,14 @@ const GPU_FORMS =
   `(${Object.keys(GPU_MODELS).join(', ')}; "Tesla T4" and "NVIDIA A100" also work), or { count, model }`;
 
 function parseGpuModel(ctx: OptionContext, value: unknown): GpuModel {
-  const key = typeof value === 'string' ? value.trim().toUpperCase().replace(/^(NVIDIA|TESLA)\s+/, '').replace(/^TESLA\s+/, '') : '';
+  const key =
+    typeof value === 'string'
+      ? value
+          .trim()
+          .toUpperCase()
+          .replace(/^(NVIDIA|TESLA)\s+/, '')
+          .replace(/^TESLA\s+/, '')
+      : '';
   if (!(key in GPU_MODELS)) ctx.invalid('gpu', value, GPU_FORMS);
   return key as GpuModel;
 }

@@ -73,7 +73,8 @@ function bothDayFieldsError(text: string, cron: UnixCron): ScheduleError {
     text,
     `the ${starred} field ${JSON.stringify(field)} starts with "*", so Unix cron runs only on days that match both day fields, ` +
       'and EventBridge Scheduler cannot restrict the day of the month and the day of the week in one schedule, so this cannot be compiled; ' +
-      `allowed: "*" in one day field, or both day fields written without a leading "*" (e.g. ${JSON.stringify(field.replace(/^\*/, range))} instead of ${JSON.stringify(field)}), which runs on days matching either field`,
+      `allowed: "*" in one day field, or both day fields written without a leading "*" (e.g. ${JSON.stringify(field.replace(/^\*/, range))} instead ` +
+      `of ${JSON.stringify(field)}), which runs on days matching either field`,
   );
 }
 
@@ -119,7 +120,8 @@ function weekPoints(anchor: number, periodMinutes: number): number[] {
 }
 
 function rate(minutes: number, start: number): CompiledExpression {
-  const [value, unit] = minutes % MINUTES_PER_DAY === 0 ? [minutes / MINUTES_PER_DAY, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  const [value, unit] =
+    minutes % MINUTES_PER_DAY === 0 ? [minutes / MINUTES_PER_DAY, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
   return { expression: `rate(${value} ${unit}${value === 1 ? '' : 's'})`, timezone: 'UTC', startDate: new Date(start).toISOString() };
 }
 

@@ -79,7 +79,8 @@ function* mergedFireTimes(expressions: readonly CompiledExpression[], from: Date
 
 function parseStartDate(compiled: CompiledExpression): number {
   const start = Date.parse(compiled.startDate!);
-  if (Number.isNaN(start)) throw new ScheduleExpressionError(`startDate ${JSON.stringify(compiled.startDate)} of ${compiled.expression} is not an ISO date-time`);
+  if (Number.isNaN(start))
+    throw new ScheduleExpressionError(`startDate ${JSON.stringify(compiled.startDate)} of ${compiled.expression} is not an ISO date-time`);
   return start;
 }
 
@@ -119,7 +120,7 @@ function* cronTimes(cron: CronExpression, zone: Zone, earliest: number): Generat
 
 function indexes(flags: readonly boolean[]): number[] {
   const result: number[] = [];
-  flags.forEach((set, index) => set && result.push(index));
+  for (const [index, set] of flags.entries()) if (set) result.push(index);
   return result;
 }
 

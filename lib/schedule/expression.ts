@@ -67,17 +67,23 @@ export function parseScheduleExpression(text: string): ScheduleExpression {
   if (rate) return parseRate(text, rate[1]!);
   const cron = /^cron\((.*)\)$/.exec(text);
   if (cron) return parseCron(text, cron[1]!);
-  throw new ScheduleExpressionError(`${JSON.stringify(text)} is not an EventBridge Scheduler expression; allowed: "cron(minutes hours day-of-month month day-of-week year)" or "rate(value unit)"`);
+  throw new ScheduleExpressionError(
+    `${JSON.stringify(text)} is not an EventBridge Scheduler expression; allowed: "cron(minutes hours day-of-month month day-of-week year)" or ` +
+      `"rate(value unit)"`,
+  );
 }
 
 function parseRate(text: string, body: string): RateExpression {
   const match = /^(\d+) (minute|minutes|hour|hours|day|days)$/.exec(body);
   const value = match ? Number(match[1]) : NaN;
   if (!match || value < 1) {
-    throw new ScheduleExpressionError(`${JSON.stringify(text)}: a rate is "rate(value unit)" with a positive whole value and a unit of minute(s), hour(s) or day(s)`);
+    throw new ScheduleExpressionError(
+      `${JSON.stringify(text)}: a rate is "rate(value unit)" with a positive whole value and a unit of minute(s), hour(s) or day(s)`,
+    );
   }
   const plural = match[2]!.endsWith('s');
-  if (plural !== value > 1) throw new ScheduleExpressionError(`${JSON.stringify(text)}: the unit must be singular for 1 and plural otherwise ("rate(1 hour)", "rate(5 hours)")`);
+  if (plural !== value > 1)
+    throw new ScheduleExpressionError(`${JSON.stringify(text)}: the unit must be singular for 1 and plural otherwise ("rate(1 hour)", "rate(5 hours)")`);
   const unit = (plural ? match[2]!.slice(0, -1) : match[2]!) as RateExpression['unit'];
   return { kind: 'rate', value, unit, periodMs: value * UNIT_MS[unit] };
 }
@@ -157,7 +163,10 @@ function parseValue(range: Range, text: string, fail: Fail): number {
   const named = range.names?.indexOf(text.toUpperCase()) ?? -1;
   if (named >= 0) return named + range.min;
   if (!/^\d+$/.test(text) || Number(text) < range.min || Number(text) > range.max) {
-    throw fail(`${range.label} "${text}" is not allowed; allowed: ${range.min}-${range.max}${range.names ? ` or ${range.names[0]}-${range.names[range.names.length - 1]}` : ''}`);
+    throw fail(
+      `${range.label} "${text}" is not allowed; allowed: ` +
+        `${range.min}-${range.max}${range.names ? ` or ${range.names[0]}-${range.names[range.names.length - 1]}` : ''}`,
+    );
   }
   return Number(text);
 }

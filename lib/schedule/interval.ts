@@ -22,9 +22,18 @@ export function parseIntervalSeconds(value: unknown): number {
   if ('problem' in parsed) throw intervalError(value, `${parsed.problem}; allowed: ${ALLOWED}`);
   const seconds = parsed.seconds;
   if (seconds <= 0) throw intervalError(value, `an interval must be positive; allowed: ${ALLOWED}`);
-  if (seconds % 60 !== 0) throw intervalError(value, `${formatSeconds(Math.ceil(seconds))} is not a whole number of minutes (EventBridge Scheduler fires at minute precision); allowed: ${ALLOWED}`);
-  if (seconds < MIN_INTERVAL_SECONDS) throw intervalError(value, `${formatSeconds(seconds)} is shorter than the minimum interval of 15 minutes; allowed: ${ALLOWED}`);
-  if (seconds > MAX_INTERVAL_SECONDS) throw intervalError(value, `${formatSeconds(seconds)} is longer than ${formatSeconds(MAX_INTERVAL_SECONDS)} (for yearly runs use cron "@yearly"); allowed: ${ALLOWED}`);
+  if (seconds % 60 !== 0)
+    throw intervalError(
+      value,
+      `${formatSeconds(Math.ceil(seconds))} is not a whole number of minutes (EventBridge Scheduler fires at minute precision); allowed: ${ALLOWED}`,
+    );
+  if (seconds < MIN_INTERVAL_SECONDS)
+    throw intervalError(value, `${formatSeconds(seconds)} is shorter than the minimum interval of 15 minutes; allowed: ${ALLOWED}`);
+  if (seconds > MAX_INTERVAL_SECONDS)
+    throw intervalError(
+      value,
+      `${formatSeconds(seconds)} is longer than ${formatSeconds(MAX_INTERVAL_SECONDS)} (for yearly runs use cron "@yearly"); allowed: ${ALLOWED}`,
+    );
   return seconds;
 }
 

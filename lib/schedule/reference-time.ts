@@ -42,7 +42,9 @@ export function parseReferenceTime(value: unknown, zone: Zone): ReferenceTime {
   }
   const wall = WALL_CLOCK.exec(text);
   if (!wall) throw referenceError(`allowed: ${FORMS}`, value);
-  const [year, month, day, hour = 0, minute = 0, second = 0, millis = 0] = wall.slice(1).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const [year, month, day, hour = 0, minute = 0, second = 0, millis = 0] = wall
+    .slice(1)
+    .map((part) => (part === undefined ? undefined : Number(part))) as number[];
   if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!) || hour > 23 || minute > 59 || second > 59) {
     throw referenceError(`it is not a real date-time; allowed: ${FORMS}`, value);
   }
@@ -61,7 +63,8 @@ function fromInstant(instant: number, zone: Zone, value: unknown): ReferenceTime
 
 function wallClockReference(zone: Zone, naive: number, written: string): ReferenceTime {
   const instant = zone.resolve(naive);
-  if (instant === undefined) throw referenceError(`${formatNaive(naive)} does not exist in ${zone.name}: ${describeGap(zone, naive)}; choose a time that exists`, written);
+  if (instant === undefined)
+    throw referenceError(`${formatNaive(naive)} does not exist in ${zone.name}: ${describeGap(zone, naive)}; choose a time that exists`, written);
   return { instant, naive };
 }
 
@@ -81,7 +84,8 @@ function validDate(date: string): boolean {
 }
 
 function checkYear(year: number, value: unknown): void {
-  if (year < FIRST_YEAR || year > LAST_YEAR) throw referenceError(`its year ${year} is outside ${FIRST_YEAR}-${LAST_YEAR}, the years EventBridge Scheduler supports`, value);
+  if (year < FIRST_YEAR || year > LAST_YEAR)
+    throw referenceError(`its year ${year} is outside ${FIRST_YEAR}-${LAST_YEAR}, the years EventBridge Scheduler supports`, value);
 }
 
 function wholeMinuteProblem(): string {

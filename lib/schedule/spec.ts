@@ -30,7 +30,11 @@ export function normalizeScheduleSpec(options: Readonly<Record<string, unknown>>
   }
   if (cron !== undefined) {
     if (referenceTime !== undefined) {
-      throw new ScheduleError('referenceTime', referenceTime, 'it applies only to "interval" schedules (a cron expression fixes its own times); remove it or use "interval"');
+      throw new ScheduleError(
+        'referenceTime',
+        referenceTime,
+        'it applies only to "interval" schedules (a cron expression fixes its own times); remove it or use "interval"',
+      );
     }
     if (typeof cron !== 'string') throw new ScheduleError('cron', cron, `allowed: ${CRON_FORMS}`);
     parseUnixCron(cron);
@@ -58,7 +62,11 @@ function parseTimeZone(value: unknown): string {
   const zone = resolveTimeZone(value.trim());
   if (zone) return zone;
   const suggestion = closest(value, [...Intl.supportedValuesOf('timeZone'), 'UTC']);
-  throw new ScheduleError('timezone', value, `it is not a time zone Node's Intl knows${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${TIMEZONE_FORMS}`);
+  throw new ScheduleError(
+    'timezone',
+    value,
+    `it is not a time zone Node's Intl knows${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; allowed: ${TIMEZONE_FORMS}`,
+  );
 }
 
 /** The spec, with mistakes reported through the definition's context (`schedule "x" at src/app.ts:3:5: ...`). */

@@ -39,6 +39,8 @@ export const CRON_MACROS: Readonly<Record<string, string>> = {
 
 interface FieldRule {
   readonly label: string;
+  /** The span within which a step of this field repeats (for error messages). */
+  readonly cycle: string;
   readonly min: number;
   readonly max: number;
   readonly names?: readonly string[];
@@ -48,11 +50,11 @@ interface FieldRule {
 }
 
 const FIELDS: readonly FieldRule[] = [
-  { label: 'minute', min: 0, max: 59, allowed: '0-59' },
-  { label: 'hour', min: 0, max: 23, allowed: '0-23' },
-  { label: 'day-of-month', min: 1, max: 31, allowed: '1-31' },
-  { label: 'month', min: 1, max: 12, names: MONTH_NAMES, nameBase: 1, allowed: '1-12 or JAN-DEC' },
-  { label: 'day-of-week', min: 0, max: 7, names: WEEKDAY_NAMES, nameBase: 0, allowed: '0-7 or SUN-SAT (0 and 7 are both Sunday)' },
+  { label: 'minute', cycle: 'hour', min: 0, max: 59, allowed: '0-59' },
+  { label: 'hour', cycle: 'day', min: 0, max: 23, allowed: '0-23' },
+  { label: 'day-of-month', cycle: 'month', min: 1, max: 31, allowed: '1-31' },
+  { label: 'month', cycle: 'year', min: 1, max: 12, names: MONTH_NAMES, nameBase: 1, allowed: '1-12 or JAN-DEC' },
+  { label: 'day-of-week', cycle: 'week', min: 0, max: 7, names: WEEKDAY_NAMES, nameBase: 0, allowed: '0-7 or SUN-SAT (0 and 7 are both Sunday)' },
 ];
 
 const FORMS = '5 fields "minute hour day-of-month month day-of-week" such as "0 23 * * 1-5", or one of @hourly, @daily, @weekly, @monthly, @yearly';
@@ -80,7 +82,9 @@ function parseText(text: string): UnixCron {
   const fields = trimmed.split(/\s+/);
   if (fields.length !== 5) {
     const extra = fields.length > 5 ? '; seconds and year fields are not supported (EventBridge Scheduler fires at minute precision)' : '';
-    throw cronError(`it has ${fields.length} field${fields.length === 1 ? '' : 's'}, but a Unix cron has 5: minute hour day-of-month month day-of-week${extra}`);
+    throw cronError(
+      `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, but a Unix cron has 5: minute hour day-of-month month day-of-week${extra}`,
+    );
   }
   return parseFields(fields);
 }
@@ -91,11 +95,19 @@ function expandMacro(text: string): string[] {
   if (expansion) return expansion.split(' ');
   const allowed = listWords(Object.keys(CRON_MACROS));
   if (macro === '@reboot') throw cronError(`@reboot is not a schedule; allowed macros: ${allowed}`);
-  throw cronError(`unknown macro ${JSON.stringify(text.split(/\s/)[0])}; allowed macros: ${allowed} (for "every N minutes/hours/days" use the "interval" option)`);
+  throw cronError(
+    `unknown macro ${JSON.stringify(text.split(/\s/)[0])}; allowed macros: ${allowed} (for "every N minutes/hours/days" use the "interval" option)`,
+  );
 }
 
 function parseFields(fields: readonly string[]): UnixCron {
-  const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((rule, i) => parseField(rule, fields[i]!)) as [number[], number[], number[], number[], number[]];
+  const [minutes, hours, daysOfMonth, months, daysOfWeek] = FIELDS.map((rule, i) => parseField(rule, fields[i]!)) as [
+    number[],
+    number[],
+    number[],
+    number[],
+    number[],
+  ];
   return {
     minutes,
     hours,
@@ -112,7 +124,9 @@ function parseField(rule: FieldRule, field: string): number[] {
   const where = `the ${rule.label} field ${JSON.stringify(field)}`;
   const extension = /[?LW#]/i.exec(field.replace(/[A-Z]{3}/gi, (word) => (isName(rule, word) ? '' : word)));
   if (extension) {
-    throw cronError(`${where} uses "${extension[0]}", an EventBridge/Quartz extension; a Unix cron field allows numbers${rule.names ? ', names' : ''}, "*", ",", "-" and "/"`);
+    throw cronError(
+      `${where} uses "${extension[0]}", an EventBridge/Quartz extension; a Unix cron field allows numbers${rule.names ? ', names' : ''}, "*", ",", "-" and "/"`,
+    );
   }
   const values = new Set<number>();
   for (const part of field.split(',')) {
@@ -154,7 +168,7 @@ function parsePart(rule: FieldRule, part: string, where: string): number[] {
     if (step >= span) {
       throw cronError(
         `${where} steps by ${step}, but the field has only ${span} values (${rule.min}-${rule.max}), so it would match only ${low}; ` +
-          `a step repeats within one ${rule.label === 'minute' ? 'hour' : rule.label === 'hour' ? 'day' : rule.label === 'month' ? 'year' : rule.label === 'day-of-week' ? 'week' : 'month'} ` +
+          `a step repeats within one ${rule.cycle} ` +
           `(for "every N minutes/hours/days" use the "interval" option, e.g. "90m")`,
       );
     }
@@ -172,17 +186,23 @@ function parseValue(rule: FieldRule, text: string, where: string): number {
   }
   if (isName(rule, text)) return rule.names!.indexOf(text.toUpperCase()) + rule.nameBase!;
   if (/^[A-Za-z]+$/.test(text)) {
-    throw cronError(`${where} has ${JSON.stringify(text)}, which is not a ${rule.names ? `${rule.label === 'month' ? 'month' : 'weekday'} name` : 'number'}; allowed: ${rule.allowed}`);
+    throw cronError(
+      `${where} has ${JSON.stringify(text)}, which is not a ${rule.names ? `${rule.label === 'month' ? 'month' : 'weekday'} name` : 'number'}; ` +
+        `allowed: ${rule.allowed}`,
+    );
   }
   throw cronError(`${where} has ${JSON.stringify(text)}, which is not a whole number; allowed: ${rule.allowed}`);
 }
 
 function isName(rule: FieldRule, word: string): boolean {
-  return rule.names !== undefined && rule.names.includes(word.toUpperCase());
+  return rule.names?.includes(word.toUpperCase()) ?? false;
 }
 
 function notUnderstood(rule: FieldRule, part: string, where: string): CronProblem {
-  return cronError(`${where} has ${JSON.stringify(part)}, which is not a value, range or step; allowed: ${rule.allowed}, "*", lists "a,b", ranges "a-b" and steps "*/n" or "a-b/n"`);
+  return cronError(
+    `${where} has ${JSON.stringify(part)}, which is not a value, range or step; allowed: ${rule.allowed}, "*", lists "a,b", ranges "a-b" and steps ` +
+      `"*/n" or "a-b/n"`,
+  );
 }
 
 function cronError(problem: string): CronProblem {

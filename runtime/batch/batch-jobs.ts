@@ -129,7 +129,9 @@ export class BatchJobs {
 export function viewOf(detail: JobDetail): BatchJobView {
   const container = detail.container;
   const exit = container?.exitCode;
-  const parts = [detail.statusReason, container?.reason, exit !== undefined && exit !== 0 ? `exit code ${exit}${exitMeaning(exit)}` : undefined].filter(Boolean);
+  const parts = [detail.statusReason, container?.reason, exit !== undefined && exit !== 0 ? `exit code ${exit}${exitMeaning(exit)}` : undefined].filter(
+    Boolean,
+  );
   return { status: detail.status!, reason: parts.join('; ') };
 }
 

@@ -36,12 +36,7 @@ export const BATCH_ENV = {
 } as const;
 
 /** What the job definition's environment must hold besides the app's runtime variables (runtime/config.ts). */
-export function batchDefinitionEnvironment(input: {
-  bundleBucket: string;
-  bundleKey: string;
-  definition: string;
-  region: string;
-}): Record<string, string> {
+export function batchDefinitionEnvironment(input: { bundleBucket: string; bundleKey: string; definition: string; region: string }): Record<string, string> {
   return {
     [BATCH_ENV.bundleBucket]: input.bundleBucket,
     [BATCH_ENV.bundleKey]: input.bundleKey,

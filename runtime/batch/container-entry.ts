@@ -69,14 +69,20 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
   const definition = app.byName(name);
   const expected = { job: 'job', run: 'function', map: 'function', schedule: 'schedule' }[task];
   if (!expected) throw new RuntimeConfigError(`${TASK_ENV.task} "${task}" is not a task of the multinode runtime (job, run, map or schedule).`);
-  if (!definition || definition.kind !== expected) throw new RuntimeConfigError(`The app has no ${expected} named "${name}" (the job definition and the bundle disagree: redeploy).`);
+  if (!definition || definition.kind !== expected)
+    throw new RuntimeConfigError(`The app has no ${expected} named "${name}" (the job definition and the bundle disagree: redeploy).`);
   const where = `Batch job ${env.AWS_BATCH_JOB_ID ?? '?'}${env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined ? ` (index ${env.AWS_BATCH_JOB_ARRAY_INDEX})` : ''}`;
   console.log(`[multinode] ${task} ${name} ${run}${env[BATCH_ENV.attempt] ? ` attempt ${env[BATCH_ENV.attempt]}` : ''} on ${where}`);
 
   switch (task) {
     case 'job': {
       const attempt = Number(required(env, BATCH_ENV.attempt));
-      const outcome = await executeAttempt(executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }), run, attempt, slotOf(env));
+      const outcome = await executeAttempt(
+        executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }),
+        run,
+        attempt,
+        slotOf(env),
+      );
       console.log(`[multinode] job ${name} ${run} attempt ${attempt} ended: ${outcome}`);
       return outcome === 'FAILED' ? 1 : 0;
     }
@@ -85,7 +91,12 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
       const slot = slotOf(env);
       const response = (await runKind.handle(
         { multinode: 'run', function: name, id: run, ...(slot === undefined ? {} : { slot }) },
-        { runtime: context, app, served: fn, lambda: { functionName: where, awsRequestId: env.AWS_BATCH_JOB_ID ?? run, getRemainingTimeInMillis: () => Number.MAX_SAFE_INTEGER } },
+        {
+          runtime: context,
+          app,
+          served: fn,
+          lambda: { functionName: where, awsRequestId: env.AWS_BATCH_JOB_ID ?? run, getRemainingTimeInMillis: () => Number.MAX_SAFE_INTEGER },
+        },
       )) as RunResponse;
       return response.outcome === 'FAILED' ? 1 : 0;
     }

@@ -25,7 +25,10 @@ export class BatchFunctionInvoker implements FunctionInvoker {
   }
 
   async mapMany(argLists: WireValue[], options: MapManyOptions): Promise<Array<WireValue | Error>> {
-    const { results } = await runBatchMap(this.context, this.definition, argLists, { returnExceptions: options.returnExceptions, pollMaxMs: jobTuningFromEnv().pollMaxMs });
+    const { results } = await runBatchMap(this.context, this.definition, argLists, {
+      returnExceptions: options.returnExceptions,
+      pollMaxMs: jobTuningFromEnv().pollMaxMs,
+    });
     return results;
   }
 

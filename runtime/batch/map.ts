@@ -126,7 +126,10 @@ export async function runBatchMap(
     batchCalls += Math.ceil(missing.length / 100);
     for (const i of missing) {
       const detail = details.get(childId(i));
-      reasons.set(i, detail ? `Batch job ${detail.jobId} ${detail.status}: ${viewOf(detail).reason || 'no reason given'}` : `Batch job ${childId(i)} is unknown`);
+      reasons.set(
+        i,
+        detail ? `Batch job ${detail.jobId} ${detail.status}: ${viewOf(detail).reason || 'no reason given'}` : `Batch job ${childId(i)} is unknown`,
+      );
     }
   }
   void Promise.all(outputs.map((o, i) => (o ? payloads.delete({ bucket: payloads.bucket, key: outputKey(mapId, i) }) : undefined)));

@@ -48,7 +48,8 @@ export async function awaitScheduledRun(
   for (;;) {
     const claim = await claims.read(name, scheduledTime);
     if (claim && claim.status !== 'RUNNING') return { ...claim, status: claim.status };
-    if (context.clock() >= giveUpAt) throw new WaitTimeoutError(`${name} (scheduled ${scheduledTime}) was still running on Batch after ${Math.round(options.timeoutMs / 1000)} s.`);
+    if (context.clock() >= giveUpAt)
+      throw new WaitTimeoutError(`${name} (scheduled ${scheduledTime}) was still running on Batch after ${Math.round(options.timeoutMs / 1000)} s.`);
     await sleep(options.pollMs ?? 250);
   }
 }

@@ -54,10 +54,12 @@ export const batchStateChangeKind: EventKind<BatchStateChange> = {
     const view = viewOf(detail);
     switch (task) {
       case 'job': {
-        const record = await createJobClient(runtime, name).reconcileBatch(run, jobId, view).catch((error: unknown) => {
-          if (error instanceof RunNotFoundError) return undefined;
-          throw error;
-        });
+        const record = await createJobClient(runtime, name)
+          .reconcileBatch(run, jobId, view)
+          .catch((error: unknown) => {
+            if (error instanceof RunNotFoundError) return undefined;
+            throw error;
+          });
         return reply(record ? `job ${name} ${run} is ${record.status}` : `job ${name} ${run} no longer exists`);
       }
       case 'run': {
@@ -76,11 +78,14 @@ export const batchStateChangeKind: EventKind<BatchStateChange> = {
         const claims = new ScheduleClaims(runtime.state, runtime.clock);
         const current = await claims.read(name, run);
         const owner = environmentValue(detail, TASK_ENV.claim);
-        if (!current || current.status !== 'RUNNING' || !owner) return reply(`claim ${name}@${run} is ${current?.status ?? 'gone'}`);
+        if (current?.status !== 'RUNNING' || !owner) return reply(`claim ${name}@${run} is ${current?.status ?? 'gone'}`);
         const claim = { name, scheduledTime: run, owner, attempt: Number(environmentValue(detail, BATCH_ENV.attempt) ?? 1) };
         const failed = await claims.finish(
           claim,
-          { status: 'FAILED', error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}` } },
+          {
+            status: 'FAILED',
+            error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}` },
+          },
           { runner: jobId },
         );
         return reply(failed ? `claim ${name}@${run} FAILED` : `claim ${name}@${run} is run by another Batch job`);

@@ -75,7 +75,15 @@ function prepare(entry: string, options: LoadManifestOptions): Job {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'multinode-manifest-'));
   const loader = path.join(workDir, 'load-manifest.mjs');
   writeFileSync(loader, LOADER);
-  return { entry, appName, timeoutMs: options.timeoutMs ?? 60_000, workDir, keep: options.outDir !== undefined, loader, out: path.join(workDir, 'result.json') };
+  return {
+    entry,
+    appName,
+    timeoutMs: options.timeoutMs ?? 60_000,
+    workDir,
+    keep: options.outDir !== undefined,
+    loader,
+    out: path.join(workDir, 'result.json'),
+  };
 }
 
 function childArgs(job: Job, bundle: AppBundle): string[] {
@@ -95,7 +103,9 @@ function finish(job: Job, bundle: AppBundle, run: ChildRun): LoadedManifest {
   if (!result.ok || !result.manifest) {
     const error = result.error ?? { name: 'Error', message: 'unknown failure', stack: '' };
     if (error.name === 'DefinitionError') throw new ManifestError(`The app ${job.entry} has invalid definitions:\n${error.message}`);
-    throw new ManifestError(`The app ${job.entry} threw while loading:\n${cleanStack(error.stack || `${error.name}: ${error.message}`, job.workDir, bundle.dir)}`);
+    throw new ManifestError(
+      `The app ${job.entry} threw while loading:\n${cleanStack(error.stack || `${error.name}: ${error.message}`, job.workDir, bundle.dir)}`,
+    );
   }
   return { manifest: result.manifest, logs: run.output, ...(job.keep ? { bundle } : {}) };
 }

@@ -57,7 +57,9 @@ export async function batchGet(client: DynamoDBClient, table: string, keys: Item
     for (let round = 0; pending?.Keys?.length; round++) {
       if (round > 0) {
         if (round > MAX_UNPROCESSED_ROUNDS) {
-          throw new BatchIncompleteError(`${pending.Keys.length} reads from table ${table} stayed unprocessed after ${MAX_UNPROCESSED_ROUNDS} retries (throttled).`);
+          throw new BatchIncompleteError(
+            `${pending.Keys.length} reads from table ${table} stayed unprocessed after ${MAX_UNPROCESSED_ROUNDS} retries (throttled).`,
+          );
         }
         options.onRetry?.(round, pending.Keys.length);
         await sleep(backoffDelay(round, options.backoff));

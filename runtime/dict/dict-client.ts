@@ -77,16 +77,22 @@ export class DictClient<V = unknown> implements DictHandle<V> {
 
   async setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
     const item = this.#item(key, value, options);
-    return this.#conditional(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }));
+    return this.#conditional(
+      new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
+    );
   }
 
   async update(key: string, change: { expected: V | undefined; value: V }, options?: SetOptions): Promise<boolean> {
     if (typeof change !== 'object' || change === null || !('expected' in change) || !('value' in change)) {
-      throw new InvalidArgumentError(`dict "${this.name}".update(key, change): change must be { expected, value } (expected undefined means "only if absent").`);
+      throw new InvalidArgumentError(
+        `dict "${this.name}".update(key, change): change must be { expected, value } (expected undefined means "only if absent").`,
+      );
     }
     const item = this.#item(key, change.value, options);
     if (change.expected === undefined) {
-      return this.#conditional(new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }));
+      return this.#conditional(
+        new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
+      );
     }
     const expected = storeValue(change.expected, 'expected');
     const [attribute, value]: [string, AttributeValue] = 'n' in expected ? [S.number, { N: expected.n }] : [S.hash, { S: expected.h }];
@@ -109,17 +115,19 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     for (;;) {
       // Fast path: one atomic ADD on a live (or absent) number entry.
       try {
-        const output = await this.#guard(this.#client.send(
-          new UpdateItemCommand({
-            TableName: this.#table,
-            Key: { [S.key]: { S: key } },
-            UpdateExpression: `ADD #${S.number} :by`,
-            ConditionExpression: `attribute_not_exists(#${S.value}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`,
-            ExpressionAttributeNames: { [`#${S.number}`]: S.number, [`#${S.value}`]: S.value, [`#${S.ttl}`]: S.ttl },
-            ExpressionAttributeValues: { ...this.#now(), ':by': { N: String(by) } },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        ));
+        const output = await this.#guard(
+          this.#client.send(
+            new UpdateItemCommand({
+              TableName: this.#table,
+              Key: { [S.key]: { S: key } },
+              UpdateExpression: `ADD #${S.number} :by`,
+              ConditionExpression: `attribute_not_exists(#${S.value}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`,
+              ExpressionAttributeNames: { [`#${S.number}`]: S.number, [`#${S.value}`]: S.value, [`#${S.ttl}`]: S.ttl },
+              ExpressionAttributeValues: { ...this.#now(), ':by': { N: String(by) } },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          ),
+        );
         return Number(output.Attributes?.[S.number]?.N);
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
@@ -128,7 +136,13 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       const item = await this.#read(key, undefined, true);
       if (item === undefined || isExpired(item, this.#clock())) {
         const won = await this.#conditional(
-          new PutItemCommand({ TableName: this.#table, Item: entryItem(this.name, key, { n: String(by) }, undefined), ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
+          new PutItemCommand({
+            TableName: this.#table,
+            Item: entryItem(this.name, key, { n: String(by) }, undefined),
+            ConditionExpression: ABSENT,
+            ...withNames(ABSENT),
+            ExpressionAttributeValues: this.#now(),
+          }),
         );
         if (won) return by;
         continue;
@@ -145,7 +159,9 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   async delete(key: string): Promise<boolean> {
-    const output = await this.#guard(this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { [S.key]: { S: checkKey(this.name, key) } }, ReturnValues: 'ALL_OLD' })));
+    const output = await this.#guard(
+      this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { [S.key]: { S: checkKey(this.name, key) } }, ReturnValues: 'ALL_OLD' })),
+    );
     return output.Attributes !== undefined && !isExpired(output.Attributes, this.#clock());
   }
 
@@ -160,7 +176,14 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   async getMany(keys: Iterable<string>): Promise<Array<V | undefined>> {
     const list = [...iterate(keys, this.name, 'getMany(keys)')].map((key, i) => checkKey(this.name, key, `key at keys[${i}]`));
     const unique = [...new Set(list)];
-    const items = await this.#guard(batchGet(this.#client, this.#table, unique.map((k) => ({ [S.key]: { S: k } })), this.#batch));
+    const items = await this.#guard(
+      batchGet(
+        this.#client,
+        this.#table,
+        unique.map((k) => ({ [S.key]: { S: k } })),
+        this.#batch,
+      ),
+    );
     const now = this.#clock();
     const byKey = new Map<string, unknown>();
     for (const item of items) if (!isExpired(item, now)) byKey.set(item[S.key]!.S!, itemValue(item));
@@ -181,12 +204,26 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       byKey.set(key, entryItem(this.name, key, storeValue(entry[1], `entries[${index}][1]`), expiry));
       index++;
     }
-    await this.#guard(batchWrite(this.#client, this.#table, [...byKey.values()].map((Item) => ({ PutRequest: { Item } })), this.#batch));
+    await this.#guard(
+      batchWrite(
+        this.#client,
+        this.#table,
+        [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
+        this.#batch,
+      ),
+    );
   }
 
   async deleteMany(keys: Iterable<string>): Promise<void> {
     const unique = new Set([...iterate(keys, this.name, 'deleteMany(keys)')].map((key, i) => checkKey(this.name, key, `key at keys[${i}]`)));
-    await this.#guard(batchWrite(this.#client, this.#table, [...unique].map((k) => ({ DeleteRequest: { Key: { [S.key]: { S: k } } } })), this.#batch));
+    await this.#guard(
+      batchWrite(
+        this.#client,
+        this.#table,
+        [...unique].map((k) => ({ DeleteRequest: { Key: { [S.key]: { S: k } } } })),
+        this.#batch,
+      ),
+    );
   }
 
   // ---- internals
@@ -210,9 +247,16 @@ export class DictClient<V = unknown> implements DictHandle<V> {
 
   /** The live item for `key`, or undefined when missing or expired. */
   async #read(key: string, projection?: string, includeExpired = false): Promise<Item | undefined> {
-    const output = await this.#guard(this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: { [S.key]: { S: key } }, ConsistentRead: true, ...(projection ? { ProjectionExpression: projection, ...withNames(projection) } : {}) }),
-    ));
+    const output = await this.#guard(
+      this.#client.send(
+        new GetItemCommand({
+          TableName: this.#table,
+          Key: { [S.key]: { S: key } },
+          ConsistentRead: true,
+          ...(projection ? { ProjectionExpression: projection, ...withNames(projection) } : {}),
+        }),
+      ),
+    );
     const item = output.Item;
     if (!item || (!includeExpired && isExpired(item, this.#clock()))) return undefined;
     return item;
@@ -244,17 +288,19 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     }
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const output = await this.#guard(this.#client.send(
-        new ScanCommand({
-          TableName: this.#table,
-          ConsistentRead: true,
-          FilterExpression: filters.join(' AND '),
-          ...withNames(...filters, projection),
-          ExpressionAttributeValues: values,
-          ...(projection ? { ProjectionExpression: projection } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      ));
+      const output = await this.#guard(
+        this.#client.send(
+          new ScanCommand({
+            TableName: this.#table,
+            ConsistentRead: true,
+            FilterExpression: filters.join(' AND '),
+            ...withNames(...filters, projection),
+            ExpressionAttributeValues: values,
+            ...(projection ? { ProjectionExpression: projection } : {}),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
       for (const item of output.Items ?? []) yield item;
       start = output.LastEvaluatedKey;
     } while (start);
@@ -271,7 +317,11 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       return await promise;
     } catch (error) {
       if (awsErrorName(error) === 'ValidationException' && /item size/i.test((error as Error).message)) {
-        throw new ValueTooLargeError(`dict "${this.name}": an entry is over DynamoDB's 400 KB item limit (${(error as Error).message}).`, ITEM_LIMIT_BYTES + 1, ITEM_LIMIT_BYTES);
+        throw new ValueTooLargeError(
+          `dict "${this.name}": an entry is over DynamoDB's 400 KB item limit (${(error as Error).message}).`,
+          ITEM_LIMIT_BYTES + 1,
+          ITEM_LIMIT_BYTES,
+        );
       }
       return explainMissing(error, `The table "${this.#table}" of dict "${this.name}"`);
     }

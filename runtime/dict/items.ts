@@ -68,11 +68,16 @@ export function checkKey(dict: string, key: unknown, what = 'key'): string {
   // Half of a surrogate pair has no UTF-8 form: stored, it would come back as another key.
   const lone = LONE_SURROGATE.exec(key);
   if (lone) {
-    throw new InvalidKeyError(`dict "${dict}": the ${what} ${JSON.stringify(key.slice(0, 40))} holds half of a UTF-16 surrogate pair at index ${lone.index}; keys must be valid Unicode text.`);
+    throw new InvalidKeyError(
+      `dict "${dict}": the ${what} ${JSON.stringify(key.slice(0, 40))} holds half of a UTF-16 surrogate pair at index ${lone.index}; keys must be ` +
+        `valid Unicode text.`,
+    );
   }
   const bytes = Buffer.byteLength(key, 'utf8');
   if (bytes > KEY_LIMIT_BYTES) {
-    throw new InvalidKeyError(`dict "${dict}": the ${what} ${JSON.stringify(key.slice(0, 40))}... is ${bytes} bytes; keys are at most ${KEY_LIMIT_BYTES} UTF-8 bytes.`);
+    throw new InvalidKeyError(
+      `dict "${dict}": the ${what} ${JSON.stringify(key.slice(0, 40))}... is ${bytes} bytes; keys are at most ${KEY_LIMIT_BYTES} UTF-8 bytes.`,
+    );
   }
   return key;
 }

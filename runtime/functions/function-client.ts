@@ -61,7 +61,8 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
       'starmap',
       argLists,
       (args, i) => {
-        if (!Array.isArray(args)) throw new InvalidArgumentError(`${this.name}.starmap(): argLists[${i}] must be an array of arguments, got ${args === null ? 'null' : typeof args}.`);
+        if (!Array.isArray(args))
+          throw new InvalidArgumentError(`${this.name}.starmap(): argLists[${i}] must be an array of arguments, got ${args === null ? 'null' : typeof args}.`);
         return toWire(args, `argLists[${i}]`);
       },
       options,
@@ -141,7 +142,9 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     const concurrency = this.#concurrency(method, options);
     const returnExceptions = options.returnExceptions === true;
     if (items === null || typeof items !== 'object' || (!(Symbol.iterator in items) && !(Symbol.asyncIterator in items))) {
-      throw new InvalidArgumentError(`${this.name}.${method}(): expected an array, iterable or async iterable of items, got ${items === null ? 'null' : typeof items}.`);
+      throw new InvalidArgumentError(
+        `${this.name}.${method}(): expected an array, iterable or async iterable of items, got ${items === null ? 'null' : typeof items}.`,
+      );
     }
     if (this.#invoker.mapMany) {
       const wires: WireValue[] = [];
@@ -183,7 +186,8 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
   }
 
   #concurrency(method: string, options: MapOptions): number {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${this.name}.${method}(): options must be an object such as { concurrency: 5 }.`);
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError(`${this.name}.${method}(): options must be an object such as { concurrency: 5 }.`);
     const requested = options.concurrency;
     if (requested === undefined) return this.#maxConcurrency;
     if (typeof requested !== 'number' || !Number.isInteger(requested) || requested < 1 || requested > 1000) {
@@ -196,7 +200,8 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
 
 /** One iterator for sync and async inputs; `next` calls are serialized so concurrent workers never race it. */
 function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): { next(): Promise<IteratorResult<T>> } {
-  const inner: Iterator<T> | AsyncIterator<T> = Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+  const inner: Iterator<T> | AsyncIterator<T> =
+    Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
   let chain: Promise<unknown> = Promise.resolve();
   return {
     next() {
@@ -210,6 +215,7 @@ function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): { next(): Pr
 function waitLimit(name: string, options: AwaitOptions | undefined): number | undefined {
   if (options?.timeout === undefined) return undefined;
   const parsed = parseDurationSeconds(options.timeout);
-  if ('problem' in parsed) throw new InvalidArgumentError(`${name}.awaitResult(): timeout ${JSON.stringify(options.timeout)} is not valid; expected ${DURATION_FORMS}.`);
+  if ('problem' in parsed)
+    throw new InvalidArgumentError(`${name}.awaitResult(): timeout ${JSON.stringify(options.timeout)} is not valid; expected ${DURATION_FORMS}.`);
   return parsed.seconds * 1000;
 }

@@ -55,7 +55,9 @@ export function invokerFor(context: RuntimeContext, definition: ManifestDefiniti
   const placement = definition.placement ?? 'lambda';
   const factory = factories.get(placement);
   if (!factory) {
-    throw new PlacementUnavailableError(`No invoker is registered for placement "${placement}" (function "${definition.name}"); this runtime build cannot run ${placement} functions yet.`);
+    throw new PlacementUnavailableError(
+      `No invoker is registered for placement "${placement}" (function "${definition.name}"); this runtime build cannot run ${placement} functions yet.`,
+    );
   }
   return factory(context, definition);
 }

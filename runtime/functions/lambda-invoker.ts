@@ -59,7 +59,11 @@ export class LambdaInvoker implements FunctionInvoker {
     try {
       for (let attempt = 1; ; ) {
         const event: CallEvent = { multinode: 'call', function: this.#name, ...(argsRef ? { argsRef } : { args }), deadline, attempt };
-        const outcome = await this.#invoke(argsRef ? JSON.stringify(event) : `{"multinode":"call","function":${JSON.stringify(this.#name)},"args":${argsJson},"deadline":${deadline},"attempt":${attempt}}`);
+        const outcome = await this.#invoke(
+          argsRef
+            ? JSON.stringify(event)
+            : `{"multinode":"call","function":${JSON.stringify(this.#name)},"args":${argsJson},"deadline":${deadline},"attempt":${attempt}}`,
+        );
         if (outcome.kind === 'ok') return await this.#result(outcome.response);
         if (outcome.kind === 'throttled') {
           if (clock() >= deadline) throw this.#failure({ type: REMOTE_TYPES.timeout, message: `${this.#name} was throttled until its deadline passed.` });
@@ -87,15 +91,14 @@ export class LambdaInvoker implements FunctionInvoker {
         if (!THROTTLES.has(awsErrorName(error) ?? '')) explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
         // Throttled: again after a pause, but not past the run's deadline (the gate's pump waits for this).
         const pause = backoffDelay(throttles, this.#context.tuning.throttleBackoff);
-        if (this.#context.clock() + pause >= deadline) throw new Error(`${this.#name} run ${id}: Lambda throttled its start until its deadline passed (${awsErrorName(error)}).`, { cause: error });
+        if (this.#context.clock() + pause >= deadline)
+          throw new Error(`${this.#name} run ${id}: Lambda throttled its start until its deadline passed (${awsErrorName(error)}).`, { cause: error });
         await sleep(pause);
       }
     }
   }
 
-  async #invoke(
-    payload: string,
-  ): Promise<{ kind: 'ok'; response: CallResponse } | { kind: 'failed'; error: RemoteErrorInfo } | { kind: 'throttled' }> {
+  async #invoke(payload: string): Promise<{ kind: 'ok'; response: CallResponse } | { kind: 'failed'; error: RemoteErrorInfo } | { kind: 'throttled' }> {
     let output: InvokeCommandOutput;
     try {
       output = await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));

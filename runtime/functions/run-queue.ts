@@ -59,7 +59,7 @@ function newRunGate(context: RuntimeContext, definition: ManifestDefinition, run
     members: {
       async waiting(id) {
         const record = await runs.read(id);
-        if (!record || record.status !== 'PENDING' || clock() >= record.deadline) return undefined;
+        if (record?.status !== 'PENDING' || clock() >= record.deadline) return undefined;
         return {
           checkAfterMs: record.staleAfterMs,
           async dispatch(slot) {
@@ -96,7 +96,9 @@ async function inspectRun(runs: RunStore, id: string, invoker: FunctionInvoker, 
   if (heartbeatFresh(record, now)) return 'keep';
   const error: RemoteErrorInfo = {
     type: LOST_RUN_TYPE,
-    message: `${runs.functionName} run ${id}: its executor stopped reporting (no heartbeat for ${Math.round((now - (record.heartbeatAt ?? now)) / 1000)} s); the invocation ended without finishing the run (crashed, out of memory or stopped).`,
+    message:
+      `${runs.functionName} run ${id}: its executor stopped reporting (no heartbeat for ` +
+      `${Math.round((now - (record.heartbeatAt ?? now)) / 1000)} s); the invocation ended without finishing the run (crashed, out of memory or stopped).`,
   };
   const retry = record.status === 'RUNNING' && record.attempts <= maxRetries && now < record.deadline;
   const settled = await runs.settleLost(record, retry, error);
@@ -111,7 +113,10 @@ async function inspectRun(runs: RunStore, id: string, invoker: FunctionInvoker, 
  */
 export async function endRunOnBatch(runs: RunStore, record: RunRecord, jobId: string, view: BatchJobView): Promise<{ ended: boolean; outcome: string }> {
   const what = `run ${runs.functionName} ${record.id}`;
-  const error: RemoteErrorInfo = { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${runs.functionName} run ${record.id} ended without finishing it: ${view.reason}` };
+  const error: RemoteErrorInfo = {
+    type: 'BatchJobFailed',
+    message: `the Batch job ${jobId} running ${runs.functionName} run ${record.id} ended without finishing it: ${view.reason}`,
+  };
   if (record.status === 'PENDING') {
     // The container died before it claimed the run (image pull, bundle fetch, out of memory at start).
     const failed = await runs.failPending(record.id, error);

@@ -51,7 +51,8 @@ export async function sendCustomResourceResponse(request: CustomResourceRequest<
     try {
       return await put(request.ResponseURL, body);
     } catch (error) {
-      if (attempt >= ATTEMPTS) throw new Error(`could not answer CloudFormation for ${request.LogicalResourceId}: ${(error as Error).message}`, { cause: error });
+      if (attempt >= ATTEMPTS)
+        throw new Error(`could not answer CloudFormation for ${request.LogicalResourceId}: ${(error as Error).message}`, { cause: error });
       await sleep(backoffDelay(attempt, { baseMs: 200, capMs: 2000 }));
     }
   }
@@ -62,11 +63,17 @@ function put(url: string, body: string): Promise<void> {
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     // The URL is signed for an empty content type: any other value breaks the signature.
-    const req = client.request(target, { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) }, timeout: 10_000 }, (res) => {
-      res.on('error', reject);
-      res.resume();
-      res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`the response URL answered ${res.statusCode}`))));
-    });
+    const req = client.request(
+      target,
+      { method: 'PUT', headers: { 'content-type': '', 'content-length': Buffer.byteLength(body) }, timeout: 10_000 },
+      (res) => {
+        res.on('error', reject);
+        res.resume();
+        res.on('end', () =>
+          (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`the response URL answered ${res.statusCode}`)),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('the response URL did not answer within 10 s')));
     req.on('error', reject);
     req.end(body);

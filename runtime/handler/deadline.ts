@@ -27,9 +27,13 @@ export class TimeoutError extends Error {
  */
 export function withDeadline<T>(run: () => T | Promise<T>, deadline: number, clock: () => number, what: string): Promise<T> {
   const remaining = deadline - clock();
-  if (remaining <= 0) return Promise.reject(new TimeoutError(`${what} timed out: its deadline (${new Date(deadline).toISOString()}) passed before it started.`));
+  if (remaining <= 0)
+    return Promise.reject(new TimeoutError(`${what} timed out: its deadline (${new Date(deadline).toISOString()}) passed before it started.`));
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(`${what} timed out after ${formatMs(remaining)} (its timeout is counted from the call).`)), remaining);
+    const timer = setTimeout(
+      () => reject(new TimeoutError(`${what} timed out after ${formatMs(remaining)} (its timeout is counted from the call).`)),
+      remaining,
+    );
     Promise.resolve()
       .then(run)
       .then(

@@ -29,7 +29,9 @@ export async function dispatch(event: unknown, context: HandlerContext): Promise
   const kind = kindOf(event);
   if (!kind) {
     const shown = JSON.stringify(event)?.slice(0, 200) ?? String(event);
-    throw new UnknownEventError(`${context.lambda.functionName} received an event it does not understand: ${shown}. Known kinds: ${kinds.map((k) => k.name).join(', ')}.`);
+    throw new UnknownEventError(
+      `${context.lambda.functionName} received an event it does not understand: ${shown}. Known kinds: ${kinds.map((k) => k.name).join(', ')}.`,
+    );
   }
   return kind.handle(event, context);
 }

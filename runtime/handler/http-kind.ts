@@ -20,7 +20,8 @@ export const httpKind: EventKind<HttpApiEvent> = {
     if (size > SYNC_PAYLOAD_LIMIT) {
       throw new RangeError(
         `service "${service.name}": the response to ${event.requestContext.http.method} ${event.rawPath} is ${size} bytes as Lambda's answer ` +
-          `(${result.isBase64Encoded ? 'a binary body grows by a third in base64' : 'body and headers'}), over Lambda's limit of ${SYNC_PAYLOAD_LIMIT} bytes; ` +
+          `(${result.isBase64Encoded ? 'a binary body grows by a third in base64' : 'body and headers'}), over Lambda's limit of ` +
+          `${SYNC_PAYLOAD_LIMIT} bytes; ` +
           'serve large content from S3 (a presigned URL) instead.',
       );
     }
@@ -31,8 +32,10 @@ export const httpKind: EventKind<HttpApiEvent> = {
 /** The service this Lambda function serves; with an unknown function name, the app's only service. */
 function servedService(context: HandlerContext): ServiceDefinition {
   const served = context.served ?? onlyService(context);
-  if (!served || served.kind !== 'service') {
-    throw new MisroutedEventError(`${context.lambda.functionName} received an HTTP request but serves ${served ? `the ${served.kind} "${served.name}"` : 'no service'}.`);
+  if (served?.kind !== 'service') {
+    throw new MisroutedEventError(
+      `${context.lambda.functionName} received an HTTP request but serves ${served ? `the ${served.kind} "${served.name}"` : 'no service'}.`,
+    );
   }
   return served;
 }

@@ -44,7 +44,9 @@ export function createLambdaHandler(app: ResolvedApp, options: HandlerOptions = 
     try {
       ready = start();
     } catch (error) {
-      await kindOf(event)?.notStarted?.(event, error as Error).catch(() => undefined);
+      await kindOf(event)
+        ?.notStarted?.(event, error as Error)
+        .catch(() => undefined);
       throw toThrowable(toRemoteError(error));
     }
     try {

@@ -42,7 +42,7 @@ export const runKind: EventKind<RunEvent> = {
     const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
 
     const seen = await runs.read(event.id);
-    if (!seen || seen.status !== 'PENDING') {
+    if (seen?.status !== 'PENDING') {
       // Ended while its start was on the way (cancelled as its slot was handed over): the slot goes back now rather
       // than when its check time comes. A duplicate of a running run keeps its hands off.
       if (seen && event.slot !== undefined) await settleIfEnded(gate, runs, event.id);

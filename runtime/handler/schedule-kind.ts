@@ -52,14 +52,20 @@ export const scheduleKind: EventKind<ScheduledEvent> = {
     const claimed = await claims.claim(definition.name, event.scheduledTime, timeoutMs + LEASE_MARGIN_MS);
     const base = { multinode: 'schedule' as const, name: definition.name, scheduledTime: event.scheduledTime };
     if (!claimed.claimed) {
-      console.log(`${definition.name}: the run scheduled for ${event.scheduledTime} was already ${claimed.status === 'RUNNING' ? 'started' : claimed.status.toLowerCase()} by another delivery; skipped.`);
+      console.log(
+        `${definition.name}: the run scheduled for ${event.scheduledTime} was already ` +
+          `${claimed.status === 'RUNNING' ? 'started' : claimed.status.toLowerCase()} by another delivery; skipped.`,
+      );
       return { ...base, outcome: 'duplicate' };
     }
     const claim = claimed.claim;
     if (definition.placement !== 'lambda') {
       const runner = runners.get(definition.placement);
       if (!runner) {
-        const error: RemoteErrorInfo = { type: 'PlacementUnavailableError', message: `schedule "${definition.name}" is placed on ${definition.placement}, which this runtime build cannot run.` };
+        const error: RemoteErrorInfo = {
+          type: 'PlacementUnavailableError',
+          message: `schedule "${definition.name}" is placed on ${definition.placement}, which this runtime build cannot run.`,
+        };
         await claims.finish(claim, { status: 'FAILED', error });
         throw toThrowable(error);
       }
@@ -79,7 +85,9 @@ export const scheduleKind: EventKind<ScheduledEvent> = {
           await claims.finish(claim, { status: 'FAILED', error: remote });
           throw error;
         }
-        console.error(`${definition.name}: the run scheduled for ${event.scheduledTime} failed (attempt ${run.attempt}: ${remote.type}: ${remote.message}); retrying`);
+        console.error(
+          `${definition.name}: the run scheduled for ${event.scheduledTime} failed (attempt ${run.attempt}: ${remote.type}: ${remote.message}); retrying`,
+        );
         await sleep(backoffDelay(retry + 1, tuning.retryBackoff));
       }
     }

@@ -37,7 +37,11 @@ export const scheduleStartKind: EventKind<CustomResourceRequest> = {
       response =
         request.RequestType === 'Delete'
           ? { Status: 'SUCCESS', ...identity(request) }
-          : { Status: 'SUCCESS', ...identity(request), Data: { StartDate: deployTimeStart(request.ResourceProperties as unknown as ScheduleStartProperties, context) } };
+          : {
+              Status: 'SUCCESS',
+              ...identity(request),
+              Data: { StartDate: deployTimeStart(request.ResourceProperties as unknown as ScheduleStartProperties, context) },
+            };
     } catch (error) {
       response = failed(request, error as Error);
     }
@@ -46,11 +50,21 @@ export const scheduleStartKind: EventKind<CustomResourceRequest> = {
   },
   // A Delete still succeeds: nothing was made, and a stack must be able to go away.
   notStarted: (request, error) =>
-    sendCustomResourceResponse(request, request.RequestType === 'Delete' ? { Status: 'SUCCESS', ...identity(request) } : failed(request, new Error(`the runtime did not start: ${error.message}`))),
+    sendCustomResourceResponse(
+      request,
+      request.RequestType === 'Delete'
+        ? { Status: 'SUCCESS', ...identity(request) }
+        : failed(request, new Error(`the runtime did not start: ${error.message}`)),
+    ),
 };
 
 function identity(request: CustomResourceRequest) {
-  return { PhysicalResourceId: request.PhysicalResourceId ?? `${request.LogicalResourceId}-start`, StackId: request.StackId, RequestId: request.RequestId, LogicalResourceId: request.LogicalResourceId };
+  return {
+    PhysicalResourceId: request.PhysicalResourceId ?? `${request.LogicalResourceId}-start`,
+    StackId: request.StackId,
+    RequestId: request.RequestId,
+    LogicalResourceId: request.LogicalResourceId,
+  };
 }
 
 function failed(request: CustomResourceRequest, error: Error): CustomResourceResponse {
@@ -60,11 +74,12 @@ function failed(request: CustomResourceRequest, error: Error): CustomResourceRes
 /** The StartDate of expression `Index` of the task, compiled now. */
 export function deployTimeStart(properties: ScheduleStartProperties, context: HandlerContext): string {
   const definition = context.app.byName(properties.Definition);
-  if (!definition || definition.kind !== 'schedule') {
+  if (definition?.kind !== 'schedule') {
     throw new Error(`the app's bundle has no scheduled task named "${properties.Definition}"; deploy the template and bundle of one build.`);
   }
   const index = Number(properties.Index);
-  const compiled = compileSchedule((definition as ScheduleDefinition).schedule.spec, { now: context.runtime.clock(), startLeadMs: DEPLOY_START_LEAD_MS }).expressions[index];
+  const compiled = compileSchedule((definition as ScheduleDefinition).schedule.spec, { now: context.runtime.clock(), startLeadMs: DEPLOY_START_LEAD_MS })
+    .expressions[index];
   if (!compiled || compiled.expression !== properties.Expression || compiled.startDate === undefined) {
     throw new Error(
       `scheduled task "${properties.Definition}" compiles to ${compiled ? `"${compiled.expression}"` : 'nothing'} at index ${properties.Index} now, ` +

@@ -18,7 +18,13 @@ export interface JobEvent {
 export function isJobEvent(event: unknown): event is JobEvent {
   if (typeof event !== 'object' || event === null) return false;
   const e = event as Record<string, unknown>;
-  return e.multinode === 'job' && typeof e.job === 'string' && typeof e.id === 'string' && typeof e.attempt === 'number' && (e.slot === undefined || typeof e.slot === 'number');
+  return (
+    e.multinode === 'job' &&
+    typeof e.job === 'string' &&
+    typeof e.id === 'string' &&
+    typeof e.attempt === 'number' &&
+    (e.slot === undefined || typeof e.slot === 'number')
+  );
 }
 
 /** Batch's view of the job that runs an attempt. */

@@ -136,7 +136,10 @@ async function waitForLock(deps: ExecutorDeps, seen: JobRecord, attempt: number,
   } catch (error) {
     if (error instanceof AttemptLostError) return 'abandoned';
     if (error instanceof LockUnavailableError) {
-      const timedOut = await store.settle(seen, { status: 'TIMED_OUT', error: { type: 'TimeoutError', message: `job ${store.jobName} ${seen.id} waited for lock "${deps.settings.lock}" until its deadline.` } });
+      const timedOut = await store.settle(seen, {
+        status: 'TIMED_OUT',
+        error: { type: 'TimeoutError', message: `job ${store.jobName} ${seen.id} waited for lock "${deps.settings.lock}" until its deadline.` },
+      });
       return timedOut ? 'TIMED_OUT' : 'abandoned';
     }
     throw error;

@@ -17,7 +17,12 @@ import { type JobTuning, jobTuningFromEnv } from './tuning.js';
 
 export function jobSettings(definition: ManifestDefinition): JobSettings {
   const options = definition.options as { timeoutSeconds?: number; maxRetries?: number; maxConcurrency?: number; lock?: string | null };
-  return { timeoutSeconds: options.timeoutSeconds ?? 900, maxRetries: options.maxRetries ?? 0, maxConcurrency: options.maxConcurrency ?? 10, lock: options.lock ?? null };
+  return {
+    timeoutSeconds: options.timeoutSeconds ?? 900,
+    maxRetries: options.maxRetries ?? 0,
+    maxConcurrency: options.maxConcurrency ?? 10,
+    lock: options.lock ?? null,
+  };
 }
 
 /** A job's concurrency gate and reconciliation, from its parts. */

@@ -67,10 +67,13 @@ export class JobClient implements JobHandle<unknown, unknown> {
   }
 
   async list(options: ListOptions = {}): Promise<Page<RunInfo<unknown>>> {
-    if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${this.name}.list(): options must be an object such as { limit: 10 }.`);
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError(`${this.name}.list(): options must be an object such as { limit: 10 }.`);
     const limit = options.limit ?? JOB_LIST_LIMIT.default;
     if (!Number.isInteger(limit) || limit < JOB_LIST_LIMIT.min || limit > JOB_LIST_LIMIT.max) {
-      throw new InvalidArgumentError(`${this.name}.list(): limit must be a whole number from ${JOB_LIST_LIMIT.min} to ${JOB_LIST_LIMIT.max}, got ${String(limit)}.`);
+      throw new InvalidArgumentError(
+        `${this.name}.list(): limit must be a whole number from ${JOB_LIST_LIMIT.min} to ${JOB_LIST_LIMIT.max}, got ${String(limit)}.`,
+      );
     }
     if (options.cursor !== undefined) {
       try {
@@ -159,6 +162,7 @@ export class JobClient implements JobHandle<unknown, unknown> {
 function waitLimit(name: string, options: AwaitOptions | undefined): number | undefined {
   if (options?.timeout === undefined) return undefined;
   const parsed = parseDurationSeconds(options.timeout);
-  if ('problem' in parsed) throw new InvalidArgumentError(`${name}.awaitResult(): timeout ${JSON.stringify(options.timeout)} is not valid; expected ${DURATION_FORMS}.`);
+  if ('problem' in parsed)
+    throw new InvalidArgumentError(`${name}.awaitResult(): timeout ${JSON.stringify(options.timeout)} is not valid; expected ${DURATION_FORMS}.`);
   return parsed.seconds * 1000;
 }

@@ -29,7 +29,7 @@ export function jobQueue(base: ReconcileDeps, limit: number): JobQueue {
     members: {
       async waiting(id) {
         const record = await readOrNothing(store, id);
-        if (!record || record.status !== 'PENDING' || clock() >= record.deadline) return undefined;
+        if (record?.status !== 'PENDING' || clock() >= record.deadline) return undefined;
         const attempt = record.attempts + 1;
         return {
           checkAfterMs: staleAfterMs(record),

@@ -99,7 +99,11 @@ export class JobStore {
     this.#pk = partitionKey('job', jobName);
   }
 
-  async create(id: string, input: WireValue, settings: { timeoutSeconds: number; maxAttempts: number; placement: Placement; tuning: JobTuning }): Promise<void> {
+  async create(
+    id: string,
+    input: WireValue,
+    settings: { timeoutSeconds: number; maxAttempts: number; placement: Placement; tuning: JobTuning },
+  ): Promise<void> {
     const now = this.clock();
     await this.table.putIfAbsent(this.#pk, id, {
       [J.status]: attr.s('PENDING'),
@@ -266,7 +270,8 @@ export class JobStore {
   }
 
   checkId(id: unknown): asserts id is string {
-    if (typeof id !== 'string') throw new InvalidArgumentError(`job ${this.jobName}: a job id is a string returned by start(), got ${id === null ? 'null' : typeof id}.`);
+    if (typeof id !== 'string')
+      throw new InvalidArgumentError(`job ${this.jobName}: a job id is a string returned by start(), got ${id === null ? 'null' : typeof id}.`);
     if (!RUN_ID_PATTERN.test(id)) throw new JobNotFoundError(this.jobName, id);
   }
 

@@ -22,7 +22,8 @@ export function lambdaJobDispatcher(context: RuntimeContext, job: string): Attem
           await context.clients.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }));
           return {};
         } catch (error) {
-          if (!THROTTLES.has(awsErrorName(error) ?? '') || context.clock() >= deadline) explainMissing(error, `The Lambda function "${functionName}" of job "${job}"`);
+          if (!THROTTLES.has(awsErrorName(error) ?? '') || context.clock() >= deadline)
+            explainMissing(error, `The Lambda function "${functionName}" of job "${job}"`);
           await sleep(backoffDelay(throttles, context.tuning.throttleBackoff));
         }
       }

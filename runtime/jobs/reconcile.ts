@@ -69,7 +69,10 @@ async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJ
   const tuning = { ...deps.tuning, ...record.tuning };
   const now = clock();
   if (now >= record.deadline + tuning.graceMs) {
-    const error: RemoteErrorInfo = { type: 'TimeoutError', message: `job ${store.jobName} ${record.id} did not finish within its timeout of ${deps.timeoutSeconds} s (counted from its creation).` };
+    const error: RemoteErrorInfo = {
+      type: 'TimeoutError',
+      message: `job ${store.jobName} ${record.id} did not finish within its timeout of ${deps.timeoutSeconds} s (counted from its creation).`,
+    };
     const settled = await store.settle(record, { status: 'TIMED_OUT', error });
     if (settled) await dispatcher.stop(record.batchJobId, 'multinode: the job timed out').catch(() => undefined);
     return settled ? { record: settled, action: 'ended' } : { record: await store.read(record.id) };
@@ -89,7 +92,9 @@ async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJ
         if (record.status === 'CANCELLING') return ended(store, record, await store.settle(record, { status: 'CANCELLED' }));
         const error: RemoteErrorInfo = {
           type: LOST_ATTEMPT_TYPE,
-          message: `attempt ${attemptOfBatchJob} of job ${store.jobName} ${record.id} ended without finishing the job: its Batch job ${record.batchJobId} is ${view.status}${view.reason ? ` (${view.reason})` : ''}.`,
+          message:
+            `attempt ${attemptOfBatchJob} of job ${store.jobName} ${record.id} ended without finishing the job: its Batch job ` +
+            `${record.batchJobId} is ${view.status}${view.reason ? ` (${view.reason})` : ''}.`,
         };
         return failedAttempt(deps, record, attemptOfBatchJob, error);
       }
@@ -98,7 +103,9 @@ async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJ
   if (record.placement === 'lambda' && record.status === 'RUNNING' && record.heartbeatAt !== undefined && now - record.heartbeatAt > tuning.staleAfterMs) {
     const error: RemoteErrorInfo = {
       type: LOST_ATTEMPT_TYPE,
-      message: `attempt ${record.attempts} of job ${store.jobName} ${record.id} stopped reporting (no heartbeat for ${Math.round((now - record.heartbeatAt) / 1000)} s): its Lambda invocation ended without finishing the job (crashed, out of memory or stopped).`,
+      message:
+        `attempt ${record.attempts} of job ${store.jobName} ${record.id} stopped reporting (no heartbeat for ` +
+        `${Math.round((now - record.heartbeatAt) / 1000)} s): its Lambda invocation ended without finishing the job (crashed, out of memory or stopped).`,
     };
     return failedAttempt(deps, record, record.attempts, error);
   }

@@ -28,7 +28,6 @@ export const DEFAULT_JOB_TUNING: JobTuning = {
   pollMaxMs: 1_000,
 };
 
-
 /**
  * The Lambda function timeout of a definition placed on Lambda: its own timeout, except for jobs. A job's timeout
  * counts from its creation, so the invocation running it must outlive that deadline by the grace period (the
@@ -60,11 +59,14 @@ export function jobTuningFromEnv(env: Readonly<Record<string, string | undefined
   } catch {
     throw new RuntimeConfigError(`${JOB_TUNING_ENV} is not JSON: ${text.slice(0, 100)}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new RuntimeConfigError(`${JOB_TUNING_ENV} must be a JSON object such as {"graceMs":500}.`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new RuntimeConfigError(`${JOB_TUNING_ENV} must be a JSON object such as {"graceMs":500}.`);
   const tuning: Record<string, number> = { ...DEFAULT_JOB_TUNING };
   for (const [key, value] of Object.entries(parsed)) {
-    if (!(key in DEFAULT_JOB_TUNING)) throw new RuntimeConfigError(`${JOB_TUNING_ENV}: unknown field "${key}"; fields: ${Object.keys(DEFAULT_JOB_TUNING).join(', ')}.`);
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RuntimeConfigError(`${JOB_TUNING_ENV}: ${key} must be a positive number, got ${JSON.stringify(value)}.`);
+    if (!(key in DEFAULT_JOB_TUNING))
+      throw new RuntimeConfigError(`${JOB_TUNING_ENV}: unknown field "${key}"; fields: ${Object.keys(DEFAULT_JOB_TUNING).join(', ')}.`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+      throw new RuntimeConfigError(`${JOB_TUNING_ENV}: ${key} must be a positive number, got ${JSON.stringify(value)}.`);
     tuning[key] = value;
   }
   return tuning as unknown as JobTuning;

@@ -146,7 +146,15 @@ export class LocalCloud {
       }
       const lambda = newLambda(options, config, manifest, bundle, log);
       started.push(lambda);
-      cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts: { dynamo, s3, lambdaEndpoint, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) } });
+      cloud = new LocalCloud({
+        options,
+        log,
+        config,
+        manifest,
+        bundle,
+        lambda,
+        parts: { dynamo, s3, lambdaEndpoint, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) },
+      });
       cloud.#builds = 1;
       const created = cloud;
       started.push({ close: async () => created.#lambdaClient.destroy() }, cloud.#gatewaysCloser());
@@ -205,7 +213,10 @@ export class LocalCloud {
    * Fires a schedule once, as EventBridge Scheduler would: an asynchronous invoke of its Lambda function with the
    * scheduled event (`wait: true`: a synchronous one, resolving with the handler's answer).
    */
-  async fireSchedule(name: string, options: { scheduledTime?: Date; attempt?: number; wait?: boolean } = {}): Promise<{ status: number; functionError?: string; payload: string }> {
+  async fireSchedule(
+    name: string,
+    options: { scheduledTime?: Date; attempt?: number; wait?: boolean } = {},
+  ): Promise<{ status: number; functionError?: string; payload: string }> {
     this.#definition(name, 'schedule');
     const time = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000);
     return this.#deliver(renderScheduledEvent(name, time, options.attempt ?? 1), options.wait ? 'RequestResponse' : 'Event');
@@ -233,7 +244,8 @@ export class LocalCloud {
 
   async #deliver(event: ScheduledEvent, type: InvocationType): Promise<{ status: number; functionError?: string; payload: string }> {
     const answer = await this.#invokeFunction(this.scheduleTarget(event.name), event, type);
-    if (type === 'Event' && answer.status !== 202) throw new LocalCloudError(`Delivering ${event.name} at ${event.scheduledTime} failed: status ${answer.status}.`);
+    if (type === 'Event' && answer.status !== 202)
+      throw new LocalCloudError(`Delivering ${event.name} at ${event.scheduledTime} failed: status ${answer.status}.`);
     return answer;
   }
 
@@ -243,7 +255,9 @@ export class LocalCloud {
   }
 
   async #invokeFunction(functionName: string, event: unknown, type: InvocationType): Promise<{ status: number; functionError?: string; payload: string }> {
-    const output = await this.#lambdaClient.send(new InvokeCommand({ FunctionName: functionName, InvocationType: type, Payload: Buffer.from(JSON.stringify(event)) }));
+    const output = await this.#lambdaClient.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: type, Payload: Buffer.from(JSON.stringify(event)) }),
+    );
     return {
       status: output.StatusCode ?? 0,
       ...(output.FunctionError ? { functionError: output.FunctionError } : {}),
@@ -254,7 +268,7 @@ export class LocalCloud {
   /** Rebuilds the app and switches to the new bundle; on a build error, keeps running the previous one. */
   async rebuild(): Promise<{ ok: true; manifest: Manifest } | { ok: false; error: Error }> {
     const buildDir = this.#parts.layout?.build ?? this.#parts.scratch!;
-    let built;
+    let built: Awaited<ReturnType<typeof build>>;
     try {
       built = await build(this.#options.entry, this.config.app, buildDir, ++this.#builds, this.#log);
     } catch (error) {
@@ -309,13 +323,17 @@ export class LocalCloud {
 
   #startScheduler(): void {
     const clock = typeof this.#options.schedules === 'object' ? this.#options.schedules.clock : undefined;
-    const schedules = this.#manifest.definitions.filter((d) => d.kind === 'schedule').map((d) => ({ name: d.name, expressions: d.schedule?.expressions ?? [] }));
+    const schedules = this.#manifest.definitions
+      .filter((d) => d.kind === 'schedule')
+      .map((d) => ({ name: d.name, expressions: d.schedule?.expressions ?? [] }));
     this.#scheduler = new LocalScheduler({
       schedules,
       deliver: (event) => this.#deliver(event, 'Event'),
       ...(clock ? { clock } : {}),
-      onError: (error, event, willRetry) => this.#log('scheduler', `delivering ${event.name} at ${event.scheduledTime} failed: ${(error as Error).message}${willRetry ? '; retrying' : ''}`),
-      onMissed: (name, times) => this.#log('scheduler', `${name}: ${times.length} run(s) fell due while the scheduler could not fire; only the latest was delivered`),
+      onError: (error, event, willRetry) =>
+        this.#log('scheduler', `delivering ${event.name} at ${event.scheduledTime} failed: ${(error as Error).message}${willRetry ? '; retrying' : ''}`),
+      onMissed: (name, times) =>
+        this.#log('scheduler', `${name}: ${times.length} run(s) fell due while the scheduler could not fire; only the latest was delivered`),
     });
     this.#scheduler.start();
   }
@@ -376,12 +394,22 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
     definitionOf.set(functionName, definition.name);
     // As the CDK constructs deploy it: no reserved concurrency (the account's pool bounds it; maxConcurrency is the
     // runtime's, enforced in the state table for started runs and jobs, and by map for calls).
-    functions.push({ functionName, definition: definition.name, timeoutSeconds: lambdaFunctionTimeoutSeconds(definition.kind, definition.compute.timeoutSeconds), memoryMB: definition.compute.memoryMB });
+    functions.push({
+      functionName,
+      definition: definition.name,
+      timeoutSeconds: lambdaFunctionTimeoutSeconds(definition.kind, definition.compute.timeoutSeconds),
+      memoryMB: definition.compute.memoryMB,
+    });
   }
   if (manifest.definitions.some((d) => d.placement === 'batch')) {
     const functionName = names.lambdaFunction(DISPATCHER_DEFINITION);
     definitionOf.set(functionName, DISPATCHER_DEFINITION);
-    functions.push({ functionName, definition: DISPATCHER_DEFINITION, timeoutSeconds: DISPATCHER_COMPUTE.timeoutSeconds, memoryMB: DISPATCHER_COMPUTE.memoryMB });
+    functions.push({
+      functionName,
+      definition: DISPATCHER_DEFINITION,
+      timeoutSeconds: DISPATCHER_COMPUTE.timeoutSeconds,
+      memoryMB: DISPATCHER_COMPUTE.memoryMB,
+    });
   }
   return new LocalLambda({
     bundle,

@@ -63,9 +63,15 @@ async function probeStore(path: string): Promise<void> {
   } catch (error) {
     const reason = ((error as { cause?: Error }).cause ?? (error as Error)).message;
     if (/lock/i.test(reason)) {
-      throw new StateDirError(`The state directory ${path} is in use by another process (another "multinode dev" or "multinode run" of this app?). Stop it, or pass --state-dir to use another directory.`);
+      throw new StateDirError(
+        `The state directory ${path} is in use by another process (another "multinode dev" or "multinode run" of this app?). Stop it, or pass ` +
+          `--state-dir to use another directory.`,
+      );
     }
-    throw new StateDirError(`The state directory ${path} cannot be opened: ${reason}. It may be corrupt: move it away (its data is lost to this run) or pass --state-dir to use another directory.`);
+    throw new StateDirError(
+      `The state directory ${path} cannot be opened: ${reason}. It may be corrupt: move it away (its data is lost to this run) or pass --state-dir to ` +
+        `use another directory.`,
+    );
   }
   await db.close();
 }

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsErrorName } from '../aws-errors.js';
 import { isText, type HttpApiEvent, type HttpApiResult } from '../service/http-api.js';
 import { listen } from './dynamodb.js';
@@ -72,7 +72,7 @@ async function serve(options: GatewayOptions, req: http.IncomingMessage, res: ht
     chunks.push(chunk as Buffer);
   }
   const event = toEvent(req, Buffer.concat(chunks));
-  let answer;
+  let answer: InvokeCommandOutput;
   try {
     answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }));
   } catch (error) {

@@ -96,8 +96,10 @@ export class LocalScheduler {
   constructor(options: LocalSchedulerOptions) {
     const { schedules, deliver, maxAttempts = 3, retryDelayMs = 1000 } = options;
     if (typeof deliver !== 'function') throw new TypeError('LocalScheduler needs a deliver(event) function.');
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 185) throw new RangeError(`maxAttempts must be a whole number from 1 to 185, got ${maxAttempts}.`);
-    if (!Number.isFinite(retryDelayMs) || retryDelayMs < 0) throw new RangeError(`retryDelayMs must be a non-negative number of milliseconds, got ${retryDelayMs}.`);
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 185)
+      throw new RangeError(`maxAttempts must be a whole number from 1 to 185, got ${maxAttempts}.`);
+    if (!Number.isFinite(retryDelayMs) || retryDelayMs < 0)
+      throw new RangeError(`retryDelayMs must be a non-negative number of milliseconds, got ${retryDelayMs}.`);
     const byName = new Map<string, LocalSchedule>();
     for (const schedule of schedules) {
       if (byName.has(schedule.name)) throw new RangeError(`Two schedules are named "${schedule.name}".`);
@@ -146,7 +148,9 @@ export class LocalScheduler {
     if (this.#state === 'stopped') throw new SchedulerStoppedError('This scheduler was stopped; create a new one.');
     if (!this.#schedules.has(name)) {
       const known = [...this.#schedules.keys()].map((n) => `"${n}"`);
-      throw new UnknownScheduleError(`There is no schedule "${name}"; ${known.length > 0 ? `schedules: ${listWords(known, 'and')}` : 'the app has no schedules'}.`);
+      throw new UnknownScheduleError(
+        `There is no schedule "${name}"; ${known.length > 0 ? `schedules: ${listWords(known, 'and')}` : 'the app has no schedules'}.`,
+      );
     }
     const event = renderScheduledEvent(name, new Date(this.#clock.now()), 1);
     this.#attempt(event);
@@ -187,7 +191,11 @@ export class LocalScheduler {
       }
       const latest = times.pop();
       if (latest === undefined) continue;
-      if (times.length > 0) this.#onMissed?.(cursor.name, times.map((time) => new Date(time)));
+      if (times.length > 0)
+        this.#onMissed?.(
+          cursor.name,
+          times.map((time) => new Date(time)),
+        );
       due.push(renderScheduledEvent(cursor.name, new Date(latest), 1));
     }
     due.sort((a, b) => a.scheduledTime.localeCompare(b.scheduledTime));
@@ -215,10 +223,13 @@ export class LocalScheduler {
     this.#onError(error, event, willRetry);
     if (!willRetry) return;
     const retry = renderScheduledEvent(event.name, new Date(event.scheduledTime), event.attempt + 1);
-    const timer = this.#clock.setTimer(() => {
-      this.#retryTimers.delete(timer);
-      if (this.#state !== 'stopped') this.#attempt(retry);
-    }, this.#retryDelayMs * 2 ** (event.attempt - 1));
+    const timer = this.#clock.setTimer(
+      () => {
+        this.#retryTimers.delete(timer);
+        if (this.#state !== 'stopped') this.#attempt(retry);
+      },
+      this.#retryDelayMs * 2 ** (event.attempt - 1),
+    );
     this.#retryTimers.add(timer);
   }
 }
@@ -230,5 +241,8 @@ export function schedulesOf(manifest: Manifest): LocalSchedule[] {
 
 function defaultOnError(error: unknown, event: ScheduledEvent, willRetry: boolean): void {
   const reason = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`multinode: scheduled run ${event.name} at ${event.scheduledTime} failed (attempt ${event.attempt}${willRetry ? ', will retry' : ', giving up'}): ${reason}\n`);
+  process.stderr.write(
+    `multinode: scheduled run ${event.name} at ${event.scheduledTime} failed (attempt ${event.attempt}${willRetry ? ', will retry' : ', giving up'}): ` +
+      `${reason}\n`,
+  );
 }

@@ -43,17 +43,26 @@ export async function prepareStateDir(root: string, app: string): Promise<StateD
     const entries = readdirSync(root).filter((name) => name !== '.gitignore');
     if (!existsSync(marker)) {
       if (entries.length > 0) {
-        throw new StateDirError(`The directory ${root} is not a multinode state directory (it has no ${STATE_MARKER}) and is not empty; refusing to write into it. Pass --state-dir with an empty or new directory.`);
+        throw new StateDirError(
+          `The directory ${root} is not a multinode state directory (it has no ${STATE_MARKER}) and is not empty; refusing to write into it. Pass ` +
+            `--state-dir with an empty or new directory.`,
+        );
       }
     } else {
       let parsed: { multinode?: unknown; app?: unknown };
       try {
         parsed = JSON.parse(readFileSync(marker, 'utf8')) as typeof parsed;
       } catch (error) {
-        throw new StateDirError(`The state directory ${root} is corrupt: ${STATE_MARKER} is not valid JSON (${(error as Error).message}). Move the directory away or pass --state-dir.`);
+        throw new StateDirError(
+          `The state directory ${root} is corrupt: ${STATE_MARKER} is not valid JSON (${(error as Error).message}). Move the directory away or pass ` +
+            `--state-dir.`,
+        );
       }
       if (parsed.multinode !== STATE_VERSION || typeof parsed.app !== 'string') {
-        throw new StateDirError(`The state directory ${root} is corrupt: ${STATE_MARKER} does not describe a multinode state directory of version ${STATE_VERSION}. Move it away or pass --state-dir.`);
+        throw new StateDirError(
+          `The state directory ${root} is corrupt: ${STATE_MARKER} does not describe a multinode state directory of version ${STATE_VERSION}. Move it ` +
+            `away or pass --state-dir.`,
+        );
       }
       if (parsed.app !== app) {
         throw new StateDirError(`The state directory ${root} belongs to the app "${parsed.app}", not "${app}". Pass --state-dir to use another directory.`);
@@ -75,4 +84,3 @@ export function defaultStateDir(entry: string): string {
     if (path.dirname(dir) === dir) return path.join(entryDir, '.multinode');
   }
 }
-

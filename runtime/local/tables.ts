@@ -47,7 +47,8 @@ async function untilActive(client: DynamoDBClient, name: string): Promise<void> 
   for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
     if (Table?.TableStatus === 'ACTIVE') return;
-    if (Date.now() > deadline) throw new LocalCloudError(`the local DynamoDB table "${name}" is still ${Table?.TableStatus} after ${ACTIVE_WITHIN_MS / 1000} s.`);
+    if (Date.now() > deadline)
+      throw new LocalCloudError(`the local DynamoDB table "${name}" is still ${Table?.TableStatus} after ${ACTIVE_WITHIN_MS / 1000} s.`);
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

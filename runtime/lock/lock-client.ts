@@ -72,7 +72,7 @@ export class LockClient implements LockHandle {
     const waitMs = parseWait(this.name, options.wait);
     const started = this.#clock();
     const holder = randomUUID();
-    for (let tries = 1; ; tries++) {
+    for (let _tries = 1; ; _tries++) {
       options.signal?.throwIfAborted();
       const expiresAt = await this.#tryPut(holder, ttlMs);
       if (expiresAt !== undefined) return new HeldLease(this, holder, ttlMs, expiresAt);
@@ -82,7 +82,8 @@ export class LockClient implements LockHandle {
         const until = heldUntil === undefined ? 'it was just released; try again' : `its lease runs until ${new Date(heldUntil).toISOString()} unless renewed`;
         throw new LockUnavailableError(
           this.name,
-          `lock "${this.name}" is held by another holder (${until}). ${waitMs === 0 ? 'Pass { wait: "30s" } (or wait: true) to wait for it.' : `Waited ${Math.round((now - started) / 1000)} s.`}`,
+          `lock "${this.name}" is held by another holder (${until}). ` +
+            `${waitMs === 0 ? 'Pass { wait: "30s" } (or wait: true) to wait for it.' : `Waited ${Math.round((now - started) / 1000)} s.`}`,
         );
       }
       // Jitter spreads contenders out; never sleep past the lease's expiry or our own deadline.
@@ -157,7 +158,12 @@ export class LockClient implements LockHandle {
   async remove(holder: string): Promise<void> {
     try {
       await this.#client.send(
-        new DeleteItemCommand({ TableName: this.#table, Key: this.#key, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': { S: holder } } }),
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: this.#key,
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': { S: holder } },
+        }),
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -206,7 +212,8 @@ class HeldLease implements Lease {
       else this.#lose(`lock "${this.lock}" was lost: another holder took it after this lease expired.`);
     } catch (error) {
       // A failed renewal is retried on the next beat, until the lease would have expired.
-      if (this.owner.now() >= this.#expiresAt) this.#lose(`lock "${this.lock}" was lost: its lease expired while renewing it failed (${(error as Error).message}).`);
+      if (this.owner.now() >= this.#expiresAt)
+        this.#lose(`lock "${this.lock}" was lost: its lease expired while renewing it failed (${(error as Error).message}).`);
     }
   }
 
@@ -236,7 +243,8 @@ function parseWait(lock: string, wait: unknown): number {
   if (wait === undefined || wait === false) return 0;
   if (wait === true) return Infinity;
   const parsed = parseDurationSeconds(wait);
-  if ('problem' in parsed) throw new InvalidArgumentError(`lock "${lock}": wait ${JSON.stringify(wait)} is not valid (${parsed.problem}); give true, false or ${DURATION_FORMS}.`);
+  if ('problem' in parsed)
+    throw new InvalidArgumentError(`lock "${lock}": wait ${JSON.stringify(wait)} is not valid (${parsed.problem}); give true, false or ${DURATION_FORMS}.`);
   return parsed.seconds * 1000;
 }
 

@@ -59,6 +59,7 @@ export function toRequest(event: HttpApiEvent): Request {
 }
 
 /** Characters a path cannot hold literally in a URL: `?`, `#`, a `%` that starts no escape, spaces, controls, non-ASCII. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped in a path.
 const NOT_IN_URL_PATH = /%(?![0-9A-Fa-f]{2})|[?#\s\u0000-\u001f\u007f-\u{10ffff}]/gu;
 
 /**
@@ -102,7 +103,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * are not UTF-8) as base64, so no byte is lost.
  */
 export function isText(contentType: string | null, bytes: Buffer): boolean {
-  const charset = /charset=([^;\s]+)/i.exec(contentType ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
+  const charset = /charset=([^;\s]+)/i
+    .exec(contentType ?? '')?.[1]
+    ?.replace(/"/g, '')
+    .toLowerCase();
   if (charset && charset !== 'utf-8' && charset !== 'utf8') return false;
   if (contentType && !TEXT_TYPES.test(contentType.trim()) && !charset) return false;
   try {

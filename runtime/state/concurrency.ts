@@ -126,7 +126,10 @@ export class ConcurrencyGate {
   /** Puts `id` in line (idempotent; its place is its creation time). */
   async enqueue(id: string): Promise<void> {
     const now = this.#clock();
-    await this.#table.put(this.#pk, queueKey(id), { [C.queuedAt]: attr.n(now), [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400) });
+    await this.#table.put(this.#pk, queueKey(id), {
+      [C.queuedAt]: attr.n(now),
+      [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400),
+    });
   }
 
   /**
@@ -140,7 +143,9 @@ export class ConcurrencyGate {
     try {
       await this.enqueue(id);
       await this.pump().catch((error: unknown) => {
-        console.warn(`multinode: ${this.name}: ${id} is in line; handing out slots failed this time (${(error as Error).message}); the next start, end or read retries.`);
+        console.warn(
+          `multinode: ${this.name}: ${id} is in line; handing out slots failed this time (${(error as Error).message}); the next start, end or read retries.`,
+        );
       });
       const failure = this.#admitting.get(id);
       if (failure !== undefined) throw failure;

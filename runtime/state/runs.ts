@@ -138,7 +138,9 @@ export class RunStore {
   async list(options: { limit?: number; cursor?: string } = {}): Promise<Page<RunInfo<unknown>>> {
     const limit = options.limit ?? LIST_LIMIT.default;
     if (!Number.isInteger(limit) || limit < LIST_LIMIT.min || limit > LIST_LIMIT.max) {
-      throw new InvalidArgumentError(`${this.functionName}.list(): limit must be a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}, got ${String(limit)}.`);
+      throw new InvalidArgumentError(
+        `${this.functionName}.list(): limit must be a whole number from ${LIST_LIMIT.min} to ${LIST_LIMIT.max}, got ${String(limit)}.`,
+      );
     }
     if (options.cursor !== undefined && (typeof options.cursor !== 'string' || !RUN_ID_PATTERN.test(options.cursor))) {
       throw new InvalidArgumentError(`${this.functionName}.list(): cursor ${JSON.stringify(options.cursor)} is not a cursor returned by list().`);
@@ -258,7 +260,10 @@ export class RunStore {
   /** A non-final run past its deadline (plus grace) is TIMED_OUT; stores that, unless it changed meanwhile. */
   async #reconcile(record: RunRecord): Promise<RunRecord> {
     if ((FINAL_STATUSES as readonly string[]).includes(record.status) || this.clock() < record.deadline + DEADLINE_GRACE_MS) return record;
-    const error: RemoteErrorInfo = { type: 'TimeoutError', message: `${this.functionName} run ${record.id} did not finish by its deadline (${new Date(record.deadline).toISOString()}).` };
+    const error: RemoteErrorInfo = {
+      type: 'TimeoutError',
+      message: `${this.functionName} run ${record.id} did not finish by its deadline (${new Date(record.deadline).toISOString()}).`,
+    };
     const item = await this.table.update(this.#pk, record.id, {
       set: { [A.status]: attr.s('TIMED_OUT'), [A.finishedAt]: attr.n(this.clock()), [A.error]: attr.s(JSON.stringify(error)) },
       remove: [A.owner],

@@ -79,7 +79,11 @@ export class ScheduleClaims {
    * `runner`, only if no other compute started the run (a duplicate container that died must not end the run of the
    * one still running it).
    */
-  async finish(claim: Claim, outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; error: RemoteErrorInfo }, options: { runner?: string } = {}): Promise<boolean> {
+  async finish(
+    claim: Claim,
+    outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; error: RemoteErrorInfo },
+    options: { runner?: string } = {},
+  ): Promise<boolean> {
     const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
       set: {
         status: attr.s(outcome.status),

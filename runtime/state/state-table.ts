@@ -73,7 +73,13 @@ export class StateTable {
         new PutItemCommand({
           TableName: this.tableName,
           Item: { ...attributes, ...this.key(pk, sk) },
-          ...(condition ? { ConditionExpression: condition.expression, ...withNames(condition.expression), ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}) } : {}),
+          ...(condition
+            ? {
+                ConditionExpression: condition.expression,
+                ...withNames(condition.expression),
+                ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+              }
+            : {}),
         }),
       ),
     );
@@ -127,7 +133,13 @@ export class StateTable {
             TableName: this.tableName,
             Key: this.key(pk, sk),
             ReturnValues: 'ALL_OLD',
-            ...(condition ? { ConditionExpression: condition.expression, ...withNames(condition.expression), ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}) } : {}),
+            ...(condition
+              ? {
+                  ConditionExpression: condition.expression,
+                  ...withNames(condition.expression),
+                  ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+                }
+              : {}),
           }),
         ),
       );

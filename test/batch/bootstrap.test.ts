@@ -13,7 +13,13 @@ import { RegisterJobDefinitionCommand, SubmitJobCommand, type BatchClient } from
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchContainerCommand, batchDefinitionEnvironment, BOOTSTRAP_SCRIPT, BATCH_CONTAINER_IMAGE, batchStateChangePattern } from '../../runtime/batch/bootstrap.js';
+import {
+  batchContainerCommand,
+  batchDefinitionEnvironment,
+  BOOTSTRAP_SCRIPT,
+  BATCH_CONTAINER_IMAGE,
+  batchStateChangePattern,
+} from '../../runtime/batch/bootstrap.js';
 import type { LocalBatch } from '../../runtime/local/batch/index.js';
 import { type EventRecorder, QUEUE, Sha256, startBatch } from './helpers.js';
 
@@ -45,7 +51,12 @@ beforeAll(async () => {
   const address = await s3.run();
   s3Endpoint = `http://127.0.0.1:${address.port}`;
   out = mkdtempSync(path.join(os.tmpdir(), 'mn-bootstrap-'));
-  const client = new S3Client({ endpoint: s3Endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({
+    endpoint: s3Endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   await client.send(new CreateBucketCommand({ Bucket: 'assets' }));
   await client.send(new PutObjectCommand({ Bucket: 'assets', Key: 'bundles/app.mjs', Body: BUNDLE }));
   await client.send(new PutObjectCommand({ Bucket: 'assets', Key: 'not-an-app.mjs', Body: 'export const nothing = 1;' }));
@@ -64,7 +75,10 @@ async function registerBootstrap(client: BatchClient, name: string, key: string,
       containerProperties: {
         image: BATCH_CONTAINER_IMAGE,
         command: batchContainerCommand(),
-        environment: Object.entries({ ...batchDefinitionEnvironment({ bundleBucket: 'assets', bundleKey: key, definition: 'heavyThing', region: 'us-east-1' }), OUT: out }).map(([n, value]) => ({ name: n, value })),
+        environment: Object.entries({
+          ...batchDefinitionEnvironment({ bundleBucket: 'assets', bundleKey: key, definition: 'heavyThing', region: 'us-east-1' }),
+          OUT: out,
+        }).map(([n, value]) => ({ name: n, value })),
         ...(options.role === false ? {} : { jobRoleArn: ROLE }),
       },
     }),
@@ -180,7 +194,10 @@ describe('the bootstrap request, checked by the SDK signer', () => {
             image: BATCH_CONTAINER_IMAGE,
             command: batchContainerCommand(),
             jobRoleArn: ROLE,
-            environment: Object.entries({ ...batchDefinitionEnvironment({ bundleBucket: 'cdk-assets-eu', bundleKey: 'a b/(app).mjs', definition: 'd', region: 'eu-west-2' }), OUT: out }).map(([name, value]) => ({ name, value })),
+            environment: Object.entries({
+              ...batchDefinitionEnvironment({ bundleBucket: 'cdk-assets-eu', bundleKey: 'a b/(app).mjs', definition: 'd', region: 'eu-west-2' }),
+              OUT: out,
+            }).map(([name, value]) => ({ name, value })),
           },
         }),
       );
@@ -227,7 +244,9 @@ describe('the bootstrap download', () => {
       response.end(status === 200 ? BUNDLE : `<Error><Code>${status === 403 ? 'AccessDenied' : 'SlowDown'}</Code></Error>`);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { batch, client, recorder } = await startBatch({ containerEnvironment: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}` } });
+    const { batch, client, recorder } = await startBatch({
+      containerEnvironment: { AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+    });
     try {
       await registerBootstrap(client, 'flaky-s3', 'app.mjs');
       const { jobId } = await client.send(new SubmitJobCommand({ jobName: 'flaky', jobQueue: QUEUE, jobDefinition: 'flaky-s3' }));

@@ -78,4 +78,3 @@ function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Arra
   if (typeof data === 'string') return data;
   return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
 }
-

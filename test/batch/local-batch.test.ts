@@ -25,7 +25,8 @@ const RECORD_ENV = `
 const fs = require('node:fs'), path = require('node:path');
 const env = process.env;
 const picked = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('AWS_') || k.startsWith('MY_') || k === 'HOME'));
-fs.writeFileSync(path.join(env.OUT, env.AWS_BATCH_JOB_ID.replace(':', '_') + '.' + env.AWS_BATCH_JOB_ATTEMPT + '.json'), JSON.stringify({ env: picked, argv: process.argv.slice(1), cwd: process.cwd() }));
+const file = path.join(env.OUT, env.AWS_BATCH_JOB_ID.replace(':', '_') + '.' + env.AWS_BATCH_JOB_ATTEMPT + '.json');
+fs.writeFileSync(file, JSON.stringify({ env: picked, argv: process.argv.slice(1), cwd: process.cwd() }));
 process.exit(Number(env.EXIT_CODE || 0));
 `;
 
@@ -57,8 +58,15 @@ beforeAll(async () => {
         containerProperties: {
           image: 'public.ecr.aws/docker/library/node:22-slim',
           command: nodeCommand(script),
-          environment: [{ name: 'OUT', value: out }, { name: 'MY_FROM_DEFINITION', value: 'def' }, { name: 'MY_OVERRIDDEN', value: 'def' }],
-          resourceRequirements: [{ type: 'VCPU', value: '1' }, { type: 'MEMORY', value: '2048' }],
+          environment: [
+            { name: 'OUT', value: out },
+            { name: 'MY_FROM_DEFINITION', value: 'def' },
+            { name: 'MY_OVERRIDDEN', value: 'def' },
+          ],
+          resourceRequirements: [
+            { type: 'VCPU', value: '1' },
+            { type: 'MEMORY', value: '2048' },
+          ],
           ...extra,
         },
       }),
@@ -72,7 +80,8 @@ afterAll(async () => {
   await batch?.close();
 });
 
-const recorded = (jobId: string, attempt = 1) => JSON.parse(readFileSync(path.join(out, `${jobId.replace(':', '_')}.${attempt}.json`), 'utf8')) as { env: Record<string, string>; cwd: string };
+const recorded = (jobId: string, attempt = 1) =>
+  JSON.parse(readFileSync(path.join(out, `${jobId.replace(':', '_')}.${attempt}.json`), 'utf8')) as { env: Record<string, string>; cwd: string };
 
 async function describeJob(jobId: string) {
   const { jobs } = await client.send(new DescribeJobsCommand({ jobs: [jobId] }));
@@ -86,7 +95,12 @@ describe('local Batch endpoint', () => {
         jobName: 'env-check_1',
         jobQueue: QUEUE,
         jobDefinition: 'record-env',
-        containerOverrides: { environment: [{ name: 'MY_OVERRIDDEN', value: 'override' }, { name: 'MY_RUN', value: 'r-1' }] },
+        containerOverrides: {
+          environment: [
+            { name: 'MY_OVERRIDDEN', value: 'override' },
+            { name: 'MY_RUN', value: 'r-1' },
+          ],
+        },
       }),
     );
     expect(submitted.jobName).toBe('env-check_1');
@@ -149,8 +163,16 @@ describe('local Batch endpoint', () => {
   it('marks the array parent FAILED when any child fails, after all children end', async () => {
     // Children read EXIT_CODE; make only index 1 fail through a Ref:: parameter? Simpler: a script per index.
     const script = `process.exit(process.env.AWS_BATCH_JOB_ARRAY_INDEX === '1' ? 2 : 0)`;
-    await client.send(new RegisterJobDefinitionCommand({ jobDefinitionName: 'one-fails', type: 'container', containerProperties: { image: 'x', command: nodeCommand(script) } }));
-    const { jobId } = await client.send(new SubmitJobCommand({ jobName: 'array-fail', jobQueue: QUEUE, jobDefinition: 'one-fails', arrayProperties: { size: 3 } }));
+    await client.send(
+      new RegisterJobDefinitionCommand({
+        jobDefinitionName: 'one-fails',
+        type: 'container',
+        containerProperties: { image: 'x', command: nodeCommand(script) },
+      }),
+    );
+    const { jobId } = await client.send(
+      new SubmitJobCommand({ jobName: 'array-fail', jobQueue: QUEUE, jobDefinition: 'one-fails', arrayProperties: { size: 3 } }),
+    );
     const done = await recorder.waitFor(jobId!, 'SUCCEEDED', 'FAILED');
     expect(done.detail.status).toBe('FAILED');
     expect(done.detail.arrayProperties!.statusSummary).toMatchObject({ SUCCEEDED: 2, FAILED: 1 });
@@ -204,7 +226,12 @@ describe('local Batch endpoint', () => {
 
   it('TerminateJob kills a container that ignores SIGTERM after the stop timeout', async () => {
     const { jobId } = await client.send(
-      new SubmitJobCommand({ jobName: 'stubborn', jobQueue: QUEUE, jobDefinition: 'long-running', containerOverrides: { environment: [{ name: 'IGNORE_TERM', value: '1' }] } }),
+      new SubmitJobCommand({
+        jobName: 'stubborn',
+        jobQueue: QUEUE,
+        jobDefinition: 'long-running',
+        containerOverrides: { environment: [{ name: 'IGNORE_TERM', value: '1' }] },
+      }),
     );
     await waitForFile(path.join(out, `${jobId}.started`));
     await client.send(new TerminateJobCommand({ jobId, reason: 'hard stop' }));
@@ -218,7 +245,11 @@ describe('local Batch endpoint', () => {
     const { batch: small, client: smallClient, recorder: smallRecorder } = await startBatch({ maxRunning: 1, stopTimeoutMs: 200 });
     try {
       await smallClient.send(
-        new RegisterJobDefinitionCommand({ jobDefinitionName: 'long', type: 'container', containerProperties: { image: 'x', command: nodeCommand(LONG_RUNNING), environment: [{ name: 'OUT', value: out }] } }),
+        new RegisterJobDefinitionCommand({
+          jobDefinitionName: 'long',
+          type: 'container',
+          containerProperties: { image: 'x', command: nodeCommand(LONG_RUNNING), environment: [{ name: 'OUT', value: out }] },
+        }),
       );
       const first = await smallClient.send(new SubmitJobCommand({ jobName: 'first', jobQueue: QUEUE, jobDefinition: 'long' }));
       await smallRecorder.waitFor(first.jobId!, 'RUNNING');
@@ -289,7 +320,12 @@ describe('local Batch endpoint', () => {
   it('fails a job whose container overrides exceed 8192 characters when it starts, not at submit', async () => {
     const big = 'x'.repeat(9000);
     const { jobId } = await client.send(
-      new SubmitJobCommand({ jobName: 'big-overrides', jobQueue: QUEUE, jobDefinition: 'record-env', containerOverrides: { environment: [{ name: 'MY_BIG', value: big }] } }),
+      new SubmitJobCommand({
+        jobName: 'big-overrides',
+        jobQueue: QUEUE,
+        jobDefinition: 'record-env',
+        containerOverrides: { environment: [{ name: 'MY_BIG', value: big }] },
+      }),
     );
     const done = await recorder.waitFor(jobId!, 'SUCCEEDED', 'FAILED');
     expect(done.detail.status).toBe('FAILED');

@@ -11,7 +11,10 @@ describe('arrayParts', () => {
   });
 
   it('splits larger maps evenly, covering every item once, none with a single child', () => {
-    expect(arrayParts(10_001)).toEqual([{ offset: 0, size: 5001 }, { offset: 5001, size: 5000 }]);
+    expect(arrayParts(10_001)).toEqual([
+      { offset: 0, size: 5001 },
+      { offset: 5001, size: 5000 },
+    ]);
     for (const count of [10_001, 20_000, 20_001, 25_000, 99_999]) {
       const parts = arrayParts(count);
       expect(parts.length).toBe(Math.ceil(count / MAX_ARRAY_SIZE));

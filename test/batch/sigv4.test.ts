@@ -30,7 +30,11 @@ const CASES: Array<{ what: string; endpoint: string; bucket: string; key: string
     bucket: 'cdk-hnb659fds-assets-123456789012-eu-west-2',
     key: '3f1c0d0e9b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d.mjs',
     region: 'eu-west-2',
-    credentials: { accessKeyId: 'ASIAEXAMPLEKEYID0001', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', sessionToken: 'IQoJb3JpZ2luX2VjEMr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==' },
+    credentials: {
+      accessKeyId: 'ASIAEXAMPLEKEYID0001',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      sessionToken: 'IQoJb3JpZ2luX2VjEMr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ==',
+    },
     now: '2026-03-09T23:59:59.123Z',
   },
   {
@@ -48,7 +52,7 @@ const CASES: Array<{ what: string; endpoint: string; bucket: string; key: string
     bucket: 'my.bucket-1',
     key: "dir one/Ünïcødé (copy)*!'/a+b=c&d.mjs",
     region: 'ap-southeast-1',
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret/with+chars=' , sessionToken: 'token' },
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret/with+chars=', sessionToken: 'token' },
     now: '2030-12-31T12:34:56.000Z',
   },
 ];
@@ -63,7 +67,12 @@ describe('bootstrap SigV4 signing of S3 GetObject', async () => {
       const headers = sigv4.mnSignS3Get(url, c.region, c.credentials, now);
       const expected = await sdkAuthorization(url, c.region, c.credentials, now, headers['x-amz-content-sha256']!);
       expect(headers.authorization).toBe(expected);
-      expect(headers['x-amz-date']).toBe(now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''));
+      expect(headers['x-amz-date']).toBe(
+        now
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d{3}/, ''),
+      );
       if (c.credentials.sessionToken) expect(headers['x-amz-security-token']).toBe(c.credentials.sessionToken);
       else expect(headers).not.toHaveProperty('x-amz-security-token');
       expect(headers).not.toHaveProperty('host');
@@ -82,7 +91,7 @@ describe('bootstrap SigV4 signing of S3 GetObject', async () => {
   });
 
   it('builds path-style URLs with each key segment encoded once', () => {
-    const url = sigv4.mnS3ObjectUrl('http://127.0.0.1:9000/', 'b', "a b/c(d)/e~f_g.h");
+    const url = sigv4.mnS3ObjectUrl('http://127.0.0.1:9000/', 'b', 'a b/c(d)/e~f_g.h');
     expect(url.href).toBe('http://127.0.0.1:9000/b/a%20b/c%28d%29/e~f_g.h');
     expect(sigv4.mnS3Endpoint('eu-central-1')).toBe('https://s3.eu-central-1.amazonaws.com');
     expect(sigv4.mnS3Endpoint('cn-north-1')).toBe('https://s3.cn-north-1.amazonaws.com.cn');

@@ -143,8 +143,9 @@ class Kind implements GateMembers {
   until(test: () => boolean): Promise<void> {
     if (test()) return Promise.resolve();
     return new Promise((resolve) => {
-      const check = () => (test() ? (resolve(), true) : false);
-      this.#waiters.push(() => void check());
+      this.#waiters.push(() => {
+        if (test()) resolve();
+      });
     });
   }
 
@@ -211,7 +212,7 @@ describe('the concurrency gate', () => {
       // hand-offs run side by side, so one may overtake at most limit - 1 others.
       const order = kind.dispatched.filter((d) => waiting.includes(d.id)).map((d) => waiting.indexOf(d.id));
       if (limit === 1) expect(order).toEqual(waiting.map((_, i) => i));
-      else order.forEach((created, handedOut) => expect(Math.abs(created - handedOut)).toBeLessThan(limit));
+      else for (const [handedOut, created] of order.entries()) expect(Math.abs(created - handedOut)).toBeLessThan(limit);
       if (limit === 1) expect(kind.started.filter((id) => waiting.includes(id))).toEqual(waiting);
       expect(kind.maxInFlight).toBeLessThanOrEqual(limit);
     }
@@ -403,7 +404,12 @@ describe('the concurrency gate', () => {
     for (const { slot, id } of old) {
       kind.state.set(id, 'RUNNING');
       kind.alive.add(id);
-      await table.put(partitionKey('concurrency', name), slotKey(slot), { holder: attr.s(id), token: attr.s(`t-${slot}`), checkAt: attr.n(clock() + 60_000), checkAfterMs: attr.n(60_000) });
+      await table.put(partitionKey('concurrency', name), slotKey(slot), {
+        holder: attr.s(id),
+        token: attr.s(`t-${slot}`),
+        checkAt: attr.n(clock() + 60_000),
+        checkAfterMs: attr.n(60_000),
+      });
     }
     const waiting = kind.create(Date.now());
     await kind.gate.admit(waiting);
@@ -422,6 +428,8 @@ describe('the concurrency gate', () => {
     for (const limit of [0, 1001, 2.5, Number.NaN]) {
       expect(() => new ConcurrencyGate({ table, name: 'bad', limit, clock, members })).toThrow(InvalidArgumentError);
     }
-    expect(() => new ConcurrencyGate({ table, name: 'bad', limit: 0, clock, members })).toThrow(/maxConcurrency of "bad" must be a whole number from 1 to 1000, got 0/);
+    expect(() => new ConcurrencyGate({ table, name: 'bad', limit: 0, clock, members })).toThrow(
+      /maxConcurrency of "bad" must be a whole number from 1 to 1000, got 0/,
+    );
   });
 });

@@ -35,7 +35,12 @@ describe.each([
     const gate = `${key}/open`;
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await job.start({ key, item: `item-${i}`, gate }));
-    await until(() => statuses((id) => job.get(id), ids), (s) => s.filter((x) => x === 'RUNNING').length === limit, `${limit} RUNNING`, 60_000);
+    await until(
+      () => statuses((id) => job.get(id), ids),
+      (s) => s.filter((x) => x === 'RUNNING').length === limit,
+      `${limit} RUNNING`,
+      60_000,
+    );
     expect(await statuses((id) => job.get(id), ids)).toEqual(ids.map((_, i) => (i < limit ? 'RUNNING' : 'PENDING')));
     const snapshot = await jobGateOf(t.context, job.name).snapshot();
     expect(snapshot.slots.map((s) => s.holder).sort()).toEqual(ids.slice(0, limit).sort());
@@ -46,7 +51,11 @@ describe.each([
     checkBurst(entries, limit);
     expect(await app.marks.getMany(ids.map((_, i) => `${key}/runs/item-${i}`))).toEqual(ids.map(() => 1));
     for (const id of ids) expect(await job.get(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
-    await until(() => jobGateOf(t.context, job.name).snapshot(), (s) => s.slots.length === 0 && s.queue.length === 0, 'every slot given back');
+    await until(
+      () => jobGateOf(t.context, job.name).snapshot(),
+      (s) => s.slots.length === 0 && s.queue.length === 0,
+      'every slot given back',
+    );
   });
 });
 
@@ -56,9 +65,17 @@ describe('jobs waiting for a slot', () => {
     const gate = `${key}/open`;
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push(await app.lockedJob.start({ key, item: `item-${i}`, gate }));
-    await until(() => statuses((id) => app.lockedJob.get(id), ids), (s) => s.includes('RUNNING'), 'one job to hold the lock');
+    await until(
+      () => statuses((id) => app.lockedJob.get(id), ids),
+      (s) => s.includes('RUNNING'),
+      'one job to hold the lock',
+    );
     // Two hold slots (one runs, one waits for the lock, PENDING); two wait for a slot.
-    const snapshot = await until(() => jobGateOf(t.context, 'lockedJob').snapshot(), (s) => s.slots.length === 2, 'both slots taken');
+    const snapshot = await until(
+      () => jobGateOf(t.context, 'lockedJob').snapshot(),
+      (s) => s.slots.length === 2,
+      'both slots taken',
+    );
     expect(snapshot.slots.map((s) => s.holder).sort()).toEqual(ids.slice(0, 2).sort());
     expect(snapshot.queue).toEqual(ids.slice(2));
     expect((await statuses((id) => app.lockedJob.get(id), ids)).filter((s) => s === 'RUNNING')).toHaveLength(1);
@@ -72,7 +89,11 @@ describe('jobs waiting for a slot', () => {
     const key = 'cancel-job';
     const gate = `${key}/open`;
     const holders = [await app.lightJob.start({ key, item: 'a', gate }), await app.lightJob.start({ key, item: 'b', gate })];
-    await until(() => statuses((id) => app.lightJob.get(id), holders), (s) => s.every((x) => x === 'RUNNING'), 'both to run');
+    await until(
+      () => statuses((id) => app.lightJob.get(id), holders),
+      (s) => s.every((x) => x === 'RUNNING'),
+      'both to run',
+    );
     const waiting = await app.lightJob.start({ key, item: 'waiting' });
     expect((await app.lightJob.get(waiting)).status).toBe('PENDING');
     await app.lightJob.cancel(waiting);
@@ -88,7 +109,11 @@ describe('jobs waiting for a slot', () => {
   it("gives a crashed holder's slot to the next job once the holder's heartbeat is stale", async () => {
     const key = 'crash-job';
     const crashed = await app.singleJob.start({ key, item: 'crashed', die: 'exit' });
-    await until(() => app.marks.get(`${key}/runs/crashed`), (runs) => runs === 1, 'the crashing job to enter');
+    await until(
+      () => app.marks.get(`${key}/runs/crashed`),
+      (runs) => runs === 1,
+      'the crashing job to enter',
+    );
     const next = await app.singleJob.start({ key, item: 'next' });
     expect((await app.singleJob.get(next)).status).toBe('PENDING');
     expect(await jobGateOf(t.context, 'singleJob').snapshot()).toMatchObject({ slots: [{ holder: crashed }], queue: [next] });

@@ -46,7 +46,12 @@ describe.each([
     const ids: string[] = [];
     for (let i = 0; i < count; i++) ids.push(await fn.start({ key, item: `item-${i}`, gate }));
     // The first `limit` got slots and run (held at the gate); the others wait.
-    await until(() => statuses((id) => fn.get(id), ids), (s) => s.filter((x) => x === 'RUNNING').length === limit, `${limit} RUNNING`, 60_000);
+    await until(
+      () => statuses((id) => fn.get(id), ids),
+      (s) => s.filter((x) => x === 'RUNNING').length === limit,
+      `${limit} RUNNING`,
+      60_000,
+    );
     expect(await statuses((id) => fn.get(id), ids)).toEqual(ids.map((_, i) => (i < limit ? 'RUNNING' : 'PENDING')));
     const snapshot = await functionGate(t.context, fn.name).snapshot();
     expect(snapshot.slots.map((s) => s.holder).sort()).toEqual(ids.slice(0, limit).sort());
@@ -58,7 +63,11 @@ describe.each([
     expect(await app.marks.get(`${key}/max`)).toBe(limit);
     expect(await app.marks.getMany(ids.map((_, i) => `${key}/runs/item-${i}`))).toEqual(ids.map(() => 1));
     for (const id of ids) expect(await fn.get(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
-    await until(() => functionGate(t.context, fn.name).snapshot(), (s) => s.slots.length === 0 && s.queue.length === 0, 'every slot given back');
+    await until(
+      () => functionGate(t.context, fn.name).snapshot(),
+      (s) => s.slots.length === 0 && s.queue.length === 0,
+      'every slot given back',
+    );
   });
 });
 
@@ -67,7 +76,11 @@ describe('waiting runs', () => {
     const key = 'cancel-waiting';
     const gate = `${key}/open`;
     const first = await app.single.start({ key, item: 'first', gate });
-    await until(() => app.single.get(first), (info) => info.status === 'RUNNING', 'the first run to run');
+    await until(
+      () => app.single.get(first),
+      (info) => info.status === 'RUNNING',
+      'the first run to run',
+    );
     const waiting = await app.single.start({ key, item: 'waiting' });
     expect((await app.single.get(waiting)).status).toBe('PENDING');
     await app.single.cancel(waiting);
@@ -84,7 +97,11 @@ describe('waiting runs', () => {
   it('ends a run that waits past its deadline TIMED_OUT (the timeout counts from creation)', async () => {
     const key = 'timeout-waiting';
     const first = await app.brief.start({ key, item: 'first', gate: `${key}/open` });
-    await until(() => app.brief.get(first), (info) => info.status === 'RUNNING', 'the first run to run');
+    await until(
+      () => app.brief.get(first),
+      (info) => info.status === 'RUNNING',
+      'the first run to run',
+    );
     const waiting = await app.brief.start({ key, item: 'waiting' });
     try {
       testClock.offset = 10_000 + DEADLINE_GRACE_MS + 1;
@@ -97,14 +114,22 @@ describe('waiting runs', () => {
     expect(error.remote.type).toBe('TimeoutError');
     await open(`${key}/open`);
     await app.brief.awaitResult(first).catch(() => undefined); // it may time out itself, in real time
-    await until(() => functionGate(t.context, 'brief').snapshot(), (s) => s.slots.length === 0 && s.queue.length === 0, 'the line to empty');
+    await until(
+      () => functionGate(t.context, 'brief').snapshot(),
+      (s) => s.slots.length === 0 && s.queue.length === 0,
+      'the line to empty',
+    );
     expect(await app.marks.get(`${key}/runs/waiting`)).toBeUndefined();
   });
 
   it("gives a crashed holder's slot to the next run once the holder's heartbeat is stale", async () => {
     const key = 'crash';
     const crashed = await app.single.start({ key, item: 'crashed', die: 'exit' });
-    await until(() => app.marks.get(`${key}/runs/crashed`), (runs) => runs === 1, 'the crashing run to enter');
+    await until(
+      () => app.marks.get(`${key}/runs/crashed`),
+      (runs) => runs === 1,
+      'the crashing run to enter',
+    );
     expect((await app.single.get(crashed)).status).toBe('RUNNING');
     const next = await app.single.start({ key, item: 'next' });
     // Reads reconcile the gate, but the holder is not judged before its staleness limit.
@@ -129,7 +154,11 @@ describe('waiting runs', () => {
   it('judges a silent executor when its own run is read, with no other run to pump the gate', async () => {
     const key = 'crash-alone';
     const crashed = await app.single.start({ key, item: 'alone', die: 'exit' });
-    await until(() => app.marks.get(`${key}/runs/alone`), (runs) => runs === 1, 'the crashing run to enter');
+    await until(
+      () => app.marks.get(`${key}/runs/alone`),
+      (runs) => runs === 1,
+      'the crashing run to enter',
+    );
     expect((await app.single.get(crashed)).status).toBe('RUNNING');
     try {
       testClock.offset = STALE_AFTER_MS + 1_000;
@@ -176,7 +205,7 @@ describe('waiting runs', () => {
     expect((await functionGate(t.context, 'single').snapshot()).slots.filter((s) => s.holder === id)).toEqual([]);
   });
 
-  it('starts a stranded waiting run when the function\'s runs are read', async () => {
+  it("starts a stranded waiting run when the function's runs are read", async () => {
     const key = 'stranded';
     const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
     // One starter died after recording its run, before queueing it; another after queueing, before handing slots out.

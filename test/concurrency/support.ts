@@ -48,6 +48,7 @@ export function checkBurst(entries: readonly Entry[], limit: number): void {
   const most = Math.max(...entries.map((e) => e.inside));
   if (most !== limit) throw new Error(`expected at most ${limit} at once, and that many reached; the most inside at once was ${most}`);
   entries.forEach((entry, created) => {
-    if (Math.abs(entry.order - 1 - created) > limit) throw new Error(`run ${created} (in creation order) started as number ${entry.order}: not first in, first out`);
+    if (Math.abs(entry.order - 1 - created) > limit)
+      throw new Error(`run ${created} (in creation order) started as number ${entry.order}: not first in, first out`);
   });
 }

@@ -40,7 +40,10 @@ describe('get / set / require / has / delete', () => {
       date: new Date('2023-09-08T23:00:00Z'),
       bigint: 12345678901234567890n,
       bytes: new Uint8Array([0, 1, 255]),
-      map: new Map<unknown, unknown>([['a', 1], [2, new Set(['x'])]]),
+      map: new Map<unknown, unknown>([
+        ['a', 1],
+        [2, new Set(['x'])],
+      ]),
       nested: { list: [1, { $t: 'not a tag' }], deep: { a: [new Date(0)] } },
     };
     for (const [key, value] of Object.entries(values)) await d.set(key, value);
@@ -101,7 +104,10 @@ describe('TTL', () => {
     expect(keys.sort()).toEqual(['forever', 'long']);
     const entries: Array<[string, unknown]> = [];
     for await (const entry of d.entries()) entries.push(entry);
-    expect(entries.sort()).toEqual([['forever', 'stays'], ['long', 'stays']]);
+    expect(entries.sort()).toEqual([
+      ['forever', 'stays'],
+      ['long', 'stays'],
+    ]);
     // The item is still stored (dynalite, like DynamoDB for days, has not deleted it), yet it counts as absent:
     expect(await d.delete('short')).toBe(false);
   });
@@ -190,7 +196,11 @@ describe('keys / entries', () => {
     // 30 entries of ~100 KB: more than one 1 MB scan page.
     const bulky = 'x'.repeat(100_000);
     await d.setMany(Array.from({ length: 30 }, (_, i) => [`bulk/${String(i).padStart(2, '0')}`, bulky] as const));
-    await d.setMany([['a/1', 1], ['a/2', 2], ['b/1', 3]]);
+    await d.setMany([
+      ['a/1', 1],
+      ['a/2', 2],
+      ['b/1', 3],
+    ]);
     const all: string[] = [];
     for await (const key of d.keys()) all.push(key);
     expect(all).toHaveLength(33);
@@ -224,7 +234,11 @@ describe('batch operations', () => {
 
   it('setMany of a repeated key keeps the last value, like sequential sets', async () => {
     const d = await fx.dict('batchdup');
-    await d.setMany([['a', 1], ['b', 2], ['a', 3]]);
+    await d.setMany([
+      ['a', 1],
+      ['b', 2],
+      ['a', 3],
+    ]);
     expect(await d.getMany(['a', 'b'])).toEqual([3, 2]);
   });
 
@@ -264,7 +278,12 @@ describe('limits and bad input', () => {
     expect(error).toBeInstanceOf(ValueTooLargeError);
     expect((error as ValueTooLargeError).sizeBytes).toBeGreaterThan(410_000);
     expect((error as Error).message).toMatch(/is 410,0\d\d bytes; .* 400 KB item limit \(409,600 bytes\)/);
-    await expect(d.setMany([['ok', 1], ['big', big]])).rejects.toThrow(ValueTooLargeError);
+    await expect(
+      d.setMany([
+        ['ok', 1],
+        ['big', big],
+      ]),
+    ).rejects.toThrow(ValueTooLargeError);
     expect(await d.get('ok')).toBeUndefined();
     // Just under the limit fits.
     await d.set('fits', 'z'.repeat(400_000));
@@ -288,7 +307,12 @@ describe('limits and bad input', () => {
     const d = await fx.dict('codec');
     await expect(d.set('k', { user: { callback: () => 1 } })).rejects.toThrow(CodecError);
     await expect(d.set('k', { user: { callback: () => 1 } })).rejects.toThrow(/value\.user\.callback/);
-    await expect(d.setMany([['a', 1], ['b', new (class Point {})()]])).rejects.toThrow(/entries\[1\]\[1\]: an instance of class Point/);
+    await expect(
+      d.setMany([
+        ['a', 1],
+        ['b', new (class Point {})()],
+      ]),
+    ).rejects.toThrow(/entries\[1\]\[1\]: an instance of class Point/);
   });
 
   it('names the missing table when the dict was never created', async () => {

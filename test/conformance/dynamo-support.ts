@@ -43,7 +43,13 @@ export async function startDynamoFixture(): Promise<DynamoFixture> {
     async dict<V>(name: string, options: DictFixtureOptions = {}) {
       const table = `t${++tables}-dict-${name}`;
       await createTables(client, [[table, DICT_TABLE_SCHEMA]]);
-      return new DictClient<V>({ client: options.client ?? client, name, table, ...(options.clock ? { clock: options.clock } : {}), ...(options.batch ? { batch: options.batch } : {}) });
+      return new DictClient<V>({
+        client: options.client ?? client,
+        name,
+        table,
+        ...(options.clock ? { clock: options.clock } : {}),
+        ...(options.batch ? { batch: options.batch } : {}),
+      });
     },
     async stateTable(name: string) {
       const table = `t${++tables}-${name}`;
@@ -81,7 +87,7 @@ export async function startPartialBatchProxy(target: string): Promise<PartialPro
     if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') {
       const request = JSON.parse(body) as { RequestItems: Record<string, unknown> };
       const [table, value] = Object.entries(request.RequestItems)[0]!;
-      const items = operation === 'BatchWriteItem' ? (value as unknown[]) : ((value as { Keys: unknown[] }).Keys);
+      const items = operation === 'BatchWriteItem' ? (value as unknown[]) : (value as { Keys: unknown[] }).Keys;
       if (items.length > 1) {
         const keep = Math.ceil(items.length / 2);
         held = { table, items: items.slice(keep) };
@@ -120,9 +126,10 @@ export async function startPartialBatchProxy(target: string): Promise<PartialPro
     get partialAnswers() {
       return partialAnswers;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

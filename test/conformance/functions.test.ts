@@ -5,7 +5,15 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodecError, InvalidArgumentError, InvocationFailedError, RunCancelledError, RunFinishedError, RunNotFoundError, WaitTimeoutError } from '../../lib/errors.js';
+import {
+  CodecError,
+  InvalidArgumentError,
+  InvocationFailedError,
+  RunCancelledError,
+  RunFinishedError,
+  RunNotFoundError,
+  WaitTimeoutError,
+} from '../../lib/errors.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import * as app from '../local/fixtures/functions-app/src/app.js';
 
@@ -29,7 +37,13 @@ describe('call', () => {
   it('returns the result, with codec types intact both ways', async () => {
     expect(await app.add.call(2, 3)).toBe(5);
     expect(await app.echo.call({ nested: [1, 'two', null] })).toEqual({ nested: [1, 'two', null] });
-    const out = await app.types.call({ when: new Date('2024-01-01T00:00:00Z'), tags: new Set(['b', 'a']), big: 2n ** 70n, raw: new Uint8Array(5), map: new Map([['k', 1]]) });
+    const out = await app.types.call({
+      when: new Date('2024-01-01T00:00:00Z'),
+      tags: new Set(['b', 'a']),
+      big: 2n ** 70n,
+      raw: new Uint8Array(5),
+      map: new Map([['k', 1]]),
+    });
     expect(out).toEqual({ when: new Date('2024-01-01T00:00:01Z'), tags: ['a', 'b'], big: 2n ** 71n, raw: 5, map: { k: 1 } });
   });
 
@@ -99,7 +113,13 @@ describe('map and starmap', () => {
       for (let i = 0; i < 15; i++) yield i;
     }
     expect(await app.echo.map(generate())).toEqual(Array.from({ length: 15 }, (_, i) => i));
-    expect(await app.add.starmap([[1, 2], [3, 4], [5, 6]])).toEqual([3, 7, 11]);
+    expect(
+      await app.add.starmap([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    ).toEqual([3, 7, 11]);
     expect(await app.echo.map([])).toEqual([]);
   });
 
@@ -125,7 +145,10 @@ describe('map and starmap', () => {
     expect(Math.max(...observed)).toBeGreaterThanOrEqual(3);
     expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('bounded'))!.maxInFlight).toBe(4);
     expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('bounded'))!.throttles).toBe(0);
-    const fewer = (await app.bounded.map(Array.from({ length: 6 }, () => 100), { concurrency: 2 })) as number[];
+    const fewer = (await app.bounded.map(
+      Array.from({ length: 6 }, () => 100),
+      { concurrency: 2 },
+    )) as number[];
     expect(Math.max(...fewer)).toBeLessThanOrEqual(2);
   });
 

@@ -65,7 +65,12 @@ afterAll(async () => {
 describe('schedules', () => {
   it('runs a time reached by both schedules of a day-of-month OR day-of-week cron once', async () => {
     // 2027-01-15 is a Friday and the 15th: cron(0 0 1,15 * ? *) and cron(0 0 ? * FRI *) both fire at 00:00.
-    expect(t.cloud.upcoming().filter((r) => r.name === 'tick').map((r) => r.scheduledTime.toISOString())).toEqual(['2027-01-15T00:00:00.000Z', '2027-01-15T00:00:00.000Z']);
+    expect(
+      t.cloud
+        .upcoming()
+        .filter((r) => r.name === 'tick')
+        .map((r) => r.scheduledTime.toISOString()),
+    ).toEqual(['2027-01-15T00:00:00.000Z', '2027-01-15T00:00:00.000Z']);
     clock.advanceTo('2027-01-15T00:00:30Z');
     const functionName = t.cloud.names.lambdaFunction('tick');
     await eventually(async () => {
@@ -107,6 +112,9 @@ describe('schedules', () => {
   it('refuses a malformed scheduled event with a clear error', async () => {
     const answer = await t.cloud.invoke('tick', { multinode: 'schedule', name: 'tick', scheduledTime: 'yesterday', attempt: 1 });
     expect(answer.functionError).toBe('Unhandled');
-    expect(JSON.parse(answer.payload)).toMatchObject({ errorType: 'ScheduledEventError', errorMessage: expect.stringMatching(/"scheduledTime" must be an ISO UTC date-time/) });
+    expect(JSON.parse(answer.payload)).toMatchObject({
+      errorType: 'ScheduledEventError',
+      errorMessage: expect.stringMatching(/"scheduledTime" must be an ISO UTC date-time/),
+    });
   });
 });

@@ -44,7 +44,11 @@ describe('requests and responses', () => {
     expect(await response.json()).toEqual({
       method: 'POST',
       path: '/echo/deep/path',
-      query: [['a', '1'], ['b', 'two'], ['a', '3']],
+      query: [
+        ['a', '1'],
+        ['b', 'two'],
+        ['a', '3'],
+      ],
       contentType: 'text/plain; charset=utf-8',
       custom: 'yes',
       bodyLength: Buffer.byteLength('héllo'),
@@ -95,13 +99,17 @@ describe('malformed and oversize requests', () => {
     expect(ok.status).toBe(201);
   });
 
-  it('answers 431 to headers over API Gateway\'s 10 KB', async () => {
+  it("answers 431 to headers over API Gateway's 10 KB", async () => {
     const answer = await raw(`GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(12_000)}\r\n\r\n`);
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
   });
 
   it('answers 413 to a body over 10 MB', async () => {
-    const response = await fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array(11 * 1024 * 1024) }).catch((e: unknown) => e);
+    const response = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(11 * 1024 * 1024),
+    }).catch((e: unknown) => e);
     if (response instanceof Response) {
       expect(response.status).toBe(413);
     } else {

@@ -11,7 +11,9 @@ import { tempApp } from '../helpers/temp-app.js';
 import { exampleEntry, synthApp, testBundleRoot } from './helpers.js';
 
 const cleanups: Array<() => void> = [];
-afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 function app(source: string, name = 'bad-app'): string {
   const made = tempApp({ 'app.ts': source }, name);
@@ -65,7 +67,7 @@ describe('an impossible resource request', () => {
     expect(error.message).toMatch(/definition "dailyAt23": asks for 16 vCPUs, but batch\.maxvCpus is 8/);
   });
 
-  it('refuses an environment that would overflow what ECS allows for a container\'s overrides, and takes one that fits', () => {
+  it("refuses an environment that would overflow what ECS allows for a container's overrides, and takes one that fits", () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { environment: { NOTES: 'x'.repeat(2500) } } } }));
     expect(error.definition).toBe('dailyAt23');
     expect(error.message).toMatch(/definition "dailyAt23": its container command and environment come to about \d+ characters .* over the 8192 ECS allows/);
@@ -96,14 +98,14 @@ describe('an impossible resource request', () => {
 });
 
 describe('names and limits', () => {
-  it('refuses a definition whose Lambda name is the dispatcher\'s', () => {
+  it("refuses a definition whose Lambda name is the dispatcher's", () => {
     const entry = app(`import * as mn from 'multinode';\nexport const f = mn.fn({ name: 'multinode-dispatcher' }, async () => 1);\n`);
     const error = synthError(() => synthApp(entry));
     expect(error.definition).toBe('multinode-dispatcher');
     expect(error.message).toMatch(/dispatcher/);
   });
 
-  it('refuses an app whose stack would exceed CloudFormation\'s 500 resources, saying how to split it', () => {
+  it("refuses an app whose stack would exceed CloudFormation's 500 resources, saying how to split it", () => {
     const lines = Array.from({ length: 180 }, (_, i) => `export const f${i} = mn.fn(async (x: number) => x + ${i});`);
     const entry = app(`import * as mn from 'multinode';\n${lines.join('\n')}\n`, 'huge-app');
     const error = synthError(() => synthApp(entry));
@@ -111,7 +113,7 @@ describe('names and limits', () => {
     expect(error.message).toMatch(/Split the app/);
   });
 
-  it('refuses an app whose job definitions would push the template over CloudFormation\'s 1 MB', () => {
+  it("refuses an app whose job definitions would push the template over CloudFormation's 1 MB", () => {
     const lines = Array.from({ length: 170 }, (_, i) => `export const heavy${i} = mn.fn({ cpu: 8 }, async (x: number) => x + ${i});`);
     const entry = app(`import * as mn from 'multinode';\n${lines.join('\n')}\n`, 'heavy-app');
     const error = synthError(() => synthApp(entry));
@@ -142,7 +144,9 @@ describe('overrides', () => {
 
   it('refuses a setting that does not apply to the kind', () => {
     const error = synthError(() => synthApp(entry, { overrides: { extractSummaries: { throttle: { rateLimit: 1, burstLimit: 1 } } } }));
-    expect(error.message).toMatch(/definition "extractSummaries": the override "throttle" does not apply: a schedule takes "environment", "reservedConcurrentExecutions", "enabled"/);
+    expect(error.message).toMatch(
+      /definition "extractSummaries": the override "throttle" does not apply: a schedule takes "environment", "reservedConcurrentExecutions", "enabled"/,
+    );
   });
 
   it('refuses environment variables the runtime or Lambda own', () => {
@@ -157,7 +161,7 @@ describe('overrides', () => {
     expect(error.message).toMatch(/definition "api": throttle needs a rateLimit above 0/);
   });
 
-  it('refuses an environment over Lambda\'s 4 KB', () => {
+  it("refuses an environment over Lambda's 4 KB", () => {
     const error = synthError(() => synthApp(entry, { overrides: { api: { environment: { BIG: 'x'.repeat(4100) } } } }));
     expect(error.message).toMatch(/environment of Lambda function .*api.* over Lambda's 4096/);
   });
@@ -169,6 +173,8 @@ describe('grants', () => {
     const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('tweet-summaries'), bundleRoot: testBundleRoot() });
     const role = new iam.Role(stack, 'Outside', { assumedBy: new iam.AccountRootPrincipal() });
     expect(synthError(() => mn.grantDictRead(role, 'tweet_summary')).message).toMatch(/no dict "tweet_summary"; its dicts are: tweet_summaries/);
-    expect(synthError(() => mn.grantInvoke(role, 'nope')).message).toMatch(/no Lambda function is named "nope"; the app's functions are: extractSummaries, api/);
+    expect(synthError(() => mn.grantInvoke(role, 'nope')).message).toMatch(
+      /no Lambda function is named "nope"; the app's functions are: extractSummaries, api/,
+    );
   });
 });

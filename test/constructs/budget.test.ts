@@ -9,7 +9,12 @@ import { nagFindings, resourcesOf, synthApp } from './helpers.js';
 
 /** The longest value a CloudFormation reference can stand for here: an S3 bucket name (63) or an ARN (~200). */
 const LONGEST = { bucketName: 63, arn: 200 } as const;
-const WORST_PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'ap-southeast-3', 'AWS::AccountId': '123456789012', 'AWS::URLSuffix': 'amazonaws.com.cn' };
+const WORST_PSEUDO: Record<string, string> = {
+  'AWS::Partition': 'aws-us-gov',
+  'AWS::Region': 'ap-southeast-3',
+  'AWS::AccountId': '123456789012',
+  'AWS::URLSuffix': 'amazonaws.com.cn',
+};
 
 /** A CloudFormation value rendered at its longest: pseudo parameters at their longest, other references as long ARNs. */
 function worstCase(value: unknown): string {
@@ -24,7 +29,9 @@ function worstCase(value: unknown): string {
 
 /** IAM counts a policy's JSON without whitespace. */
 function policyChars(document: any): number {
-  const rendered = JSON.parse(JSON.stringify(document), (_key, v) => (v && typeof v === 'object' && !Array.isArray(v) && (v.Ref || v['Fn::GetAtt'] || v['Fn::Join'] || v['Fn::Sub']) ? worstCase(v) : v));
+  const rendered = JSON.parse(JSON.stringify(document), (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) && (v.Ref || v['Fn::GetAtt'] || v['Fn::Join'] || v['Fn::Sub']) ? worstCase(v) : v,
+  );
   return JSON.stringify(rendered).length;
 }
 
@@ -33,7 +40,8 @@ function bigApp(): string {
   for (let i = 0; i < 50; i++) lines.push(`export const dict${i} = mn.dict<number>('dictionary_number_${i}');`);
   for (let i = 0; i < 55; i++) lines.push(`export const compute${i} = mn.fn({ memory: '${128 * ((i % 8) + 1)} MiB' }, async (x: number) => x * ${i});`);
   for (let i = 0; i < 10; i++) lines.push(`export const job${i} = mn.job({ cpu: 2 }, async function* (n: number) { yield n + ${i}; });`);
-  for (let i = 0; i < 10; i++) lines.push(`export const task${i} = mn.schedule({ cron: '${i} 6 * * 1-5', timezone: 'Europe/Paris' }, async () => { await dict0.set('t', ${i}); });`);
+  for (let i = 0; i < 10; i++)
+    lines.push(`export const task${i} = mn.schedule({ cron: '${i} 6 * * 1-5', timezone: 'Europe/Paris' }, async () => { await dict0.set('t', ${i}); });`);
   for (let i = 0; i < 10; i++) lines.push(`export const api${i} = mn.service({}, async () => new Response('${i}'));`);
   for (let i = 0; i < 15; i++) lines.push(`export const heavy${i} = mn.fn({ cpu: 8, memory: '16 GiB' }, async (x: number) => x + ${i});`);
   return lines.join('\n');

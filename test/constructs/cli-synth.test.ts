@@ -36,7 +36,15 @@ afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
 
 /** `cdk synth` in `dir`, as a user runs it (never with validation switched off), with every proxy variable on our proxy. */
 function cdkSynth(dir: string, out: string): Promise<{ status: number | null; output: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl, http_proxy: proxyUrl, https_proxy: proxyUrl, NO_PROXY: '', no_proxy: '' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HTTP_PROXY: proxyUrl,
+    HTTPS_PROXY: proxyUrl,
+    http_proxy: proxyUrl,
+    https_proxy: proxyUrl,
+    NO_PROXY: '',
+    no_proxy: '',
+  };
   delete env.CDK_VALIDATION;
   delete env.CDK_OUTDIR;
   return new Promise((resolve, reject) => {
@@ -67,7 +75,11 @@ describe('cdk synth of the examples', () => {
     // The bundle was built in the CDK output folder, not in the app's folders (.multinode/ is `multinode dev`'s).
     expect(existsSync(path.join(out, 'multinode-bundles'))).toBe(true);
     // The bundle is one asset shared by every function.
-    const codeKeys = new Set(Object.values<any>(template.Resources).filter((r) => r.Properties?.Handler === 'app.handler').map((r) => r.Properties.Code.S3Key));
+    const codeKeys = new Set(
+      Object.values<any>(template.Resources)
+        .filter((r) => r.Properties?.Handler === 'app.handler')
+        .map((r) => r.Properties.Code.S3Key),
+    );
     expect(codeKeys.size).toBe(1);
   });
 
@@ -116,13 +128,21 @@ describe('multinode cdk', () => {
       else process.env.CDK_VALIDATION = previous;
     }
     const template = JSON.parse(readFileSync(path.join(out, 'tweet-summaries.template.json'), 'utf8'));
-    expect(Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties.FunctionName).sort()).toEqual(['tw-api', 'tw-extractSummaries']);
+    expect(
+      Object.values<any>(template.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((r) => r.Properties.FunctionName)
+        .sort(),
+    ).toEqual(['tw-api', 'tw-extractSummaries']);
   });
 
   it('explains wrong arguments (exit 2) and an entry that does not load (exit 1)', async () => {
     expect(await run([])).toMatchObject({ code: 2, stderr: expect.stringMatching(/missing <entry>/) });
     expect(await run(['a.ts', 'b.ts'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/expected one <entry>, got 2/) });
-    expect(await run(['src/app.ts', '--stack-name', 'has space'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--stack-name "has space" is not a CloudFormation stack name/) });
+    expect(await run(['src/app.ts', '--stack-name', 'has space'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--stack-name "has space" is not a CloudFormation stack name/),
+    });
     expect(await run(['src/app.ts', '--region', 'x'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--region/) });
     const missing = await run(['src/nope.ts', '--output', path.join(outputs, 'nope')]);
     expect(missing.code).toBe(1);

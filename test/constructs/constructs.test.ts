@@ -36,14 +36,18 @@ function newStack(): { app: App; stack: Stack } {
 }
 
 const cleanups: Array<() => void> = [];
-afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 describe('the nag harness', () => {
   it('reports findings that are not acknowledged (so "no findings" means something)', () => {
     const { app, stack } = newStack();
     new s3.Bucket(stack, 'Plain');
     Template.fromStack(stack);
-    expect(nagFindings(app, stack)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1 at Standalone\/Plain/), expect.stringMatching(/^AwsSolutions-S10/)]));
+    expect(nagFindings(app, stack)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^AwsSolutions-S1 at Standalone\/Plain/), expect.stringMatching(/^AwsSolutions-S10/)]),
+    );
   });
 });
 
@@ -59,7 +63,7 @@ describe('AppFunction', () => {
 });
 
 describe('DictTable and StateTable', () => {
-  it('create tables with the runtime\'s key schema, on demand, with TTL and point-in-time recovery, kept on delete', () => {
+  it("create tables with the runtime's key schema, on demand, with TTL and point-in-time recovery, kept on delete", () => {
     const { app, stack } = newStack();
     new DictTable(stack, 'Cache', { tableName: 'shop-dict-cache' });
     new StateTable(stack, 'State', { tableName: 'shop-state', removalPolicy: RemovalPolicy.DESTROY });
@@ -94,9 +98,18 @@ describe('PayloadBucket', () => {
     new PayloadBucket(stack, 'Payloads', { expiration: Duration.days(2) });
     const template = Template.fromStack(stack);
     const [, bucket] = oneResource(template, 'AWS::S3::Bucket', () => true);
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
-    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({ ExpirationInDays: 2, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' });
+    expect(bucket.LifecycleConfiguration.Rules[0]).toMatchObject({
+      ExpirationInDays: 2,
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      Status: 'Enabled',
+    });
     const [, policy] = oneResource(template, 'AWS::S3::BucketPolicy', () => true);
     expect(policy.PolicyDocument.Statement).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -109,14 +122,16 @@ describe('PayloadBucket', () => {
     const logsBucket = s3.Bucket.fromBucketName(stack, 'Logs', 'my-access-logs');
     const payloads = new PayloadBucket(stack, 'Payloads', { serverAccessLogsBucket: logsBucket });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::S3::Bucket', { LoggingConfiguration: { DestinationBucketName: 'my-access-logs', LogFilePrefix: 'multinode-payloads/' } });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: 'my-access-logs', LogFilePrefix: 'multinode-payloads/' },
+    });
     expect(JSON.stringify(payloads.bucket.node.metadata)).not.toContain('AwsSolutions-S1');
     expect(nagFindings(app, stack)).toEqual([]);
   });
 });
 
 describe('BatchCompute and BatchJob', () => {
-  it('uses a given VPC\'s private subnets without public IPs, and adds a GPU environment with its own queue', () => {
+  it("uses a given VPC's private subnets without public IPs, and adds a GPU environment with its own queue", () => {
     const { app, stack } = newStack();
     const vpc = new ec2.Vpc(stack, 'Vpc', {
       maxAzs: 2,
@@ -124,7 +139,13 @@ describe('BatchCompute and BatchJob', () => {
       restrictDefaultSecurityGroup: false,
       flowLogs: { all: {} },
     });
-    const compute = new BatchCompute(stack, 'Batch', { vpc, gpuInstanceClasses: [ec2.InstanceClass.G5], maxvCpus: 64, jobQueueName: 'q', gpuJobQueueName: 'gq' });
+    const compute = new BatchCompute(stack, 'Batch', {
+      vpc,
+      gpuInstanceClasses: [ec2.InstanceClass.G5],
+      maxvCpus: 64,
+      jobQueueName: 'q',
+      gpuJobQueueName: 'gq',
+    });
     expect(compute.assignPublicIp).toBe(false);
     const jobRole = new iam.Role(stack, 'JobRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
     const executionRole = new iam.Role(stack, 'ExecRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
@@ -146,11 +167,19 @@ describe('BatchCompute and BatchJob', () => {
     expect(ec2Environment.InstanceTypes).toEqual(['g5']);
     expect(ec2Environment.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2023_NVIDIA' }]);
     expect(ec2Environment.MinvCpus).toBe(0);
-    expect(resourcesOf(template, 'AWS::Batch::JobQueue').map(([, p]) => p.JobQueueName).sort()).toEqual(['gq', 'q']);
+    expect(
+      resourcesOf(template, 'AWS::Batch::JobQueue')
+        .map(([, p]) => p.JobQueueName)
+        .sort(),
+    ).toEqual(['gq', 'q']);
     const [, job] = oneResource(template, 'AWS::Batch::JobDefinition', () => true);
     expect(job.PlatformCapabilities).toEqual(['EC2']);
     expect(job.ContainerProperties.ResourceRequirements).toEqual(
-      expect.arrayContaining([{ Type: 'GPU', Value: '2' }, { Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '32768' }]),
+      expect.arrayContaining([
+        { Type: 'GPU', Value: '2' },
+        { Type: 'VCPU', Value: '8' },
+        { Type: 'MEMORY', Value: '32768' },
+      ]),
     );
     expect(job.Timeout).toEqual({ AttemptDurationSeconds: 7200 });
     // The GPU hosts' role carries the ECS agent's actions inline (no AWS managed policy), acknowledged.
@@ -158,7 +187,12 @@ describe('BatchCompute and BatchJob', () => {
     expect(instanceRoles).toHaveLength(1);
     expect(instanceRoles[0]![1].ManagedPolicyArns).toBeUndefined();
     const agent = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
-    expect(agent).toContainEqual(expect.objectContaining({ Action: 'ecs:TagResource', Condition: { StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'RegisterContainerInstance'] } } }));
+    expect(agent).toContainEqual(
+      expect.objectContaining({
+        Action: 'ecs:TagResource',
+        Condition: { StringEquals: { 'ecs:CreateAction': ['CreateCluster', 'RegisterContainerInstance'] } },
+      }),
+    );
     expect(nagFindings(app, stack)).toEqual([]);
   });
 
@@ -222,16 +256,28 @@ describe('AppSchedule', () => {
   it('refuses a task without expressions and a start that is not a date', () => {
     const { stack } = newStack();
     const target = lambda.Function.fromFunctionName(stack, 'T', 'fn');
-    expect(() => new AppSchedule(stack, 'None', { definition: 'none', expressions: [], input: '{}', target })).toThrow(/definition "none": the scheduled task has no compiled schedule expressions/);
-    expect(() => new AppSchedule(stack, 'Bad', { definition: 'bad', expressions: [{ expression: 'rate(1 day)', timezone: 'UTC', startDate: 'soon' }], input: '{}', target })).toThrow(
-      /definition "bad": schedule expression 0 has an invalid start date "soon"/,
+    expect(() => new AppSchedule(stack, 'None', { definition: 'none', expressions: [], input: '{}', target })).toThrow(
+      /definition "none": the scheduled task has no compiled schedule expressions/,
     );
+    expect(
+      () =>
+        new AppSchedule(stack, 'Bad', {
+          definition: 'bad',
+          expressions: [{ expression: 'rate(1 day)', timezone: 'UTC', startDate: 'soon' }],
+          input: '{}',
+          target,
+        }),
+    ).toThrow(/definition "bad": schedule expression 0 has an invalid start date "soon"/);
   });
 });
 
 describe('AppService', () => {
   const target = (stack: Stack) =>
-    new lambda.Function(stack, 'Handler', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+    new lambda.Function(stack, 'Handler', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
 
   it('puts IAM auth on the route, and lets a grantee call it', () => {
     const { app, stack } = newStack();
@@ -241,18 +287,30 @@ describe('AppService', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 10000 });
-    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'execute-api:Invoke' })]) } });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'execute-api:Invoke' })]) },
+    });
     // Every stage, method and path: the `$default` route serves them all (a grant on the route covers "/" alone).
-    const invoke = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement).find((st: any) => st.Action === 'execute-api:Invoke');
+    const invoke = resourcesOf(template, 'AWS::IAM::Policy')
+      .flatMap(([, p]) => p.PolicyDocument.Statement)
+      .find((st: any) => st.Action === 'execute-api:Invoke');
     expect(JSON.stringify(invoke.Resource)).toMatch(/"\/\*\/\*\/\*"\]\]\}$/);
     expect(nagFindings(app, stack).filter((f) => !f.includes('/Handler/') && !f.includes('/Caller/'))).toEqual([]);
   });
 
   it('puts a JWT authorizer with the issuer and audience on the route', () => {
     const { stack } = newStack();
-    new AppService(stack, 'Api', { definition: 'api', handler: target(stack), auth: { jwt: { issuer: 'https://issuer.example', audience: ['app'] } }, throttle: { rateLimit: 5, burstLimit: 10 } });
+    new AppService(stack, 'Api', {
+      definition: 'api',
+      handler: target(stack),
+      auth: { jwt: { issuer: 'https://issuer.example', audience: ['app'] } },
+      throttle: { rateLimit: 5, burstLimit: 10 },
+    });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT', JwtConfiguration: { Issuer: 'https://issuer.example', Audience: ['app'] } });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example', Audience: ['app'] },
+    });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { AuthorizationType: 'JWT' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
   });
@@ -289,7 +347,10 @@ describe('MultinodeApp props and grants', () => {
     }
     for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) expect(group.RetentionInDays).toBe(7);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'extractSummaries-0', State: 'DISABLED' });
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Shop-Prod-extractSummaries', Environment: { Variables: Match.objectLike({ FEED: 'daily' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'Shop-Prod-extractSummaries',
+      Environment: { Variables: Match.objectLike({ FEED: 'daily' }) },
+    });
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'Shop-Prod-api', ReservedConcurrentExecutions: 3 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('Alerts') }], Threshold: 0 });
     expect(Object.keys(mn.functions).sort()).toEqual(['api', 'extractSummaries']);
@@ -311,7 +372,11 @@ describe('MultinodeApp props and grants', () => {
     const app = new App({ builtinCloudFormationValidation: false });
     const stack = new Stack(app, 'Outside');
     const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('country-report'), prefix: 'reports', bundleRoot: testBundleRoot() });
-    const worker = new lambda.Function(stack, 'Worker', { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}') });
+    const worker = new lambda.Function(stack, 'Worker', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
     mn.connect(worker);
     const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
     mn.grantDictRead(reader, 'daily_country_reports');
@@ -334,7 +399,11 @@ describe('MultinodeApp props and grants', () => {
 
   it('gives a rate schedule its start at deploy time, from a custom resource the dispatcher answers', () => {
     const made = tempApp(
-      { 'app.ts': `import * as mn from 'multinode';\nexport const every36h = mn.schedule({ interval: '36h', referenceTime: '2024-01-01T06:00:00Z' }, async () => {});\n` },
+      {
+        'app.ts':
+          `import * as mn from 'multinode';\nexport const every36h = mn.schedule({ interval: '36h', referenceTime: '2024-01-01T06:00:00Z' }, ` +
+          `async () => {});\n`,
+      },
       'rate-app',
     );
     cleanups.push(made.cleanup);
@@ -362,7 +431,12 @@ describe('MultinodeApp props and grants', () => {
   it('keeps the synth-time start of a standalone schedule given no start provider', () => {
     const { stack } = newStack();
     const target = lambda.Function.fromFunctionName(stack, 'T', 'fn');
-    new AppSchedule(stack, 'Every36h', { definition: 'every36h', expressions: [{ expression: 'rate(36 hours)', timezone: 'UTC', startDate: '2030-01-01T06:00:00.000Z' }], input: '{}', target });
+    new AppSchedule(stack, 'Every36h', {
+      definition: 'every36h',
+      expressions: [{ expression: 'rate(36 hours)', timezone: 'UTC', startDate: '2030-01-01T06:00:00.000Z' }],
+      input: '{}',
+      target,
+    });
     const template = Template.fromStack(stack);
     expect(oneResource(template, 'AWS::Scheduler::Schedule', () => true)[1].StartDate).toBe('2030-01-01T06:00:00.000Z');
     template.resourceCountIs(SCHEDULE_START_RESOURCE_TYPE, 0);
@@ -386,7 +460,11 @@ export const embed = mn.fn({ cpu: 8, memory: '32 GiB' }, async (text: string) =>
     expect(train.ContainerProperties.ResourceRequirements).toContainEqual({ Type: 'GPU', Value: '1' });
     const [, embed] = oneResource(template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === 'gpu-embed');
     expect(embed.PlatformCapabilities).toEqual(['FARGATE']);
-    expect(resourcesOf(template, 'AWS::Batch::JobQueue').map(([, p]) => p.JobQueueName).sort()).toEqual(['gpu-gpu-queue', 'gpu-queue']);
+    expect(
+      resourcesOf(template, 'AWS::Batch::JobQueue')
+        .map(([, p]) => p.JobQueueName)
+        .sort(),
+    ).toEqual(['gpu-gpu-queue', 'gpu-queue']);
     const [, environment] = oneResource(template, 'AWS::Batch::ComputeEnvironment', (p) => p.ComputeResources.Type === 'EC2');
     expect(environment.ComputeResources.InstanceTypes).toEqual(['g4dn']);
     const [, access] = oneResource(template, 'AWS::IAM::ManagedPolicy', () => true);

@@ -166,7 +166,11 @@ describe('tweet-summaries', () => {
   it('uses no Batch: no compute environment, no Batch permissions', () => {
     template.resourceCountIs('AWS::Batch::ComputeEnvironment', 0);
     template.resourceCountIs('AWS::EC2::VPC', 0);
-    expect(policyStatements(template).flatMap((s) => asArray(s.Action)).filter((a) => a.startsWith('batch:'))).toEqual([]);
+    expect(
+      policyStatements(template)
+        .flatMap((s) => asArray(s.Action))
+        .filter((a) => a.startsWith('batch:')),
+    ).toEqual([]);
   });
 });
 
@@ -187,7 +191,10 @@ describe('country-report', () => {
   });
 
   it('has a table for its dict', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'reports-dict-daily_country_reports', KeySchema: Match.arrayWith([Match.objectLike({ KeyType: 'HASH' })]) });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: 'reports-dict-daily_country_reports',
+      KeySchema: Match.arrayWith([Match.objectLike({ KeyType: 'HASH' })]),
+    });
   });
 });
 

@@ -30,7 +30,13 @@ function runtimeActions(): Set<string> {
   const actions = new Set<string>();
   for (const file of sourceFiles(path.join(REPO, 'runtime'))) {
     for (const match of readFileSync(file, 'utf8').matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
-      for (const name of match[1]!.split(',').map((n) => n.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!)) {
+      for (const name of match[1]!.split(',').map(
+        (n) =>
+          n
+            .trim()
+            .replace(/^type\s+/, '')
+            .split(/\s+as\s+/)[0]!,
+      )) {
         if (!/^[A-Z]\w*Command$/.test(name)) continue;
         const action = `${match[2]}:${name.replace(/Command$/, '')}`;
         actions.add(ACTION_OF[action] ?? action);
@@ -58,7 +64,7 @@ export const work = mn.job(async function* () { yield 1; });
   const allowed = new Set<string>(policy.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => asArray(s.Action)));
   const used = runtimeActions();
 
-  it('finds the runtime\'s calls (the scan works)', () => {
+  it("finds the runtime's calls (the scan works)", () => {
     expect(used).toContain('dynamodb:PutItem');
     expect(used).toContain('lambda:InvokeFunction');
     expect(used).toContain('batch:SubmitJob');

@@ -24,7 +24,9 @@ describe('daily-16cpu and tweet-summaries against the runtime', () => {
   it('ships a bundle exporting the Lambda handler and the Batch entry', () => {
     const [file, exported] = LAMBDA_HANDLER.split('.') as [string, string];
     const bundle = path.join(daily.mn.bundleDir, `${file}.mjs`);
-    const script = `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(JSON.stringify({ handler: typeof m[${JSON.stringify(exported)}], batch: typeof m[${JSON.stringify(BATCH_ENTRY_EXPORT)}] }));`;
+    const script =
+      `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); console.log(JSON.stringify({ handler: typeof ` +
+      `m[${JSON.stringify(exported)}], batch: typeof m[${JSON.stringify(BATCH_ENTRY_EXPORT)}] }));`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({ handler: 'function', batch: 'function' });
@@ -62,7 +64,8 @@ describe('daily-16cpu and tweet-summaries against the runtime', () => {
 
 describe('a job placed on Lambda', () => {
   const jobs = synthApp(path.join(import.meta.dirname, '../jobs/fixtures/jobs-app/src/app.ts'), { prefix: 'jobs' });
-  const timeoutOf = (name: string) => oneResource(jobs.template, 'AWS::Lambda::Function', (p) => p.FunctionName === jobs.mn.names.lambdaFunction(name))[1].Timeout as number;
+  const timeoutOf = (name: string) =>
+    oneResource(jobs.template, 'AWS::Lambda::Function', (p) => p.FunctionName === jobs.mn.names.lambdaFunction(name))[1].Timeout as number;
 
   it('gets a function timeout past the job timeout by the grace period and the final write, so the handler can stop', () => {
     const allowance = DEFAULT_JOB_TUNING.graceMs / 1000 + 1;
@@ -101,8 +104,16 @@ describe('a rate schedule', () => {
       };
       const [file, exported] = LAMBDA_HANDLER.split('.') as [string, string];
       const bundle = pathToFileURL(path.join(rate.bundleDir, `${file}.mjs`)).href;
-      const script = `const m = await import(${JSON.stringify(bundle)}); await m[${JSON.stringify(exported)}](${JSON.stringify(event)}, { functionName: ${JSON.stringify(dispatcher.FunctionName)}, awsRequestId: 'r', getRemainingTimeInMillis: () => 60000 });`;
-      const env = { ...process.env, ...Object.fromEntries(Object.entries(dispatcher.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : 'rate-payloads'])), AWS_REGION: 'eu-west-2' };
+      const script =
+        `const m = await import(${JSON.stringify(bundle)}); await m[${JSON.stringify(exported)}](${JSON.stringify(event)}, { ` +
+        `functionName: ${JSON.stringify(dispatcher.FunctionName)}, awsRequestId: 'r', getRemainingTimeInMillis: () => 60000 });`;
+      const env = {
+        ...process.env,
+        ...Object.fromEntries(
+          Object.entries(dispatcher.Environment.Variables as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v : 'rate-payloads']),
+        ),
+        AWS_REGION: 'eu-west-2',
+      };
       const before = Date.now();
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';

@@ -37,8 +37,22 @@ afterAll(async () => {
 type Countdown = JobHandle<{ steps: number; stepMs: number; gate?: string }, { done: number; of: number; attempt: number }>;
 
 const placements = [
-  { placement: 'lambda', countdown: app.lightCountdown as Countdown, stubborn: app.lightStubborn, short: app.lightShort as Countdown, flaky: app.lightFlaky, exclusive: app.lightExclusive },
-  { placement: 'batch', countdown: app.heavyCountdown as Countdown, stubborn: app.heavyStubborn, short: app.heavyShort as Countdown, flaky: app.heavyFlaky, exclusive: app.heavyExclusive },
+  {
+    placement: 'lambda',
+    countdown: app.lightCountdown as Countdown,
+    stubborn: app.lightStubborn,
+    short: app.lightShort as Countdown,
+    flaky: app.lightFlaky,
+    exclusive: app.lightExclusive,
+  },
+  {
+    placement: 'batch',
+    countdown: app.heavyCountdown as Countdown,
+    stubborn: app.heavyStubborn,
+    short: app.heavyShort as Countdown,
+    flaky: app.heavyFlaky,
+    exclusive: app.heavyExclusive,
+  },
 ] as const;
 
 let gates = 0;
@@ -53,7 +67,10 @@ async function until<P>(job: JobHandle<never, P>, id: string, test: (info: RunIn
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-const statusIs = (...statuses: Status[]) => (info: RunInfo<unknown>) => statuses.includes(info.status);
+const statusIs =
+  (...statuses: Status[]) =>
+  (info: RunInfo<unknown>) =>
+    statuses.includes(info.status);
 
 describe.each(placements)('jobs on $placement', ({ placement, countdown, stubborn, short, flaky, exclusive }) => {
   it('shows progress while running and the last yield as the result', async () => {
@@ -272,7 +289,9 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
   it('a map item and a call', async () => {
     const [died] = await app.crasher.map(['map item'], { returnExceptions: true });
     expect(died).toBeInstanceOf(InvocationFailedError);
-    expect((died as InvocationFailedError).remote.message).toMatch(/crasher item 0 did not finish: Batch job .* FAILED: Essential container in task exited; exit code 137/);
+    expect((died as InvocationFailedError).remote.message).toMatch(
+      /crasher item 0 did not finish: Batch job .* FAILED: Essential container in task exited; exit code 137/,
+    );
     await expect(app.crasher.call('call')).rejects.toThrow(/exit code 137/);
   });
 
@@ -296,7 +315,13 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
         jobId: 'job-that-never-ran',
         status: 'FAILED',
         statusReason: 'CannotPullContainerError: pull access denied',
-        container: { environment: [{ name: BATCH_ENV.definition, value: 'crasher' }, { name: TASK_ENV.task, value: 'run' }, { name: BATCH_ENV.run, value: id }] },
+        container: {
+          environment: [
+            { name: BATCH_ENV.definition, value: 'crasher' },
+            { name: TASK_ENV.task, value: 'run' },
+            { name: BATCH_ENV.run, value: id },
+          ],
+        },
       },
     };
     const reply = (await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse;
@@ -305,7 +330,9 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
     expect(error).toBeInstanceOf(InvocationFailedError);
     expect(error.remote).toMatchObject({ type: 'BatchJobFailed', message: expect.stringMatching(/ended without finishing it: .*CannotPullContainerError/) });
     // A second (duplicate) event changes nothing.
-    expect(((await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse).outcome).toBe(`run crasher ${id} is FAILED`);
+    expect(((await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse).outcome).toBe(
+      `run crasher ${id} is FAILED`,
+    );
   });
 
   it('a scheduled run (its claim)', async () => {
@@ -320,6 +347,8 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
 
 /** Names of the Batch jobs (any status) whose name starts with `prefix`. */
 async function listNames(prefix: string): Promise<string[]> {
-  const { jobSummaryList } = await batchClient(t.context).send(new ListJobsCommand({ jobQueue: t.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }));
+  const { jobSummaryList } = await batchClient(t.context).send(
+    new ListJobsCommand({ jobQueue: t.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }),
+  );
   return (jobSummaryList ?? []).map((j) => j.jobName!);
 }

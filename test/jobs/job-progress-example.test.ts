@@ -44,7 +44,11 @@ async function until(id: string, test: (job: JobView) => boolean, what: string):
 
 describe('examples/job-progress', () => {
   it('starts a job, reports its progress and its result', async () => {
-    const started = await fetch(`${base}/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ frames: 20, pauseMs: 10 }) });
+    const started = await fetch(`${base}/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ frames: 20, pauseMs: 10 }),
+    });
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
     expect(started.headers.get('location')).toBe(`/jobs/${id}`);

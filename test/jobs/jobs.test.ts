@@ -4,7 +4,18 @@
  * and lost deliveries, late writes, remove, list, watch, the `lock` option and wrong input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodecError, InvalidArgumentError, InvocationFailedError, JobNotFoundError, RunCancelledError, RunFinishedError, RunNotFinishedError, RunNotFoundError, RunTimedOutError, WaitTimeoutError } from '../../lib/errors.js';
+import {
+  CodecError,
+  InvalidArgumentError,
+  InvocationFailedError,
+  JobNotFoundError,
+  RunCancelledError,
+  RunFinishedError,
+  RunNotFinishedError,
+  RunNotFoundError,
+  RunTimedOutError,
+  WaitTimeoutError,
+} from '../../lib/errors.js';
 import type { JobContext, Status } from '../../lib/handles.js';
 import { J } from '../../runtime/jobs/job-store.js';
 import { newRunId } from '../../runtime/state/ids.js';
@@ -193,28 +204,32 @@ describe('jobs: timeout and retries', () => {
     expect(info.error!.type).toBe('TimeoutError');
   });
 
-  it('on a compute that ends before the deadline and the grace period (Lambda capped at 15 minutes), fires the signal early enough to leave the grace period', async () => {
-    let cleaned: number | undefined;
-    const { client } = fixture.job(
-      name('capped'),
-      { timeoutSeconds: 60 },
-      async function* (_i: null, ctx: JobContext) {
-        yield 'started';
-        await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
-        // Cleaning up takes a third of the grace period (300 ms).
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        cleaned = Date.now();
-      },
-      // The compute stops 1.5 s after the attempt starts: the signal fires at 1.5 s - 1 s (final write) - 300 ms (grace).
-      { computeEndsInMs: 1500 },
-    );
-    const id = await client.start(null);
-    await expect(client.awaitResult(id)).rejects.toBeInstanceOf(RunTimedOutError);
-    const info = await client.get(id);
-    expect(info).toMatchObject({ status: 'TIMED_OUT', result: 'started' });
-    expect(cleaned).toBeDefined();
-    expect(info.finishedAt!.getTime()).toBeGreaterThanOrEqual(cleaned!);
-  });
+  it(
+    'on a compute that ends before the deadline and the grace period (Lambda capped at 15 minutes), fires the signal early enough to leave the grace ' +
+      'period',
+    async () => {
+      let cleaned: number | undefined;
+      const { client } = fixture.job(
+        name('capped'),
+        { timeoutSeconds: 60 },
+        async function* (_i: null, ctx: JobContext) {
+          yield 'started';
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+          // Cleaning up takes a third of the grace period (300 ms).
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          cleaned = Date.now();
+        },
+        // The compute stops 1.5 s after the attempt starts: the signal fires at 1.5 s - 1 s (final write) - 300 ms (grace).
+        { computeEndsInMs: 1500 },
+      );
+      const id = await client.start(null);
+      await expect(client.awaitResult(id)).rejects.toBeInstanceOf(RunTimedOutError);
+      const info = await client.get(id);
+      expect(info).toMatchObject({ status: 'TIMED_OUT', result: 'started' });
+      expect(cleaned).toBeDefined();
+      expect(info.finishedAt!.getTime()).toBeGreaterThanOrEqual(cleaned!);
+    },
+  );
 
   it('told to stop (SIGTERM on Batch), ends its grace period in time for the final write before the container is killed', async () => {
     const stop = new AbortController();
@@ -342,7 +357,12 @@ describe('jobs: timeout and retries', () => {
     const id = await client.start(null);
     await dispatcher.settled(id, 2);
     expect(runs).toBe(1);
-    expect(dispatcher.outcomes.filter((o) => o.id === id).map((o) => o.outcome).sort()).toEqual(['SUCCEEDED', 'duplicate']);
+    expect(
+      dispatcher.outcomes
+        .filter((o) => o.id === id)
+        .map((o) => o.outcome)
+        .sort(),
+    ).toEqual(['SUCCEEDED', 'duplicate']);
     expect(await client.awaitResult(id)).toBe(1);
   });
 });

@@ -21,7 +21,9 @@ describe('multinode run <job>', () => {
       expect(result.stderr).not.toMatch(/^multinode:/m);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual({ done: 3, of: 3, attempt: 1 });
-      const progress = [...result.stderr.matchAll(new RegExp(`\\[${job}\\] progress (\\{.*\\})`, 'g'))].map((m) => (JSON.parse(m[1]!) as { done: number }).done);
+      const progress = [...result.stderr.matchAll(new RegExp(`\\[${job}\\] progress (\\{.*\\})`, 'g'))].map(
+        (m) => (JSON.parse(m[1]!) as { done: number }).done,
+      );
       expect(progress[progress.length - 1]).toBe(3);
       expect(progress).toEqual([...progress].sort());
       expect(result.stderr).toMatch(new RegExp(`\\[${job}\\] started job [0-9a-z]{26}`));

@@ -69,7 +69,11 @@ export class InProcessDispatcher implements AttemptDispatcher {
 
   private record(id: string, attempt: number, outcome: AttemptOutcome | Error): void {
     this.outcomes.push({ id, attempt, outcome });
-    this.waiters = this.waiters.filter((w) => (w.test() ? (w.resolve(), false) : true));
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.test()) return true;
+      w.resolve();
+      return false;
+    });
   }
 
   /** Resolves once `count` attempts of `id` have ended (in any way). */

@@ -18,11 +18,25 @@ describe('codec round trips', () => {
     ['dates', { when: new Date('2023-09-08T23:00:00.000Z') }],
     ['bigints', [0n, -12345678901234567890n, 2n ** 100n]],
     ['bytes', new Uint8Array([0, 1, 254, 255])],
-    ['maps with any keys', new Map<unknown, unknown>([['a', 1], [2, 'b'], [null, undefined], [{ k: 1 }, new Date(0)]])],
+    [
+      'maps with any keys',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [2, 'b'],
+        [null, undefined],
+        [{ k: 1 }, new Date(0)],
+      ]),
+    ],
     ['sets', new Set([1, 'a', 2n])],
     ['objects with a $t key', { $t: 'Date', v: 'not a date' }],
     ['objects with a __proto__ key', JSON.parse('{"__proto__": {"polluted": true}, "x": 1}')],
-    ['shared (non-cyclic) references', (() => { const shared = { s: 1 }; return [shared, shared, { shared }]; })()],
+    [
+      'shared (non-cyclic) references',
+      (() => {
+        const shared = { s: 1 };
+        return [shared, shared, { shared }];
+      })(),
+    ],
   ])('%s', (_, value) => {
     expect(roundTrip(value)).toEqual(value);
   });
@@ -83,7 +97,12 @@ describe('codec refusals name the path', () => {
   cyclic.self = { back: cyclic };
 
   it.each([
-    ['a function deep inside', [1, { items: [0, 1, 2, { fn: function callback() {} }] }], 'args[1].items[3].fn', 'a function (callback) is not a serializable value'],
+    [
+      'a function deep inside',
+      [1, { items: [0, 1, 2, { fn: function callback() {} }] }],
+      'args[1].items[3].fn',
+      'a function (callback) is not a serializable value',
+    ],
     ['an arrow function', { user: { callback: () => 1 } }, 'args.user.callback', 'a function'],
     ['a symbol', { s: Symbol('x') }, 'args.s', 'a symbol (Symbol(x)) is not a serializable value'],
     ['a class instance', { report: new Report() }, 'args.report', 'an instance of class Report cannot be serialized (convert it to a plain object)'],

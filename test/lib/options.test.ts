@@ -60,7 +60,11 @@ describe('function options', () => {
     [{ cpu: '4' }, 'option "cpu" is "4"; allowed: a number of vCPUs from 0.1 to 16.'],
     [{ cpu: NaN }, 'option "cpu" is NaN; allowed'],
     [{ cpu: Infinity }, 'option "cpu" is Infinity; allowed'],
-    [{ memory: '64 MiB' }, 'option "memory" is "64 MiB"; allowed: a size such as "256 MiB", "16 GiB" or "512MiB" (units KiB, MiB, GiB; MB and GB are read as MiB and GiB), from 128 MiB to 120 GiB.'],
+    [
+      { memory: '64 MiB' },
+      'option "memory" is "64 MiB"; allowed: a size such as "256 MiB", "16 GiB" or "512MiB" (units KiB, MiB, GiB; MB and GB are read as MiB and GiB), ' +
+        'from 128 MiB to 120 GiB.',
+    ],
     [{ memory: '121 GiB' }, 'option "memory" is "121 GiB"; allowed: a size such as'],
     [{ memory: '2 TB' }, '("TB" is not a memory unit; use KiB, MiB or GiB (or MB, GB))'],
     [{ memory: 2048 }, '(a bare number has no unit; write "2048 MiB" or "2048 GiB")'],
@@ -75,7 +79,11 @@ describe('function options', () => {
     [{ maxRetries: 1.5 }, 'option "maxRetries" is 1.5; allowed: a whole number from 0 to 50.'],
     [{ maxConcurrency: 0 }, 'option "maxConcurrency" is 0; allowed: a whole number from 1 to 1000.'],
     [{ maxConcurrency: 1001 }, 'option "maxConcurrency" is 1001; allowed: a whole number from 1 to 1000.'],
-    [{ gpu: 9 }, 'option "gpu" is 9; allowed: a GPU count from 1 to 8, a model name (T4, A10G, L4, L40S, V100, A100, H100; "Tesla T4" and "NVIDIA A100" also work), or { count, model }.'],
+    [
+      { gpu: 9 },
+      'option "gpu" is 9; allowed: a GPU count from 1 to 8, a model name (T4, A10G, L4, L40S, V100, A100, H100; "Tesla T4" and "NVIDIA A100" also ' +
+        'work), or { count, model }.',
+    ],
     [{ gpu: 'Voodoo2' }, 'option "gpu" is "Voodoo2"; allowed: a GPU count'],
     [{ gpu: { count: 2, brand: 'x' } }, 'option "gpu" is {"count":2,"brand":"x"}; allowed'],
     [{ gpu: -1 }, 'option "gpu" is -1; allowed'],
@@ -83,7 +91,10 @@ describe('function options', () => {
     [{ name: 'has space' }, 'option "name" is "has space"; allowed: 1 to 64 characters from A-Z, a-z, 0-9, "_" and "-".'],
     [{ name: 'x'.repeat(65) }, 'option "name" is'],
     [{ name: '' }, 'option "name" is ""; allowed'],
-    [{ cpus: 2 }, 'unknown option "cpus" (did you mean "cpu"?); fn() accepts "name", "cpu", "memory", "timeout", "gpu", "compute", "maxRetries" or "maxConcurrency".'],
+    [
+      { cpus: 2 },
+      'unknown option "cpus" (did you mean "cpu"?); fn() accepts "name", "cpu", "memory", "timeout", "gpu", "compute", "maxRetries" or "maxConcurrency".',
+    ],
     [{ max_retries: 2 }, 'unknown option "max_retries" (did you mean "maxRetries"?)'],
     [{ frobnicate: true }, 'unknown option "frobnicate"; fn() accepts'],
     [{ cpu: 8, compute: 'lambda' }, 'compute "lambda" was asked, but cpu 8 is over Lambda\'s 6 vCPUs. Leave out "compute" to run on AWS Batch.'],
@@ -96,7 +107,8 @@ describe('function options', () => {
     let message = '';
     try {
       // prettier-ignore
-      const buildReport = mn.fn({ cpu: 64 }, noop); void buildReport;
+      const buildReport = mn.fn({ cpu: 64 }, noop);
+      void buildReport;
     } catch (error) {
       message = (error as Error).message;
     }

@@ -57,7 +57,12 @@ describe('placement', () => {
 
   it('puts GPU requests on EC2 with whole vCPUs', () => {
     expect(place({ ...base, cpu: 2.5, gpu: { count: 1, model: 'T4' } }, fail).compute).toEqual({
-      type: 'batch', platform: 'ec2', vcpu: 3, memoryMiB: 256, gpu: { count: 1, model: 'T4' }, timeoutSeconds: 900,
+      type: 'batch',
+      platform: 'ec2',
+      vcpu: 3,
+      memoryMiB: 256,
+      gpu: { count: 1, model: 'T4' },
+      timeoutSeconds: 900,
     });
   });
 
@@ -68,7 +73,10 @@ describe('placement', () => {
 
   it('refuses an impossible Lambda override, saying every reason', () => {
     expect(() => place({ ...base, compute: 'lambda', cpu: 8, memoryMiB: 16384, timeoutSeconds: 1800, gpu: { count: 1, model: null } }, fail)).toThrow(
-      /compute "lambda" was asked, but cpu 8 is over Lambda's 6 vCPUs; memory 16 GiB is over Lambda's 10 GiB; timeout 30m is over Lambda's 15m; Lambda has no GPUs/,
+      new RegExp(
+        'compute "lambda" was asked, but cpu 8 is over Lambda\'s 6 vCPUs; memory 16 GiB is over Lambda\'s 10 GiB; ' +
+          "timeout 30m is over Lambda's 15m; Lambda has no GPUs",
+      ),
     );
   });
 

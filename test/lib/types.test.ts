@@ -27,55 +27,64 @@ const summaries = mn.dict<{ text: string }>('summaries');
 resolveApp({ buildReport, add, progress, summaries }, [buildReport, add, progress, summaries]);
 
 describe('typed remote API (checked by tsc; bodies never run)', () => {
-  it('functions', () => typeOnly(() => {
-    expectTypeOf(buildReport.call).parameters.toEqualTypeOf<[country: string, year?: number]>();
-    expectTypeOf(buildReport.call('UK')).resolves.toEqualTypeOf<Report>();
-    expectTypeOf(buildReport.map(['UK', 'FR'])).resolves.toEqualTypeOf<Report[]>();
-    expectTypeOf(buildReport.map(['UK'], { returnExceptions: true })).resolves.toEqualTypeOf<Array<Report | Error>>();
-    expectTypeOf(add.starmap([[1, 2], [3, 4]])).resolves.toEqualTypeOf<number[]>();
-    expectTypeOf(add.start(1, 2)).resolves.toEqualTypeOf<string>();
-    expectTypeOf(buildReport.get('id')).resolves.toEqualTypeOf<mn.RunInfo<Report>>();
-    expectTypeOf(buildReport.awaitResult('id')).resolves.toEqualTypeOf<Report>();
+  it('functions', () =>
     typeOnly(() => {
-      // @ts-expect-error: a number is not a country
-      void buildReport.call(42);
-      // @ts-expect-error: add needs two numbers
-      void add.call(1);
-      // @ts-expect-error: starmap items are argument tuples
-      void add.starmap([1, 2]);
-    });
-  }));
+      expectTypeOf(buildReport.call).parameters.toEqualTypeOf<[country: string, year?: number]>();
+      expectTypeOf(buildReport.call('UK')).resolves.toEqualTypeOf<Report>();
+      expectTypeOf(buildReport.map(['UK', 'FR'])).resolves.toEqualTypeOf<Report[]>();
+      expectTypeOf(buildReport.map(['UK'], { returnExceptions: true })).resolves.toEqualTypeOf<Array<Report | Error>>();
+      expectTypeOf(
+        add.starmap([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).resolves.toEqualTypeOf<number[]>();
+      expectTypeOf(add.start(1, 2)).resolves.toEqualTypeOf<string>();
+      expectTypeOf(buildReport.get('id')).resolves.toEqualTypeOf<mn.RunInfo<Report>>();
+      expectTypeOf(buildReport.awaitResult('id')).resolves.toEqualTypeOf<Report>();
+      typeOnly(() => {
+        // @ts-expect-error: a number is not a country
+        void buildReport.call(42);
+        // @ts-expect-error: add needs two numbers
+        void add.call(1);
+        // @ts-expect-error: starmap items are argument tuples
+        void add.starmap([1, 2]);
+      });
+    }));
 
-  it('jobs', () => typeOnly(() => {
-    expectTypeOf(progress.start).parameters.toEqualTypeOf<[input: { files: string[] }]>();
-    expectTypeOf(progress.get('id')).resolves.toEqualTypeOf<mn.RunInfo<{ percent: number }>>();
-    expectTypeOf(progress.watch('id')).toEqualTypeOf<AsyncIterable<{ percent: number }>>();
+  it('jobs', () =>
     typeOnly(() => {
-      // @ts-expect-error: the input shape is checked
-      void progress.start({ file: 'x' });
-    });
-  }));
+      expectTypeOf(progress.start).parameters.toEqualTypeOf<[input: { files: string[] }]>();
+      expectTypeOf(progress.get('id')).resolves.toEqualTypeOf<mn.RunInfo<{ percent: number }>>();
+      expectTypeOf(progress.watch('id')).toEqualTypeOf<AsyncIterable<{ percent: number }>>();
+      typeOnly(() => {
+        // @ts-expect-error: the input shape is checked
+        void progress.start({ file: 'x' });
+      });
+    }));
 
-  it('dicts', () => typeOnly(() => {
-    expectTypeOf(summaries.get('k')).resolves.toEqualTypeOf<{ text: string } | undefined>();
-    expectTypeOf(summaries.require('k')).resolves.toEqualTypeOf<{ text: string }>();
-    expectTypeOf(summaries.getMany(['a'])).resolves.toEqualTypeOf<Array<{ text: string } | undefined>>();
+  it('dicts', () =>
     typeOnly(() => {
-      // @ts-expect-error: values are typed
-      void summaries.set('k', { txt: 'x' });
-    });
-  }));
+      expectTypeOf(summaries.get('k')).resolves.toEqualTypeOf<{ text: string } | undefined>();
+      expectTypeOf(summaries.require('k')).resolves.toEqualTypeOf<{ text: string }>();
+      expectTypeOf(summaries.getMany(['a'])).resolves.toEqualTypeOf<Array<{ text: string } | undefined>>();
+      typeOnly(() => {
+        // @ts-expect-error: values are typed
+        void summaries.set('k', { txt: 'x' });
+      });
+    }));
 
-  it('schedules and services', () => typeOnly(() => {
-    mn.schedule({ cron: '0 23 * * 1-5' }, async (run) => {
-      expectTypeOf(run.scheduledTime).toEqualTypeOf<Date>();
-      expectTypeOf(run.attempt).toEqualTypeOf<number>();
-    });
-    mn.service({}, async (request) => {
-      expectTypeOf(request).toEqualTypeOf<Request>();
-      return new Response('ok');
-    });
-  }));
+  it('schedules and services', () =>
+    typeOnly(() => {
+      mn.schedule({ cron: '0 23 * * 1-5' }, async (run) => {
+        expectTypeOf(run.scheduledTime).toEqualTypeOf<Date>();
+        expectTypeOf(run.attempt).toEqualTypeOf<number>();
+      });
+      mn.service({}, async (request) => {
+        expectTypeOf(request).toEqualTypeOf<Request>();
+        return new Response('ok');
+      });
+    }));
 });
 
 describe('without a runtime', () => {

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('connect', () => {
-  it('gives typed handles to a running local cloud, and makes the module\'s definitions work', async () => {
+  it("gives typed handles to a running local cloud, and makes the module's definitions work", async () => {
     const remote = connect(app, { local: stateDir });
     try {
       expectTypeOf(remote.add).toEqualTypeOf<FunctionHandle<[a: number, b: number], number>>();

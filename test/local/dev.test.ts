@@ -50,7 +50,8 @@ describe('multinode dev', () => {
   });
 
   it('rebuilds when a source file changes and keeps serving on a broken edit', async () => {
-    const source = (greeting: string) => `import * as mn from 'multinode';\nexport const api = mn.service({}, () => new Response(${JSON.stringify(greeting)}));\n`;
+    const source = (greeting: string) =>
+      `import * as mn from 'multinode';\nexport const api = mn.service({}, () => new Response(${JSON.stringify(greeting)}));\n`;
     const app = tempApp({ 'app.ts': source('hello v1') }, 'rebuild-app');
     const dev = startCli(['dev', app.entry, '--port', '0', '--state-dir', path.join(scratch, 'rebuild')], app.dir);
     try {
@@ -113,10 +114,14 @@ describe('multinode dev', () => {
 describe('multinode dev as a process', () => {
   it('stops cleanly on Ctrl-C (SIGINT): exit code 0, the port closed', async () => {
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, 'bin/multinode.ts'), 'dev', tweetEntry, '--port', '0', '--no-schedules', '--state-dir', path.join(scratch, 'sigint')], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(repo, 'bin/multinode.ts'), 'dev', tweetEntry, '--port', '0', '--no-schedules', '--state-dir', path.join(scratch, 'sigint')],
+      {
+        cwd: repo,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {

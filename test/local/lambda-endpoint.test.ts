@@ -21,7 +21,9 @@ writeFileSync(
 import { appendFileSync } from 'node:fs';
 export async function handler(event, context) {
   switch (event.action) {
-    case 'echo': return { event, functionName: context.functionName, env: process.env.AWS_LAMBDA_FUNCTION_NAME, custom: process.env.CUSTOM, remaining: context.getRemainingTimeInMillis() };
+    case 'echo':
+      return { event, functionName: context.functionName, env: process.env.AWS_LAMBDA_FUNCTION_NAME, custom: process.env.CUSTOM,
+        remaining: context.getRemainingTimeInMillis() };
     case 'throw': { class BadThing extends Error {} const e = new BadThing('it broke'); e.name = 'BadThing'; throw e; }
     case 'throwString': throw 'just a string';
     case 'sleep': await new Promise((r) => setTimeout(r, event.ms)); return 'slept';
@@ -106,7 +108,10 @@ describe('synchronous invoke', () => {
   it('stops an invocation at the timeout with Sandbox.Timedout, and keeps serving', async () => {
     const output = await invoke('app-main', { action: 'spin' });
     expect(output.FunctionError).toBe('Unhandled');
-    expect(JSON.parse(decoder.decode(output.Payload))).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/Task timed out after 2\.00 seconds/) });
+    expect(JSON.parse(decoder.decode(output.Payload))).toMatchObject({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: expect.stringMatching(/Task timed out after 2\.00 seconds/),
+    });
     expect(JSON.parse(decoder.decode((await invoke('app-main', { action: 'echo' })).Payload)).functionName).toBe('app-main');
   });
 
@@ -136,10 +141,14 @@ describe('errors the SDK parses', () => {
   });
 
   it('413 RequestTooLargeException over 6 MB synchronous and 1 MB asynchronous', async () => {
-    const sync = await client.send(new InvokeCommand({ FunctionName: 'app-main', Payload: Buffer.from(JSON.stringify({ s: 'x'.repeat(6 * 1024 * 1024) })) })).catch((e: unknown) => e);
+    const sync = await client
+      .send(new InvokeCommand({ FunctionName: 'app-main', Payload: Buffer.from(JSON.stringify({ s: 'x'.repeat(6 * 1024 * 1024) })) }))
+      .catch((e: unknown) => e);
     expect(sync).toMatchObject({ name: 'RequestTooLargeException', $metadata: { httpStatusCode: 413 } });
     expect((sync as Error).message).toMatch(/smaller than 6291456 bytes/);
-    const async = await client.send(new InvokeCommand({ FunctionName: 'app-main', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ s: 'x'.repeat(1024 * 1024) })) })).catch((e: unknown) => e);
+    const async = await client
+      .send(new InvokeCommand({ FunctionName: 'app-main', InvocationType: 'Event', Payload: Buffer.from(JSON.stringify({ s: 'x'.repeat(1024 * 1024) })) }))
+      .catch((e: unknown) => e);
     expect(async).toMatchObject({ name: 'RequestTooLargeException', $metadata: { httpStatusCode: 413 } });
     expect((async as Error).message).toMatch(/smaller than 1048576 bytes/);
   });
@@ -153,7 +162,11 @@ describe('errors the SDK parses', () => {
     const running = invoke('app-single', { action: 'sleep', ms: 500 });
     await waitFor(() => lambda.stats('app-single')!.inFlight === 1, 'the first invocation to run');
     const error = await invoke('app-single', { action: 'echo' }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'TooManyRequestsException', Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', $metadata: { httpStatusCode: 429 } });
+    expect(error).toMatchObject({
+      name: 'TooManyRequestsException',
+      Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      $metadata: { httpStatusCode: 429 },
+    });
     expect(decoder.decode((await running).Payload)).toBe('"slept"');
     expect(lambda.stats('app-single')).toMatchObject({ throttles: 1, maxInFlight: 1 });
   });
@@ -180,8 +193,14 @@ describe('concurrency as the CDK constructs deploy functions (no reserved concur
       log: () => undefined,
     });
     const poolEndpoint = await startLambdaEndpoint(pool);
-    const poolClient = new LambdaClient({ region: 'us-east-1', endpoint: poolEndpoint.endpoint, credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
-    const send = (name: string, event: unknown, type?: 'Event') => poolClient.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), ...(type ? { InvocationType: type } : {}) }));
+    const poolClient = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: poolEndpoint.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    const send = (name: string, event: unknown, type?: 'Event') =>
+      poolClient.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), ...(type ? { InvocationType: type } : {}) }));
     try {
       const running = [send('pool-a', { action: 'sleep', ms: 400 }), send('pool-b', { action: 'sleep', ms: 400 })];
       await waitFor(() => pool.stats('pool-a')!.inFlight === 1 && pool.stats('pool-b')!.inFlight === 1, 'both to run');

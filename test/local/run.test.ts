@@ -35,7 +35,9 @@ describe('multinode run', () => {
     const app = tempApp(
       {
         'app.ts': `import * as mn from 'multinode';
-export const nightly = mn.schedule({ cron: '0 2 * * *', compute: 'batch' }, async (run) => { console.log('nightly ran for ' + run.scheduledTime.toISOString()); });
+export const nightly = mn.schedule({ cron: '0 2 * * *', compute: 'batch' }, async (run) => {
+  console.log('nightly ran for ' + run.scheduledTime.toISOString());
+});
 export const broken = mn.schedule({ cron: '0 3 * * *', compute: 'batch' }, async () => { throw new RangeError('disk full'); });
 `,
       },

@@ -26,7 +26,10 @@ afterAll(() => {
 it('returns once the tables are ACTIVE, so the first item request finds them', async () => {
   const client = dynamoClient(endpoint, 1);
   const started = Date.now();
-  await createTables(client, [['slow-a', DICT_TABLE_SCHEMA], ['slow-b', DICT_TABLE_SCHEMA]]);
+  await createTables(client, [
+    ['slow-a', DICT_TABLE_SCHEMA],
+    ['slow-b', DICT_TABLE_SCHEMA],
+  ]);
   expect(Date.now() - started).toBeGreaterThanOrEqual(150);
   const key = { [DICT_TABLE_SCHEMA.partitionKey.name]: { [DICT_TABLE_SCHEMA.partitionKey.type]: 'k' } } as never;
   const got = await client.send(new GetItemCommand({ TableName: 'slow-b', Key: key }));

@@ -78,9 +78,13 @@ describe('locks', () => {
 
   it('gives the lock to a waiter once a crashed holder (SIGKILL) lets its lease expire, not before', async () => {
     const name = lockFor().name;
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hold-lock.ts'), dynamo.endpoint, TABLE, name, '2s'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hold-lock.ts'), dynamo.endpoint, TABLE, name, '2s'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
     const { expiresAt } = JSON.parse(line) as { expiresAt: number };
     child.kill('SIGKILL');
@@ -114,7 +118,9 @@ describe('locks', () => {
     expect((reason as Error).message).toContain('another holder took it');
     // The old holder's release must not delete the new holder's lease.
     await lease.release();
-    const { Item } = await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `lock#${a.name}` }, sk: { S: 'lease' } }, ConsistentRead: true }));
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `lock#${a.name}` }, sk: { S: 'lease' } }, ConsistentRead: true }),
+    );
     expect(Item).toBeDefined();
     await taken.release();
   });

@@ -5,7 +5,9 @@ import { loadManifest, loadManifestSync } from '../../runtime/build/load-manifes
 import { tempApp } from '../helpers/temp-app.js';
 
 const cleanups: Array<() => void> = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
 
 function app(source: string, extra: Record<string, string> = {}) {
   const created = tempApp({ 'app.ts': source, ...extra });
@@ -69,11 +71,11 @@ describe('broken apps fail with a clear message', () => {
     expect(() => loadManifestSync('does/not/exist.ts')).toThrow(ManifestError);
   });
 
-  it('a syntax error shows esbuild\'s message with file:line', async () => {
+  it("a syntax error shows esbuild's message with file:line", async () => {
     const { entry } = app(`import * as mn from 'multinode';\nexport const f = mn.fn(async () => {\n  return 1 +;\n});\n`);
     const message = await loadError(entry);
     expect(message).toMatch(/does not build:\n/);
-    expect(message).toMatch(/app\.ts:3:13: error: Unexpected ";"\n      return 1 \+;\n {16}\^/);
+    expect(message).toMatch(/app\.ts:3:13: error: Unexpected ";"\n {6}return 1 \+;\n {16}\^/);
   });
 
   it('a missing import names the file and the import', async () => {
@@ -82,7 +84,9 @@ describe('broken apps fail with a clear message', () => {
   });
 
   it('a module that throws on import shows its stack, mapped to the source', async () => {
-    const { entry } = app(`import * as mn from 'multinode';\nexport const f = mn.fn(async () => 1);\nfunction boom() {\n  throw new RangeError('config missing');\n}\nboom();\n`);
+    const { entry } = app(
+      `import * as mn from 'multinode';\nexport const f = mn.fn(async () => 1);\nfunction boom() {\n  throw new RangeError('config missing');\n}\nboom();\n`,
+    );
     const message = await loadError(entry);
     expect(message).toMatch(/threw while loading:\nRangeError: config missing\n/);
     expect(message).toMatch(/app\.ts:4:9/);
@@ -90,11 +94,15 @@ describe('broken apps fail with a clear message', () => {
 
   it('duplicate names', async () => {
     const { entry } = app(`import * as mn from 'multinode';\nexport const a = mn.fn({ name: 'same' }, async () => 1);\nexport const b = mn.dict('same');\n`);
-    expect(await loadError(entry)).toMatch(/has invalid definitions:\ntwo definitions are named "same": fn\(\) at .*app\.ts:2:\d+ and dict\(\) at .*app\.ts:3:\d+/);
+    expect(await loadError(entry)).toMatch(
+      /has invalid definitions:\ntwo definitions are named "same": fn\(\) at .*app\.ts:2:\d+ and dict\(\) at .*app\.ts:3:\d+/,
+    );
   });
 
   it('an unexported definition', async () => {
-    const { entry } = app(`import * as mn from 'multinode';\nconst hidden = mn.fn(async () => 1);\nexport const used = hidden;\nconst orphan = mn.job(async function* () {});\n`);
+    const { entry } = app(
+      `import * as mn from 'multinode';\nconst hidden = mn.fn(async () => 1);\nexport const used = hidden;\nconst orphan = mn.job(async function* () {});\n`,
+    );
     expect(await loadError(entry)).toMatch(/job\(\) at .*app\.ts:4:\d+ is not exported from the app's entry/);
   });
 

@@ -23,7 +23,14 @@ const badResult = fn({ name: 'badResult' }, async () => () => 1);
 const api = service({ name: 'api' }, async (request: Request) => new Response(`hi ${new URL(request.url).pathname}`));
 const big = service({ name: 'big' }, async () => new Response('x'.repeat(7_000_000)));
 const app = resolveApp({ double, refuse, badResult, api, big }, [double, refuse, badResult, api, big]);
-const config = { app: 'h', prefix: 'h', bucket: 'h-payloads', region: 'us-east-1', endpoints: { dynamodb: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9' }, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+const config = {
+  app: 'h',
+  prefix: 'h',
+  bucket: 'h-payloads',
+  region: 'us-east-1',
+  endpoints: { dynamodb: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9' },
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+};
 const handler = createLambdaHandler(app, { context: createContext(config, buildManifest(app, 'h')) });
 const lambda = (functionName: string) => ({ functionName, awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 });
 const call = (name: string, args: unknown[], deadline = Date.now() + 10_000) => ({ multinode: 'call', function: name, args, deadline, attempt: 1 });
@@ -64,7 +71,8 @@ describe('the Lambda handler', () => {
   });
 
   it('gives up before the invocation itself ends when that comes before the deadline, keeping time to answer', () => {
-    const at = (remainingMs: number) => ({ runtime: { clock: () => 50_000 }, lambda: { getRemainingTimeInMillis: () => remainingMs } }) as unknown as HandlerContext;
+    const at = (remainingMs: number) =>
+      ({ runtime: { clock: () => 50_000 }, lambda: { getRemainingTimeInMillis: () => remainingMs } }) as unknown as HandlerContext;
     expect(invocationDeadline(60_000, at(5_000))).toBe(54_800);
     expect(invocationDeadline(52_000, at(5_000))).toBe(52_000);
     // A started run keeps a second to record its outcome.

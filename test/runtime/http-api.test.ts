@@ -74,7 +74,13 @@ describe('Response -> integration response', () => {
     headers.append('set-cookie', 'a=1');
     headers.append('set-cookie', 'b=2; Secure');
     const result = await fromResponse(new Response('{"ok":true}', { status: 201, headers }));
-    expect(result).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'x-one': '1' }, cookies: ['a=1', 'b=2; Secure'], body: '{"ok":true}', isBase64Encoded: false });
+    expect(result).toEqual({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json', 'x-one': '1' },
+      cookies: ['a=1', 'b=2; Secure'],
+      body: '{"ok":true}',
+      isBase64Encoded: false,
+    });
   });
 
   it('base64-encodes binary bodies', async () => {
@@ -82,9 +88,18 @@ describe('Response -> integration response', () => {
     expect(result).toMatchObject({ body: Buffer.from([255, 0, 128]).toString('base64'), isBase64Encoded: true });
     // Text that is not UTF-8 (another charset, or invalid bytes under a text type) keeps its bytes.
     const latin1 = Buffer.from('café', 'latin1');
-    expect(await fromResponse(new Response(latin1, { headers: { 'content-type': 'text/plain; charset=iso-8859-1' } }))).toMatchObject({ body: latin1.toString('base64'), isBase64Encoded: true });
-    expect(await fromResponse(new Response(latin1, { headers: { 'content-type': 'text/plain' } }))).toMatchObject({ body: latin1.toString('base64'), isBase64Encoded: true });
-    expect(await fromResponse(new Response('café', { headers: { 'content-type': 'text/plain; charset=UTF-8' } }))).toMatchObject({ body: 'café', isBase64Encoded: false });
+    expect(await fromResponse(new Response(latin1, { headers: { 'content-type': 'text/plain; charset=iso-8859-1' } }))).toMatchObject({
+      body: latin1.toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(await fromResponse(new Response(latin1, { headers: { 'content-type': 'text/plain' } }))).toMatchObject({
+      body: latin1.toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(await fromResponse(new Response('café', { headers: { 'content-type': 'text/plain; charset=UTF-8' } }))).toMatchObject({
+      body: 'café',
+      isBase64Encoded: false,
+    });
     const empty = await fromResponse(new Response(null, { status: 204 }));
     expect(empty).toMatchObject({ statusCode: 204, body: '', isBase64Encoded: false });
   });

@@ -18,7 +18,9 @@ const server = http.createServer((req, res) => {
   req.on('end', () => {
     invokes++;
     const body = JSON.stringify({ Reason: 'ConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' });
-    res.writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException', 'content-length': Buffer.byteLength(body) }).end(body);
+    res
+      .writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException', 'content-length': Buffer.byteLength(body) })
+      .end(body);
   });
 });
 let endpoint = '';
@@ -34,11 +36,20 @@ afterAll(() => {
 it('gives up starting a run that Lambda throttles until its deadline, saying so', async () => {
   const work = fn({ name: 'work' }, async () => 1);
   const app = resolveApp({ work }, [work]);
-  const config = { app: 'l', prefix: 'l', bucket: 'l-payloads', region: 'us-east-1', endpoints: { dynamodb: endpoint, lambda: endpoint, s3: endpoint }, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+  const config = {
+    app: 'l',
+    prefix: 'l',
+    bucket: 'l-payloads',
+    region: 'us-east-1',
+    endpoints: { dynamodb: endpoint, lambda: endpoint, s3: endpoint },
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  };
   const context = createContext(config, buildManifest(app, 'l'), { tuning: { throttleBackoff: { baseMs: 5, capMs: 20 } } });
   const invoker = new LambdaInvoker(context, context.definition('work', 'function'));
   const started = Date.now();
-  await expect(invoker.startRun('01kzzzzzzzzzzzzzzzzzzzzzzz', 0, started + 300)).rejects.toThrow(/work run 01kzzzzzzzzzzzzzzzzzzzzzzz: Lambda throttled its start until its deadline passed \(TooManyRequestsException\)/);
+  await expect(invoker.startRun('01kzzzzzzzzzzzzzzzzzzzzzzz', 0, started + 300)).rejects.toThrow(
+    /work run 01kzzzzzzzzzzzzzzzzzzzzzzz: Lambda throttled its start until its deadline passed \(TooManyRequestsException\)/,
+  );
   expect(invokes).toBeGreaterThan(1);
   expect(Date.now() - started).toBeLessThan(5_000);
   context.clients.destroy();

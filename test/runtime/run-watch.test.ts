@@ -17,7 +17,8 @@ function store(failures: number, cancelAfter: number) {
   return { calls, runs: { heartbeat: async () => answer('heartbeat'), status: async () => answer('status') } };
 }
 
-const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<'still watching'>((resolve) => setTimeout(() => resolve('still watching'), ms))]);
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<'still watching'>((resolve) => setTimeout(() => resolve('still watching'), ms))]);
 
 describe('watchRun', () => {
   it('keeps heartbeating and polling after failed requests, and sees the cancel request', async () => {
@@ -31,7 +32,13 @@ describe('watchRun', () => {
   });
 
   it('reports a heartbeat that finds the run taken over, and stops when told to', async () => {
-    const lost = await watchRun({ heartbeat: async () => undefined, status: async () => 'RUNNING' as Status }, 'run-2', 'me', { beatEveryMs: 10, pollMs: 5, clock: Date.now }, new AbortController().signal);
+    const lost = await watchRun(
+      { heartbeat: async () => undefined, status: async () => 'RUNNING' as Status },
+      'run-2',
+      'me',
+      { beatEveryMs: 10, pollMs: 5, clock: Date.now },
+      new AbortController().signal,
+    );
     expect(lost).toBe(LOST);
     const stop = new AbortController();
     const { calls, runs } = store(0, Infinity);

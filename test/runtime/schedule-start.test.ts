@@ -18,7 +18,14 @@ const REFERENCE = Date.parse('2024-01-01T06:00:00Z');
 const every36h = schedule({ name: 'every36h', interval: '36h', referenceTime: '2024-01-01T06:00:00Z' }, async () => undefined);
 const nightly = schedule({ name: 'nightly', cron: '0 2 * * *' }, async () => undefined);
 const app = resolveApp({ every36h, nightly }, [every36h, nightly]);
-const config = { app: 's', prefix: 's', bucket: 's-payloads', region: 'us-east-1', endpoints: { dynamodb: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9' }, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } };
+const config = {
+  app: 's',
+  prefix: 's',
+  bucket: 's-payloads',
+  region: 'us-east-1',
+  endpoints: { dynamodb: 'http://127.0.0.1:9', lambda: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9' },
+  credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+};
 let now = Date.parse('2030-05-01T12:00:00Z');
 const handler = createLambdaHandler(app, { context: createContext(config, buildManifest(app, 's'), { clock: () => now }) });
 const lambda = { functionName: 's-multinode-dispatcher', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 };
@@ -56,7 +63,13 @@ function request(type: 'Create' | 'Update' | 'Delete', properties: Record<string
     ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:s-multinode-dispatcher', ...properties },
   };
 }
-const props = (over: Record<string, string> = {}) => ({ Definition: 'every36h', Index: '0', Expression: 'rate(36 hours)', RequestedAt: '2030-05-01T11:00:00.000Z', ...over });
+const props = (over: Record<string, string> = {}) => ({
+  Definition: 'every36h',
+  Index: '0',
+  Expression: 'rate(36 hours)',
+  RequestedAt: '2030-05-01T11:00:00.000Z',
+  ...over,
+});
 
 describe('the deploy-time start of a rate schedule', () => {
   it('answers the first grid point at least a minute after now, by a PUT with an empty content type', async () => {
@@ -66,7 +79,12 @@ describe('the deploy-time start of a rate schedule', () => {
     const [put] = received;
     expect(put!.method).toBe('PUT');
     expect(put!.contentType).toBe('');
-    expect(put!.body).toMatchObject({ Status: 'SUCCESS', LogicalResourceId: 'Every36hStart0', RequestId: 'req-0', StackId: request('Create', props()).StackId });
+    expect(put!.body).toMatchObject({
+      Status: 'SUCCESS',
+      LogicalResourceId: 'Every36hStart0',
+      RequestId: 'req-0',
+      StackId: request('Create', props()).StackId,
+    });
     const start = Date.parse(put!.body.Data.StartDate);
     expect((start - REFERENCE) % (36 * HOUR)).toBe(0);
     expect(start).toBeGreaterThanOrEqual(now + DEPLOY_START_LEAD_MS);

@@ -8,7 +8,9 @@ import { fireTimes, fireTimesBetween, nextFireTimes } from '../../lib/schedule/e
 import { parseScheduleExpression } from '../../lib/schedule/expression.js';
 
 function times(expression: string, timezone: string, from: string, count: number, startDate?: string): string[] {
-  return nextFireTimes([{ expression, timezone, ...(startDate ? { startDate } : {}) }], Date.parse(from), count).map((d) => d.toISOString().replace(':00.000Z', 'Z'));
+  return nextFireTimes([{ expression, timezone, ...(startDate ? { startDate } : {}) }], Date.parse(from), count).map((d) =>
+    d.toISOString().replace(':00.000Z', 'Z'),
+  );
 }
 
 describe('DST rules: skipped times do not fire, repeated times fire once at their first occurrence', () => {
@@ -23,7 +25,11 @@ describe('DST rules: skipped times do not fire, repeated times fire once at thei
   });
 
   it('an every-minute cron pauses for the repeated hour when clocks go back', () => {
-    const fired = fireTimesBetween([{ expression: 'cron(* * * * ? *)', timezone: 'Europe/London' }], Date.parse('2024-10-27T00:58Z'), Date.parse('2024-10-27T02:02Z'));
+    const fired = fireTimesBetween(
+      [{ expression: 'cron(* * * * ? *)', timezone: 'Europe/London' }],
+      Date.parse('2024-10-27T00:58Z'),
+      Date.parse('2024-10-27T02:02Z'),
+    );
     // 00:58Z and 00:59Z are 01:58 and 01:59 BST; 01:00Z-01:59Z read 01:00-01:59 again (GMT) and do not fire; 02:00Z is 02:00 GMT.
     expect(fired.map((d) => d.toISOString().slice(11, 16))).toEqual(['00:58', '00:59', '02:00', '02:01']);
   });
@@ -69,7 +75,12 @@ describe('day-of-month and day-of-week extensions', () => {
   it('n#k: the k-th weekday n of the month; months without a fifth one are skipped', () => {
     expect(times('cron(0 12 ? * 3#2 *)', 'UTC', '2024-01-01T00:00Z', 2)).toEqual(['2024-01-09T12:00Z', '2024-02-13T12:00Z']);
     // Fifth Friday: March, May, August and November in 2024.
-    expect(times('cron(0 12 ? * FRI#5 *)', 'UTC', '2024-01-01T00:00Z', 4)).toEqual(['2024-03-29T12:00Z', '2024-05-31T12:00Z', '2024-08-30T12:00Z', '2024-11-29T12:00Z']);
+    expect(times('cron(0 12 ? * FRI#5 *)', 'UTC', '2024-01-01T00:00Z', 4)).toEqual([
+      '2024-03-29T12:00Z',
+      '2024-05-31T12:00Z',
+      '2024-08-30T12:00Z',
+      '2024-11-29T12:00Z',
+    ]);
   });
 
   it('year lists, ranges and increments; nothing after 2199', () => {
@@ -80,8 +91,18 @@ describe('day-of-month and day-of-week extensions', () => {
   });
 
   it('minute and hour increments and names', () => {
-    expect(times('cron(0/20 9 ? JAN MON-WED *)', 'UTC', '2024-01-01T00:00Z', 4)).toEqual(['2024-01-01T09:00Z', '2024-01-01T09:20Z', '2024-01-01T09:40Z', '2024-01-02T09:00Z']);
-    expect(times('cron(10-40/15 */12 1 * ? *)', 'UTC', '2024-01-01T00:00Z', 4)).toEqual(['2024-01-01T00:10Z', '2024-01-01T00:25Z', '2024-01-01T00:40Z', '2024-01-01T12:10Z']);
+    expect(times('cron(0/20 9 ? JAN MON-WED *)', 'UTC', '2024-01-01T00:00Z', 4)).toEqual([
+      '2024-01-01T09:00Z',
+      '2024-01-01T09:20Z',
+      '2024-01-01T09:40Z',
+      '2024-01-02T09:00Z',
+    ]);
+    expect(times('cron(10-40/15 */12 1 * ? *)', 'UTC', '2024-01-01T00:00Z', 4)).toEqual([
+      '2024-01-01T00:10Z',
+      '2024-01-01T00:25Z',
+      '2024-01-01T00:40Z',
+      '2024-01-01T12:10Z',
+    ]);
   });
 });
 
@@ -140,14 +161,24 @@ describe('L, W and # against their definitions', () => {
 
 describe('rate expressions', () => {
   it('fire every period from StartDate, never before it', () => {
-    expect(times('rate(36 hours)', 'UTC', '2024-01-01T00:00Z', 3, '2024-01-02T06:00:00Z')).toEqual(['2024-01-02T06:00Z', '2024-01-03T18:00Z', '2024-01-05T06:00Z']);
-    expect(times('rate(1 day)', 'Europe/London', '2024-03-30T00:00Z', 3, '2024-03-29T23:00:00Z')).toEqual(['2024-03-30T23:00Z', '2024-03-31T23:00Z', '2024-04-01T23:00Z']);
+    expect(times('rate(36 hours)', 'UTC', '2024-01-01T00:00Z', 3, '2024-01-02T06:00:00Z')).toEqual([
+      '2024-01-02T06:00Z',
+      '2024-01-03T18:00Z',
+      '2024-01-05T06:00Z',
+    ]);
+    expect(times('rate(1 day)', 'Europe/London', '2024-03-30T00:00Z', 3, '2024-03-29T23:00:00Z')).toEqual([
+      '2024-03-30T23:00Z',
+      '2024-03-31T23:00Z',
+      '2024-04-01T23:00Z',
+    ]);
   });
 
   it('without StartDate need the creation time, which sets their phase', () => {
     expect(() => nextFireTimes([{ expression: 'rate(5 minutes)', timezone: 'UTC' }], 0, 1)).toThrow(ScheduleExpressionError);
     expect(() => nextFireTimes([{ expression: 'rate(5 minutes)', timezone: 'UTC' }], 0, 1)).toThrow('has no startDate');
-    expect(nextFireTimes([{ expression: 'rate(5 minutes)', timezone: 'UTC' }], Date.parse('2024-01-01T00:07Z'), 1, { createdAt: Date.parse('2024-01-01T00:01Z') })).toEqual([new Date('2024-01-01T00:11Z')]);
+    expect(
+      nextFireTimes([{ expression: 'rate(5 minutes)', timezone: 'UTC' }], Date.parse('2024-01-01T00:07Z'), 1, { createdAt: Date.parse('2024-01-01T00:01Z') }),
+    ).toEqual([new Date('2024-01-01T00:11Z')]);
   });
 
   it('a cron with StartDate fires only from then on', () => {
@@ -199,6 +230,8 @@ describe("AWS's syntax rules", () => {
 
   it('refuses an unknown time zone and a malformed startDate', () => {
     expect(() => nextFireTimes([{ expression: 'cron(0 0 * * ? *)', timezone: 'Nowhere/Land' }], 0, 1)).toThrow('"Nowhere/Land" is not an IANA time zone');
-    expect(() => nextFireTimes([{ expression: 'rate(1 day)', timezone: 'UTC', startDate: 'soon' }], 0, 1)).toThrow('startDate "soon" of rate(1 day) is not an ISO date-time');
+    expect(() => nextFireTimes([{ expression: 'rate(1 day)', timezone: 'UTC', startDate: 'soon' }], 0, 1)).toThrow(
+      'startDate "soon" of rate(1 day) is not an ISO date-time',
+    );
   });
 });

@@ -21,7 +21,9 @@ function substitute(template: string, scheduledTime: string, attempt: number): s
 describe('the scheduled event', () => {
   it('the target input template is well-formed JSON before substitution, with both placeholders', () => {
     const template = scheduleTargetInput('dailyAt23');
-    expect(template).toBe('{"multinode":"schedule","name":"dailyAt23","scheduledTime":"<aws.scheduler.scheduled-time>","attempt":"<aws.scheduler.attempt-number>"}');
+    expect(template).toBe(
+      '{"multinode":"schedule","name":"dailyAt23","scheduledTime":"<aws.scheduler.scheduled-time>","attempt":"<aws.scheduler.attempt-number>"}',
+    );
     expect(() => JSON.parse(template)).not.toThrow();
   });
 
@@ -40,7 +42,9 @@ describe('the scheduled event', () => {
 
   it('renders the scheduled time at whole seconds, like <aws.scheduler.scheduled-time>', () => {
     expect(renderScheduledEvent('a', new Date('2024-01-01T23:00:00.000Z'), 1).scheduledTime).toBe('2024-01-01T23:00:00Z');
-    expect(parseScheduledEvent({ multinode: 'schedule', name: 'a', scheduledTime: '2022-03-22T18:59:43.120Z', attempt: 2 })?.scheduledTime).toBe('2022-03-22T18:59:43Z');
+    expect(parseScheduledEvent({ multinode: 'schedule', name: 'a', scheduledTime: '2022-03-22T18:59:43.120Z', attempt: 2 })?.scheduledTime).toBe(
+      '2022-03-22T18:59:43Z',
+    );
   });
 
   it('is undefined for values that are not scheduled events', () => {
@@ -56,7 +60,10 @@ describe('the scheduled event', () => {
     [{ multinode: 'schedule', name: 'a', scheduledTime: '2024-01-01T00:00:00+01:00', attempt: 1 }, '"scheduledTime" must be an ISO UTC date-time'],
     [{ multinode: 'schedule', name: 'a', scheduledTime: 1704067200000, attempt: 1 }, '"scheduledTime" must be an ISO UTC date-time'],
     [{ multinode: 'schedule', name: 'a', scheduledTime: '2024-01-01T00:00:00Z', attempt: 0 }, '"attempt" must be a whole number from 1'],
-    [{ multinode: 'schedule', name: 'a', scheduledTime: '2024-01-01T00:00:00Z', attempt: '<aws.scheduler.attempt-number>' }, '"attempt" must be a whole number from 1'],
+    [
+      { multinode: 'schedule', name: 'a', scheduledTime: '2024-01-01T00:00:00Z', attempt: '<aws.scheduler.attempt-number>' },
+      '"attempt" must be a whole number from 1',
+    ],
     [{ multinode: 'schedule', name: 'a', scheduledTime: '2024-01-01T00:00:00Z', attempt: 1.5 }, '"attempt" must be a whole number from 1'],
   ])('refuses the malformed %j', (value, message) => {
     expect(() => parseScheduledEvent(value)).toThrow(ScheduledEventError);
@@ -66,7 +73,7 @@ describe('the scheduled event', () => {
   it('refuses bad names, times and attempts when rendering', () => {
     expect(() => scheduleTargetInput('bad"name')).toThrow('A schedule name must be 1 to 64 characters');
     expect(() => renderScheduledEvent('a', new Date(NaN), 1)).toThrow('valid scheduledTime');
-    expect(() => renderScheduledEvent('a', new Date(0), 0)).toThrow("attempt is a whole number from 1, got 0");
+    expect(() => renderScheduledEvent('a', new Date(0), 0)).toThrow('attempt is a whole number from 1, got 0');
   });
 
   it('keys a run by name and scheduled time, the same for every attempt', () => {

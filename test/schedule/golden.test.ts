@@ -55,7 +55,13 @@ describe("the seed's examples", () => {
   it('every 15 minutes from :05', () => {
     const manifest = compile({ interval: '15m', referenceTime: '2024-01-01T00:05Z' });
     expect(manifest.expressions).toEqual([{ expression: 'cron(5,20,35,50 * * * ? *)', timezone: 'UTC' }]);
-    expect(next(manifest, '2024-01-01T00:00Z', 5)).toEqual(['2024-01-01T00:05Z', '2024-01-01T00:20Z', '2024-01-01T00:35Z', '2024-01-01T00:50Z', '2024-01-01T01:05Z']);
+    expect(next(manifest, '2024-01-01T00:00Z', 5)).toEqual([
+      '2024-01-01T00:05Z',
+      '2024-01-01T00:20Z',
+      '2024-01-01T00:35Z',
+      '2024-01-01T00:50Z',
+      '2024-01-01T01:05Z',
+    ]);
   });
 
   it('every 90 minutes: two crons, because one minute list cannot hold both phases', () => {
@@ -119,7 +125,14 @@ describe('cron compilation', () => {
       { expression: 'cron(0 0 ? * FRI *)', timezone: 'America/New_York' },
     ]);
     // 2024-03-15 is a Friday: both schedules fire, the union lists it once.
-    expect(next(manifest, '2024-03-01T05:00Z', 6)).toEqual(['2024-03-01T05:00Z', '2024-03-08T05:00Z', '2024-03-15T04:00Z', '2024-03-22T04:00Z', '2024-03-29T04:00Z', '2024-04-01T04:00Z']);
+    expect(next(manifest, '2024-03-01T05:00Z', 6)).toEqual([
+      '2024-03-01T05:00Z',
+      '2024-03-08T05:00Z',
+      '2024-03-15T04:00Z',
+      '2024-03-22T04:00Z',
+      '2024-03-29T04:00Z',
+      '2024-04-01T04:00Z',
+    ]);
   });
 
   it('drops the day-of-month half of an OR that can never match', () => {
@@ -212,7 +225,10 @@ describe('interval compilation', () => {
 
 describe('through schedule(...)', () => {
   it('records the spec and the compiled expressions on the definition and in the manifest table', () => {
-    const daily = mn.scheduledTask({ name: 'daily', referenceTime: '2023-09-08T23:00', interval: '1d', timezone: 'Europe/London', cpu: 16 }, async () => undefined);
+    const daily = mn.scheduledTask(
+      { name: 'daily', referenceTime: '2023-09-08T23:00', interval: '1d', timezone: 'Europe/London', cpu: 16 },
+      async () => undefined,
+    );
     expect(daily.schedule.expressions).toEqual([{ expression: 'cron(0 23 * * ? *)', timezone: 'Europe/London' }]);
   });
 });

@@ -74,7 +74,14 @@ describe('the local scheduler', () => {
     const clock = new FakeClock('2024-03-27T12:00:00Z');
     const { events, deliver } = recorder();
     const hourly: CompiledExpression[] = [{ expression: 'cron(30 * * * ? *)', timezone: 'Asia/Kathmandu' }];
-    const scheduler = new LocalScheduler({ schedules: [{ name: 'weekdaysAt23', expressions: LONDON_WEEKDAYS }, { name: 'halfPast', expressions: hourly }], deliver, clock });
+    const scheduler = new LocalScheduler({
+      schedules: [
+        { name: 'weekdaysAt23', expressions: LONDON_WEEKDAYS },
+        { name: 'halfPast', expressions: hourly },
+      ],
+      deliver,
+      clock,
+    });
     scheduler.start();
     clock.advanceTo('2024-04-03T12:00:00Z');
     const expected = (expressions: CompiledExpression[]) =>
@@ -251,7 +258,10 @@ describe('the local scheduler', () => {
   it('lists upcoming runs, soonest first', () => {
     const clock = new FakeClock('2024-03-29T12:00:00Z');
     const scheduler = new LocalScheduler({
-      schedules: [{ name: 'weekdaysAt23', expressions: LONDON_WEEKDAYS }, { name: 'noon', expressions: [{ expression: 'cron(0 12 * * ? *)', timezone: 'UTC' }] }],
+      schedules: [
+        { name: 'weekdaysAt23', expressions: LONDON_WEEKDAYS },
+        { name: 'noon', expressions: [{ expression: 'cron(0 12 * * ? *)', timezone: 'UTC' }] },
+      ],
       deliver: () => undefined,
       clock,
     });
@@ -279,19 +289,27 @@ describe('the local scheduler', () => {
   it('refuses wrong options', () => {
     const schedules = [{ name: 'a', expressions: LONDON_WEEKDAYS }];
     expect(() => new LocalScheduler({ schedules, deliver: undefined as never })).toThrow('LocalScheduler needs a deliver(event) function.');
-    expect(() => new LocalScheduler({ schedules, deliver: () => undefined, maxAttempts: 0 })).toThrow('maxAttempts must be a whole number from 1 to 185, got 0.');
+    expect(() => new LocalScheduler({ schedules, deliver: () => undefined, maxAttempts: 0 })).toThrow(
+      'maxAttempts must be a whole number from 1 to 185, got 0.',
+    );
     expect(() => new LocalScheduler({ schedules, deliver: () => undefined, retryDelayMs: -1 })).toThrow('retryDelayMs must be a non-negative number');
     expect(() => new LocalScheduler({ schedules: [...schedules, ...schedules], deliver: () => undefined })).toThrow('Two schedules are named "a".');
-    expect(() => new LocalScheduler({ schedules: [{ name: 'bad', expressions: [{ expression: 'cron(0 0 * * * *)', timezone: 'UTC' }] }], deliver: () => undefined }).start()).toThrow(
-      'exactly one of day-of-month and day-of-week must be "?"',
-    );
+    expect(() =>
+      new LocalScheduler({
+        schedules: [{ name: 'bad', expressions: [{ expression: 'cron(0 0 * * * *)', timezone: 'UTC' }] }],
+        deliver: () => undefined,
+      }).start(),
+    ).toThrow('exactly one of day-of-month and day-of-week must be "?"');
   });
 
   it('runs on the system clock by default', async () => {
     const start = new Date(Math.ceil((Date.now() + 50) / 1000) * 1000);
     let scheduler: LocalScheduler | undefined;
     const delivered = await new Promise<ScheduledEvent>((resolve) => {
-      scheduler = new LocalScheduler({ schedules: [{ name: 'soon', expressions: [{ expression: 'rate(1 day)', timezone: 'UTC', startDate: start.toISOString() }] }], deliver: resolve });
+      scheduler = new LocalScheduler({
+        schedules: [{ name: 'soon', expressions: [{ expression: 'rate(1 day)', timezone: 'UTC', startDate: start.toISOString() }] }],
+        deliver: resolve,
+      });
       scheduler.start();
     });
     await scheduler!.stop();

@@ -40,8 +40,7 @@ function windowOf(label: string) {
 // ---- random Unix crons ----
 
 function fieldArb(low: number, high: number, names: readonly string[] = [], nameBase = 0): fc.Arbitrary<string> {
-  const show = (value: number) =>
-    fc.boolean().map((asName) => (asName && names[value - nameBase] !== undefined ? names[value - nameBase]! : String(value)));
+  const show = (value: number) => fc.boolean().map((asName) => (asName && names[value - nameBase] !== undefined ? names[value - nameBase]! : String(value)));
   const value = fc.integer({ min: low, max: high });
   const single = value.chain(show);
   const range = fc.tuple(value, value).chain(([a, b]) => fc.tuple(show(Math.min(a, b)), show(Math.max(a, b))).map(([x, y]) => `${x}-${y}`));
@@ -79,7 +78,7 @@ describe('compiled crons fire exactly when Unix cron says (brute-force reference
         const from = window.from + 5 * DAY;
         const to = window.from + 10 * DAY;
         const refusal = referenceRefusal(referenceCron(cron));
-        let expressions;
+        let expressions: ReturnType<typeof compileSchedule>['expressions'];
         try {
           expressions = compileSchedule(normalizeScheduleSpec({ cron, timezone: window.zone })).expressions;
         } catch (error) {
@@ -115,11 +114,21 @@ const intervalMinutesArb = fc.oneof(
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const wallClockArb = fc
-  .record({ y: fc.integer({ min: 1995, max: 2030 }), mo: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }), h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }) })
+  .record({
+    y: fc.integer({ min: 1995, max: 2030 }),
+    mo: fc.integer({ min: 1, max: 12 }),
+    d: fc.integer({ min: 1, max: 28 }),
+    h: fc.integer({ min: 0, max: 23 }),
+    mi: fc.integer({ min: 0, max: 59 }),
+  })
   .map(({ y, mo, d, h, mi }) => `${y}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}`);
 /** Reference times on a DST-change day, where some are skipped or repeated. */
 const dstDayWallClockArb = fc
-  .tuple(fc.constantFrom('2024-03-31', '2024-10-27', '2024-03-10', '2024-11-03', '2024-04-07', '2024-10-06', '1986-01-01'), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 59 }))
+  .tuple(
+    fc.constantFrom('2024-03-31', '2024-10-27', '2024-03-10', '2024-11-03', '2024-04-07', '2024-10-06', '1986-01-01'),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 0, max: 59 }),
+  )
   .map(([date, h, mi]) => `${date}T${pad(h)}:${pad(mi)}`);
 
 const changesMemo = new Map<string, boolean>();
@@ -132,27 +141,34 @@ function zoneChangesAfter(zone: string, now: number): boolean {
 describe('compiled intervals fire exactly on the reference + k x interval grid (brute-force reference)', () => {
   it('random intervals and reference times in five zones across DST changes', () => {
     fc.assert(
-      fc.property(intervalMinutesArb, fc.oneof({ weight: 4, arbitrary: wallClockArb }, { weight: 1, arbitrary: dstDayWallClockArb }), windowArb, (minutes, wallClock, label) => {
-        const window = windowOf(label);
-        // Rate schedules start at the first grid point at least START_LEAD_MS after the manifest is built.
-        const now = window.from - START_LEAD_MS;
-        let expressions;
-        try {
-          expressions = compileSchedule(normalizeScheduleSpec({ interval: `${minutes}m`, referenceTime: wallClock, timezone: window.zone }), { now }).expressions;
-        } catch (error) {
-          expect(error).toBeInstanceOf(ScheduleError);
-          const option = (error as ScheduleError).option;
-          if (option === 'referenceTime') expect(referenceInstant(wallClock, window.zone), `${wallClock} exists in ${window.zone}`).toBeUndefined();
-          else {
-            expect(option).toBe('interval');
-            expect(minutes % 1440 === 0 && minutes !== 1440 && minutes !== 10080).toBe(true);
-            expect(zoneChangesAfter(window.zone, now)).toBe(true);
+      fc.property(
+        intervalMinutesArb,
+        fc.oneof({ weight: 4, arbitrary: wallClockArb }, { weight: 1, arbitrary: dstDayWallClockArb }),
+        windowArb,
+        (minutes, wallClock, label) => {
+          const window = windowOf(label);
+          // Rate schedules start at the first grid point at least START_LEAD_MS after the manifest is built.
+          const now = window.from - START_LEAD_MS;
+          let expressions: ReturnType<typeof compileSchedule>['expressions'];
+          try {
+            expressions = compileSchedule(normalizeScheduleSpec({ interval: `${minutes}m`, referenceTime: wallClock, timezone: window.zone }), {
+              now,
+            }).expressions;
+          } catch (error) {
+            expect(error).toBeInstanceOf(ScheduleError);
+            const option = (error as ScheduleError).option;
+            if (option === 'referenceTime') expect(referenceInstant(wallClock, window.zone), `${wallClock} exists in ${window.zone}`).toBeUndefined();
+            else {
+              expect(option).toBe('interval');
+              expect(minutes % 1440 === 0 && minutes !== 1440 && minutes !== 10080).toBe(true);
+              expect(zoneChangesAfter(window.zone, now)).toBe(true);
+            }
+            return;
           }
-          return;
-        }
-        const actual = fireTimesBetween(expressions, window.from, window.to).map((date) => date.getTime());
-        expect(actual).toEqual(intervalFireTimes({ minutes, wallClock, zone: window.zone }, window.table, window.from, window.to));
-      }),
+          const actual = fireTimesBetween(expressions, window.from, window.to).map((date) => date.getTime());
+          expect(actual).toEqual(intervalFireTimes({ minutes, wallClock, zone: window.zone }, window.table, window.from, window.to));
+        },
+      ),
       { numRuns: 1500 },
     );
   });

@@ -34,7 +34,15 @@ export function minuteTable(zone: string, from: number, to: number): MinuteTable
   const key = `${zone}|${from}|${to}`;
   const cached = tables.get(key);
   if (cached) return cached;
-  const format = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const format = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const start = from - LOOKBACK_MINUTES * MIN;
   const count = (to - start) / MIN;
   const table: MinuteTable = {
@@ -85,8 +93,13 @@ function scan(table: MinuteTable, from: number, to: number, fires: (i: number) =
 // ---- Unix cron (Vixie semantics), parsed here from scratch ----
 
 const MACROS: Record<string, string> = {
-  '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
 };
 const MONTHS = 'jan feb mar apr may jun jul aug sep oct nov dec'.split(' ');
 const DAYS = 'sun mon tue wed thu fri sat'.split(' ');
@@ -104,7 +117,7 @@ export interface ReferenceCron {
 
 function field(text: string, low: number, high: number, names: string[] | null, nameOffset: number): boolean[] {
   const set = Array<boolean>(high + 1).fill(false);
-  const number = (word: string) => (names && names.includes(word.toLowerCase()) ? names.indexOf(word.toLowerCase()) + nameOffset : parseInt(word, 10));
+  const number = (word: string) => (names?.includes(word.toLowerCase()) ? names.indexOf(word.toLowerCase()) + nameOffset : parseInt(word, 10));
   for (const item of text.split(',')) {
     const m = /^(\*|\w+)(?:-(\w+))?(?:\/(\d+))?$/.exec(item)!;
     const from = m[1] === '*' ? low : number(m[1]!);
@@ -178,7 +191,15 @@ function wallMinutesOf(text: string): number {
 /** The first UTC instant whose reading in `zone` is `wallClock`, or undefined when the clock skips it. */
 export function referenceInstant(wallClock: string, zone: string): number | undefined {
   const wall = wallMinutesOf(wallClock);
-  const format = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const format = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   // Every UTC offset of the zones under test is a multiple of 15 minutes, between -14 h and +14 h.
   for (let t = (wall - 15 * 60) * MIN; t <= (wall + 15 * 60) * MIN; t += 15 * MIN) {
     if (wallMinutesOf(format.format(t).replace(' ', 'T')) === wall) return t;
@@ -209,7 +230,15 @@ function mod(a: number, b: number): number {
 
 /** Whether the zone's UTC offset changes within [from, from + days), sampled hourly. */
 export function offsetChanges(zone: string, from: number, days: number): boolean {
-  const format = new Intl.DateTimeFormat('sv-SE', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const format = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const offset = (t: number) => wallMinutesOf(format.format(t).replace(' ', 'T')) - Math.floor(t / MIN);
   const first = offset(from);
   for (let t = from; t < from + days * 86_400_000; t += 3_600_000) if (offset(t) !== first) return true;

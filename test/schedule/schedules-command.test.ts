@@ -11,7 +11,9 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 const cleanups: Array<() => void> = [];
-afterAll(() => cleanups.forEach((cleanup) => cleanup()));
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
 
 function app(source: string): string {
   const created = tempApp({ 'app.ts': source });
@@ -53,7 +55,12 @@ export const store = mn.dict('store');
     const before = Date.now();
     const result = await run('schedules', entry, '--json', '--count', '3', '--from', '2024-03-14T00:00');
     expect(result.code).toBe(0);
-    const listings = JSON.parse(result.stdout) as Array<{ name: string; timezone: string; expressions: Array<{ expression: string; timezone: string; startDate?: string }>; next: string[] }>;
+    const listings = JSON.parse(result.stdout) as Array<{
+      name: string;
+      timezone: string;
+      expressions: Array<{ expression: string; timezone: string; startDate?: string }>;
+      next: string[];
+    }>;
     expect(listings.map((l) => l.name)).toEqual(['fifteenthOrFriday', 'every90', 'every36h']);
     expect(listings[0]).toEqual({
       name: 'fifteenthOrFriday',
@@ -82,10 +89,18 @@ export const store = mn.dict('store');
   });
 
   it('reports an invalid schedule with the definition, option and reason (exit 1)', async () => {
-    const entry = app(`import * as mn from 'multinode';\n\nexport const everyOtherDay = mn.scheduledTask({ interval: '2d', timezone: 'Europe/London' }, async () => undefined);\n`);
+    const entry = app(
+      `import * as mn from 'multinode';\n\nexport const everyOtherDay = mn.scheduledTask({ interval: '2d', timezone: 'Europe/London' }, async () => ` +
+        `undefined);\n`,
+    );
     const result = await run('schedules', entry);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/has invalid definitions:\nschedule "everyOtherDay" at .*app\.ts:3:\d+: option "interval" is "2d": every 2 days at one wall-clock time cannot be expressed/);
+    expect(result.stderr).toMatch(
+      new RegExp(
+        'has invalid definitions:\nschedule "everyOtherDay" at .*app\\.ts:3:\\d+: ' +
+          'option "interval" is "2d": every 2 days at one wall-clock time cannot be expressed',
+      ),
+    );
   });
 
   it.each([

@@ -48,6 +48,8 @@ describe('Unix cron parsing', () => {
     }
     expect(error).toBeInstanceOf(ScheduleError);
     expect(error).toMatchObject({ option: 'cron', value: '0 0 * * 9' });
-    expect((error as Error).message).toBe('option "cron" is "0 0 * * 9": the day-of-week field "9" has 9, outside 0-7; allowed: 0-7 or SUN-SAT (0 and 7 are both Sunday)');
+    expect((error as Error).message).toBe(
+      'option "cron" is "0 0 * * 9": the day-of-week field "9" has 9, outside 0-7; allowed: 0-7 or SUN-SAT (0 and 7 are both Sunday)',
+    );
   });
 });

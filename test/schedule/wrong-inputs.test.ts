@@ -29,7 +29,11 @@ const WRONG: ReadonlyArray<readonly [string, Record<string, unknown>, readonly (
   ['not a number', { cron: '5m * * * *' }, ['the minute field "5m" has "5m", which is not a whole number']],
   ['backwards range', { cron: '0 5-1 * * *' }, ['the hour field "5-1" has the range 5-1, which runs backwards']],
   ['step 0', { cron: '*/0 * * * *' }, ['the minute field "*/0" has the step "/0"; a step is a whole number from 1 to 59']],
-  ['step beyond the field', { cron: '*/90 * * * *' }, ['the minute field "*/90" steps by 90, but the field has only 60 values (0-59), so it would match only 0', 'use the "interval" option']],
+  [
+    'step beyond the field',
+    { cron: '*/90 * * * *' },
+    ['the minute field "*/90" steps by 90, but the field has only 60 values (0-59), so it would match only 0', 'use the "interval" option'],
+  ],
   ['empty list item', { cron: '1,,2 * * * *' }, ['the minute field "1,,2" has an empty list item']],
   ['Quartz L', { cron: '0 0 L * *' }, ['the day-of-month field "L" uses "L", an EventBridge/Quartz extension']],
   ['Quartz ?', { cron: '0 0 ? * MON' }, ['the day-of-month field "?" uses "?"']],
@@ -40,16 +44,28 @@ const WRONG: ReadonlyArray<readonly [string, Record<string, unknown>, readonly (
   ['cron not a string', { cron: 5 }, ['option "cron" is 5: allowed: a 5-field cron expression']],
   ['EventBridge syntax', { cron: 'cron(0 23 ? * MON-FRI *)' }, ['this is an EventBridge Scheduler expression; write the 5-field Unix form']],
   // 6-field or seconds forms
-  ['6 fields (seconds)', { cron: '0 0 23 * * 1-5' }, ['it has 6 fields, but a Unix cron has 5', 'seconds and year fields are not supported (EventBridge Scheduler fires at minute precision)']],
+  [
+    '6 fields (seconds)',
+    { cron: '0 0 23 * * 1-5' },
+    ['it has 6 fields, but a Unix cron has 5', 'seconds and year fields are not supported (EventBridge Scheduler fires at minute precision)'],
+  ],
   ['7 fields (seconds and year)', { cron: '0 0 23 * * ? 2025' }, ['it has 7 fields, but a Unix cron has 5']],
   ['4 fields', { cron: '0 23 * *' }, ['it has 4 fields, but a Unix cron has 5: minute hour day-of-month month day-of-week']],
   // unknown time zone
-  ['unknown zone', { cron: '0 0 * * *', timezone: 'Mars/Olympus' }, ['option "timezone" is "Mars/Olympus": it is not a time zone', 'allowed: an IANA time zone name such as "UTC"']],
+  [
+    'unknown zone',
+    { cron: '0 0 * * *', timezone: 'Mars/Olympus' },
+    ['option "timezone" is "Mars/Olympus": it is not a time zone', 'allowed: an IANA time zone name such as "UTC"'],
+  ],
   ['misspelt zone', { interval: '1d', timezone: 'Europe/Londn' }, ['(did you mean "Europe/London"?)']],
   ['offset instead of zone', { cron: '0 0 * * *', timezone: '+01:00' }, ['option "timezone" is "+01:00"']],
   ['zone not a string', { cron: '0 0 * * *', timezone: 1 }, ['option "timezone" is 1: allowed: an IANA time zone name']],
   // intervals under 15 minutes, non-positive, not whole minutes
-  ['interval under 15 minutes', { interval: '10m' }, ['option "interval" is "10m": 10m is shorter than the minimum interval of 15 minutes', 'from 15m to 366d']],
+  [
+    'interval under 15 minutes',
+    { interval: '10m' },
+    ['option "interval" is "10m": 10m is shorter than the minimum interval of 15 minutes', 'from 15m to 366d'],
+  ],
   ['interval of 14m59s', { interval: { minutes: 14, seconds: 59 } }, ['is not a whole number of minutes']],
   ['zero interval', { interval: '0m' }, ['option "interval" is "0m": an interval must be positive']],
   ['negative interval', { interval: { minutes: -30 } }, ['option "interval" is {"minutes":-30}: minutes must be a non-negative number']],
@@ -58,24 +74,59 @@ const WRONG: ReadonlyArray<readonly [string, Record<string, unknown>, readonly (
   ['interval without unit', { interval: 900 }, ['a bare number has no unit']],
   ['interval over a year', { interval: '400d' }, ['400d is longer than 366d']],
   // both, neither
-  ['both cron and interval', { cron: '0 0 * * *', interval: '1d' }, ['schedule "nightly" at', 'give either "cron" (e.g. "0 23 * * 1-5") or "interval" (e.g. "1d"), not both']],
+  [
+    'both cron and interval',
+    { cron: '0 0 * * *', interval: '1d' },
+    ['schedule "nightly" at', 'give either "cron" (e.g. "0 23 * * 1-5") or "interval" (e.g. "1d"), not both'],
+  ],
   ['neither', {}, ['a schedule needs "cron" (e.g. "0 23 * * 1-5") or "interval" (e.g. "1d")']],
-  ['referenceTime with cron', { cron: '0 0 * * *', referenceTime: '2023-09-08T23:00' }, ['option "referenceTime" is "2023-09-08T23:00": it applies only to "interval" schedules']],
+  [
+    'referenceTime with cron',
+    { cron: '0 0 * * *', referenceTime: '2023-09-08T23:00' },
+    ['option "referenceTime" is "2023-09-08T23:00": it applies only to "interval" schedules'],
+  ],
   // reference times
-  ['reference not a date', { interval: '1d', referenceTime: 'tomorrow' }, ['option "referenceTime" is "tomorrow": allowed: a Date, an ISO date-time with an offset']],
+  [
+    'reference not a date',
+    { interval: '1d', referenceTime: 'tomorrow' },
+    ['option "referenceTime" is "tomorrow": allowed: a Date, an ISO date-time with an offset'],
+  ],
   ['reference as a number', { interval: '1d', referenceTime: 1_700_000_000_000 }, ['option "referenceTime" is 1700000000000: a bare number is ambiguous']],
   ['reference on Feb 30', { interval: '1d', referenceTime: '2023-02-30T10:00' }, ['it is not a real date-time']],
   ['reference with seconds', { interval: '1d', referenceTime: '2023-09-08T23:00:30' }, ['it does not fall on a whole minute']],
   ['reference Date with milliseconds', { interval: '1d', referenceTime: new Date(Date.UTC(2023, 8, 8, 23, 0, 0, 5)) }, ['it does not fall on a whole minute']],
   ['invalid Date', { interval: '1d', referenceTime: new Date(NaN) }, ['it is an invalid Date']],
   ['reference before 1970', { interval: '1d', referenceTime: '1969-12-31T00:00Z' }, ['its year 1969 is outside 1970-2199']],
-  ['reference in the spring-forward gap', { interval: '1d', referenceTime: '2024-03-31T01:30', timezone: 'Europe/London' }, ['2024-03-31T01:30 does not exist in Europe/London: clocks go forward from 01:00 to 02:00 that day']],
-  ['reference in Lord Howe\'s 30-minute gap', { interval: '1d', referenceTime: '2024-10-06T02:10', timezone: 'Australia/Lord_Howe' }, ['clocks go forward from 02:00 to 02:30 that day']],
+  [
+    'reference in the spring-forward gap',
+    { interval: '1d', referenceTime: '2024-03-31T01:30', timezone: 'Europe/London' },
+    ['2024-03-31T01:30 does not exist in Europe/London: clocks go forward from 01:00 to 02:00 that day'],
+  ],
+  [
+    "reference in Lord Howe's 30-minute gap",
+    { interval: '1d', referenceTime: '2024-10-06T02:10', timezone: 'Australia/Lord_Howe' },
+    ['clocks go forward from 02:00 to 02:30 that day'],
+  ],
   // unrepresentable forms: which and why
-  ['both day fields with a starred one (Unix AND)', { cron: '0 0 */2 * 1' }, ['the day-of-month field "*/2" starts with "*", so Unix cron runs only on days that match both day fields', 'EventBridge Scheduler cannot restrict the day of the month and the day of the week in one schedule']],
+  [
+    'both day fields with a starred one (Unix AND)',
+    { cron: '0 0 */2 * 1' },
+    [
+      'the day-of-month field "*/2" starts with "*", so Unix cron runs only on days that match both day fields',
+      'EventBridge Scheduler cannot restrict the day of the month and the day of the week in one schedule',
+    ],
+  ],
   ['starred day-of-week with day-of-month', { cron: '0 0 1,15 * */2' }, ['the day-of-week field "*/2" starts with "*"', '(e.g. "0-6/2" instead of "*/2")']],
   ['never runs', { cron: '0 0 30 2 *' }, ['it never runs: none of the months 2 has day 30']],
-  ['every 2 days on a DST wall clock', { interval: '2d', timezone: 'Europe/London' }, ['option "interval" is "2d": every 2 days at one wall-clock time cannot be expressed in EventBridge Scheduler for Europe/London', 'rate(2 days) counts 48-hour periods', 'allowed: an interval of 1d or 7d, timezone "UTC" or another zone without DST, or a cron expression']],
+  [
+    'every 2 days on a DST wall clock',
+    { interval: '2d', timezone: 'Europe/London' },
+    [
+      'option "interval" is "2d": every 2 days at one wall-clock time cannot be expressed in EventBridge Scheduler for Europe/London',
+      'rate(2 days) counts 48-hour periods',
+      'allowed: an interval of 1d or 7d, timezone "UTC" or another zone without DST, or a cron expression',
+    ],
+  ],
 ];
 
 describe('wrong schedule inputs', () => {

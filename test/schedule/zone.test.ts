@@ -8,9 +8,17 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 describe('time zones', () => {
   it('finds the offset transitions of a year, to the second', () => {
     const transitions = (zone: string, year: number) =>
-      Zone.of(zone).transitionsBetween(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1)).map((t) => [iso(t.at), t.offset / 60_000]);
-    expect(transitions('Europe/London', 2024)).toEqual([['2024-03-31T01:00:00.000Z', 60], ['2024-10-27T01:00:00.000Z', 0]]);
-    expect(transitions('Australia/Lord_Howe', 2024)).toEqual([['2024-04-06T15:00:00.000Z', 630], ['2024-10-05T15:30:00.000Z', 660]]);
+      Zone.of(zone)
+        .transitionsBetween(Date.UTC(year, 0, 1), Date.UTC(year + 1, 0, 1))
+        .map((t) => [iso(t.at), t.offset / 60_000]);
+    expect(transitions('Europe/London', 2024)).toEqual([
+      ['2024-03-31T01:00:00.000Z', 60],
+      ['2024-10-27T01:00:00.000Z', 0],
+    ]);
+    expect(transitions('Australia/Lord_Howe', 2024)).toEqual([
+      ['2024-04-06T15:00:00.000Z', 630],
+      ['2024-10-05T15:30:00.000Z', 660],
+    ]);
     expect(transitions('Asia/Kathmandu', 1986)).toEqual([]);
     expect(transitions('Asia/Kathmandu', 1985)).toEqual([['1985-12-31T18:30:00.000Z', 345]]);
     expect(transitions('UTC', 2024)).toEqual([]);

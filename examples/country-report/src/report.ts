@@ -36,7 +36,10 @@ function random(seed: number): () => number {
 }
 
 function slope(xs: ArrayLike<number>, ys: ArrayLike<number>, n: number): number {
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   for (let i = 0; i < n; i++) {
     sx += xs[i]!;
     sy += ys[i]!;

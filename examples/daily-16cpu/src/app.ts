@@ -19,9 +19,6 @@ async function dailyWork(run: mn.ScheduledRun): Promise<void> {
   console.log(`${run.name}: ${primes} primes below 20,000,000 in ${seconds.toFixed(2)} s`);
 }
 
-export const dailyAt23 = mn.scheduledTask(
-  { referenceTime: '2023-09-08T23:00', interval: '1d', timezone: 'Europe/London', cpu: 16 },
-  dailyWork,
-);
+export const dailyAt23 = mn.scheduledTask({ referenceTime: '2023-09-08T23:00', interval: '1d', timezone: 'Europe/London', cpu: 16 }, dailyWork);
 
 export const weekdaysAt23 = mn.schedule({ cron: '0 23 * * 1-5', timezone: 'Europe/London', cpu: 16 }, dailyWork);

@@ -16,7 +16,7 @@ export function countPrimesBelow(limit: number): number {
     const high = Math.min(low + segmentSize, limit);
     segment.fill(0);
     for (const p of basePrimes) {
-      let start = Math.max(p * p, Math.ceil(low / p) * p);
+      const start = Math.max(p * p, Math.ceil(low / p) * p);
       for (let j = start; j < high; j += p) segment[j - low] = 1;
     }
     for (let i = low; i < high; i++) if (!segment[i - low]) count++;

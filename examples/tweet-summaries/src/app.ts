@@ -18,7 +18,17 @@ export const extractSummaries = mn.scheduledTask({ interval: '1d' }, async (run)
   const tweets = recent.length > 0 ? recent : TWEETS;
   const bySubject = new Map<string, typeof tweets>();
   for (const tweet of tweets) bySubject.set(tweet.subject, [...(bySubject.get(tweet.subject) ?? []), tweet]);
-  const entries = [...bySubject].map(([subject, items]) => [subject, summarise(subject, items.map((t) => t.text), run.scheduledTime)] as const);
+  const entries = [...bySubject].map(
+    ([subject, items]) =>
+      [
+        subject,
+        summarise(
+          subject,
+          items.map((t) => t.text),
+          run.scheduledTime,
+        ),
+      ] as const,
+  );
   await summaries.setMany(entries);
   console.log(`summarised ${entries.length} subjects from ${tweets.length} tweets`);
 });

@@ -3,16 +3,26 @@
  * across all texts, and keep the best sentences in their original order.
  */
 const STOP_WORDS = new Set(
-  ('a an and are as at be because by for from has have in is it its of on or than that the their this to was were ' +
-    'with again now more next some still today about after new two main only').split(' '),
+  (
+    'a an and are as at be because by for from has have in is it its of on or than that the their this to was were ' +
+    'with again now more next some still today about after new two main only'
+  ).split(' '),
 );
 
 function words(text: string): string[] {
-  return text.toLowerCase().match(/[a-z0-9]+/g)?.filter((w) => w.length > 2 && !STOP_WORDS.has(w)) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .match(/[a-z0-9]+/g)
+      ?.filter((w) => w.length > 2 && !STOP_WORDS.has(w)) ?? []
+  );
 }
 
 export function sentences(text: string): string[] {
-  return text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export interface Summary {
@@ -32,7 +42,13 @@ export function summarise(subject: string, texts: readonly string[], now: Date, 
     const score = content.length === 0 ? 0 : content.reduce((sum, w) => sum + (frequency.get(w) ?? 0), 0) / Math.sqrt(content.length);
     return { sentence, index, score };
   });
-  const chosen = [...scored].sort((a, b) => b.score - a.score || a.index - b.index).slice(0, maxSentences).sort((a, b) => a.index - b.index);
-  const keywords = [...frequency.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 5).map(([w]) => w);
+  const chosen = [...scored]
+    .sort((a, b) => b.score - a.score || a.index - b.index)
+    .slice(0, maxSentences)
+    .sort((a, b) => a.index - b.index);
+  const keywords = [...frequency.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, 5)
+    .map(([w]) => w);
   return { subject, summary: chosen.map((c) => c.sentence).join(' '), sources: texts.length, keywords, summarisedAt: now };
 }

@@ -9,13 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type {
-  JobSummary,
-  KeyValuePair,
-  ListJobsRequest,
-  RegisterJobDefinitionRequest,
-  SubmitJobRequest,
-} from '@aws-sdk/client-batch';
+import type { JobSummary, KeyValuePair, ListJobsRequest, RegisterJobDefinitionRequest, SubmitJobRequest } from '@aws-sdk/client-batch';
 import { type ContainerHost, signalGroup, startContainer, stopContainer } from './container.js';
 import type { ContainerCredentialsEndpoint } from './credentials.js';
 import { BATCH_LIMITS, checkRegister, checkSubmit } from './validate.js';
@@ -210,7 +204,16 @@ export class LocalBatchEngine {
     } else {
       for (let index = 0; index < size; index++) {
         const childId = `${jobId}:${index}`;
-        const child: LocalJob = { ...base, attempts: [], children: [], jobId: childId, jobArn: this.jobArn(childId), arraySize: undefined, arrayIndex: index, parent: job };
+        const child: LocalJob = {
+          ...base,
+          attempts: [],
+          children: [],
+          jobId: childId,
+          jobArn: this.jobArn(childId),
+          arraySize: undefined,
+          arrayIndex: index,
+          parent: job,
+        };
         job.children.push(child);
         this.jobs.set(childId, child);
         this.queue.push(child);
@@ -243,7 +246,8 @@ export class LocalBatchEngine {
 
   describe(references: readonly string[] | undefined): JobDetail[] {
     if (!references) throw new BatchClientError('jobs is required: a list of up to 100 job ids.');
-    if (references.length > BATCH_LIMITS.maxDescribeJobs) throw new BatchClientError(`DescribeJobs takes at most ${BATCH_LIMITS.maxDescribeJobs} job ids; got ${references.length}.`);
+    if (references.length > BATCH_LIMITS.maxDescribeJobs)
+      throw new BatchClientError(`DescribeJobs takes at most ${BATCH_LIMITS.maxDescribeJobs} job ids; got ${references.length}.`);
     return references.flatMap((reference) => {
       const job = this.find(reference);
       return job ? [this.detail(job)] : [];
@@ -268,7 +272,10 @@ export class LocalBatchEngine {
       for (const filter of filters) {
         const values = filter.values ?? [];
         if (filter.name === 'JOB_NAME') candidates = candidates.filter((job) => values.some((v) => matchName(v, job.jobName)));
-        else if (filter.name === 'JOB_DEFINITION') candidates = candidates.filter((job) => values.some((v) => v === job.definition.arn || v === job.definition.name || v === `${job.definition.name}:${job.definition.revision}`));
+        else if (filter.name === 'JOB_DEFINITION')
+          candidates = candidates.filter((job) =>
+            values.some((v) => v === job.definition.arn || v === job.definition.name || v === `${job.definition.name}:${job.definition.revision}`),
+          );
         else if (filter.name === 'AFTER_CREATED_AT') candidates = candidates.filter((job) => job.createdAt > Number(values[0]));
         else if (filter.name === 'BEFORE_CREATED_AT') candidates = candidates.filter((job) => job.createdAt < Number(values[0]));
         else throw new BatchClientError(`Filter ${filter.name} is not valid: use JOB_NAME, JOB_DEFINITION, BEFORE_CREATED_AT or AFTER_CREATED_AT.`);
@@ -279,7 +286,8 @@ export class LocalBatchEngine {
       candidates = candidates.filter((job) => job.status === status);
     }
     const max = request.maxResults ?? 100;
-    if (!Number.isInteger(max) || max < 1 || max > BATCH_LIMITS.maxListResults) throw new BatchClientError(`maxResults ${max} is invalid: from 1 to ${BATCH_LIMITS.maxListResults}.`);
+    if (!Number.isInteger(max) || max < 1 || max > BATCH_LIMITS.maxListResults)
+      throw new BatchClientError(`maxResults ${max} is invalid: from 1 to ${BATCH_LIMITS.maxListResults}.`);
     const start = request.nextToken ? decodeToken(request.nextToken) : 0;
     const page = candidates.slice(start, start + max);
     const end = start + page.length;
@@ -331,7 +339,9 @@ export class LocalBatchEngine {
     for (const job of this.jobs.values()) {
       const run = job.run;
       if (!run) continue;
-      exits.push(new Promise((resolve) => (run.child.exitCode !== null || run.child.signalCode !== null ? resolve() : run.child.once('exit', () => resolve()))));
+      exits.push(
+        new Promise((resolve) => (run.child.exitCode !== null || run.child.signalCode !== null ? resolve() : run.child.once('exit', () => resolve()))),
+      );
       run.stopping ??= { reason: 'The local Batch endpoint was shut down' };
       signalGroup(run, 'SIGKILL');
     }
@@ -380,7 +390,10 @@ export class LocalBatchEngine {
         if (job.parent) job.parent.startedAt ??= job.startedAt;
         this.transition(job, 'RUNNING');
         if (job.attemptDurationSeconds !== undefined) {
-          run.timeoutTimer = setTimeout(() => stopContainer(run, this.host.stopTimeoutMs, 'Job attempt duration exceeded timeout'), job.attemptDurationSeconds * 1000);
+          run.timeoutTimer = setTimeout(
+            () => stopContainer(run, this.host.stopTimeoutMs, 'Job attempt duration exceeded timeout'),
+            job.attemptDurationSeconds * 1000,
+          );
           run.timeoutTimer.unref();
         }
       },
@@ -391,7 +404,11 @@ export class LocalBatchEngine {
         const stoppedAt = this.clock();
         const statusReason = error ? `CannotStartContainerError: ${error.message}` : (run.stopping?.reason ?? 'Essential container in task exited');
         job.attempts.push({
-          container: { exitCode, logStreamName: run.logStreamName, taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/multinode-local/${job.jobId.replace(/:/g, '-')}-${attempt}` },
+          container: {
+            exitCode,
+            logStreamName: run.logStreamName,
+            taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/multinode-local/${job.jobId.replace(/:/g, '-')}-${attempt}`,
+          },
           startedAt: run.startedAt,
           stoppedAt,
           statusReason,
@@ -424,7 +441,11 @@ export class LocalBatchEngine {
     if (children.every((c) => FINAL_BATCH_STATUSES.includes(c.status))) {
       const failed = children.filter((c) => c.status === 'FAILED').length;
       parent.stoppedAt = this.clock();
-      this.transition(parent, failed > 0 ? 'FAILED' : 'SUCCEEDED', failed > 0 ? `${failed} of ${children.length} array child jobs failed` : 'All array child jobs succeeded');
+      this.transition(
+        parent,
+        failed > 0 ? 'FAILED' : 'SUCCEEDED',
+        failed > 0 ? `${failed} of ${children.length} array child jobs failed` : 'All array child jobs succeeded',
+      );
     } else if (parent.status === 'SUBMITTED' && children.some((c) => c.status !== 'SUBMITTED' && c.status !== 'PENDING')) {
       this.transition(parent, 'PENDING');
     }

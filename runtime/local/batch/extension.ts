@@ -119,7 +119,12 @@ function jobDefinition(definition: ManifestDefinition, config: RuntimeConfig, na
     image: BATCH_CONTAINER_IMAGE,
     command: batchContainerCommand(),
     environment: Object.entries(environment).map(([n, value]) => ({ name: n, value })),
-    resourceRequirements: compute ? [{ type: 'VCPU', value: String(compute.vcpu) }, { type: 'MEMORY', value: String(compute.memoryMiB) }] : [],
+    resourceRequirements: compute
+      ? [
+          { type: 'VCPU', value: String(compute.vcpu) },
+          { type: 'MEMORY', value: String(compute.memoryMiB) },
+        ]
+      : [],
     jobRoleArn: LOCAL_JOB_ROLE,
     platformCapabilities: [compute?.platform === 'ec2' ? 'EC2' : 'FARGATE'],
   };

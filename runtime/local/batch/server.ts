@@ -112,7 +112,15 @@ export async function startLocalBatch(options: LocalBatchOptions): Promise<Local
       const path = (request.url ?? '').split('?')[0]!.toLowerCase();
       const operation = request.method === 'POST' ? OPERATIONS[path] : undefined;
       if (!operation) {
-        send(response, 400, { __type: 'ClientException', message: `${request.method} ${request.url} is not an operation of the local Batch endpoint (supported: ${Object.keys(OPERATIONS).join(', ')}).` }, 'ClientException');
+        send(
+          response,
+          400,
+          {
+            __type: 'ClientException',
+            message: `${request.method} ${request.url} is not an operation of the local Batch endpoint (supported: ${Object.keys(OPERATIONS).join(', ')}).`,
+          },
+          'ClientException',
+        );
         return;
       }
       try {

@@ -37,7 +37,8 @@ function checkName(what: string, value: unknown): string {
 function checkEnvironment(where: string, environment: KeyValuePair[] | undefined): void {
   for (const variable of environment ?? []) {
     if (typeof variable.name !== 'string' || variable.name === '') fail(`${where}: every environment variable needs a name.`);
-    if (variable.name.startsWith('AWS_BATCH')) fail(`${where}: environment variable ${variable.name} is reserved (names starting with AWS_BATCH are set by AWS Batch).`);
+    if (variable.name.startsWith('AWS_BATCH'))
+      fail(`${where}: environment variable ${variable.name} is reserved (names starting with AWS_BATCH are set by AWS Batch).`);
   }
 }
 
@@ -55,7 +56,8 @@ export function checkSubmit(request: SubmitJobRequest, bodyBytes: number): void 
     fail(`timeout.attemptDurationSeconds ${duration} is invalid: the minimum is ${BATCH_LIMITS.minAttemptDurationSeconds} seconds.`);
   }
   checkRetry(request.retryStrategy?.attempts);
-  if ((request.dependsOn?.length ?? 0) > BATCH_LIMITS.maxDependsOn) fail(`dependsOn lists ${request.dependsOn!.length} jobs; at most ${BATCH_LIMITS.maxDependsOn} are allowed.`);
+  if ((request.dependsOn?.length ?? 0) > BATCH_LIMITS.maxDependsOn)
+    fail(`dependsOn lists ${request.dependsOn!.length} jobs; at most ${BATCH_LIMITS.maxDependsOn} are allowed.`);
   checkEnvironment('containerOverrides', request.containerOverrides?.environment);
 }
 

@@ -90,8 +90,18 @@ export class LocalLambda {
     const cap = options.workerCap ?? Math.max(2, os.availableParallelism());
     const log: LogSink = options.log ?? ((_name, stream, line) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`));
     for (const spec of options.functions) {
-      const env = { ...options.env, AWS_LAMBDA_FUNCTION_NAME: spec.functionName, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMB), AWS_LAMBDA_FUNCTION_VERSION: '$LATEST' };
-      const workers = new FunctionWorkers(options.bundle, { functionName: spec.functionName, functionArn: this.arn(spec.functionName), memoryMB: spec.memoryMB, env }, Math.min(cap, spec.reservedConcurrency ?? cap), log);
+      const env = {
+        ...options.env,
+        AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMB),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      };
+      const workers = new FunctionWorkers(
+        options.bundle,
+        { functionName: spec.functionName, functionArn: this.arn(spec.functionName), memoryMB: spec.memoryMB, env },
+        Math.min(cap, spec.reservedConcurrency ?? cap),
+        log,
+      );
       this.#functions.set(spec.functionName, { spec, workers, stats: { invocations: 0, throttles: 0, inFlight: 0, maxInFlight: 0 }, queue: [] });
     }
   }
@@ -113,16 +123,27 @@ export class LocalLambda {
   async invoke(name: string, payload: Buffer, type: InvocationType, size = payload.length): Promise<InvokeAnswer> {
     const requestId = randomUUID();
     const deployed = this.#functions.get(functionNameOf(name));
-    if (!deployed) return error(404, 'ResourceNotFoundException', { Type: 'User', Message: `Function not found: ${this.arn(functionNameOf(name))}` }, requestId);
+    if (!deployed)
+      return error(404, 'ResourceNotFoundException', { Type: 'User', Message: `Function not found: ${this.arn(functionNameOf(name))}` }, requestId);
     const limit = type === 'Event' ? ASYNC_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
     if (size > limit) {
-      return error(413, 'RequestTooLargeException', { Type: 'User', message: `Request must be smaller than ${limit} bytes for the ${type === 'Event' ? 'InvokeAsync' : 'InvokeFunction'} operation` }, requestId);
+      return error(
+        413,
+        'RequestTooLargeException',
+        { Type: 'User', message: `Request must be smaller than ${limit} bytes for the ${type === 'Event' ? 'InvokeAsync' : 'InvokeFunction'} operation` },
+        requestId,
+      );
     }
     const text = payload.length === 0 ? '{}' : payload.toString('utf8');
     try {
       JSON.parse(text);
     } catch {
-      return error(400, 'InvalidRequestContentException', { Type: 'User', message: 'Could not parse request body into json: the payload is not valid JSON.' }, requestId);
+      return error(
+        400,
+        'InvalidRequestContentException',
+        { Type: 'User', message: 'Could not parse request body into json: the payload is not valid JSON.' },
+        requestId,
+      );
     }
     if (type === 'DryRun') return { status: 204, headers: { 'x-amzn-requestid': requestId }, body: '' };
     if (type === 'Event') {
@@ -138,7 +159,10 @@ export class LocalLambda {
     const outcome = await this.#run(deployed, text);
     const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
     if (outcome.ok && Buffer.byteLength(outcome.payload, 'utf8') > SYNC_PAYLOAD_LIMIT) {
-      const body = JSON.stringify({ errorType: 'Function.ResponseSizeTooLarge', errorMessage: `Response payload size exceeded maximum allowed payload size (${SYNC_PAYLOAD_LIMIT} bytes).` });
+      const body = JSON.stringify({
+        errorType: 'Function.ResponseSizeTooLarge',
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${SYNC_PAYLOAD_LIMIT} bytes).`,
+      });
       return { status: 200, headers: { ...headers, 'x-amz-function-error': 'Unhandled' }, body };
     }
     return { status: 200, headers: outcome.ok ? headers : { ...headers, 'x-amz-function-error': 'Unhandled' }, body: outcome.payload };
@@ -183,7 +207,9 @@ export class LocalLambda {
         const delays = this.#options.asyncRetryDelaysMs ?? [60_000, 120_000];
         const delay = delays[event.attempt - 1];
         const log = this.#options.log;
-        const message = `asynchronous invocation failed (attempt ${event.attempt}): ${outcome.payload.slice(0, 500)}${delay === undefined ? '' : `; retrying in ${delay / 1000}s`}`;
+        const message =
+          `asynchronous invocation failed (attempt ${event.attempt}): ` +
+          `${outcome.payload.slice(0, 500)}${delay === undefined ? '' : `; retrying in ${delay / 1000}s`}`;
         if (log) log(deployed.spec.functionName, 'stderr', message);
         else process.stderr.write(`${message}\n`);
         if (delay === undefined) return;

@@ -46,7 +46,12 @@ async function handle(lambda: Pick<LocalLambda, 'invoke'>, req: http.IncomingMes
   const typeHeader = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse');
   if (!INVOCATION_TYPES.includes(typeHeader as InvocationType)) {
     req.resume();
-    return send(res, 400, { 'x-amzn-errortype': 'InvalidParameterValueException' }, JSON.stringify({ Type: 'User', message: `Invalid InvocationType: ${typeHeader}` }));
+    return send(
+      res,
+      400,
+      { 'x-amzn-errortype': 'InvalidParameterValueException' },
+      JSON.stringify({ Type: 'User', message: `Invalid InvocationType: ${typeHeader}` }),
+    );
   }
   // Read at most one byte over the largest limit; LocalLambda answers 413 from the length.
   const chunks: Buffer[] = [];

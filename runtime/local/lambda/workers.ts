@@ -59,7 +59,13 @@ class LambdaWorker {
       this.exited = true;
       for (const [requestId, pending] of this.pending) {
         clearTimeout(pending.timer);
-        pending.resolve({ ok: false, payload: JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited ${reason}` } satisfies LambdaErrorPayload) });
+        pending.resolve({
+          ok: false,
+          payload: JSON.stringify({
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited ${reason}`,
+          } satisfies LambdaErrorPayload),
+        });
       }
       this.pending.clear();
       onExit(this);
@@ -80,7 +86,10 @@ class LambdaWorker {
         log(functionName, 'stderr', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (request ${requestId})`);
         resolve({
           ok: false,
-          payload: JSON.stringify({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds` } satisfies LambdaErrorPayload),
+          payload: JSON.stringify({
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+          } satisfies LambdaErrorPayload),
         });
         this.stopIfDone();
       }, timeoutMs);
