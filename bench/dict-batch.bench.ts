@@ -4,10 +4,10 @@
  * Target: batch at least 8x faster. Baseline and candidate run in the same process, on the same table.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DictClient } from '../runtime/dict/dict-client.js';
+import { DictClient } from '../runtime/dicts/dict-client.js';
 import { startDynamo } from '../runtime/local/dynamodb.js';
 import { createTables } from '../runtime/local/tables.js';
-import { DICT_TABLE_SCHEMA } from '../runtime/table-schemas.js';
+import { DICT_TABLE_SCHEMA } from '../runtime/dicts/schema.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const N = 1000;

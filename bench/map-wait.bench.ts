@@ -11,7 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { clientConfig } from '../runtime/clients.js';
+import { clientConfig } from '../runtime/core/clients.js';
 import { startTestCloud } from '../runtime/local/testing.js';
 import * as app from './apps/map/src/app.js';
 

@@ -16,7 +16,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shortHash } from '../lib/naming.js';
 import type { CompiledExpression } from '../lib/schedule/spec.js';
-import { SCHEDULE_START_RESOURCE_TYPE, type ScheduleStartProperties } from '../runtime/handler/schedule-start-kind.js';
+import { SCHEDULE_START_RESOURCE_TYPE, type ScheduleStartProperties } from '../runtime/schedules/start-date-event.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
 

@@ -6,7 +6,7 @@ import { CfnOutput, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../runtime/config.js';
+import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../runtime/core/config.js';
 import { SynthError } from './errors.js';
 
 export const STACK_LIMITS = { resources: 500, outputs: 200, templateBytes: 1_000_000 } as const;

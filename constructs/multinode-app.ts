@@ -23,7 +23,7 @@ import type { Manifest, ManifestDefinition } from '../lib/manifest.js';
 import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
 import type { LambdaCompute } from '../lib/placement.js';
 import { scheduleTargetInput } from '../lib/schedule/event.js';
-import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/config.js';
+import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/core/config.js';
 import { lambdaFunctionTimeoutSeconds } from '../runtime/jobs/tuning.js';
 import { acknowledgeStatements, appAccessStatements, type ExplainedStatement, grantStatements } from './app-access.js';
 import { AppBatch, needsGpu } from './app-batch.js';

@@ -2,7 +2,7 @@
  * The environment the runtime reads to find an app's resources (runtime/config.ts). Physical names all derive
  * from the prefix (lib/naming.ts), so a handful of variables serve an app of any size (Lambda allows 4 KB).
  */
-import { ENV } from '../runtime/config.js';
+import { ENV } from '../runtime/core/config.js';
 
 export interface AppLocation {
   readonly app: string;

@@ -5,7 +5,9 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DICT_TABLE_SCHEMA, STATE_TABLE_SCHEMA, type TableSchema } from '../runtime/table-schemas.js';
+import { DICT_TABLE_SCHEMA } from '../runtime/dicts/schema.js';
+import { STATE_TABLE_SCHEMA } from '../runtime/state/schema.js';
+import type { TableSchema } from '../runtime/core/table-schema.js';
 
 export interface AppTableProps {
   /** Physical table name (the runtime finds the table by it). */

@@ -2,14 +2,14 @@ import path from 'node:path';
 import { InvocationFailedError, MultinodeError } from '../../lib/errors.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
 import { checkEntry } from '../../runtime/build/bundle.js';
-import { ConnectError, connectTo, readLocal, type Connection } from '../../runtime/connect.js';
+import { ConnectError, connectTo, readLocal, type Connection } from '../../runtime/entry/connect.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
 import { defaultStateDir } from '../../runtime/local/state-dir.js';
-import { fromLambdaError } from '../../runtime/remote-error.js';
+import { fromLambdaError } from '../../runtime/core/remote-error.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
-import { awaitScheduledRun } from '../../runtime/batch/schedule-runner.js';
-import type { ScheduleResponse } from '../../runtime/handler/schedule-kind.js';
+import { awaitScheduledRun } from '../../runtime/schedules/batch-runner.js';
+import type { ScheduleResponse } from '../../runtime/schedules/schedule-event.js';
 import { runJob } from './run-job.js';
 import type { Command } from './types.js';
 

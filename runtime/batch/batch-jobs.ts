@@ -3,15 +3,21 @@
  * naming rule, lib/naming.ts), read jobs' status, terminate them. Only small ids travel in `containerOverrides`
  * (the run id, the attempt, the task): inputs and outputs go through the state table and S3 (aws-facts 69).
  */
-import { BatchClient, DescribeJobsCommand, type JobDetail, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, type JobDetail, type JobStatus, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { fitName } from '../../lib/naming.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
-import { awsErrorName, explainMissing } from '../aws-errors.js';
-import { clientConfig } from '../clients.js';
-import type { RuntimeContext } from '../context.js';
-import { backoffDelay, sleep } from '../retry.js';
+import { awsErrorName, explainMissing } from '../core/aws-errors.js';
+import { clientConfig } from '../core/clients.js';
+import type { RuntimeContext } from '../core/context.js';
+import { backoffDelay, sleep } from '../core/retry.js';
 import { BATCH_ENV } from './bootstrap.js';
-import type { BatchJobView } from '../jobs/dispatch.js';
+
+/** Batch's view of the job that runs an attempt, a run or a scheduled task. */
+export interface BatchJobView {
+  readonly status: JobStatus;
+  /** Why it ended (statusReason, container exit code and reason), for FAILED jobs. */
+  readonly reason: string;
+}
 
 /** What a submitted container is asked to do (the `MULTINODE_TASK` override). */
 export type BatchTask = 'job' | 'run' | 'map' | 'schedule';

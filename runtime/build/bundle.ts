@@ -58,7 +58,7 @@ function buildOptions(absoluteEntry: string, options: BundleOptions): esbuild.Bu
   const relative = (file: string) => `./${path.relative(resolveDir, file).split(path.sep).join('/')}`.replace(/^\.\/\.\.\//, '../');
   const contents = [
     `import * as userModule from ${JSON.stringify(relative(absoluteEntry))};`,
-    `import { startApp } from ${JSON.stringify(relative(moduleFile('runtime/app-entry')))};`,
+    `import { startApp } from ${JSON.stringify(relative(moduleFile('runtime/entry/app-entry')))};`,
     'const entryPoints = startApp(userModule);',
     'export const manifest = entryPoints.manifest;',
     'export const handler = entryPoints.handler;',

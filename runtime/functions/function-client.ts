@@ -14,11 +14,11 @@ import { InvalidArgumentError, InvocationFailedError, RunCancelledError, WaitTim
 import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../../lib/handles.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
 import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
-import type { RuntimeContext } from '../context.js';
-import { sleep } from '../retry.js';
+import type { RuntimeContext } from '../core/context.js';
+import { sleep } from '../core/retry.js';
 import type { ConcurrencyGate } from '../state/concurrency.js';
 import { newRunId } from '../state/ids.js';
-import { heartbeatFresh, RunStore, type RunRecord } from '../state/runs.js';
+import { heartbeatFresh, RunStore, type RunRecord } from './run-store.js';
 import type { FunctionInvoker } from './invoker.js';
 import { runGate } from './run-queue.js';
 
@@ -73,7 +73,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     const wire = toWire(args, 'args');
     const id = newRunId(this.#context.clock());
     await this.#runs.create(id, wire, this.#timeoutSeconds, this.#context.tuning.runStaleAfterMs);
-    // In line, and dispatched at once when a slot is free.
+    // In line, and launched at once when a slot is free.
     await this.#gate.admit(id);
     return id;
   }

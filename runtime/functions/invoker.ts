@@ -1,16 +1,11 @@
 /**
- * How a function is executed remotely depends on its placement: Lambda (this module's default) or AWS Batch (the
- * jobs issue registers its invoker). A function handle talks only to this interface.
+ * How a function is executed remotely depends on its placement: Lambda or AWS Batch (invokers.ts picks the invoker).
+ * A function handle talks only to this interface.
  */
 import type { WireValue } from '../../lib/codec.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
-import type { Placement } from '../../lib/placement.js';
-import { MultinodeError } from '../../lib/errors.js';
-import type { RuntimeContext } from '../context.js';
-import type { BatchJobView } from '../jobs/dispatch.js';
-
-/** No invoker is registered for a function's placement in this build of the runtime. */
-export class PlacementUnavailableError extends MultinodeError {}
+import type { RuntimeContext } from '../core/context.js';
+import type { BatchJobView } from '../batch/batch-jobs.js';
 
 export interface CallOptions {
   /** Aborts retries and waiting (the caller gave up, e.g. a `map` that already failed). */
@@ -43,21 +38,3 @@ export interface FunctionInvoker {
 }
 
 export type InvokerFactory = (context: RuntimeContext, definition: ManifestDefinition) => FunctionInvoker;
-
-const factories = new Map<Placement, InvokerFactory>();
-
-/** Registers how functions of a placement are invoked (one line per placement, in runtime/registrations.ts). */
-export function registerInvoker(placement: Placement, factory: InvokerFactory): void {
-  factories.set(placement, factory);
-}
-
-export function invokerFor(context: RuntimeContext, definition: ManifestDefinition): FunctionInvoker {
-  const placement = definition.placement ?? 'lambda';
-  const factory = factories.get(placement);
-  if (!factory) {
-    throw new PlacementUnavailableError(
-      `No invoker is registered for placement "${placement}" (function "${definition.name}"); this runtime build cannot run ${placement} functions yet.`,
-    );
-  }
-  return factory(context, definition);
-}

@@ -1,6 +1,6 @@
 /**
  * Started runs behind their function's concurrency gate (runtime/state/concurrency.ts): at most `maxConcurrency` runs
- * of a function hold a slot, and only a holder runs. This module says, for runs, how a waiting run is dispatched (the
+ * of a function hold a slot, and only a holder runs. This module says, for runs, how a waiting run is launched (the
  * placement's invoker, with its slot) and how a slot whose check time passed is judged:
  *  - the run ended (or timed out): the slot is released;
  *  - on Batch, Batch's own status of the run's job decides: queued or running keeps the slot; ended without finishing
@@ -11,12 +11,13 @@
  */
 import { FINAL_STATUSES, type RemoteErrorInfo } from '../../lib/handles.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
-import type { RuntimeContext } from '../context.js';
-import type { BatchJobView } from '../jobs/dispatch.js';
-import { toRemoteError } from '../remote-error.js';
+import type { RuntimeContext } from '../core/context.js';
+import type { BatchJobView } from '../batch/batch-jobs.js';
+import { toRemoteError } from '../core/remote-error.js';
 import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
-import { DEADLINE_GRACE_MS, heartbeatFresh, LOST_RUN_TYPE, type RunRecord, type RunStore } from '../state/runs.js';
-import { invokerFor, type FunctionInvoker } from './invoker.js';
+import { DEADLINE_GRACE_MS, heartbeatFresh, LOST_RUN_TYPE, type RunRecord, type RunStore } from './run-store.js';
+import type { FunctionInvoker } from './invoker.js';
+import { invokerFor } from './invokers.js';
 
 const isFinal = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
 const BATCH_ENDED = new Set(['SUCCEEDED', 'FAILED']);
@@ -36,7 +37,7 @@ function sharedInvoker(context: RuntimeContext, definition: ManifestDefinition):
 const gates = new WeakMap<RuntimeContext, Map<string, ConcurrencyGate>>();
 
 /**
- * The gate of a function's started runs, one per context (process) and function. `invoker` dispatches them (default:
+ * The gate of a function's started runs, one per context (process) and function. `invoker` launches them (default:
  * one shared per context and function).
  */
 export function runGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
@@ -49,7 +50,7 @@ export function runGate(context: RuntimeContext, definition: ManifestDefinition,
 
 function newRunGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
   const options = definition.options as { maxConcurrency?: number; maxRetries?: number };
-  const dispatcher = () => invoker ?? sharedInvoker(context, definition);
+  const launcher = () => invoker ?? sharedInvoker(context, definition);
   const { clock } = context;
   return new ConcurrencyGate({
     table: context.state,
@@ -62,9 +63,9 @@ function newRunGate(context: RuntimeContext, definition: ManifestDefinition, run
         if (record?.status !== 'PENDING' || clock() >= record.deadline) return undefined;
         return {
           checkAfterMs: record.staleAfterMs,
-          async dispatch(slot) {
+          async launch(slot) {
             try {
-              const { batchJobId } = await dispatcher().startRun(id, slot, record.deadline);
+              const { batchJobId } = await launcher().startRun(id, slot, record.deadline);
               if (batchJobId) await runs.setBatchJob(id, batchJobId);
             } catch (error) {
               // Nothing will run it: record why, rather than leave it PENDING until its deadline.
@@ -74,7 +75,7 @@ function newRunGate(context: RuntimeContext, definition: ManifestDefinition, run
           },
         };
       },
-      inspect: (id) => inspectRun(runs, id, dispatcher(), options.maxRetries ?? 0, clock),
+      inspect: (id) => inspectRun(runs, id, launcher(), options.maxRetries ?? 0, clock),
     },
   });
 }

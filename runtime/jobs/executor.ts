@@ -1,6 +1,6 @@
 /**
- * Runs one attempt of a job, wherever it was dispatched (a Lambda invocation or a Batch container):
- *  0. confirms the concurrency slot the attempt was dispatched with (runtime/state/concurrency.ts); without one the
+ * Runs one attempt of a job, wherever it was launched (a Lambda invocation or a Batch container):
+ *  0. confirms the concurrency slot the attempt was launched with (runtime/state/concurrency.ts); without one the
  *     job waits in line and the attempt returns at once ('queued'): nothing ever waits for capacity;
  *  1. with the `lock` option, waits in PENDING until it holds the lock (renewed while it runs);
  *  2. claims the job (PENDING -> RUNNING, a fresh runner token): a duplicate delivery finds it taken and stops;
@@ -17,12 +17,12 @@ import { toWire } from '../../lib/codec.js';
 import type { JobHandler } from '../../lib/definitions/job.js';
 import { LockLostError, LockUnavailableError, MultinodeError, RunCancelledError, RunTimedOutError } from '../../lib/errors.js';
 import type { JobContext, Lease, Status } from '../../lib/handles.js';
-import { toRemoteError } from '../remote-error.js';
-import type { LockClient } from '../lock/lock-client.js';
+import { toRemoteError } from '../core/remote-error.js';
+import type { LockClient } from '../locks/lock-client.js';
 import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
-import type { AttemptDispatcher } from './dispatch.js';
+import type { AttemptLauncher } from './launcher.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
-import { FINAL_WRITE_MARGIN_MS } from '../handler/deadline.js';
+import { FINAL_WRITE_MARGIN_MS } from '../core/deadline.js';
 import { CONTAINER_STOP_TIMEOUT_MS, type JobTuning } from './tuning.js';
 
 /** The attempt no longer holds its job (it ended elsewhere: cancelled while pending, timed out, reconciled). */
@@ -42,7 +42,7 @@ export interface ExecutorDeps {
   readonly store: JobStore;
   readonly settings: JobSettings;
   readonly handler: JobHandler<unknown, unknown>;
-  readonly dispatcher: AttemptDispatcher;
+  readonly launcher: AttemptLauncher;
   /** The job's concurrency gate: the attempt runs only with a slot; an ended job hands its slot on. */
   readonly gate: ConcurrencyGate;
   readonly locks: (name: string) => LockClient;
@@ -59,7 +59,7 @@ export interface ExecutorDeps {
 /** What became of the attempt: the job's status after it, or why it did nothing ('queued': no slot, it waits in line). */
 export type AttemptOutcome = Status | 'duplicate' | 'abandoned' | 'queued';
 
-/** Runs attempt `attempt` of job `id`, dispatched with concurrency slot `slot`. */
+/** Runs attempt `attempt` of job `id`, launched with concurrency slot `slot`. */
 export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number, slot?: number): Promise<AttemptOutcome> {
   const { store, gate } = deps;
   const seen = await store.read(id);

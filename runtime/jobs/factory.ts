@@ -1,18 +1,18 @@
 /**
  * Building the job runtime for one app context: a job's client (what `job.start/get/...` use), the executor
- * dependencies of its attempts, and lock clients. The placement (from the manifest) picks the dispatcher.
+ * dependencies of its attempts, and lock clients. The placement (from the manifest) picks the launcher.
  */
 import type { JobDefinition, JobHandler } from '../../lib/definitions/job.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
-import { batchJobDispatcher } from '../batch/job-dispatch.js';
-import type { RuntimeContext } from '../context.js';
-import { LockClient } from '../lock/lock-client.js';
-import type { AttemptDispatcher } from './dispatch.js';
+import { batchJobLauncher } from './batch-launcher.js';
+import type { RuntimeContext } from '../core/context.js';
+import { LockClient } from '../locks/lock-client.js';
+import type { AttemptLauncher } from './launcher.js';
 import type { ExecutorDeps, JobSettings } from './executor.js';
 import { JobClient } from './job-client.js';
 import { jobQueue, type JobQueue } from './job-queue.js';
 import { JobStore } from './job-store.js';
-import { lambdaJobDispatcher } from './lambda-dispatch.js';
+import { lambdaJobLauncher } from './lambda-launcher.js';
 import { type JobTuning, jobTuningFromEnv } from './tuning.js';
 
 export function jobSettings(definition: ManifestDefinition): JobSettings {
@@ -26,8 +26,8 @@ export function jobSettings(definition: ManifestDefinition): JobSettings {
 }
 
 /** A job's concurrency gate and reconciliation, from its parts. */
-export function queueOf(store: JobStore, settings: JobSettings, dispatcher: AttemptDispatcher, tuning: JobTuning, clock: () => number): JobQueue {
-  return jobQueue({ store, dispatcher, tuning, clock, timeoutSeconds: settings.timeoutSeconds }, settings.maxConcurrency);
+export function queueOf(store: JobStore, settings: JobSettings, launcher: AttemptLauncher, tuning: JobTuning, clock: () => number): JobQueue {
+  return jobQueue({ store, launcher, tuning, clock, timeoutSeconds: settings.timeoutSeconds }, settings.maxConcurrency);
 }
 
 /** Queues made per context and job: one per process, so its callers and attempts share pumps. */
@@ -41,8 +41,8 @@ function sharedQueue(context: RuntimeContext, name: string, make: () => JobQueue
   return queue;
 }
 
-export function jobDispatcher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptDispatcher {
-  return definition.placement === 'batch' ? batchJobDispatcher(context, definition, tuning) : lambdaJobDispatcher(context, definition.name);
+export function jobLauncher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptLauncher {
+  return definition.placement === 'batch' ? batchJobLauncher(context, definition, tuning) : lambdaJobLauncher(context, definition.name);
 }
 
 export function createLockClient(context: RuntimeContext, name: string): LockClient {
@@ -53,13 +53,13 @@ export function createJobClient(context: RuntimeContext, name: string, tuning: J
   const definition = context.definition(name, 'job');
   const store = new JobStore(name, context.state, context.payloads, context.clock);
   const settings = jobSettings(definition);
-  const dispatcher = jobDispatcher(context, definition, tuning);
+  const launcher = jobLauncher(context, definition, tuning);
   return new JobClient({
     store,
     settings,
     placement: definition.placement ?? 'lambda',
-    dispatcher,
-    queue: sharedQueue(context, name, () => queueOf(store, settings, dispatcher, tuning, context.clock)),
+    launcher,
+    queue: sharedQueue(context, name, () => queueOf(store, settings, launcher, tuning, context.clock)),
     tuning,
     clock: context.clock,
   });
@@ -75,13 +75,13 @@ export function executorDeps(
   const definition = context.definition(job.name, 'job');
   const store = new JobStore(job.name, context.state, context.payloads, context.clock);
   const settings = jobSettings(definition);
-  const dispatcher = jobDispatcher(context, definition, tuning);
+  const launcher = jobLauncher(context, definition, tuning);
   return {
     store,
     settings,
     handler: job.handler as JobHandler<unknown, unknown>,
-    dispatcher,
-    gate: sharedQueue(context, job.name, () => queueOf(store, settings, dispatcher, tuning, context.clock)).gate,
+    launcher,
+    gate: sharedQueue(context, job.name, () => queueOf(store, settings, launcher, tuning, context.clock)).gate,
     locks: (name) => createLockClient(context, name),
     tuning,
     clock: context.clock,

@@ -1,7 +1,7 @@
 /**
  * The remote API of a job (`start`, `get`, `cancel`, `remove`, `list`, `awaitResult`, `watch`): the same on
  * both placements, over the job's state (job-store.ts), its concurrency gate (job-queue.ts: at most `maxConcurrency`
- * jobs run, the others wait PENDING, oldest first) and its placement's dispatcher. Reads reconcile (reconcile.ts), so
+ * jobs run, the others wait PENDING, oldest first) and its placement's launcher. Reads reconcile (reconcile.ts), so
  * what they return is never a job stuck in a state nobody will leave, nor one left waiting with a slot free.
  */
 import { toWire } from '../../lib/codec.js';
@@ -9,9 +9,10 @@ import { InvalidArgumentError, InvocationFailedError, RunCancelledError, RunTime
 import type { AwaitOptions, JobHandle, ListOptions, Page, RunInfo } from '../../lib/handles.js';
 import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
 import type { Placement } from '../../lib/placement.js';
-import { sleep } from '../retry.js';
+import { sleep } from '../core/retry.js';
 import { newRunId } from '../state/ids.js';
-import type { AttemptDispatcher, BatchJobView } from './dispatch.js';
+import type { BatchJobView } from '../batch/batch-jobs.js';
+import type { AttemptLauncher } from './launcher.js';
 import type { JobSettings } from './executor.js';
 import type { JobQueue } from './job-queue.js';
 import { isFinal, JOB_LIST_LIMIT, type JobRecord, type JobStore } from './job-store.js';
@@ -22,7 +23,7 @@ export interface JobClientDeps {
   readonly store: JobStore;
   readonly settings: JobSettings;
   readonly placement: Placement;
-  readonly dispatcher: AttemptDispatcher;
+  readonly launcher: AttemptLauncher;
   /** Its concurrency gate and the reconciliation that uses it (job-queue.ts). */
   readonly queue: JobQueue;
   readonly tuning: JobTuning;
@@ -43,7 +44,7 @@ export class JobClient implements JobHandle<unknown, unknown> {
     const wire = toWire(input, 'input');
     const id = newRunId(clock());
     await store.create(id, wire, { timeoutSeconds: settings.timeoutSeconds, maxAttempts: settings.maxRetries + 1, placement, tuning: this.#deps.tuning });
-    // In line, and its first attempt dispatched at once when a slot is free (a failed dispatch ends it FAILED).
+    // In line, and its first attempt launched at once when a slot is free (a failed launch ends it FAILED).
     await queue.gate.admit(id);
     return id;
   }
@@ -53,13 +54,13 @@ export class JobClient implements JobHandle<unknown, unknown> {
   }
 
   async cancel(id: string): Promise<void> {
-    const { store, dispatcher, queue } = this.#deps;
+    const { store, launcher, queue } = this.#deps;
     const record = await store.cancel(id);
     // A waiting job is cancelled without ever holding a slot; one that was handed a slot gives it back.
     if (record.status === 'CANCELLED') await queue.gate.settled(id);
     // On Batch, TerminateJob delivers SIGTERM at once (the container then has ECS's stop timeout to end); a job
     // not started yet is removed from the queue.
-    if (record.placement === 'batch' && record.batchJobId) await dispatcher.stop(record.batchJobId, 'multinode: the job was cancelled');
+    if (record.placement === 'batch' && record.batchJobId) await launcher.stop(record.batchJobId, 'multinode: the job was cancelled');
   }
 
   remove(id: string): Promise<void> {

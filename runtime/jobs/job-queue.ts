@@ -1,13 +1,13 @@
 /**
  * Jobs behind their definition's concurrency gate (runtime/state/concurrency.ts): at most `maxConcurrency` jobs hold a
- * slot (an attempt dispatched, waiting for the job's lock, or running), and only a holder runs. This module says, for
- * jobs, how a waiting job is dispatched (its next attempt, with the slot) and how a slot whose check time passed is
+ * slot (an attempt launched, waiting for the job's lock, or running), and only a holder runs. This module says, for
+ * jobs, how a waiting job is launched (its next attempt, with the slot) and how a slot whose check time passed is
  * judged, by the job's own reconciliation (reconcile.ts): an ended job releases it; a job whose attempt died goes back
  * in line; an attempt still running (fresh heartbeat on Lambda, a live container on Batch) or still queued on Batch
  * keeps it; an attempt handed a slot but never started on Lambda (a lost invoke) goes back in line.
  */
 import { JobNotFoundError } from '../../lib/errors.js';
-import { toRemoteError } from '../remote-error.js';
+import { toRemoteError } from '../core/remote-error.js';
 import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
 import { reconcile, type ReconcileDeps } from './reconcile.js';
@@ -19,7 +19,7 @@ export interface JobQueue {
 }
 
 export function jobQueue(base: ReconcileDeps, limit: number): JobQueue {
-  const { store, dispatcher, clock } = base;
+  const { store, launcher, clock } = base;
   const staleAfterMs = (record: JobRecord) => record.tuning.staleAfterMs ?? base.tuning.staleAfterMs;
   const gate = new ConcurrencyGate({
     table: store.table,
@@ -33,9 +33,9 @@ export function jobQueue(base: ReconcileDeps, limit: number): JobQueue {
         const attempt = record.attempts + 1;
         return {
           checkAfterMs: staleAfterMs(record),
-          async dispatch(slot) {
+          async launch(slot) {
             try {
-              const { batchJobId } = await dispatcher.dispatch(id, attempt, record.deadline, slot);
+              const { batchJobId } = await launcher.launch(id, attempt, record.deadline, slot);
               if (batchJobId) await store.setBatchJob(id, attempt, batchJobId);
             } catch (error) {
               // Nothing will run it: record why, rather than leave it PENDING until its deadline.

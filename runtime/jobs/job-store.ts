@@ -21,7 +21,7 @@ import { fromWire, type WireValue } from '../../lib/codec.js';
 import { InvalidArgumentError, JobNotFoundError, RunFinishedError, RunNotFinishedError } from '../../lib/errors.js';
 import { FINAL_STATUSES, type RemoteErrorInfo, type Status } from '../../lib/handles.js';
 import type { Placement } from '../../lib/placement.js';
-import { PAYLOAD_PREFIXES, STATE_INLINE_LIMIT, type Payloads } from '../payloads.js';
+import { PAYLOAD_PREFIXES, STATE_INLINE_LIMIT, type Payloads } from '../core/payloads.js';
 import { RUN_ID_PATTERN } from '../state/ids.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import { attr, type Item, type StateTable } from '../state/state-table.js';

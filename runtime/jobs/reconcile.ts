@@ -10,17 +10,18 @@
  * FAILED with the reason. Every write is conditional on the state that was read, so racing readers settle it once.
  *
  * `reconcile` only changes the job's state and says what it did; `reconcileJob` then tells the job's concurrency gate
- * (an ended job frees its slot, a requeued one waits for a slot and its next attempt is dispatched when it gets one).
+ * (an ended job frees its slot, a requeued one waits for a slot and its next attempt is launched when it gets one).
  */
 import type { RemoteErrorInfo } from '../../lib/handles.js';
 import type { ConcurrencyGate } from '../state/concurrency.js';
-import type { AttemptDispatcher, BatchJobView } from './dispatch.js';
+import type { BatchJobView } from '../batch/batch-jobs.js';
+import type { AttemptLauncher } from './launcher.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
 import type { JobTuning } from './tuning.js';
 
 export interface ReconcileDeps {
   readonly store: JobStore;
-  readonly dispatcher: AttemptDispatcher;
+  readonly launcher: AttemptLauncher;
   readonly tuning: JobTuning;
   readonly clock: () => number;
   readonly timeoutSeconds: number;
@@ -52,7 +53,7 @@ export async function reconcileJob(deps: ReconcileDeps & { readonly gate: Concur
 /** Reconciles many jobs with one DescribeJobs for their Batch jobs, and their gate once for the waiting ones. */
 export async function reconcileAll(deps: ReconcileDeps & { readonly gate: ConcurrencyGate }, records: readonly JobRecord[]): Promise<JobRecord[]> {
   const ids = records.filter((r) => !isFinal(r.status) && r.batchJobId).map((r) => r.batchJobId!);
-  const views = ids.length > 0 && deps.dispatcher.describe ? await deps.dispatcher.describe(ids) : new Map<string, BatchJobView>();
+  const views = ids.length > 0 && deps.launcher.describe ? await deps.launcher.describe(ids) : new Map<string, BatchJobView>();
   const done = await Promise.all(records.map((r) => reconcile(deps, r, r.batchJobId ? views.get(r.batchJobId) : undefined)));
   for (const { record, action } of done) {
     if (action === 'ended') await deps.gate.settled(record.id);
@@ -65,7 +66,7 @@ export async function reconcileAll(deps: ReconcileDeps & { readonly gate: Concur
 
 async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJobView): Promise<Reconciled | undefined> {
   if (isFinal(record.status)) return undefined;
-  const { store, dispatcher, clock } = deps;
+  const { store, launcher, clock } = deps;
   const tuning = { ...deps.tuning, ...record.tuning };
   const now = clock();
   if (now >= record.deadline + tuning.graceMs) {
@@ -74,20 +75,20 @@ async function settleOnce(deps: ReconcileDeps, record: JobRecord, known?: BatchJ
       message: `job ${store.jobName} ${record.id} did not finish within its timeout of ${deps.timeoutSeconds} s (counted from its creation).`,
     };
     const settled = await store.settle(record, { status: 'TIMED_OUT', error });
-    if (settled) await dispatcher.stop(record.batchJobId, 'multinode: the job timed out').catch(() => undefined);
+    if (settled) await launcher.stop(record.batchJobId, 'multinode: the job timed out').catch(() => undefined);
     return settled ? { record: settled, action: 'ended' } : { record: await store.read(record.id) };
   }
   if (record.status === 'CANCELLING' && record.cancelRequestedAt !== undefined && now >= record.cancelRequestedAt + tuning.graceMs) {
     const settled = await store.settle(record, { status: 'CANCELLED' });
-    if (settled) await dispatcher.stop(record.batchJobId, 'multinode: the job was cancelled').catch(() => undefined);
+    if (settled) await launcher.stop(record.batchJobId, 'multinode: the job was cancelled').catch(() => undefined);
     return settled ? { record: settled, action: 'ended' } : { record: await store.read(record.id) };
   }
   const attemptOfBatchJob = record.batchAttempt;
-  if (record.batchJobId && attemptOfBatchJob !== undefined && dispatcher.describe) {
+  if (record.batchJobId && attemptOfBatchJob !== undefined && launcher.describe) {
     const running = record.status !== 'PENDING' && attemptOfBatchJob === record.attempts;
     const pending = record.status === 'PENDING' && attemptOfBatchJob === record.attempts + 1;
     if (running || pending) {
-      const view = known ?? (await dispatcher.describe([record.batchJobId])).get(record.batchJobId);
+      const view = known ?? (await launcher.describe([record.batchJobId])).get(record.batchJobId);
       if (view && (view.status === 'FAILED' || view.status === 'SUCCEEDED')) {
         if (record.status === 'CANCELLING') return ended(store, record, await store.settle(record, { status: 'CANCELLED' }));
         const error: RemoteErrorInfo = {

@@ -4,8 +4,8 @@
  * cloud uses the same values as its caller).
  */
 import { LAMBDA_LIMITS } from '../../lib/placement.js';
-import { RuntimeConfigError } from '../config.js';
-import { FINAL_WRITE_MARGIN_MS } from '../handler/deadline.js';
+import { RuntimeConfigError } from '../core/config.js';
+import { FINAL_WRITE_MARGIN_MS } from '../core/deadline.js';
 
 export interface JobTuning {
   /** How often a running attempt writes its heartbeat (and so notices a cancel request), ms. */

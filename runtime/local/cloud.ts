@@ -15,21 +15,24 @@ import { prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import { loadManifest } from '../build/load-manifest.js';
 import { readAppName } from '../build/app-name.js';
-import { clientConfig } from '../clients.js';
-import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION, environmentFor, type RuntimeConfig, type Service } from '../config.js';
-import { createContext, type ContextOptions, type RuntimeContext } from '../context.js';
+import { clientConfig } from '../core/clients.js';
+import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION, environmentFor, type RuntimeConfig, type Service } from '../core/config.js';
+import { createContext, type ContextOptions, type RuntimeContext } from '../core/context.js';
 import { lambdaFunctionTimeoutSeconds } from '../jobs/tuning.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
-import { localServices, type LocalServiceInstance } from './extensions.js';
+import type { LocalServiceExtension, LocalServiceInstance } from './extensions.js';
+import { localBatchExtension } from './batch/extension.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { LocalLambda, type InvocationType, type LocalFunction, type LocalLambdaOptions } from './lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
-import './registrations.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
 import { appTables, createTables } from './tables.js';
+
+/** Services beyond DynamoDB, S3 and Lambda that an app may need, each starting only when the app needs it. */
+const LOCAL_SERVICES: readonly LocalServiceExtension[] = [localBatchExtension];
 
 /** The key pair every local service accepts (s3rver checks signatures against it). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -137,7 +140,7 @@ export class LocalCloud {
         tablesClient.destroy();
       }
       const extensions: LocalServiceInstance[] = [];
-      for (const extension of localServices()) {
+      for (const extension of LOCAL_SERVICES) {
         const instance = await extension.start({ manifest, config, bundle, ...(layout ? { stateDir: layout.root } : {}), log });
         if (!instance) continue;
         extensions.push(instance);

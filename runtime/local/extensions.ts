@@ -1,10 +1,10 @@
 /**
- * Local services beyond DynamoDB, S3 and Lambda (the jobs issue adds the local Batch endpoint), started by the local
- * cloud with one registration line each (runtime/local/registrations.ts). They start after DynamoDB and S3 and
- * before the Lambda workers, so the endpoints they return reach every worker's environment.
+ * Local services beyond DynamoDB, S3 and Lambda (the local Batch endpoint), listed in the local cloud's
+ * `LOCAL_SERVICES`. They start after DynamoDB and S3 and before the Lambda workers, so the endpoints they return
+ * reach every worker's environment.
  */
 import type { Manifest } from '../../lib/manifest.js';
-import type { RuntimeConfig, Service } from '../config.js';
+import type { RuntimeConfig, Service } from '../core/config.js';
 
 export interface LocalServiceContext {
   readonly manifest: Manifest;
@@ -28,16 +28,4 @@ export interface LocalServiceExtension {
   readonly name: string;
   /** Starts the service for this app, or returns undefined when the app does not need it. */
   start(context: LocalServiceContext): Promise<LocalServiceInstance | undefined>;
-}
-
-const extensions: LocalServiceExtension[] = [];
-
-export function registerLocalService(extension: LocalServiceExtension): void {
-  const existing = extensions.findIndex((e) => e.name === extension.name);
-  if (existing >= 0) extensions[existing] = extension;
-  else extensions.push(extension);
-}
-
-export function localServices(): readonly LocalServiceExtension[] {
-  return extensions;
 }

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
-import { awsErrorName } from '../aws-errors.js';
-import { isText, type HttpApiEvent, type HttpApiResult } from '../service/http-api.js';
+import { awsErrorName } from '../core/aws-errors.js';
+import { isText, type HttpApiEvent, type HttpApiResult } from '../services/http-api.js';
 import { listen } from './dynamodb.js';
 
 export const GATEWAY_LIMITS = { headerBytes: 10_240, bodyBytes: 10 * 1024 * 1024 } as const;

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CLOUD_FILE } from '../connect.js';
+import { CLOUD_FILE } from '../entry/connect.js';
 import { StateDirError } from './errors.js';
 
 export const STATE_MARKER = 'state.json';

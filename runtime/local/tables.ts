@@ -7,9 +7,11 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import type { Manifest } from '../../lib/manifest.js';
 import type { ResourceNames } from '../../lib/naming.js';
-import { awsErrorName } from '../aws-errors.js';
+import { awsErrorName } from '../core/aws-errors.js';
 import { LocalCloudError } from './errors.js';
-import { DICT_TABLE_SCHEMA, STATE_TABLE_SCHEMA, type TableSchema } from '../table-schemas.js';
+import { DICT_TABLE_SCHEMA } from '../dicts/schema.js';
+import { STATE_TABLE_SCHEMA } from '../state/schema.js';
+import type { TableSchema } from '../core/table-schema.js';
 
 /** Every table the app needs: [table name, schema]. */
 export function appTables(manifest: Manifest, names: ResourceNames): Array<[string, TableSchema]> {

@@ -14,9 +14,9 @@ import { resolveApp } from '../../lib/app.js';
 import { isDefinition } from '../../lib/definitions/base.js';
 import { InvocationFailedError } from '../../lib/errors.js';
 import { installRuntime } from '../../lib/runtime-port.js';
-import type { ContextOptions, RuntimeContext } from '../context.js';
-import { createRuntimePort } from '../port.js';
-import { fromLambdaError } from '../remote-error.js';
+import type { ContextOptions, RuntimeContext } from '../core/context.js';
+import { createRuntimePort } from '../entry/runtime-port.js';
+import { fromLambdaError } from '../core/remote-error.js';
 import { LocalCloud, type LocalCloudOptions } from './cloud.js';
 
 export { LocalCloud } from './cloud.js';

@@ -4,7 +4,7 @@
  *
  * A definition has `limit` slots. Only an id (a run or job) that holds a slot may start running; the others wait in
  * a queue, oldest first. Nobody waits inside an invocation: whoever frees a slot (an executor that ended, a cancel, a
- * reconciliation) hands it on by "pumping": the oldest waiting ids get the free slots and are dispatched (an
+ * reconciliation) hands it on by "pumping": the oldest waiting ids get the free slots and are launched (an
  * asynchronous invoke, a SubmitJob) with their slot number, which their executor confirms before claiming the id.
  *
  * Items under `conc#<definition>` (schema.ts):
@@ -16,7 +16,7 @@
  *
  * Every step is a conditional write, so racing processes agree:
  * - hand-off: put the free `slot#i` only if absent, then delete `queue#<id>` only if present (the one that deletes it
- *   dispatches; a loser frees its slot again);
+ *   launches; a loser frees its slot again);
  * - an executor confirms `slot#i` only while its holder is the id (and pushes `checkAt` forward);
  * - releasing a slot deletes it only while it still carries the token of the hand-off that made it.
  *
@@ -43,7 +43,7 @@ export interface Waiting {
   /** How long a slot handed to it may go unchecked: the id's staleness limit, ms. */
   readonly checkAfterMs: number;
   /** Sends the id to its compute with slot `slot`. On failure it records why on the id (which ends), then throws. */
-  dispatch(slot: number): Promise<void>;
+  launch(slot: number): Promise<void>;
 }
 
 /** What the gate asks of the kind of ids it admits (runs, jobs). */
@@ -105,7 +105,7 @@ export class ConcurrencyGate {
   /** The pump running now, and the one more that serves everyone who asked meanwhile. */
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
-  /** Dispatch errors of ids admitted through this instance, until their admit reads them. */
+  /** Launch errors of ids admitted through this instance, until their admit reads them. */
   readonly #admitting = new Map<string, unknown>();
   /** Ids reads found waiting, checked at the next reconciliation; when the last one began. */
   readonly #toCheck = new Set<string>();
@@ -133,7 +133,7 @@ export class ConcurrencyGate {
   }
 
   /**
-   * A new id: in line, then pumped. Throws the error of its own dispatch, if that failed (the id is then FAILED). A
+   * A new id: in line, then pumped. Throws the error of its own launch, if that failed (the id is then FAILED). A
    * pump that fails otherwise (checking another id's slot, a table error) is no failure of this id: it is recorded
    * and in line, and the next pump (a start, a release, a read of a waiting id) hands it a slot; the caller gets its
    * id rather than an error that would make it start the same work again.
@@ -155,8 +155,8 @@ export class ConcurrencyGate {
   }
 
   /**
-   * Hands the free slots to the oldest waiting ids and dispatches them; first judges slots whose check time passed.
-   * A dispatch that fails is recorded on its id (which ends FAILED). Concurrent calls in one process share pumps: the
+   * Hands the free slots to the oldest waiting ids and launches them; first judges slots whose check time passed.
+   * A launch that fails is recorded on its id (which ends FAILED). Concurrent calls in one process share pumps: the
    * one running, then a single next one for everyone who asked meanwhile (it sees their changes).
    */
   pump(): Promise<void> {
@@ -210,7 +210,7 @@ export class ConcurrencyGate {
       const used = new Set(slots.map((s) => s.slot));
       const free = shuffle(Array.from({ length: this.limit }, (_, i) => i).filter((i) => !used.has(i)));
       const results = await Promise.all(next.map((id, i) => this.#handOff(id, free[i]!)));
-      if (results.every((r) => r === 'dispatched')) return;
+      if (results.every((r) => r === 'launched')) return;
     }
   }
 
@@ -286,8 +286,8 @@ export class ConcurrencyGate {
     return { slots: slots.map(({ slot, holder, checkAt }) => ({ slot, holder, checkAt })), queue: await this.#queue(1000) };
   }
 
-  /** One hand-off: slot `slot` to `id`, then its dispatch. */
-  async #handOff(id: string, slot: number): Promise<'dispatched' | 'dropped' | 'contended'> {
+  /** One hand-off: slot `slot` to `id`, then its launch. */
+  async #handOff(id: string, slot: number): Promise<'launched' | 'dropped' | 'contended'> {
     const waiting = await this.#members.waiting(id);
     if (!waiting) {
       await this.#table.delete(this.#pk, queueKey(id));
@@ -303,19 +303,19 @@ export class ConcurrencyGate {
       [C.since]: attr.n(now),
     });
     if (!taken) return 'contended';
-    // Whoever removes the queue entry dispatches; another pumper (or a cancel) got there first otherwise.
+    // Whoever removes the queue entry launches; another pumper (or a cancel) got there first otherwise.
     const dequeued = await this.#table.delete(this.#pk, queueKey(id), { expression: `attribute_exists(#${STATE_SCHEMA.partitionKey})` });
     if (!dequeued) {
       await this.#release(slot, token);
       return 'dropped';
     }
     try {
-      await waiting.dispatch(slot);
+      await waiting.launch(slot);
     } catch (error) {
       if (this.#admitting.has(id)) this.#admitting.set(id, error);
       await this.#release(slot, token);
     }
-    return 'dispatched';
+    return 'launched';
   }
 
   /** Judges a slot whose check time passed. Every write is conditional on the slot as read. */

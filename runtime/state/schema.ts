@@ -1,21 +1,22 @@
 /**
- * The app's state table (`resourceNames(prefix).stateTable`): one table for every kind of runtime state, told
- * apart by the partition key's prefix. Each kind owns its prefix, so a new kind (jobs, locks, ...) adds items
- * without touching the others.
+ * The app's state table (`resourceNames(prefix).stateTable`): one table for every type of runtime record, told
+ * apart by the partition key's prefix. Each type owns its prefix, so a new type adds items without touching the
+ * others.
  *
  * Keys: `pk` (S, partition key) and `sk` (S, sort key); `ttl` (N, epoch seconds) is the TTL attribute.
  *
- * | kind | pk | sk | what |
+ * | record | pk | sk | what |
  * |---|---|---|---|
  * | run | `run#<function>` | run id (time-sortable) | an invocation started with `fn.start`: `list` is a Query newest first |
  * | schedule claim | `sched#<schedule>` | scheduled time, ISO UTC | de-duplicates deliveries of one scheduled time |
- * | job | `job#<job>` | job id | reserved for jobs (the jobs issue) |
- * | lock | `lock#<lock>` | `lease` | reserved for locks (the jobs issue) |
- * | concurrency | `conc#<definition>` | `slot#<nnnn>` or `queue#<id>` | maxConcurrency of started runs and jobs (concurrency.ts) |
+ * | job | `job#<job>` | job id | a job started with `job.start` (runtime/jobs/job-store.ts) |
+ * | lock | `lock#<lock>` | `lease` | a lock's lease (runtime/locks/lock-client.ts) |
+ * | concurrency | `conc#<definition>` | `slot#<nnnn>` or `queue#<id>` | maxConcurrency of started runs and jobs (state/concurrency.ts) |
  *
  * Runs of one function share a partition: starting more than ~1,000 runs per second of one function would
  * throttle on it (calls, `call`/`map`, keep no state and have no such ceiling).
  */
+import type { TableSchema } from '../core/table-schema.js';
 
 /**
  * How long the state of runs and jobs is kept after its creation (DynamoDB TTL). Their large inputs and results live
@@ -29,8 +30,15 @@ export const STATE_SCHEMA = {
   ttl: 'ttl',
 } as const;
 
-/** Partition key prefixes, one per kind of state. */
-export const STATE_KINDS = {
+/** The key schema of the state table. */
+export const STATE_TABLE_SCHEMA: TableSchema = {
+  partitionKey: { name: STATE_SCHEMA.partitionKey, type: 'S' },
+  sortKey: { name: STATE_SCHEMA.sortKey, type: 'S' },
+  timeToLiveAttribute: STATE_SCHEMA.ttl,
+};
+
+/** Partition key prefixes, one per type of record. */
+export const RECORD_PREFIXES = {
   run: 'run',
   scheduleClaim: 'sched',
   job: 'job',
@@ -38,9 +46,9 @@ export const STATE_KINDS = {
   concurrency: 'conc',
 } as const;
 
-export type StateKind = keyof typeof STATE_KINDS;
+export type RecordType = keyof typeof RECORD_PREFIXES;
 
-/** The partition key of `name`'s items of one kind: `run#buildReport`. */
-export function partitionKey(kind: StateKind, name: string): string {
-  return `${STATE_KINDS[kind]}#${name}`;
+/** The partition key of `name`'s records of one type: `run#buildReport`. */
+export function partitionKey(type: RecordType, name: string): string {
+  return `${RECORD_PREFIXES[type]}#${name}`;
 }

@@ -12,8 +12,8 @@ import {
   UpdateItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../aws-errors.js';
-import { withNames } from '../expression-names.js';
+import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
+import { withNames } from '../core/expression-names.js';
 import { STATE_SCHEMA as S } from './schema.js';
 
 export type Item = Record<string, AttributeValue>;

@@ -1,6 +1,6 @@
 /** How maps are cut into array jobs: at most 10,000 children each, never a lone child (Batch's minimum is 2). */
 import { describe, expect, it } from 'vitest';
-import { arrayParts, MAX_ARRAY_SIZE } from '../../runtime/batch/map.js';
+import { arrayParts, MAX_ARRAY_SIZE } from '../../runtime/functions/batch-map.js';
 
 describe('arrayParts', () => {
   it('submits one job up to 10,000 items (a plain job for one item)', () => {

@@ -2,7 +2,7 @@
  * The concurrency gate (runtime/state/concurrency.ts) against the local DynamoDB with the real SDK client, several
  * gate instances standing for several processes, and a small in-memory kind of ids whose "executors" run in this
  * process the way a Lambda invocation would: confirm the slot, run, settle. Checks the bound under a burst, exactly
- * once, FIFO order, lost hand-offs, stranded queues, dead holders, cancel while waiting, failed dispatches, a lowered
+ * once, FIFO order, lost hand-offs, stranded queues, dead holders, cancel while waiting, failed launches, a lowered
  * limit, and wrong input. Time-dependent checks use an injectable clock.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,7 +14,7 @@ import { ConcurrencyGate, slotKey, type GateMembers, type SlotVerdict, type Wait
 import { newRunId } from '../../runtime/state/ids.js';
 import { partitionKey } from '../../runtime/state/schema.js';
 import { attr, StateTable } from '../../runtime/state/state-table.js';
-import { STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
+import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -42,16 +42,16 @@ const CHECK_AFTER_MS = 1000;
  */
 class Kind implements GateMembers {
   readonly state = new Map<string, State>();
-  readonly dispatched: Array<{ id: string; slot: number }> = [];
+  readonly launched: Array<{ id: string; slot: number }> = [];
   readonly started: string[] = [];
   readonly runs = new Map<string, number>();
   /** Ids whose executor ended and handed its slot on. */
   readonly settledIds = new Set<string>();
   /** Ids whose executors are alive (a RUNNING id not in here died). */
   readonly alive = new Set<string>();
-  /** Dispatches of these ids are lost once (the invoke never arrives). */
+  /** Launches of these ids are lost once (the invoke never arrives). */
   readonly lose = new Set<string>();
-  /** Dispatches of these ids fail. */
+  /** Launches of these ids fail. */
   readonly failing = new Set<string>();
   /** Executors of these ids die after confirming their slot and claiming. */
   readonly dying = new Set<string>();
@@ -74,11 +74,11 @@ class Kind implements GateMembers {
     if (this.state.get(id) !== 'PENDING') return undefined;
     return {
       checkAfterMs: CHECK_AFTER_MS,
-      dispatch: async (slot) => {
-        this.dispatched.push({ id, slot });
+      launch: async (slot) => {
+        this.launched.push({ id, slot });
         if (this.failing.has(id)) {
           this.state.set(id, 'FAILED');
-          throw new Error(`cannot dispatch ${id}`);
+          throw new Error(`cannot launch ${id}`);
         }
         if (this.lose.delete(id)) return;
         setImmediate(() => void this.execute(id, slot));
@@ -210,7 +210,7 @@ describe('the concurrency gate', () => {
       await kind.until(() => kind.done(waiting));
       // The order of hand-offs: strictly oldest first through one slot; with several slots handed out at once, their
       // hand-offs run side by side, so one may overtake at most limit - 1 others.
-      const order = kind.dispatched.filter((d) => waiting.includes(d.id)).map((d) => waiting.indexOf(d.id));
+      const order = kind.launched.filter((d) => waiting.includes(d.id)).map((d) => waiting.indexOf(d.id));
       if (limit === 1) expect(order).toEqual(waiting.map((_, i) => i));
       else for (const [handedOut, created] of order.entries()) expect(Math.abs(created - handedOut)).toBeLessThan(limit);
       if (limit === 1) expect(kind.started.filter((id) => waiting.includes(id))).toEqual(waiting);
@@ -227,13 +227,13 @@ describe('the concurrency gate', () => {
     await kind.gate.admit(next);
     expect(kind.started).toEqual([]);
     expect((await kind.gates[0]!.snapshot()).slots.map((s) => s.holder)).toEqual([id]);
-    // Before its check time a read changes nothing; after it, the read's pump requeues and dispatches it again.
+    // Before its check time a read changes nothing; after it, the read's pump requeues and launches it again.
     await kind.gate.reconcile([next]);
-    expect(kind.dispatched.map((d) => d.id)).toEqual([id]);
+    expect(kind.launched.map((d) => d.id)).toEqual([id]);
     clockOffset += CHECK_AFTER_MS + 1;
     await kind.gate.reconcile([next]);
     await kind.until(() => kind.done([id, next]));
-    expect(kind.dispatched.map((d) => d.id)).toEqual([id, id, next]);
+    expect(kind.launched.map((d) => d.id)).toEqual([id, id, next]);
     expect(kind.started).toEqual([id, next]);
   });
 
@@ -242,7 +242,7 @@ describe('the concurrency gate', () => {
     const queued = kind.create(Date.now());
     await kind.gate.enqueue(queued); // its starter died before pumping
     const unqueued = kind.create(Date.now() + 1); // its starter died before queueing
-    expect(kind.dispatched).toEqual([]);
+    expect(kind.launched).toEqual([]);
     await kind.gate.reconcile([unqueued]);
     await kind.until(() => kind.done([queued, unqueued]));
     expect(kind.started.sort()).toEqual([queued, unqueued].sort());
@@ -257,7 +257,7 @@ describe('the concurrency gate', () => {
     await kind.until(() => kind.done([first!]));
     const unqueued = second!; // stranded: never put in line
     await gate.reconcile([unqueued]);
-    expect(kind.dispatched.map((d) => d.id)).toEqual([first]);
+    expect(kind.launched.map((d) => d.id)).toEqual([first]);
     clockOffset += 1001;
     await gate.reconcile([]);
     await kind.until(() => kind.done([unqueued]));
@@ -265,7 +265,7 @@ describe('the concurrency gate', () => {
     await gate.enqueue(third!);
     await gate.reconcile([third!]);
     await kind.until(() => kind.done([third!]));
-    expect(kind.dispatched.map((d) => d.id)).toEqual([first, second, third]);
+    expect(kind.launched.map((d) => d.id)).toEqual([first, second, third]);
     clockOffset += 60_000;
   });
 
@@ -359,7 +359,7 @@ describe('the concurrency gate', () => {
     expect((await kind.gate.snapshot()).queue).toEqual([last]);
     kind.release(first);
     await kind.until(() => kind.done([first, last]));
-    expect(kind.dispatched.map((d) => d.id)).not.toContain(cancelled);
+    expect(kind.launched.map((d) => d.id)).not.toContain(cancelled);
   });
 
   it('a late executor whose slot was taken back finds none; an executor without a slot waits in line and runs once', async () => {
@@ -367,7 +367,7 @@ describe('the concurrency gate', () => {
     const id = kind.create(Date.now());
     kind.lose.add(id);
     await kind.gate.admit(id);
-    const [first] = kind.dispatched;
+    const [first] = kind.launched;
     // Cancelled while its invoke was lost; the next pump after its check time takes the slot back.
     kind.state.set(id, 'CANCELLED');
     clockOffset += CHECK_AFTER_MS + 1;
@@ -381,14 +381,14 @@ describe('the concurrency gate', () => {
     await kind.execute(other, 1);
     await kind.until(() => kind.done([other]));
     expect(kind.runs.get(other)).toBe(1);
-    expect(kind.dispatched.map((d) => d.id)).toEqual([id, other]);
+    expect(kind.launched.map((d) => d.id)).toEqual([id, other]);
   });
 
-  it('a failed dispatch fails that id (admit throws its error) and frees the slot for the next one', async () => {
+  it('a failed launch fails that id (admit throws its error) and frees the slot for the next one', async () => {
     const kind = new Kind(kindName(), 1, 1, clock);
     const broken = kind.create(Date.now());
     kind.failing.add(broken);
-    await expect(kind.gate.admit(broken)).rejects.toThrow(`cannot dispatch ${broken}`);
+    await expect(kind.gate.admit(broken)).rejects.toThrow(`cannot launch ${broken}`);
     expect(kind.state.get(broken)).toBe('FAILED');
     const fine = kind.create(Date.now() + 1);
     await kind.gate.admit(fine);
@@ -413,14 +413,14 @@ describe('the concurrency gate', () => {
     }
     const waiting = kind.create(Date.now());
     await kind.gate.admit(waiting);
-    expect(kind.dispatched).toEqual([]);
+    expect(kind.launched).toEqual([]);
     for (const { id } of old) {
       kind.state.set(id, 'DONE');
       await kind.gate.settled(id);
     }
     await kind.until(() => kind.done([waiting]));
-    expect(kind.dispatched).toEqual([{ id: waiting, slot: expect.any(Number) }]);
-    expect(kind.dispatched[0]!.slot).toBeLessThan(2);
+    expect(kind.launched).toEqual([{ id: waiting, slot: expect.any(Number) }]);
+    expect(kind.launched[0]!.slot).toBeLessThan(2);
   });
 
   it('refuses a limit outside 1..1000, naming it', () => {

@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveApp } from '../../lib/app.js';
 import { toWire } from '../../lib/codec.js';
 import { InvocationFailedError } from '../../lib/errors.js';
-import { createLambdaHandler } from '../../runtime/handler/lambda-handler.js';
+import { createLambdaHandler } from '../../runtime/entry/lambda-handler.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import { ConcurrencyGate } from '../../runtime/state/concurrency.js';
-import { DEADLINE_GRACE_MS, RunStore } from '../../runtime/state/runs.js';
+import { DEADLINE_GRACE_MS, RunStore } from '../../runtime/functions/run-store.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import * as app from './fixtures/concurrency-app/src/app.js';
 import { checkBurst, functionGate, statuses, testClock, until } from './support.js';
@@ -191,7 +191,7 @@ describe('waiting runs', () => {
       name: 'single',
       limit: 1,
       clock: t.context.clock,
-      members: { waiting: async () => ({ checkAfterMs: STALE_AFTER_MS, dispatch: async () => undefined }), inspect: async () => 'keep' },
+      members: { waiting: async () => ({ checkAfterMs: STALE_AFTER_MS, launch: async () => undefined }), inspect: async () => 'keep' },
     });
     await handing.admit(id);
     const [held] = (await functionGate(t.context, 'single').snapshot()).slots.filter((s) => s.holder === id);

@@ -1,12 +1,12 @@
 /** Shared helpers of the maxConcurrency tests through the local cloud. */
 import type { RunInfo, Status } from '../../lib/handles.js';
-import type { RuntimeContext } from '../../runtime/context.js';
+import type { RuntimeContext } from '../../runtime/core/context.js';
 import { runGate } from '../../runtime/functions/run-queue.js';
-import { jobDispatcher, jobSettings, queueOf } from '../../runtime/jobs/factory.js';
+import { jobLauncher, jobSettings, queueOf } from '../../runtime/jobs/factory.js';
 import { JobStore } from '../../runtime/jobs/job-store.js';
 import { jobTuningFromEnv } from '../../runtime/jobs/tuning.js';
 import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
-import { RunStore } from '../../runtime/state/runs.js';
+import { RunStore } from '../../runtime/functions/run-store.js';
 import type { Entry } from './fixtures/concurrency-app/src/app.js';
 
 /** A test clock that can jump ahead (the local cloud's workers keep the real one). */
@@ -22,7 +22,7 @@ export function jobGateOf(context: RuntimeContext, name: string): ConcurrencyGat
   const definition = context.definition(name, 'job');
   const tuning = jobTuningFromEnv();
   const store = new JobStore(name, context.state, context.payloads, context.clock);
-  return queueOf(store, jobSettings(definition), jobDispatcher(context, definition, tuning), tuning, context.clock).gate;
+  return queueOf(store, jobSettings(definition), jobLauncher(context, definition, tuning), tuning, context.clock).gate;
 }
 
 /** Polls `read` until `test` holds (the runs change asynchronously, in other processes). */

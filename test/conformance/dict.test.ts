@@ -316,7 +316,7 @@ describe('limits and bad input', () => {
   });
 
   it('names the missing table when the dict was never created', async () => {
-    const { DictClient } = await import('../../runtime/dict/dict-client.js');
+    const { DictClient } = await import('../../runtime/dicts/dict-client.js');
     const d = new DictClient({ client: fx.client, name: 'ghost', table: 'no-such-table' });
     await expect(d.get('k')).rejects.toThrow(/The table "no-such-table" of dict "ghost" does not exist/);
   });

@@ -5,9 +5,10 @@ import { crc32 } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
-import { DICT_TABLE_SCHEMA, STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
-import { DictClient } from '../../runtime/dict/dict-client.js';
-import type { BatchOptions } from '../../runtime/dict/batch.js';
+import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
+import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
+import { DictClient } from '../../runtime/dicts/dict-client.js';
+import type { BatchOptions } from '../../runtime/dicts/batch.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

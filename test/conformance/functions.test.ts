@@ -90,7 +90,7 @@ describe('call', () => {
   });
 
   it('names the functions there are when asked for an unknown one', async () => {
-    const { createRuntimePort } = await import('../../runtime/port.js');
+    const { createRuntimePort } = await import('../../runtime/entry/runtime-port.js');
     const port = createRuntimePort(t.context);
     expect(() => port.function('nope')).toThrow(/The app "functions-app" has no function named "nope". Its functions: echo, add, fail/);
     expect(() => port.function('marks')).toThrow(/\("marks" is a dict\)/);

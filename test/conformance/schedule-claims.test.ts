@@ -4,7 +4,7 @@
  * does not run it again, and cannot end it when it dies.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduleClaims } from '../../runtime/state/schedule-claims.js';
+import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import { StateTable } from '../../runtime/state/state-table.js';
 import { startDynamoFixture, type DynamoFixture } from './dynamo-support.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvocationFailedError } from '../../lib/errors.js';
 import type { SchedulerClock } from '../../runtime/local/scheduler.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
-import { ScheduleClaims } from '../../runtime/state/schedule-claims.js';
+import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import * as app from '../local/fixtures/functions-app/src/app.js';
 
 const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');

@@ -22,10 +22,10 @@ import {
   StateTable,
   SynthError,
 } from '../../constructs/index.js';
-import { DICT_SCHEMA } from '../../runtime/dict/schema.js';
-import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/handler/schedule-start-kind.js';
+import { DICT_SCHEMA } from '../../runtime/dicts/schema.js';
+import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/schedules/start-date-event.js';
 import { STATE_SCHEMA } from '../../runtime/state/schema.js';
-import { RUN_RETENTION_DAYS } from '../../runtime/state/runs.js';
+import { RUN_RETENTION_DAYS } from '../../runtime/functions/run-store.js';
 import { JOB_RETENTION_DAYS } from '../../runtime/jobs/job-store.js';
 import { tempApp } from '../helpers/temp-app.js';
 import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, synthApp, testBundleRoot } from './helpers.js';

@@ -12,8 +12,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_HANDLER } from '../../constructs/index.js';
 import { batchContainerCommand, BATCH_ENTRY_EXPORT, BATCH_ENV } from '../../runtime/batch/bootstrap.js';
-import { configFromEnv, DISPATCHER_DEFINITION } from '../../runtime/config.js';
-import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/handler/schedule-start-kind.js';
+import { configFromEnv, DISPATCHER_DEFINITION } from '../../runtime/core/config.js';
+import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/schedules/start-date-event.js';
 import { DEFAULT_JOB_TUNING } from '../../runtime/jobs/tuning.js';
 import { exampleEntry, oneResource, resourcesOf, synthApp } from './helpers.js';
 

@@ -12,14 +12,14 @@ import { InvocationFailedError, JobNotFoundError, RunCancelledError, RunFinished
 import type { JobHandle, RunInfo, Status } from '../../lib/handles.js';
 import { BatchJobs, batchClient, TASK_ENV } from '../../runtime/batch/batch-jobs.js';
 import { BATCH_ENV } from '../../runtime/batch/bootstrap.js';
-import { batchStateChangeKind, type StateChangeResponse } from '../../runtime/batch/state-change-kind.js';
-import type { HandlerContext } from '../../runtime/handler/types.js';
+import { batchStateChangeEvent, type StateChangeResponse } from '../../runtime/entry/batch-state-change-event.js';
+import type { HandlerContext } from '../../runtime/core/event-handler.js';
 import { newRunId } from '../../runtime/state/ids.js';
-import { RunStore } from '../../runtime/state/runs.js';
+import { RunStore } from '../../runtime/functions/run-store.js';
 import { JobStore } from '../../runtime/jobs/job-store.js';
 import { localBatchOf } from '../../runtime/local/batch/extension.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
-import { ScheduleClaims } from '../../runtime/state/schedule-claims.js';
+import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import * as app from './fixtures/jobs-app/src/app.js';
 
 const GRACE_MS = 1500;
@@ -324,13 +324,13 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
         },
       },
     };
-    const reply = (await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse;
+    const reply = (await batchStateChangeEvent.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse;
     expect(reply.outcome).toBe(`run crasher ${id} FAILED before it started`);
     const error = (await app.crasher.awaitResult(id).catch((e: unknown) => e)) as InvocationFailedError;
     expect(error).toBeInstanceOf(InvocationFailedError);
     expect(error.remote).toMatchObject({ type: 'BatchJobFailed', message: expect.stringMatching(/ended without finishing it: .*CannotPullContainerError/) });
     // A second (duplicate) event changes nothing.
-    expect(((await batchStateChangeKind.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse).outcome).toBe(
+    expect(((await batchStateChangeEvent.handle(event as never, { runtime: t.context } as HandlerContext)) as StateChangeResponse).outcome).toBe(
       `run crasher ${id} is FAILED`,
     );
   });

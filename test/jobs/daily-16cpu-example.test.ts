@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awaitScheduledRun } from '../../runtime/batch/schedule-runner.js';
+import { awaitScheduledRun } from '../../runtime/schedules/batch-runner.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import * as app from '../../examples/daily-16cpu/src/app.js';
 

@@ -147,7 +147,7 @@ describe('jobs: cancel', () => {
     const started = gate();
     const late = gate();
     const lateDone = gate<boolean>();
-    const { client, store, dispatcher } = fixture.job(name('stubborn'), {}, async function* () {
+    const { client, store, launcher } = fixture.job(name('stubborn'), {}, async function* () {
       yield 1;
       started.open();
       await late.promise; // ignores ctx.signal
@@ -158,10 +158,10 @@ describe('jobs: cancel', () => {
     await started.promise;
     const runner = (await store.read(id)).runner!;
     await client.cancel(id);
-    await dispatcher.settled(id);
+    await launcher.settled(id);
     const cancelled = await client.get(id);
     expect(cancelled.status).toBe('CANCELLED');
-    expect(dispatcher.outcomes.find((o) => o.id === id)!.outcome).toBe('CANCELLED');
+    expect(launcher.outcomes.find((o) => o.id === id)!.outcome).toBe('CANCELLED');
     // The abandoned attempt's write after the cancel is refused by the state table.
     expect(await store.writeProgress(id, runner, 'late')).toBeUndefined();
     late.open();
@@ -173,17 +173,17 @@ describe('jobs: cancel', () => {
 
   it('cancels a PENDING job at once; its attempt, when delivered late, does nothing', async () => {
     let runs = 0;
-    const { client, dispatcher } = fixture.job(name('pending-cancel'), {}, async () => {
+    const { client, launcher } = fixture.job(name('pending-cancel'), {}, async () => {
       runs++;
     });
-    dispatcher.drop = 1;
+    launcher.drop = 1;
     const id = await client.start(null);
     expect((await client.get(id)).status).toBe('PENDING');
     await client.cancel(id);
     expect((await client.get(id)).status).toBe('CANCELLED');
-    await dispatcher.dispatch(id, 1);
-    await dispatcher.settled(id);
-    expect(dispatcher.outcomes.find((o) => o.id === id)!.outcome).toBe('duplicate');
+    await launcher.launch(id, 1);
+    await launcher.settled(id);
+    expect(launcher.outcomes.find((o) => o.id === id)!.outcome).toBe('duplicate');
     expect(runs).toBe(0);
   });
 });
@@ -261,8 +261,8 @@ describe('jobs: timeout and retries', () => {
 
   it('times out a job that never started (a lost delivery) when read after its deadline', async () => {
     let offset = 0;
-    const { client, dispatcher } = fixture.job(name('lost'), { timeoutSeconds: 5 }, async () => 'never', { clock: () => Date.now() + offset });
-    dispatcher.drop = 1;
+    const { client, launcher } = fixture.job(name('lost'), { timeoutSeconds: 5 }, async () => 'never', { clock: () => Date.now() + offset });
+    launcher.drop = 1;
     const id = await client.start(null);
     expect((await client.get(id)).status).toBe('PENDING');
     offset = 5_000 + FAST_TUNING.graceMs;
@@ -300,7 +300,7 @@ describe('jobs: timeout and retries', () => {
     const clock = () => Date.now() + offset;
     const hung = gate();
     const tuning = { ...FAST_TUNING, heartbeatMs: 3_600_000 };
-    const { client, dispatcher } = fixture.job(
+    const { client, launcher } = fixture.job(
       name('crash'),
       { maxRetries: 1 },
       async (_i: null, ctx: JobContext) => {
@@ -319,7 +319,7 @@ describe('jobs: timeout and retries', () => {
     const reconciled = await client.get(id);
     expect(reconciled.status).toMatch(/PENDING|RUNNING|SUCCEEDED/);
     expect(await client.awaitResult(id)).toBe('attempt 2');
-    expect(dispatcher.dispatched.filter((d) => d.id === id).map((d) => d.attempt)).toEqual([1, 2]);
+    expect(launcher.launched.filter((d) => d.id === id).map((d) => d.attempt)).toEqual([1, 2]);
   });
 
   it('does not requeue an attempt judged lost that wrote a heartbeat since it was read (it is alive)', async () => {
@@ -339,26 +339,26 @@ describe('jobs: timeout and retries', () => {
   });
 
   it('gives back at once the slot of an attempt that arrives after its job was cancelled', async () => {
-    const { client, store, dispatcher, gate } = fixture.job(name('late'), {}, async () => 'never run');
-    dispatcher.drop = 1; // the attempt's delivery is late: it arrives below, by hand
+    const { client, store, launcher, gate } = fixture.job(name('late'), {}, async () => 'never run');
+    launcher.drop = 1; // the attempt's delivery is late: it arrives below, by hand
     const id = await client.start(null);
     const held = (await gate.snapshot()).slots.find((s) => s.holder === id);
     expect(held).toBeDefined();
     // Cancelled meanwhile, in the window where the cancel did not see the slot being handed over.
     expect((await store.cancel(id)).status).toBe('CANCELLED');
-    expect(await dispatcher.run(id, 1, held!.slot)).toBe('duplicate');
+    expect(await launcher.run(id, 1, held!.slot)).toBe('duplicate');
     expect((await gate.snapshot()).slots.map((s) => s.holder)).not.toContain(id);
   });
 
   it('runs a duplicate delivery once', async () => {
     let runs = 0;
-    const { client, dispatcher } = fixture.job(name('dup'), {}, async () => ++runs);
-    dispatcher.copies = 2;
+    const { client, launcher } = fixture.job(name('dup'), {}, async () => ++runs);
+    launcher.copies = 2;
     const id = await client.start(null);
-    await dispatcher.settled(id, 2);
+    await launcher.settled(id, 2);
     expect(runs).toBe(1);
     expect(
-      dispatcher.outcomes
+      launcher.outcomes
         .filter((o) => o.id === id)
         .map((o) => o.outcome)
         .sort(),
@@ -461,8 +461,8 @@ describe('jobs: the lock option', () => {
     const id = await waiter.client.start(null);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await waiter.client.cancel(id);
-    await waiter.dispatcher.settled(id);
-    expect(waiter.dispatcher.outcomes.find((o) => o.id === id)!.outcome).toBe('abandoned');
+    await waiter.launcher.settled(id);
+    expect(waiter.launcher.outcomes.find((o) => o.id === id)!.outcome).toBe('abandoned');
     expect((await waiter.client.get(id)).status).toBe('CANCELLED');
     letGo.open();
     await holder.client.awaitResult(held);

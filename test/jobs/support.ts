@@ -1,6 +1,6 @@
 /**
  * Test support for the job runtime: the local DynamoDB (dynalite) and S3 (s3rver) with real SDK clients, and an
- * in-process dispatcher that runs attempts like an asynchronous Lambda invoke would (later, in this process), with
+ * in-process launcher that runs attempts like an asynchronous Lambda invoke would (later, in this process), with
  * knobs to deliver an attempt twice or lose it.
  */
 import { mkdtempSync } from 'node:fs';
@@ -12,12 +12,12 @@ import S3rver from 's3rver';
 import type { JobHandler } from '../../lib/definitions/job.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
-import { LockClient } from '../../runtime/lock/lock-client.js';
-import { Payloads } from '../../runtime/payloads.js';
+import { LockClient } from '../../runtime/locks/lock-client.js';
+import { Payloads } from '../../runtime/core/payloads.js';
 import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
 import { StateTable } from '../../runtime/state/state-table.js';
-import { STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
-import type { AttemptDispatcher } from '../../runtime/jobs/dispatch.js';
+import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
+import type { AttemptLauncher } from '../../runtime/jobs/launcher.js';
 import { type AttemptOutcome, executeAttempt, type JobSettings } from '../../runtime/jobs/executor.js';
 import { JobClient } from '../../runtime/jobs/job-client.js';
 import { queueOf } from '../../runtime/jobs/factory.js';
@@ -32,24 +32,24 @@ export const FAST_TUNING: JobTuning = { ...DEFAULT_JOB_TUNING, heartbeatMs: 50, 
 export interface InProcessJob {
   readonly client: JobClient;
   readonly store: JobStore;
-  readonly dispatcher: InProcessDispatcher;
+  readonly launcher: InProcessLauncher;
   readonly gate: ConcurrencyGate;
 }
 
-/** Runs each dispatched attempt in this process, after the caller's turn (like an `Event` invoke). */
-export class InProcessDispatcher implements AttemptDispatcher {
-  readonly dispatched: Array<{ id: string; attempt: number }> = [];
+/** Runs each launched attempt in this process, after the caller's turn (like an `Event` invoke). */
+export class InProcessLauncher implements AttemptLauncher {
+  readonly launched: Array<{ id: string; attempt: number }> = [];
   readonly outcomes: Array<{ id: string; attempt: number; outcome: AttemptOutcome | Error }> = [];
   /** Deliver every attempt this many times (duplicates). */
   copies = 1;
-  /** Drop the next dispatches (a lost delivery). */
+  /** Drop the next launches (a lost delivery). */
   drop = 0;
   run!: (id: string, attempt: number, slot?: number) => Promise<AttemptOutcome>;
   private waiters: Array<{ test: () => boolean; resolve: () => void }> = [];
 
   /** `slot` is the concurrency slot the gate handed over; a test delivering an attempt itself may leave it out. */
-  async dispatch(id: string, attempt: number, _deadline?: number, slot?: number): Promise<{ batchJobId?: string }> {
-    this.dispatched.push({ id, attempt });
+  async launch(id: string, attempt: number, _deadline?: number, slot?: number): Promise<{ batchJobId?: string }> {
+    this.launched.push({ id, attempt });
     if (this.drop > 0) {
       this.drop--;
       return {};
@@ -120,16 +120,16 @@ export async function startJobFixture(): Promise<JobFixture> {
       const clock = options.clock ?? Date.now;
       const settings: JobSettings = { timeoutSeconds: 60, maxRetries: 0, maxConcurrency: 10, lock: null, ...partial };
       const store = new JobStore(name, state, payloads, clock);
-      const dispatcher = new InProcessDispatcher();
+      const launcher = new InProcessLauncher();
       const locks = (lock: string) => new LockClient({ client: dynamo, table, name: lock, clock, pollMs: 20 });
-      const queue = queueOf(store, settings, dispatcher, tuning, clock);
-      dispatcher.run = (id, attempt, slot) =>
+      const queue = queueOf(store, settings, launcher, tuning, clock);
+      launcher.run = (id, attempt, slot) =>
         executeAttempt(
           {
             store,
             settings,
             handler: handler as JobHandler<unknown, unknown>,
-            dispatcher,
+            launcher,
             gate: queue.gate,
             locks,
             tuning,
@@ -142,8 +142,8 @@ export async function startJobFixture(): Promise<JobFixture> {
           attempt,
           slot,
         );
-      const client = new JobClient({ store, settings, placement: 'lambda', dispatcher, queue, tuning, clock });
-      return { client, store, dispatcher, gate: queue.gate };
+      const client = new JobClient({ store, settings, placement: 'lambda', launcher, queue, tuning, clock });
+      return { client, store, launcher, gate: queue.gate };
     },
     async close() {
       dynamo.destroy();

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import type { DictHandle, FunctionHandle } from '../../lib/handles.js';
-import { RuntimeConfigError } from '../../runtime/config.js';
-import { connect, ConnectError } from '../../runtime/connect.js';
+import { RuntimeConfigError } from '../../runtime/core/config.js';
+import { connect, ConnectError } from '../../runtime/entry/connect.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
 import * as app from './fixtures/functions-app/src/app.js';
 

@@ -9,7 +9,7 @@ import dynalite from 'dynalite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listen } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
-import { DICT_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
+import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
 import { dynamoClient } from '../conformance/dynamo-support.js';
 
 const server = dynalite({ createTableMs: 200 });

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, LockLostError, LockUnavailableError } from '../../lib/errors.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
-import { LockClient, type LockClientOptions } from '../../runtime/lock/lock-client.js';
-import { STATE_TABLE_SCHEMA } from '../../runtime/table-schemas.js';
+import { LockClient, type LockClientOptions } from '../../runtime/locks/lock-client.js';
+import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

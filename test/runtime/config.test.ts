@@ -1,7 +1,15 @@
 /** The runtime's environment contract: reading it, checking it, and its size against Lambda's 4 KB limit. */
 import { describe, expect, it } from 'vitest';
 import { resourceNames } from '../../lib/naming.js';
-import { checkConfig, configFromEnv, ENV, environmentBytes, environmentFor, LAMBDA_ENVIRONMENT_LIMIT_BYTES, RuntimeConfigError } from '../../runtime/config.js';
+import {
+  checkConfig,
+  configFromEnv,
+  ENV,
+  environmentBytes,
+  environmentFor,
+  LAMBDA_ENVIRONMENT_LIMIT_BYTES,
+  RuntimeConfigError,
+} from '../../runtime/core/config.js';
 
 describe('runtime configuration', () => {
   it('reads the four variables', () => {

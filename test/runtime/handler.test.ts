@@ -7,12 +7,12 @@ import { resolveApp } from '../../lib/app.js';
 import { fn } from '../../lib/definitions/function.js';
 import { service } from '../../lib/definitions/service.js';
 import { buildManifest } from '../../lib/manifest.js';
-import { createContext } from '../../runtime/context.js';
-import { createLambdaHandler } from '../../runtime/handler/lambda-handler.js';
-import { invocationDeadline } from '../../runtime/handler/deadline.js';
-import { registeredEventKinds } from '../../runtime/handler/dispatch.js';
-import type { HandlerContext } from '../../runtime/handler/types.js';
-import { toRemoteError } from '../../runtime/remote-error.js';
+import { createContext } from '../../runtime/core/context.js';
+import { createLambdaHandler } from '../../runtime/entry/lambda-handler.js';
+import { invocationDeadline } from '../../runtime/core/deadline.js';
+import { EVENT_HANDLERS } from '../../runtime/entry/lambda-handler.js';
+import type { HandlerContext } from '../../runtime/core/event-handler.js';
+import { toRemoteError } from '../../runtime/core/remote-error.js';
 
 class QuotaExceeded extends Error {}
 const double = fn({ name: 'double' }, async (n: number) => n * 2);
@@ -36,8 +36,26 @@ const lambda = (functionName: string) => ({ functionName, awsRequestId: 'r', get
 const call = (name: string, args: unknown[], deadline = Date.now() + 10_000) => ({ multinode: 'call', function: name, args, deadline, attempt: 1 });
 
 describe('the Lambda handler', () => {
-  it('registers the runtime event kinds', () => {
-    expect(registeredEventKinds()).toEqual(expect.arrayContaining(['call', 'run', 'http', 'schedule', 'schedule-start']));
+  it('has exactly one handler for each kind of event a Lambda function receives', () => {
+    const samples: Record<string, unknown> = {
+      call: call('double', [21]),
+      run: { multinode: 'run', function: 'double', id: 'x' },
+      job: { multinode: 'job', job: 'j', id: 'x', attempt: 1 },
+      http: { version: '2.0', routeKey: '$default', rawPath: '/', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET', path: '/' } } },
+      schedule: { multinode: 'schedule', name: 'tick', scheduledTime: '2024-01-01T00:00:00Z', attempt: '1' },
+      'schedule-start': {
+        RequestType: 'Create',
+        ResponseURL: 'http://127.0.0.1/',
+        ResourceType: 'Custom::MultinodeScheduleStart',
+        ResourceProperties: {},
+      },
+      'batch-state-change': { source: 'aws.batch', 'detail-type': 'Batch Job State Change', detail: { jobId: 'j', status: 'FAILED' } },
+    };
+    expect(EVENT_HANDLERS.map((h) => h.name).sort()).toEqual(Object.keys(samples).sort());
+    for (const [name, event] of Object.entries(samples)) {
+      expect(EVENT_HANDLERS.filter((h) => h.accepts(event)).map((h) => h.name)).toEqual([name]);
+    }
+    expect(EVENT_HANDLERS.filter((h) => h.accepts({ hello: 'world' }))).toEqual([]);
   });
 
   it('answers a call with the result envelope', async () => {
@@ -62,7 +80,10 @@ describe('the Lambda handler', () => {
   it('refuses an event it does not understand, naming the kinds it knows', async () => {
     const error = (await handler({ hello: 'world' }, lambda('h-double')).catch((e: unknown) => e)) as Error;
     expect(error.name).toBe('UnknownEventError');
-    expect(error.message).toMatch(/h-double received an event it does not understand: \{"hello":"world"\}. Known kinds: .*call, run, http, schedule/);
+    expect(error.message).toMatch(
+      'h-double received an event it does not understand: {"hello":"world"}. ' +
+        'Known kinds: call, run, job, http, schedule, schedule-start, batch-state-change.',
+    );
   });
 
   it('gives up at the deadline with a TimeoutError', async () => {

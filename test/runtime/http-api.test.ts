@@ -1,7 +1,7 @@
 /** API Gateway HTTP API payload 2.0 <-> fetch Request/Response, and the local gateway's event shape. */
 import { describe, expect, it } from 'vitest';
 import { parseResult } from '../../runtime/local/gateway.js';
-import { fromResponse, isHttpApiEvent, toRequest, type HttpApiEvent } from '../../runtime/service/http-api.js';
+import { fromResponse, isHttpApiEvent, toRequest, type HttpApiEvent } from '../../runtime/services/http-api.js';
 
 /** An event shaped like the AWS documentation's payload format 2.0 example. */
 function event(overrides: Partial<HttpApiEvent> = {}): HttpApiEvent {

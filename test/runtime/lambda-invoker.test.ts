@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveApp } from '../../lib/app.js';
 import { fn } from '../../lib/definitions/function.js';
 import { buildManifest } from '../../lib/manifest.js';
-import { createContext } from '../../runtime/context.js';
+import { createContext } from '../../runtime/core/context.js';
 import { LambdaInvoker } from '../../runtime/functions/lambda-invoker.js';
 
 let invokes = 0;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../../lib/handles.js';
-import { CANCELLED, LOST, watchRun } from '../../runtime/handler/run-kind.js';
+import { CANCELLED, LOST, watchRun } from '../../runtime/functions/run-event.js';
 
 /** A fake run store: the first `failures` requests throw; then the status is RUNNING until `cancelAfter` requests. */
 function store(failures: number, cancelAfter: number) {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveApp } from '../../lib/app.js';
 import { schedule } from '../../lib/definitions/schedule.js';
 import { buildManifest } from '../../lib/manifest.js';
-import { createContext } from '../../runtime/context.js';
-import { createLambdaHandler } from '../../runtime/handler/lambda-handler.js';
-import { DEPLOY_START_LEAD_MS, SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/handler/schedule-start-kind.js';
+import { createContext } from '../../runtime/core/context.js';
+import { createLambdaHandler } from '../../runtime/entry/lambda-handler.js';
+import { DEPLOY_START_LEAD_MS, SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/schedules/start-date-event.js';
 
 const HOUR = 3_600_000;
 const REFERENCE = Date.parse('2024-01-01T06:00:00Z');

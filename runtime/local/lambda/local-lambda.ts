@@ -15,7 +15,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../payloads.js';
+import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../core/payloads.js';
 import { FunctionWorkers, type LogSink } from './workers.js';
 
 export interface LocalFunction {

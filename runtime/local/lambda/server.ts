@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SYNC_PAYLOAD_LIMIT } from '../../payloads.js';
+import { SYNC_PAYLOAD_LIMIT } from '../../core/payloads.js';
 import { listen } from '../dynamodb.js';
 import type { InvocationType, LocalLambda } from './local-lambda.js';
 

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import type { LambdaErrorPayload } from '../../remote-error.js';
+import type { LambdaErrorPayload } from '../../core/remote-error.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 export interface WorkerSpec {

@@ -1,0 +1,146 @@
+/**
+ * The app bundle's `batch` export: what a Batch container runs once the bootstrap has imported the bundle. It starts
+ * the runtime from the environment (as the Lambda handler does), then runs the task named in the job's overrides:
+ *  - `job`: one attempt of a job (runtime/jobs/executor.ts); SIGTERM (TerminateJob) aborts `ctx.signal`;
+ *  - `run`: a run started with `fn.start` (the Lambda handler's own run executor);
+ *  - `map`: one item of a map (map.ts), the index from AWS_BATCH_JOB_ARRAY_INDEX;
+ *  - `schedule`: a scheduled run claimed by the dispatcher; finishes the claim.
+ * Resolves to the exit code: 0 when the work succeeded (or ended as cancelled / timed out, which the state table
+ * records), 1 when it failed, so Batch's own status agrees.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResolvedApp } from '../../lib/app.js';
+import type { FunctionDefinition } from '../../lib/definitions/function.js';
+import type { JobDefinition } from '../../lib/definitions/job.js';
+import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
+import { buildManifest } from '../../lib/manifest.js';
+import { installRuntime } from '../../lib/runtime-port.js';
+import { configFromEnv, RuntimeConfigError } from '../core/config.js';
+import { createContext, type RuntimeContext } from '../core/context.js';
+import { withDeadline } from '../core/deadline.js';
+import { runEvent, type RunResponse } from '../functions/run-event.js';
+import { executeAttempt } from '../jobs/executor.js';
+import { executorDeps } from '../jobs/factory.js';
+import { createRuntimePort } from './runtime-port.js';
+import { toRemoteError } from '../core/remote-error.js';
+import { backoffDelay, sleep } from '../core/retry.js';
+import { ScheduleClaims } from '../schedules/claims.js';
+import { BATCH_ENV } from '../batch/bootstrap.js';
+import { TASK_ENV } from '../batch/batch-jobs.js';
+import { runMapItem } from '../functions/batch-map.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The exit code of a process ended by SIGTERM (128 + 15). */
+const SIGTERM_EXIT_CODE = 143;
+
+export function createBatchEntry(app: ResolvedApp): () => Promise<number> {
+  return async function batch(): Promise<number> {
+    const env = process.env;
+    const config = configFromEnv(env);
+    const context = createContext(config, buildManifest(app, config.app));
+    installRuntime(createRuntimePort(context));
+    const stop = new AbortController();
+    // A job stops within its grace period (the executor listens); other tasks have nothing to wind down, and would
+    // otherwise run on (Node as PID 1 ignores SIGTERM once a listener exists) until SIGKILL.
+    const stopsItself = env[TASK_ENV.task] === 'job';
+    process.once('SIGTERM', () => {
+      stop.abort();
+      if (!stopsItself) process.exit(SIGTERM_EXIT_CODE);
+    });
+    try {
+      return await runTask(app, context, env, stop.signal);
+    } finally {
+      context.clients.destroy();
+    }
+  };
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new RuntimeConfigError(`${name} is not set: this Batch job was not submitted by the multinode runtime.`);
+  return value;
+}
+
+async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop: AbortSignal): Promise<number> {
+  const name = required(env, BATCH_ENV.definition);
+  const task = required(env, TASK_ENV.task);
+  const run = required(env, BATCH_ENV.run);
+  const definition = app.byName(name);
+  const expected = { job: 'job', run: 'function', map: 'function', schedule: 'schedule' }[task];
+  if (!expected) throw new RuntimeConfigError(`${TASK_ENV.task} "${task}" is not a task of the multinode runtime (job, run, map or schedule).`);
+  if (!definition || definition.kind !== expected)
+    throw new RuntimeConfigError(`The app has no ${expected} named "${name}" (the job definition and the bundle disagree: redeploy).`);
+  const where = `Batch job ${env.AWS_BATCH_JOB_ID ?? '?'}${env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined ? ` (index ${env.AWS_BATCH_JOB_ARRAY_INDEX})` : ''}`;
+  console.log(`[multinode] ${task} ${name} ${run}${env[BATCH_ENV.attempt] ? ` attempt ${env[BATCH_ENV.attempt]}` : ''} on ${where}`);
+
+  switch (task) {
+    case 'job': {
+      const attempt = Number(required(env, BATCH_ENV.attempt));
+      const outcome = await executeAttempt(
+        executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }),
+        run,
+        attempt,
+        slotOf(env),
+      );
+      console.log(`[multinode] job ${name} ${run} attempt ${attempt} ended: ${outcome}`);
+      return outcome === 'FAILED' ? 1 : 0;
+    }
+    case 'run': {
+      const fn = definition as FunctionDefinition<unknown[], unknown>;
+      const slot = slotOf(env);
+      const response = (await runEvent.handle(
+        { multinode: 'run', function: name, id: run, ...(slot === undefined ? {} : { slot }) },
+        {
+          runtime: context,
+          app,
+          served: fn,
+          lambda: { functionName: where, awsRequestId: env.AWS_BATCH_JOB_ID ?? run, getRemainingTimeInMillis: () => Number.MAX_SAFE_INTEGER },
+        },
+      )) as RunResponse;
+      return response.outcome === 'FAILED' ? 1 : 0;
+    }
+    case 'map': {
+      const index = Number(env[TASK_ENV.mapOffset] ?? 0) + Number(env.AWS_BATCH_JOB_ARRAY_INDEX ?? 0);
+      const ok = await runMapItem(context, definition as FunctionDefinition<unknown[], unknown>, run, index, Number(required(env, TASK_ENV.deadline)));
+      return ok ? 0 : 1;
+    }
+    default:
+      return runSchedule(context, definition as ScheduleDefinition, run, env);
+  }
+}
+
+/** The concurrency slot the job was submitted with (runtime/state/concurrency.ts), if any. */
+function slotOf(env: Env): number | undefined {
+  const value = env[TASK_ENV.slot];
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+/** A scheduled run claimed by the dispatcher: the handler with its retries until the deadline, then the claim's outcome. */
+async function runSchedule(context: RuntimeContext, definition: ScheduleDefinition, scheduledTime: string, env: Env): Promise<number> {
+  const { clock, tuning, state } = context;
+  const claims = new ScheduleClaims(state, clock);
+  const claim = { name: definition.name, scheduledTime, owner: required(env, TASK_ENV.claim), attempt: Number(env[BATCH_ENV.attempt] ?? 1) };
+  const deadline = Number(required(env, TASK_ENV.deadline));
+  if (!(await claims.start(claim, env.AWS_BATCH_JOB_ID ?? randomUUID()))) {
+    console.log(`${definition.name}: the run scheduled for ${scheduledTime} is run by another container (or ended); this one stops.`);
+    return 0;
+  }
+  for (let retry = 0; ; retry++) {
+    try {
+      const run = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt: claim.attempt + retry };
+      await withDeadline(() => definition.handler(run), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
+      await claims.finish(claim, { status: 'SUCCEEDED' });
+      return 0;
+    } catch (error) {
+      const remote = toRemoteError(error);
+      if (retry >= definition.options.maxRetries || clock() >= deadline || remote.type === 'TimeoutError') {
+        console.error(`${definition.name}: the run scheduled for ${scheduledTime} failed: ${remote.stack ?? `${remote.type}: ${remote.message}`}`);
+        await claims.finish(claim, { status: 'FAILED', error: remote });
+        return 1;
+      }
+      console.error(`${definition.name}: the run scheduled for ${scheduledTime} failed (${remote.type}: ${remote.message}); retrying`);
+      await sleep(backoffDelay(retry + 1, tuning.retryBackoff));
+    }
+  }
+}

@@ -1,0 +1,16 @@
+/** The invoker of each placement: how a function's calls and started runs reach its compute. */
+import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { Placement } from '../../lib/placement.js';
+import type { RuntimeContext } from '../core/context.js';
+import { BatchFunctionInvoker } from './batch-invoker.js';
+import type { FunctionInvoker, InvokerFactory } from './invoker.js';
+import { LambdaInvoker } from './lambda-invoker.js';
+
+export const INVOKERS: Readonly<Record<Placement, InvokerFactory>> = {
+  lambda: (context, definition) => new LambdaInvoker(context, definition),
+  batch: (context, definition) => new BatchFunctionInvoker(context, definition),
+};
+
+export function invokerFor(context: RuntimeContext, definition: ManifestDefinition): FunctionInvoker {
+  return INVOKERS[definition.placement ?? 'lambda'](context, definition);
+}

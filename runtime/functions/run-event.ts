@@ -1,0 +1,163 @@
+/**
+ * Runs started with `fn.start` (an asynchronous invoke carrying the run id and its concurrency slot). The executor
+ * confirms its slot (without one the run waits in line: the executor returns at once, it never waits for capacity),
+ * claims the run (PENDING -> RUNNING, refused for duplicate deliveries), runs the handler with the function's retries
+ * until the run's deadline, heartbeats (so a dead executor is noticed) and watches for cancellation, writes the final
+ * state, and then frees its slot for the oldest waiting run. Failures are recorded, not thrown: Lambda's own
+ * asynchronous retries would only find the run already final.
+ */
+import { randomUUID } from 'node:crypto';
+import { fromWire, toWire } from '../../lib/codec.js';
+import type { FunctionDefinition } from '../../lib/definitions/function.js';
+import { FINAL_STATUSES } from '../../lib/handles.js';
+import type { RuntimeTuning } from '../core/context.js';
+import { envelopeType, type RunEvent } from '../core/envelope.js';
+import { runGate } from './run-queue.js';
+import { toRemoteError } from '../core/remote-error.js';
+import { backoffDelay, sleep } from '../core/retry.js';
+import type { ConcurrencyGate } from '../state/concurrency.js';
+import { RunStore, type FinalOutcome, type RunRecord } from './run-store.js';
+import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from '../core/deadline.js';
+import { targetDefinition } from '../core/event-handler.js';
+import type { EventHandler } from '../core/event-handler.js';
+
+export interface RunResponse {
+  readonly multinode: 'run';
+  readonly id: string;
+  /** The final status written, or why nothing was done ('queued': no slot, the run waits in line). */
+  readonly outcome: FinalOutcome['status'] | 'duplicate' | 'lost' | 'queued';
+}
+
+export const CANCELLED = Symbol('cancelled');
+export const LOST = Symbol('lost');
+
+export const runEvent: EventHandler<RunEvent> = {
+  name: 'run',
+  accepts: (event): event is RunEvent => envelopeType(event) === 'run',
+  async handle(event, context): Promise<RunResponse> {
+    const definition = targetDefinition(context, event.function, 'function') as FunctionDefinition<unknown[], unknown>;
+    const { state, payloads, clock } = context.runtime;
+    const runs = new RunStore(definition.name, state, payloads, clock);
+    const gate = runGate(context.runtime, context.runtime.definition(definition.name, 'function'), runs);
+    const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
+
+    const seen = await runs.read(event.id);
+    if (seen?.status !== 'PENDING') {
+      // Ended while its start was on the way (cancelled as its slot was handed over): the slot goes back now rather
+      // than when its check time comes. A duplicate of a running run keeps its hands off.
+      if (seen && event.slot !== undefined) await settleIfEnded(gate, runs, event.id);
+      return reply('duplicate');
+    }
+    // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
+    const hold = event.slot === undefined ? undefined : await gate.confirm(event.id, event.slot, seen.staleAfterMs);
+    if (!hold) {
+      await gate.enqueue(event.id);
+      await gate.pump();
+      return reply('queued');
+    }
+    const owner = randomUUID();
+    const record = await runs.claim(event.id, owner);
+    if (!record) {
+      await settleIfEnded(gate, runs, event.id);
+      return reply('duplicate');
+    }
+    // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
+    // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
+    const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
+    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock);
+    await settleIfEnded(gate, runs, event.id, outcome);
+    return reply(outcome);
+  },
+};
+
+/** Runs the handler with retries, heartbeats and cancellation; resolves with the final status written, or 'lost'. */
+async function execute(
+  definition: FunctionDefinition<unknown[], unknown>,
+  record: RunRecord,
+  deadline: number,
+  owner: string,
+  runs: RunStore,
+  tuning: RuntimeTuning,
+  clock: () => number,
+): Promise<RunResponse['outcome']> {
+  const id = record.id;
+  const args = fromWire(await runs.args(record)) as unknown[];
+  const maxRetries = definition.options.maxRetries;
+
+  const watching = new AbortController();
+  const stopped = watchRun(runs, id, owner, { beatEveryMs: record.staleAfterMs / 4, pollMs: tuning.cancelPollMs, clock }, watching.signal);
+
+  try {
+    for (let attempt = record.attempts; ; attempt++) {
+      let outcome: FinalOutcome | undefined;
+      try {
+        const result = await Promise.race([withDeadline(() => definition.handler(...args), deadline, clock, `${definition.name} run ${id}`), stopped]);
+        if (result === LOST) return 'lost';
+        outcome = result === CANCELLED ? { status: 'CANCELLED' } : { status: 'SUCCEEDED', result: toWire(result, 'result') };
+      } catch (error) {
+        const remote = toRemoteError(error);
+        if (error instanceof TimeoutError) outcome = { status: 'TIMED_OUT', error: remote };
+        else if (attempt > maxRetries || clock() >= deadline) outcome = { status: 'FAILED', error: remote };
+        else {
+          console.error(`${definition.name} run ${id}: attempt ${attempt} failed (${remote.type}: ${remote.message}); retrying`);
+          await sleep(backoffDelay(attempt, tuning.retryBackoff));
+          if ((await runs.status(id)) === 'CANCELLING') outcome = { status: 'CANCELLED' };
+          else if (!(await runs.nextAttempt(id, owner))) return 'lost';
+          else continue;
+        }
+      }
+      const written = await runs.finish(id, owner, outcome);
+      if (!written && outcome.status !== 'CANCELLED' && (await runs.status(id)) === 'CANCELLING') {
+        await runs.finish(id, owner, { status: 'CANCELLED' });
+        return 'CANCELLED';
+      }
+      return written ? outcome.status : 'lost';
+    }
+  } finally {
+    watching.abort();
+  }
+}
+
+/** A run that ended gives its slot to the oldest waiting run. A failure here is repaired by the next pump. */
+async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome?: RunResponse['outcome']): Promise<void> {
+  const isFinal = (status: string | undefined) => status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
+  try {
+    // The outcome this executor wrote; otherwise (duplicate, lost) whatever the run is now.
+    if (isFinal(outcome) || isFinal(await runs.status(id))) await gate.settled(id);
+  } catch (error) {
+    console.error(`${runs.functionName} run ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
+  }
+}
+
+/**
+ * Polls for a cancel request while a run's handler runs, writing a heartbeat every `beatEveryMs` (a reader judges the
+ * executor dead without one). Resolves when the run is CANCELLING, or when a heartbeat finds this executor no longer
+ * owns it; never otherwise. A failed request is tried again next round: giving up would leave the executor silent,
+ * judged dead, and its run handed to another while this one still runs it.
+ */
+export function watchRun(
+  runs: Pick<RunStore, 'heartbeat' | 'status'>,
+  id: string,
+  owner: string,
+  options: { beatEveryMs: number; pollMs: number; clock: () => number },
+  signal: AbortSignal,
+): Promise<typeof CANCELLED | typeof LOST> {
+  const { beatEveryMs, pollMs, clock } = options;
+  return new Promise((resolve) => {
+    void (async () => {
+      let lastBeat = clock();
+      while (!signal.aborted) {
+        try {
+          await sleep(Math.min(pollMs, beatEveryMs), signal);
+          const beat = clock() - lastBeat >= beatEveryMs;
+          const status = beat ? await runs.heartbeat(id, owner) : await runs.status(id);
+          if (beat && status) lastBeat = clock();
+          if (status === 'CANCELLING') return resolve(CANCELLED);
+          if (beat && status === undefined) return resolve(LOST);
+        } catch {
+          // Stopped watching (the loop ends), or a request failed (the next round tries again).
+        }
+      }
+    })();
+  });
+}

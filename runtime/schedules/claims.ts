@@ -1,0 +1,110 @@
+/**
+ * Schedule claims: at most one run per schedule and scheduled time, whatever EventBridge delivers. EventBridge
+ * Scheduler and Lambda's asynchronous queue are at-least-once (aws-facts pitfall 10), and a Unix cron with both day
+ * fields compiles to two schedules that both fire when a day matches both; every delivery first claims
+ * `sched#<name>` / `<scheduled time>` with a conditional put, and only the winner runs.
+ *
+ * A claim holds a lease (the run's timeout): a delivery that finds a RUNNING claim whose lease expired (its
+ * executor crashed) takes it over as the next attempt; a finished claim (SUCCEEDED or FAILED) is never run again.
+ * Batch-placed schedules (the jobs issue) claim here too, before submitting their job.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RemoteErrorInfo } from '../../lib/handles.js';
+import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
+import { attr, type Item, type StateTable } from '../state/state-table.js';
+
+/** How long claims are kept after their scheduled time. */
+export const CLAIM_RETENTION_DAYS = 30;
+
+export type ClaimStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface Claim {
+  readonly name: string;
+  readonly scheduledTime: string;
+  /** The executor's token: only it may finish the claim. */
+  readonly owner: string;
+  /** 1 for the first executor, more when an expired claim was taken over. */
+  readonly attempt: number;
+}
+
+export type ClaimResult = { readonly claimed: true; readonly claim: Claim } | { readonly claimed: false; readonly status: ClaimStatus };
+
+export class ScheduleClaims {
+  constructor(
+    readonly table: StateTable,
+    readonly clock: () => number,
+  ) {}
+
+  /** Claims the run of `name` at `scheduledTime` (ISO UTC) for `leaseMs`; `claimed: false` for a duplicate delivery. */
+  async claim(name: string, scheduledTime: string, leaseMs: number): Promise<ClaimResult> {
+    const pk = partitionKey('scheduleClaim', name);
+    const owner = randomUUID();
+    const now = this.clock();
+    const fresh: Item = {
+      status: attr.s('RUNNING'),
+      owner: attr.s(owner),
+      attempts: attr.n(1),
+      claimedAt: attr.n(now),
+      leaseUntil: attr.n(now + leaseMs),
+      [STATE_SCHEMA.ttl]: attr.n(Math.ceil(Date.parse(scheduledTime) / 1000) + CLAIM_RETENTION_DAYS * 86400),
+    };
+    if (await this.table.putIfAbsent(pk, scheduledTime, fresh)) return { claimed: true, claim: { name, scheduledTime, owner, attempt: 1 } };
+    const taken = await this.table.update(pk, scheduledTime, {
+      set: { owner: attr.s(owner), claimedAt: attr.n(now), leaseUntil: attr.n(now + leaseMs) },
+      add: { attempts: 1 },
+      remove: ['runner'],
+      condition: 'attribute_exists(#pk) AND #status = :running AND #leaseUntil < :now',
+      values: { ':running': attr.s('RUNNING'), ':now': attr.n(now) },
+    });
+    if (taken) return { claimed: true, claim: { name, scheduledTime, owner, attempt: attr.num(taken, 'attempts') ?? 2 } };
+    const current = await this.table.get(pk, scheduledTime);
+    return { claimed: false, status: (current ? attr.str(current, 'status') : 'RUNNING') as ClaimStatus };
+  }
+
+  /**
+   * The compute that runs a claimed time says so: true for the first `runner` (or the same one again), false for any
+   * other. A submission made twice (an SDK retry after a lost answer starts a second Batch job) runs once.
+   */
+  async start(claim: Claim, runner: string): Promise<boolean> {
+    const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
+      set: { runner: attr.s(runner) },
+      condition: '#owner = :owner AND #status = :running AND (attribute_not_exists(#runner) OR #runner = :runner)',
+      values: { ':owner': attr.s(claim.owner), ':running': attr.s('RUNNING'), ':runner': attr.s(runner) },
+    });
+    return item !== undefined;
+  }
+
+  /**
+   * Records the outcome; false when the claim was taken over meanwhile (this executor's lease had expired). With
+   * `runner`, only if no other compute started the run (a duplicate container that died must not end the run of the
+   * one still running it).
+   */
+  async finish(
+    claim: Claim,
+    outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; error: RemoteErrorInfo },
+    options: { runner?: string } = {},
+  ): Promise<boolean> {
+    const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
+      set: {
+        status: attr.s(outcome.status),
+        finishedAt: attr.n(this.clock()),
+        ...(outcome.status === 'FAILED' ? { error: attr.s(JSON.stringify(outcome.error)) } : {}),
+      },
+      condition: options.runner === undefined ? '#owner = :owner' : '#owner = :owner AND (attribute_not_exists(#runner) OR #runner = :runner)',
+      values: { ':owner': attr.s(claim.owner), ...(options.runner === undefined ? {} : { ':runner': attr.s(options.runner) }) },
+    });
+    return item !== undefined;
+  }
+
+  /** The claim's stored state (for tests and tools); `error` when the run FAILED. */
+  async read(name: string, scheduledTime: string): Promise<{ status: ClaimStatus; attempts: number; error?: RemoteErrorInfo } | undefined> {
+    const item = await this.table.get(partitionKey('scheduleClaim', name), scheduledTime);
+    if (!item) return undefined;
+    const error = attr.str(item, 'error');
+    return {
+      status: attr.str(item, 'status') as ClaimStatus,
+      attempts: attr.num(item, 'attempts') ?? 0,
+      ...(error ? { error: JSON.parse(error) as RemoteErrorInfo } : {}),
+    };
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Scheduled runs: the event EventBridge Scheduler (or the local scheduler) sends, `{ multinode: "schedule", name,
+ * scheduledTime, attempt }` (lib/schedule/event.ts). Each delivery first claims the scheduled time in the state
+ * table (schedule-claims.ts); a duplicate delivery returns at once without running anything.
+ *
+ * Each placement has its runner (`SCHEDULED_RUNNERS`): Lambda-placed tasks run in this invocation, with `maxRetries`
+ * retries inside the run's timeout; Batch-placed tasks are submitted as a Batch job after the claim, so a duplicate
+ * never starts a container. A run that fails for good is recorded FAILED and then thrown, so Lambda counts the
+ * error; Lambda's own retries of it find the claim finished and stop there.
+ */
+import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
+import type { ScheduledRun } from '../../lib/handles.js';
+import type { Placement } from '../../lib/placement.js';
+import { parseScheduledEvent } from '../../lib/schedule/event.js';
+import { envelopeType } from '../core/envelope.js';
+import { toRemoteError } from '../core/remote-error.js';
+import { backoffDelay, sleep } from '../core/retry.js';
+import { runOnBatch } from './batch-runner.js';
+import { ScheduleClaims, type Claim } from './claims.js';
+import { withDeadline } from '../core/deadline.js';
+import { targetDefinition } from '../core/event-handler.js';
+import type { EventHandler, HandlerContext } from '../core/event-handler.js';
+
+export interface ScheduleResponse {
+  readonly multinode: 'schedule';
+  readonly name: string;
+  readonly scheduledTime: string;
+  /** SUCCEEDED, or `duplicate` when another delivery had this scheduled time, or `submitted` when handed off. */
+  readonly outcome: 'SUCCEEDED' | 'duplicate' | 'submitted';
+  readonly attempt?: number;
+}
+
+/** Runs a claimed scheduled time: here (Lambda) or by handing it to its compute (Batch). */
+type ScheduledRunner = (
+  context: HandlerContext,
+  definition: ScheduleDefinition,
+  claim: Claim,
+  claims: ScheduleClaims,
+) => Promise<{ outcome: ScheduleResponse['outcome']; attempt: number }>;
+
+const SCHEDULED_RUNNERS: Record<Placement, ScheduledRunner> = {
+  lambda: runHere,
+  batch: async (context, definition, claim, claims) => {
+    await runOnBatch(context.runtime, definition, claim, claims);
+    return { outcome: 'submitted', attempt: claim.attempt };
+  },
+};
+
+/** Extra time a claim's lease gets beyond the task's timeout before another delivery may take it over. */
+const LEASE_MARGIN_MS = 60_000;
+
+/** A delivery as it arrives (Scheduler sends the attempt as a string); `parseScheduledEvent` checks and reads it. */
+type ScheduledDelivery = { readonly multinode: 'schedule' };
+
+export const scheduleEvent: EventHandler<ScheduledDelivery> = {
+  name: 'schedule',
+  accepts: (event): event is ScheduledDelivery => envelopeType(event) === 'schedule',
+  async handle(raw, context): Promise<ScheduleResponse> {
+    const event = parseScheduledEvent(raw)!;
+    const definition = targetDefinition(context, event.name, 'schedule') as ScheduleDefinition;
+    const { state, clock } = context.runtime;
+    const claims = new ScheduleClaims(state, clock);
+    const timeoutMs = definition.options.timeoutSeconds * 1000;
+    const claimed = await claims.claim(definition.name, event.scheduledTime, timeoutMs + LEASE_MARGIN_MS);
+    const base = { multinode: 'schedule' as const, name: definition.name, scheduledTime: event.scheduledTime };
+    if (!claimed.claimed) {
+      console.log(
+        `${definition.name}: the run scheduled for ${event.scheduledTime} was already ` +
+          `${claimed.status === 'RUNNING' ? 'started' : claimed.status.toLowerCase()} by another delivery; skipped.`,
+      );
+      return { ...base, outcome: 'duplicate' };
+    }
+    return { ...base, ...(await SCHEDULED_RUNNERS[definition.placement](context, definition, claimed.claim, claims)) };
+  },
+};
+
+/** Runs a Lambda-placed task in this invocation, with its retries, until the run's deadline. */
+async function runHere(
+  context: HandlerContext,
+  definition: ScheduleDefinition,
+  claim: Claim,
+  claims: ScheduleClaims,
+): Promise<{ outcome: 'SUCCEEDED'; attempt: number }> {
+  const { clock, tuning } = context.runtime;
+  const scheduledTime = claim.scheduledTime;
+  const deadline = clock() + definition.options.timeoutSeconds * 1000;
+  for (let retry = 0; ; retry++) {
+    const run: ScheduledRun = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt: claim.attempt + retry };
+    try {
+      await withDeadline(() => definition.handler(run), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
+      await claims.finish(claim, { status: 'SUCCEEDED' });
+      return { outcome: 'SUCCEEDED', attempt: run.attempt };
+    } catch (error) {
+      const remote = toRemoteError(error);
+      if (retry >= definition.options.maxRetries || clock() >= deadline || remote.type === 'TimeoutError') {
+        await claims.finish(claim, { status: 'FAILED', error: remote });
+        throw error;
+      }
+      console.error(`${definition.name}: the run scheduled for ${scheduledTime} failed (attempt ${run.attempt}: ${remote.type}: ${remote.message}); retrying`);
+      await sleep(backoffDelay(retry + 1, tuning.retryBackoff));
+    }
+  }
+}
