@@ -19,7 +19,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ServiceAuth } from '../lib/definitions/service.js';
-import type { Manifest, ManifestDefinition } from '../lib/manifest.js';
+import { definitionsOf, type Manifest, type ManifestDefinition, type ScheduledTaskManifest } from '../lib/manifest.js';
 import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
 import type { LambdaCompute } from '../lib/placement.js';
 import { scheduleTargetInput } from '../lib/schedule/event.js';
@@ -173,7 +173,7 @@ export class MultinodeApp extends Construct {
     // Compute.
     this.code = lambda.Code.fromAsset(build.dir);
     this.functions = Object.fromEntries(placed('lambda').map((d) => [d.name, this.createFunction(d.name, d.kind, d.compute as LambdaCompute)]));
-    const hasRateSchedules = definitions.some((d) => d.schedule?.expressions.some((e) => e.startDate !== undefined));
+    const hasRateSchedules = definitionsOf(this.manifest, 'schedule').some((d) => d.schedule.expressions.some((e) => e.startDate !== undefined));
     if (placed('batch').length > 0 || hasRateSchedules) this.dispatcher = this.createFunction(DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE);
     if (placed('batch').length > 0) {
       this.batch = new AppBatch(this, 'Batch', {
@@ -196,7 +196,7 @@ export class MultinodeApp extends Construct {
     this.jobDefinitions = this.batch?.jobDefinitions ?? {};
 
     // Entry points.
-    const scheduled = definitions.filter((d) => d.kind === 'schedule');
+    const scheduled = definitionsOf(this.manifest, 'schedule');
     if (scheduled.length > 0) {
       this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
         scheduleGroupName: this.names.scheduleGroup,
@@ -287,10 +287,10 @@ export class MultinodeApp extends Construct {
   }
 
   /** One role for Scheduler, and each task's schedules (in the app's group) aimed at its function or the dispatcher. */
-  private createSchedules(scheduled: readonly ManifestDefinition[]): Record<string, AppSchedule> {
+  private createSchedules(scheduled: readonly ScheduledTaskManifest[]): Record<string, AppSchedule> {
     const group = this.scheduleGroup;
     if (!group) return {};
-    const targetOf = (d: ManifestDefinition) => (d.placement === 'lambda' ? this.functions[d.name]! : this.dispatcher!);
+    const targetOf = (d: ScheduledTaskManifest) => (d.placement === 'lambda' ? this.functions[d.name]! : this.dispatcher!);
     const role = schedulerRole(this, 'SchedulerRole');
     const targets = [...new Set(scheduled.map(targetOf))];
     role.addToPrincipalPolicy(
@@ -302,7 +302,7 @@ export class MultinodeApp extends Construct {
         d.name,
         new AppSchedule(this, `Schedule-${d.name}`, {
           definition: d.name,
-          expressions: d.schedule?.expressions ?? [],
+          expressions: d.schedule.expressions,
           input: scheduleTargetInput(d.name),
           target: targetOf(d),
           role,

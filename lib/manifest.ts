@@ -15,24 +15,50 @@
  * }
  */
 import type { ResolvedApp } from './app.js';
+import type { AnyDefinition } from './definitions/base.js';
+import type { FunctionSettings } from './definitions/function.js';
+import type { JobSettings } from './definitions/job.js';
+import type { ScheduleSettings } from './definitions/schedule.js';
+import type { ServiceSettings } from './definitions/service.js';
 import type { DefinitionKind } from './options/context.js';
-import type { Compute, Placement } from './placement.js';
+import type { Compute, LambdaCompute, Placement } from './placement.js';
 import type { ScheduleManifest } from './schedule/spec.js';
 import { describeCompute } from './placement.js';
 import { describeScheduleSpec } from './schedule/describe.js';
 
 export const MANIFEST_VERSION = 1;
 
-export interface ManifestDefinition {
+/** What every definition records: its name, kind and normalized options (every default filled in, lib/options). */
+interface Entry<K extends DefinitionKind, O, P extends Placement | null, C extends Compute | null> {
   readonly name: string;
-  readonly kind: DefinitionKind;
+  readonly kind: K;
   /** The export the definition came from (null when it was found by its explicit name only). */
   readonly exportName: string | null;
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly placement: Placement | null;
-  readonly compute: Compute | null;
-  readonly schedule?: ScheduleManifest;
+  readonly options: O;
+  /** Where it runs (decided once, lib/placement.ts); null for dicts and locks. */
+  readonly placement: P;
+  readonly compute: C;
 }
+
+/** Dicts and locks take no options. */
+export type NoOptions = Readonly<Record<never, never>>;
+
+export type FunctionManifest = Entry<'function', FunctionSettings, Placement, Compute>;
+export type JobManifest = Entry<'job', JobSettings, Placement, Compute>;
+export interface ScheduledTaskManifest extends Entry<'schedule', ScheduleSettings, Placement, Compute> {
+  /** The timing, normalized, with its compiled EventBridge Scheduler expressions. */
+  readonly schedule: ScheduleManifest;
+}
+/** Services always run on Lambda (API Gateway HTTP APIs integrate with Lambda). */
+export type ServiceManifest = Entry<'service', ServiceSettings, 'lambda', LambdaCompute>;
+export type DictManifest = Entry<'dict', NoOptions, null, null>;
+export type LockManifest = Entry<'lock', NoOptions, null, null>;
+
+/** One definition of the manifest; `kind` tells which, and with it the shape of `options`. */
+export type ManifestDefinition = FunctionManifest | JobManifest | ScheduledTaskManifest | ServiceManifest | DictManifest | LockManifest;
+export type ManifestDefinitionOf<K extends DefinitionKind> = Extract<ManifestDefinition, { readonly kind: K }>;
+/** The definitions that run code, on Lambda or Batch. */
+export type PlacedDefinition = FunctionManifest | JobManifest | ScheduledTaskManifest | ServiceManifest;
 
 export interface Manifest {
   readonly manifestVersion: typeof MANIFEST_VERSION;
@@ -40,20 +66,50 @@ export interface Manifest {
   readonly definitions: readonly ManifestDefinition[];
 }
 
+export function isKind<K extends DefinitionKind>(definition: ManifestDefinition, kind: K): definition is ManifestDefinitionOf<K> {
+  return definition.kind === kind;
+}
+
+export function isPlaced(definition: ManifestDefinition): definition is PlacedDefinition {
+  return definition.placement !== null;
+}
+
+/** The definitions of one kind, in manifest order. */
+export function definitionsOf<K extends DefinitionKind>(manifest: Manifest, kind: K): Array<ManifestDefinitionOf<K>> {
+  return manifest.definitions.filter((d): d is ManifestDefinitionOf<K> => isKind(d, kind));
+}
+
 export function buildManifest(app: ResolvedApp, appName: string): Manifest {
   return {
     manifestVersion: MANIFEST_VERSION,
     app: { name: appName },
-    definitions: app.definitions.map((definition) => ({
-      name: definition.name,
-      kind: definition.kind,
-      exportName: app.exportNames.get(definition) ?? null,
-      options: { ...definition.options },
-      placement: definition.placement,
-      compute: definition.compute,
-      ...(definition.kind === 'schedule' ? { schedule: definition.schedule } : {}),
-    })),
+    definitions: app.definitions.map((definition) => manifestEntry(definition, app.exportNames.get(definition) ?? null)),
   };
+}
+
+function manifestEntry(definition: AnyDefinition, exportName: string | null): ManifestDefinition {
+  const { name } = definition;
+  switch (definition.kind) {
+    case 'function':
+      return { name, kind: 'function', exportName, options: { ...definition.options }, placement: definition.placement, compute: definition.compute };
+    case 'job':
+      return { name, kind: 'job', exportName, options: { ...definition.options }, placement: definition.placement, compute: definition.compute };
+    case 'schedule':
+      return {
+        name,
+        kind: 'schedule',
+        exportName,
+        options: { ...definition.options },
+        placement: definition.placement,
+        compute: definition.compute,
+        schedule: definition.schedule,
+      };
+    case 'service':
+      return { name, kind: 'service', exportName, options: { ...definition.options }, placement: definition.placement, compute: definition.compute };
+    case 'dict':
+    case 'lock':
+      return { name, kind: definition.kind, exportName, options: {}, placement: null, compute: null };
+  }
 }
 
 /** App names become stack and resource name prefixes: letters, digits and "-", starting with a letter. */
@@ -80,11 +136,13 @@ export function formatManifestTable(manifest: Manifest): string {
 function describeDefinition(definition: ManifestDefinition): string {
   const parts: string[] = [];
   if (definition.compute) parts.push(describeCompute(definition.compute));
-  const options = definition.options as { maxRetries?: number; maxConcurrency?: number; lock?: string | null; auth?: unknown };
-  if (options.maxRetries) parts.push(`${options.maxRetries} retries`);
-  if (definition.kind === 'function' || definition.kind === 'job') parts.push(`concurrency ${options.maxConcurrency}`);
-  if (options.lock) parts.push(`lock ${options.lock}`);
-  if (definition.kind === 'service') parts.push(`auth ${typeof options.auth === 'string' ? options.auth : 'jwt'}`);
-  if (definition.schedule) parts.push(describeScheduleSpec(definition.schedule.spec));
+  const { kind } = definition;
+  if ((kind === 'function' || kind === 'job' || kind === 'schedule') && definition.options.maxRetries > 0) {
+    parts.push(`${definition.options.maxRetries} ${definition.options.maxRetries === 1 ? 'retry' : 'retries'}`);
+  }
+  if (kind === 'function' || kind === 'job') parts.push(`concurrency ${definition.options.maxConcurrency}`);
+  if (kind === 'job' && definition.options.lock) parts.push(`lock ${definition.options.lock}`);
+  if (kind === 'service') parts.push(`auth ${typeof definition.options.auth === 'string' ? definition.options.auth : 'jwt'}`);
+  if (kind === 'schedule') parts.push(describeScheduleSpec(definition.schedule.spec));
   return parts.length > 0 ? parts.join(', ') : '-';
 }

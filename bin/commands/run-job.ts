@@ -5,10 +5,9 @@
  */
 import { InvocationFailedError, RunCancelledError, RunTimedOutError } from '../../lib/errors.js';
 import { UsageError } from '../io.js';
-import type { Runner } from './run.js';
-import { toJson } from './run.js';
+import { type Runner, toJson } from './run-target.js';
 
-export const runJob: Runner = async (target, args, io) => {
+export const runJob: Runner<'job'> = async (target, args, io) => {
   const name = target.definition.name;
   if (args.length > 1) throw new UsageError(`the job "${name}" takes one input; pass it as --args '[input]' (or any JSON value that is not an array).`, 'run');
   const job = target.connection.port.job(name);
@@ -29,7 +28,7 @@ export const runJob: Runner = async (target, args, io) => {
     case 'CANCELLED':
       throw new RunCancelledError(name, id);
     case 'TIMED_OUT':
-      throw new RunTimedOutError(name, id, (target.definition.options as { timeoutSeconds: number }).timeoutSeconds);
+      throw new RunTimedOutError(name, id, target.definition.options.timeoutSeconds);
     default:
       throw new InvocationFailedError(name, info.error ?? { type: 'Error', message: `job ${id} ended ${info.status}` });
   }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InvocationFailedError, MultinodeError } from '../../lib/errors.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { ManifestDefinition, ManifestDefinitionOf } from '../../lib/manifest.js';
 import { checkEntry } from '../../runtime/build/bundle.js';
 import { ConnectError, connectTo, readLocal, type Connection } from '../../runtime/entry/connect.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
@@ -11,22 +11,16 @@ import { UsageError, type CliIO } from '../io.js';
 import { awaitScheduledRun } from '../../runtime/schedules/batch-runner.js';
 import type { ScheduleResponse } from '../../runtime/schedules/schedule-event.js';
 import { runJob } from './run-job.js';
+import { type Runner, type RunTarget, toJson } from './run-target.js';
 import type { Command } from './types.js';
-
-/** What `run` does with a definition of each kind; the jobs issue adds `job`. */
-export type Runner = (target: RunTarget, args: unknown[], io: CliIO) => Promise<unknown>;
-
-export interface RunTarget {
-  readonly definition: ManifestDefinition;
-  readonly connection: Connection;
-  /** The local cloud this command started, or undefined when it talks to a running `multinode dev`. */
-  readonly cloud: LocalCloud | undefined;
-}
 
 /** How long past a Batch-placed task's timeout `run` keeps waiting (the container start and the state-change event). */
 const BATCH_FINISH_MARGIN_MS = 120_000;
 
-export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
+type RunnableKind = 'function' | 'schedule' | 'job';
+
+/** What `run` does with a definition of each kind it can run. */
+export const RUNNERS: { readonly [K in RunnableKind]: Runner<K> } = {
   function: (target, args) => target.connection.port.function(target.definition.name).call(...args),
   schedule: async (target) => {
     const name = target.definition.name;
@@ -38,7 +32,7 @@ export const RUNNERS: Partial<Record<ManifestDefinition['kind'], Runner>> = {
     const response = JSON.parse(answer.payload) as ScheduleResponse;
     if (response.outcome !== 'submitted') return response;
     // A Batch-placed task: the dispatcher answered once it submitted; wait for the container to finish the run.
-    const timeoutMs = (target.definition.options as { timeoutSeconds: number }).timeoutSeconds * 1000 + BATCH_FINISH_MARGIN_MS;
+    const timeoutMs = target.definition.options.timeoutSeconds * 1000 + BATCH_FINISH_MARGIN_MS;
     const ended = await awaitScheduledRun(target.connection.context, name, response.scheduledTime, { timeoutMs });
     if (ended.status === 'FAILED') {
       throw new InvocationFailedError(name, ended.error ?? { type: 'Error', message: `the run scheduled for ${response.scheduledTime} failed on Batch` });
@@ -87,9 +81,8 @@ Options:
     try {
       const manifest = connection.context.manifest;
       const definition = manifest.definitions.find((d) => d.name === name);
-      const runner = definition ? RUNNERS[definition.kind] : undefined;
-      if (!definition || !runner) {
-        const runnable = manifest.definitions.filter((d) => RUNNERS[d.kind]).map((d) => `${d.name} (${d.kind})`);
+      if (!definition || !isRunnable(definition)) {
+        const runnable = manifest.definitions.filter(isRunnable).map((d) => `${d.name} (${d.kind})`);
         const why = definition
           ? `"${name}" is a ${definition.kind}, which run cannot ` +
             `call${definition.kind === 'service' ? ' (services answer HTTP: start multinode dev and use the printed URL)' : ''}`
@@ -97,7 +90,7 @@ Options:
         throw new MultinodeError(`${why}. It can run: ${runnable.join(', ') || '(nothing)'}.`);
       }
       try {
-        const result = await runner({ definition, connection, cloud }, args, io);
+        const result = await runWith(definition.kind, { definition, connection, cloud }, args, io);
         io.stdout(`${toJson(result)}\n`);
         return 0;
       } catch (error) {
@@ -142,18 +135,10 @@ async function runningCloud(stateDir: string): Promise<Connection | undefined> {
   return connectTo(target, { install: false });
 }
 
-/** JSON for the terminal: Dates as ISO strings, Maps as objects, Sets as arrays, BigInts as strings, bytes as base64. */
-export function toJson(value: unknown): string {
-  const text = JSON.stringify(
-    value,
-    (_key, item: unknown) => {
-      if (typeof item === 'bigint') return item.toString();
-      if (item instanceof Map) return Object.fromEntries([...item].map(([k, v]) => [String(k), v]));
-      if (item instanceof Set) return [...item];
-      if (item instanceof Uint8Array) return Buffer.from(item).toString('base64');
-      return item;
-    },
-    2,
-  );
-  return text ?? 'null';
+function isRunnable(definition: ManifestDefinition): definition is ManifestDefinitionOf<RunnableKind> {
+  return definition.kind in RUNNERS;
+}
+
+function runWith<K extends RunnableKind>(kind: K, target: RunTarget<K>, args: unknown[], io: CliIO): Promise<unknown> {
+  return RUNNERS[kind](target, args, io);
 }

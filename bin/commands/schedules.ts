@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import { definitionsOf, type ScheduledTaskManifest } from '../../lib/manifest.js';
 import { describeScheduleSpec, formatLocalTime } from '../../lib/schedule/describe.js';
 import { nextFireTimes } from '../../lib/schedule/evaluate.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
@@ -56,7 +56,7 @@ Options:
     const from = values.from === undefined ? new Date() : parseFrom(values.from);
     const { manifest, logs } = await loadManifest(path.resolve(io.cwd, positionals[0]!));
     if (logs) io.stderr(logs);
-    const schedules = manifest.definitions.filter((definition) => definition.schedule !== undefined);
+    const schedules = definitionsOf(manifest, 'schedule');
     const listings = schedules.map((definition) => listing(definition, from, count));
     io.stdout(values.json ? `${JSON.stringify(listings, null, 2)}\n` : formatListings(schedules, listings, from));
     return 0;
@@ -75,15 +75,15 @@ function parseFrom(text: string): Date {
   return date;
 }
 
-function listing(definition: ManifestDefinition, from: Date, count: number): ScheduleListing {
-  const { spec, expressions } = definition.schedule!;
+function listing(definition: ScheduledTaskManifest, from: Date, count: number): ScheduleListing {
+  const { spec, expressions } = definition.schedule;
   return { name: definition.name, timezone: spec.timezone, expressions, next: nextFireTimes(expressions, from, count).map((time) => time.toISOString()) };
 }
 
-function formatListings(definitions: readonly ManifestDefinition[], listings: readonly ScheduleListing[], from: Date): string {
+function formatListings(definitions: readonly ScheduledTaskManifest[], listings: readonly ScheduleListing[], from: Date): string {
   if (listings.length === 0) return 'The app has no scheduled tasks.\n';
   const blocks = listings.map((entry, i) => {
-    const lines = [`${entry.name}: ${describeScheduleSpec(definitions[i]!.schedule!.spec)}`, '  EventBridge Scheduler:'];
+    const lines = [`${entry.name}: ${describeScheduleSpec(definitions[i]!.schedule.spec)}`, '  EventBridge Scheduler:'];
     for (const { expression, timezone, startDate } of entry.expressions) {
       lines.push(`    ${expression}  ${timezone}${startDate ? `  start ${startDate}` : ''}`);
     }

@@ -1,7 +1,7 @@
 import { parseComputeOptions } from '../options/compute.js';
 import type { OptionContext } from '../options/context.js';
 import { parseName } from '../options/fields.js';
-import { type Compute, place, type Placement } from '../placement.js';
+import { type LambdaCompute, place } from '../placement.js';
 import { callerSite } from '../site.js';
 import { contextFor, Definition, objectOptions } from './base.js';
 
@@ -40,8 +40,8 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 /** A service: an HTTP API. */
 export class ServiceDefinition extends Definition<'service'> {
   readonly options: ServiceSettings;
-  readonly placement: Placement;
-  readonly compute: Compute;
+  readonly placement = 'lambda' as const;
+  readonly compute: LambdaCompute;
   readonly handler: FetchHandler;
 
   /** @internal Use `service(...)`. */
@@ -60,7 +60,8 @@ export class ServiceDefinition extends Definition<'service'> {
       timeoutSeconds: request.timeoutSeconds,
       auth: parseAuth(ctx, raw.auth),
     };
-    ({ placement: this.placement, compute: this.compute } = place(request, (m) => ctx.fail(m), { allowBatch: false }));
+    const { compute } = place(request, (m) => ctx.fail(m), { allowBatch: false });
+    this.compute = compute.type === 'lambda' ? compute : ctx.fail('services run on Lambda.');
   }
 }
 

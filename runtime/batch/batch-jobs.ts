@@ -5,7 +5,7 @@
  */
 import { BatchClient, DescribeJobsCommand, type JobDetail, type JobStatus, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { fitName } from '../../lib/naming.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { PlacedDefinition } from '../../lib/manifest.js';
 import { awsErrorName, explainMissing } from '../core/aws-errors.js';
 import { clientConfig } from '../core/clients.js';
 import type { RuntimeContext } from '../core/context.js';
@@ -49,7 +49,7 @@ export function batchClient(context: RuntimeContext): BatchClient {
 }
 
 export interface Submission {
-  readonly definition: ManifestDefinition;
+  readonly definition: PlacedDefinition;
   readonly task: BatchTask;
   /** The state-table id (job id, run id, map id) or the scheduled time. */
   readonly run: string;
@@ -70,7 +70,7 @@ export class BatchJobs {
     return batchClient(this.context);
   }
 
-  queueOf(definition: ManifestDefinition): string {
+  queueOf(definition: PlacedDefinition): string {
     const compute = definition.compute;
     return compute?.type === 'batch' && compute.gpu ? this.context.names.gpuJobQueue : this.context.names.jobQueue;
   }

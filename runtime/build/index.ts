@@ -5,4 +5,16 @@ export { loadManifest, loadManifestSync } from './load-manifest.js';
 export type { LoadedManifest, LoadManifestOptions } from './load-manifest.js';
 export { readAppName } from './app-name.js';
 export { formatManifestTable, MANIFEST_VERSION } from '../../lib/manifest.js';
-export type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
+export type {
+  DictManifest,
+  FunctionManifest,
+  JobManifest,
+  LockManifest,
+  Manifest,
+  ManifestDefinition,
+  ManifestDefinitionOf,
+  PlacedDefinition,
+  ScheduledTaskManifest,
+  ServiceManifest,
+} from '../../lib/manifest.js';
+export { definitionsOf, isKind, isPlaced } from '../../lib/manifest.js';

@@ -4,7 +4,8 @@
  * Built once per process (a Lambda environment, a Batch job, a `connect` call, a test).
  */
 import { DefinitionError } from '../../lib/errors.js';
-import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
+import { isKind, type Manifest, type ManifestDefinitionOf } from '../../lib/manifest.js';
+import type { DefinitionKind } from '../../lib/options/context.js';
 import { resourceNames, type ResourceNames } from '../../lib/naming.js';
 import { createClients, type Clients } from './clients.js';
 import { checkConfig, type RuntimeConfig } from './config.js';
@@ -47,7 +48,7 @@ export interface RuntimeContext {
   readonly clock: () => number;
   readonly tuning: RuntimeTuning;
   /** The manifest entry named `name`; throws a DefinitionError naming what exists when there is none of `kind`. */
-  definition(name: string, kind: ManifestDefinition['kind']): ManifestDefinition;
+  definition<K extends DefinitionKind>(name: string, kind: K): ManifestDefinitionOf<K>;
 }
 
 export interface ContextOptions {
@@ -72,7 +73,7 @@ export function createContext(config: RuntimeConfig, manifest: Manifest, options
     tuning: { ...DEFAULT_TUNING, ...options.tuning },
     definition(name, kind) {
       const found = byName.get(name);
-      if (found && found.kind === kind) return found;
+      if (found && isKind(found, kind)) return found;
       const known = manifest.definitions.filter((d) => d.kind === kind).map((d) => d.name);
       throw new DefinitionError(
         `The app "${manifest.app.name}" has no ${kind} named "${name}"${found ? ` ("${name}" is a ${found.kind})` : ''}. ` +

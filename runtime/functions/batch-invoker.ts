@@ -5,7 +5,7 @@
  * they are submitted (runtime/state/concurrency.ts); the compute environment's capacity may bound them further.
  */
 import type { WireValue } from '../../lib/codec.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import type { FunctionInvoker, MapManyOptions } from './invoker.js';
 import { jobTuningFromEnv } from '../jobs/tuning.js';
@@ -16,7 +16,7 @@ import { runBatchMap } from './batch-map.js';
 export class BatchFunctionInvoker implements FunctionInvoker {
   constructor(
     private readonly context: RuntimeContext,
-    private readonly definition: ManifestDefinition,
+    private readonly definition: FunctionManifest,
   ) {}
 
   async call(args: WireValue): Promise<WireValue> {
@@ -33,7 +33,7 @@ export class BatchFunctionInvoker implements FunctionInvoker {
   }
 
   async startRun(id: string, slot: number, _deadline: number): Promise<{ batchJobId: string }> {
-    const timeoutSeconds = (this.definition.options as { timeoutSeconds?: number }).timeoutSeconds ?? 900;
+    const timeoutSeconds = this.definition.options.timeoutSeconds;
     const batchJobId = await new BatchJobs(this.context).submit({
       definition: this.definition,
       task: 'run',

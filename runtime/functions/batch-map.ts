@@ -13,7 +13,7 @@ import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
 import { InvocationFailedError } from '../../lib/errors.js';
 import type { RemoteErrorInfo } from '../../lib/handles.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import { withDeadline } from '../core/deadline.js';
 import { mapLimit } from '../core/map-limit.js';
@@ -44,13 +44,13 @@ const START_GRACE_MS = 60_000;
 
 export async function runBatchMap(
   context: RuntimeContext,
-  definition: ManifestDefinition,
+  definition: FunctionManifest,
   argLists: readonly WireValue[],
   options: { returnExceptions: boolean; pollMaxMs?: number },
 ): Promise<MapRun> {
   const batch = new BatchJobs(context);
   const { clock, payloads } = context;
-  const timeoutSeconds = (definition.options as { timeoutSeconds?: number }).timeoutSeconds ?? 900;
+  const timeoutSeconds = definition.options.timeoutSeconds;
   const mapId = `${clock()}-${randomUUID()}`;
   const deadline = clock() + timeoutSeconds * 1000;
   let batchCalls = 0;

@@ -12,7 +12,7 @@
 import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
 import { InvalidArgumentError, InvocationFailedError, RunCancelledError, WaitTimeoutError } from '../../lib/errors.js';
 import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../../lib/handles.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
 import type { RuntimeContext } from '../core/context.js';
 import { sleep } from '../core/retry.js';
@@ -33,15 +33,14 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
   readonly #maxConcurrency: number;
   readonly #timeoutSeconds: number;
 
-  constructor(context: RuntimeContext, definition: ManifestDefinition, invoker: FunctionInvoker) {
-    const options = definition.options as { maxConcurrency?: number; timeoutSeconds?: number };
+  constructor(context: RuntimeContext, definition: FunctionManifest, invoker: FunctionInvoker) {
     this.name = definition.name;
     this.#context = context;
     this.#invoker = invoker;
     this.#runs = new RunStore(definition.name, context.state, context.payloads, context.clock);
     this.#gate = runGate(context, definition, this.#runs, invoker);
-    this.#maxConcurrency = options.maxConcurrency ?? 10;
-    this.#timeoutSeconds = options.timeoutSeconds ?? 900;
+    this.#maxConcurrency = definition.options.maxConcurrency;
+    this.#timeoutSeconds = definition.options.timeoutSeconds;
   }
 
   async call(...args: Args): Promise<unknown> {

@@ -3,7 +3,7 @@
  * A function handle talks only to this interface.
  */
 import type { WireValue } from '../../lib/codec.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import type { BatchJobView } from '../batch/batch-jobs.js';
 
@@ -37,4 +37,4 @@ export interface FunctionInvoker {
   describe?(batchJobIds: readonly string[]): Promise<ReadonlyMap<string, BatchJobView>>;
 }
 
-export type InvokerFactory = (context: RuntimeContext, definition: ManifestDefinition) => FunctionInvoker;
+export type InvokerFactory = (context: RuntimeContext, definition: FunctionManifest) => FunctionInvoker;

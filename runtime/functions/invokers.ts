@@ -1,5 +1,5 @@
 /** The invoker of each placement: how a function's calls and started runs reach its compute. */
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import type { Placement } from '../../lib/placement.js';
 import type { RuntimeContext } from '../core/context.js';
 import { BatchFunctionInvoker } from './batch-invoker.js';
@@ -11,6 +11,6 @@ export const INVOKERS: Readonly<Record<Placement, InvokerFactory>> = {
   batch: (context, definition) => new BatchFunctionInvoker(context, definition),
 };
 
-export function invokerFor(context: RuntimeContext, definition: ManifestDefinition): FunctionInvoker {
-  return INVOKERS[definition.placement ?? 'lambda'](context, definition);
+export function invokerFor(context: RuntimeContext, definition: FunctionManifest): FunctionInvoker {
+  return INVOKERS[definition.placement](context, definition);
 }

@@ -12,7 +12,7 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import type { WireValue } from '../../lib/codec.js';
 import { InvocationFailedError } from '../../lib/errors.js';
 import type { RemoteErrorInfo } from '../../lib/handles.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import { awsErrorName, explainMissing } from '../core/aws-errors.js';
 import { clientConfig } from '../core/clients.js';
 import type { RuntimeContext } from '../core/context.js';
@@ -40,13 +40,12 @@ export class LambdaInvoker implements FunctionInvoker {
   /** Its own client, whose request timeout outlasts the function's: a connection that hangs cannot hang the call. */
   readonly #client: LambdaClient;
 
-  constructor(context: RuntimeContext, definition: ManifestDefinition) {
-    const options = definition.options as { maxRetries?: number; timeoutSeconds?: number };
+  constructor(context: RuntimeContext, definition: FunctionManifest) {
     this.#context = context;
     this.#name = definition.name;
     this.#functionName = context.names.lambdaFunction(definition.name);
-    this.#maxRetries = options.maxRetries ?? 0;
-    this.#timeoutMs = (options.timeoutSeconds ?? 900) * 1000;
+    this.#maxRetries = definition.options.maxRetries;
+    this.#timeoutMs = definition.options.timeoutSeconds * 1000;
     this.#client = new LambdaClient(clientConfig(context.config, 'lambda', { maxAttempts: 1, requestTimeoutMs: this.#timeoutMs + REQUEST_TIMEOUT_MARGIN_MS }));
   }
 

@@ -10,7 +10,7 @@
  *    run is retried (back in line) while retries and time remain, else FAILED; a CANCELLING one ends CANCELLED.
  */
 import { FINAL_STATUSES, type RemoteErrorInfo } from '../../lib/handles.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { FunctionManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import type { BatchJobView } from '../batch/batch-jobs.js';
 import { toRemoteError } from '../core/remote-error.js';
@@ -25,7 +25,7 @@ const BATCH_ENDED = new Set(['SUCCEEDED', 'FAILED']);
 /** Invokers made for gates (one per context and function: each holds an SDK client). */
 const invokers = new WeakMap<RuntimeContext, Map<string, FunctionInvoker>>();
 
-function sharedInvoker(context: RuntimeContext, definition: ManifestDefinition): FunctionInvoker {
+function sharedInvoker(context: RuntimeContext, definition: FunctionManifest): FunctionInvoker {
   let byName = invokers.get(context);
   if (!byName) invokers.set(context, (byName = new Map()));
   let invoker = byName.get(definition.name);
@@ -40,7 +40,7 @@ const gates = new WeakMap<RuntimeContext, Map<string, ConcurrencyGate>>();
  * The gate of a function's started runs, one per context (process) and function. `invoker` launches them (default:
  * one shared per context and function).
  */
-export function runGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
+export function runGate(context: RuntimeContext, definition: FunctionManifest, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
   let byName = gates.get(context);
   if (!byName) gates.set(context, (byName = new Map()));
   let gate = byName.get(definition.name);
@@ -48,14 +48,14 @@ export function runGate(context: RuntimeContext, definition: ManifestDefinition,
   return gate;
 }
 
-function newRunGate(context: RuntimeContext, definition: ManifestDefinition, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
-  const options = definition.options as { maxConcurrency?: number; maxRetries?: number };
+function newRunGate(context: RuntimeContext, definition: FunctionManifest, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
+  const { options } = definition;
   const launcher = () => invoker ?? sharedInvoker(context, definition);
   const { clock } = context;
   return new ConcurrencyGate({
     table: context.state,
     name: definition.name,
-    limit: options.maxConcurrency ?? 10,
+    limit: options.maxConcurrency,
     clock,
     members: {
       async waiting(id) {
@@ -75,7 +75,7 @@ function newRunGate(context: RuntimeContext, definition: ManifestDefinition, run
           },
         };
       },
-      inspect: (id) => inspectRun(runs, id, launcher(), options.maxRetries ?? 0, clock),
+      inspect: (id) => inspectRun(runs, id, launcher(), options.maxRetries, clock),
     },
   });
 }

@@ -3,13 +3,13 @@
  * `MULTINODE_ATTEMPT` and `MULTINODE_SLOT` (its concurrency slot) in the overrides; the container reads the input from the state table. Batch's own
  * attempt timeout is set as a backstop at the time left before the job's deadline plus the grace period.
  */
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { JobManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import type { AttemptLauncher } from './launcher.js';
 import type { JobTuning } from './tuning.js';
 import { BatchJobs, TASK_ENV } from '../batch/batch-jobs.js';
 
-export function batchJobLauncher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptLauncher {
+export function batchJobLauncher(context: RuntimeContext, definition: JobManifest, tuning: JobTuning): AttemptLauncher {
   const batch = new BatchJobs(context);
   return {
     async launch(id, attempt, deadline, slot) {

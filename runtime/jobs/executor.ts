@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { toWire } from '../../lib/codec.js';
-import type { JobHandler } from '../../lib/definitions/job.js';
+import type { JobHandler, JobSettings as JobOptions } from '../../lib/definitions/job.js';
 import { LockLostError, LockUnavailableError, MultinodeError, RunCancelledError, RunTimedOutError } from '../../lib/errors.js';
 import type { JobContext, Lease, Status } from '../../lib/handles.js';
 import { toRemoteError } from '../core/remote-error.js';
@@ -31,12 +31,8 @@ export class AttemptLostError extends MultinodeError {}
 /** The compute running the attempt was told to stop (a Batch container's SIGTERM). */
 export class AttemptStoppedError extends MultinodeError {}
 
-export interface JobSettings {
-  readonly timeoutSeconds: number;
-  readonly maxRetries: number;
-  readonly maxConcurrency: number;
-  readonly lock: string | null;
-}
+/** The options of a job that its runtime reads (from the manifest). */
+export type JobSettings = Pick<JobOptions, 'timeoutSeconds' | 'maxRetries' | 'maxConcurrency' | 'lock'>;
 
 export interface ExecutorDeps {
   readonly store: JobStore;

@@ -3,7 +3,7 @@
  * dependencies of its attempts, and lock clients. The placement (from the manifest) picks the launcher.
  */
 import type { JobDefinition, JobHandler } from '../../lib/definitions/job.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import type { JobManifest } from '../../lib/manifest.js';
 import { batchJobLauncher } from './batch-launcher.js';
 import type { RuntimeContext } from '../core/context.js';
 import { LockClient } from '../locks/lock-client.js';
@@ -14,16 +14,6 @@ import { jobQueue, type JobQueue } from './job-queue.js';
 import { JobStore } from './job-store.js';
 import { lambdaJobLauncher } from './lambda-launcher.js';
 import { type JobTuning, jobTuningFromEnv } from './tuning.js';
-
-export function jobSettings(definition: ManifestDefinition): JobSettings {
-  const options = definition.options as { timeoutSeconds?: number; maxRetries?: number; maxConcurrency?: number; lock?: string | null };
-  return {
-    timeoutSeconds: options.timeoutSeconds ?? 900,
-    maxRetries: options.maxRetries ?? 0,
-    maxConcurrency: options.maxConcurrency ?? 10,
-    lock: options.lock ?? null,
-  };
-}
 
 /** A job's concurrency gate and reconciliation, from its parts. */
 export function queueOf(store: JobStore, settings: JobSettings, launcher: AttemptLauncher, tuning: JobTuning, clock: () => number): JobQueue {
@@ -41,7 +31,7 @@ function sharedQueue(context: RuntimeContext, name: string, make: () => JobQueue
   return queue;
 }
 
-export function jobLauncher(context: RuntimeContext, definition: ManifestDefinition, tuning: JobTuning): AttemptLauncher {
+export function jobLauncher(context: RuntimeContext, definition: JobManifest, tuning: JobTuning): AttemptLauncher {
   return definition.placement === 'batch' ? batchJobLauncher(context, definition, tuning) : lambdaJobLauncher(context, definition.name);
 }
 
@@ -52,12 +42,12 @@ export function createLockClient(context: RuntimeContext, name: string): LockCli
 export function createJobClient(context: RuntimeContext, name: string, tuning: JobTuning = jobTuningFromEnv()): JobClient {
   const definition = context.definition(name, 'job');
   const store = new JobStore(name, context.state, context.payloads, context.clock);
-  const settings = jobSettings(definition);
+  const settings = definition.options;
   const launcher = jobLauncher(context, definition, tuning);
   return new JobClient({
     store,
     settings,
-    placement: definition.placement ?? 'lambda',
+    placement: definition.placement,
     launcher,
     queue: sharedQueue(context, name, () => queueOf(store, settings, launcher, tuning, context.clock)),
     tuning,
@@ -74,7 +64,7 @@ export function executorDeps(
 ): ExecutorDeps {
   const definition = context.definition(job.name, 'job');
   const store = new JobStore(job.name, context.state, context.payloads, context.clock);
-  const settings = jobSettings(definition);
+  const settings = definition.options;
   const launcher = jobLauncher(context, definition, tuning);
   return {
     store,

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
+import { isKind, type Manifest, type ManifestDefinitionOf } from '../../lib/manifest.js';
+import type { DefinitionKind } from '../../lib/options/context.js';
 import { prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import { loadManifest } from '../build/load-manifest.js';
@@ -346,9 +347,9 @@ export class LocalCloud {
     return { close: async () => void (await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()))) };
   }
 
-  #definition(name: string, kind: ManifestDefinition['kind']): ManifestDefinition {
+  #definition<K extends DefinitionKind>(name: string, kind: K): ManifestDefinitionOf<K> {
     const found = this.#manifest.definitions.find((d) => d.name === name);
-    if (!found || found.kind !== kind) {
+    if (!found || !isKind(found, kind)) {
       const known = this.#manifest.definitions.filter((d) => d.kind === kind).map((d) => d.name);
       throw new LocalCloudError(`The app has no ${kind} named "${name}"; its ${kind}s: ${known.join(', ') || '(none)'}.`);
     }

@@ -16,7 +16,7 @@
  */
 import { MultinodeError } from '../../lib/errors.js';
 import { listWords } from '../../lib/format.js';
-import type { Manifest } from '../../lib/manifest.js';
+import { definitionsOf, type Manifest } from '../../lib/manifest.js';
 import { fireTimes } from '../../lib/schedule/evaluate.js';
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
@@ -236,7 +236,7 @@ export class LocalScheduler {
 
 /** The scheduled tasks of a manifest, as the local scheduler takes them. */
 export function schedulesOf(manifest: Manifest): LocalSchedule[] {
-  return manifest.definitions.flatMap((definition) => (definition.schedule ? [{ name: definition.name, expressions: definition.schedule.expressions }] : []));
+  return definitionsOf(manifest, 'schedule').map((definition) => ({ name: definition.name, expressions: definition.schedule.expressions }));
 }
 
 function defaultOnError(error: unknown, event: ScheduledEvent, willRetry: boolean): void {

@@ -2,7 +2,7 @@
 import type { RunInfo, Status } from '../../lib/handles.js';
 import type { RuntimeContext } from '../../runtime/core/context.js';
 import { runGate } from '../../runtime/functions/run-queue.js';
-import { jobLauncher, jobSettings, queueOf } from '../../runtime/jobs/factory.js';
+import { jobLauncher, queueOf } from '../../runtime/jobs/factory.js';
 import { JobStore } from '../../runtime/jobs/job-store.js';
 import { jobTuningFromEnv } from '../../runtime/jobs/tuning.js';
 import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
@@ -22,7 +22,7 @@ export function jobGateOf(context: RuntimeContext, name: string): ConcurrencyGat
   const definition = context.definition(name, 'job');
   const tuning = jobTuningFromEnv();
   const store = new JobStore(name, context.state, context.payloads, context.clock);
-  return queueOf(store, jobSettings(definition), jobLauncher(context, definition, tuning), tuning, context.clock).gate;
+  return queueOf(store, definition.options, jobLauncher(context, definition, tuning), tuning, context.clock).gate;
 }
 
 /** Polls `read` until `test` holds (the runs change asynchronously, in other processes). */

@@ -5,6 +5,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as mn from '../../lib/index.js';
 import { resolveApp } from '../../lib/app.js';
+import { buildManifest, definitionsOf } from '../../lib/manifest.js';
 
 interface Report {
   country: string;
@@ -97,5 +98,27 @@ describe('without a runtime', () => {
 
   it('local() runs the handler in this process', async () => {
     expect(await buildReport.local('UK', 2024)).toEqual({ country: 'UK', total: 2024 });
+  });
+});
+
+describe('the typed manifest', () => {
+  it('gives each kind its normalized options, with every default filled in', () => {
+    const manifest = buildManifest(resolveApp({ buildReport, add, progress, summaries }, [buildReport, add, progress, summaries]), 'types');
+    const [fn] = definitionsOf(manifest, 'function');
+    expectTypeOf(fn!.options.maxConcurrency).toEqualTypeOf<number>();
+    expect(fn!.options).toEqual({ cpu: 4, memoryMiB: 256, timeoutSeconds: 900, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto' });
+    const [job] = definitionsOf(manifest, 'job');
+    expectTypeOf(job!.options.lock).toEqualTypeOf<string | null>();
+    expect(job!.options.lock).toBeNull();
+    const [dict] = definitionsOf(manifest, 'dict');
+    expectTypeOf(dict!.placement).toEqualTypeOf<null>();
+    typeOnly(() => {
+      // @ts-expect-error a dict has no options
+      void dict!.options.maxConcurrency;
+      const any = manifest.definitions[0]!;
+      // @ts-expect-error options of an unknown kind must be narrowed first
+      void any.options.timeoutSeconds;
+      if (any.kind === 'service') expectTypeOf(any.options.auth).toEqualTypeOf<mn.ServiceAuth>();
+    });
   });
 });

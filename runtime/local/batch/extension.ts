@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Manifest, ManifestDefinition } from '../../../lib/manifest.js';
+import { isPlaced, type Manifest, type PlacedDefinition } from '../../../lib/manifest.js';
 import { resourceNames } from '../../../lib/naming.js';
 import { batchContainerCommand, batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
 import { clientConfig } from '../../core/clients.js';
@@ -62,7 +62,10 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     return key;
   };
   const definitionsFor = (current: Manifest, key: string): JobDefinitionInput[] =>
-    current.definitions.filter((d) => d.placement === 'batch').map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), key));
+    current.definitions
+      .filter(isPlaced)
+      .filter((d) => d.placement === 'batch')
+      .map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), key));
 
   const key = await upload(context.bundle);
   const batch = await startLocalBatch({
@@ -106,7 +109,7 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
 }
 
 /** A definition's job definition, as the CDK constructs create it (command, environment, resources, role). */
-function jobDefinition(definition: ManifestDefinition, config: RuntimeConfig, name: string, bundleKey: string): JobDefinitionInput {
+function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name: string, bundleKey: string): JobDefinitionInput {
   const compute = definition.compute?.type === 'batch' ? definition.compute : undefined;
   const environment = {
     [ENV.app]: config.app,
