@@ -9,6 +9,7 @@ import { compileSchedule, START_LEAD_MS } from '../../lib/schedule/compile.js';
 import { ScheduleError } from '../../lib/schedule/errors.js';
 import { fireTimesBetween } from '../../lib/schedule/evaluate.js';
 import { normalizeScheduleSpec } from '../../lib/schedule/spec.js';
+import { cronArb } from './cron-arbitrary.js';
 import { cronFireTimes, intervalFireTimes, minuteTable, offsetChanges, referenceCron, referenceInstant, referenceRefusal } from './reference.js';
 
 const DAY = 86_400_000;
@@ -36,38 +37,6 @@ function windowOf(label: string) {
   const from = Date.parse(`${start}T00:00:00Z`);
   return { zone, from, to: from + WINDOW_DAYS * DAY, table: minuteTable(zone, from, from + WINDOW_DAYS * DAY) };
 }
-
-// ---- random Unix crons ----
-
-function fieldArb(low: number, high: number, names: readonly string[] = [], nameBase = 0): fc.Arbitrary<string> {
-  const show = (value: number) => fc.boolean().map((asName) => (asName && names[value - nameBase] !== undefined ? names[value - nameBase]! : String(value)));
-  const value = fc.integer({ min: low, max: high });
-  const single = value.chain(show);
-  const range = fc.tuple(value, value).chain(([a, b]) => fc.tuple(show(Math.min(a, b)), show(Math.max(a, b))).map(([x, y]) => `${x}-${y}`));
-  const step = fc.tuple(fc.oneof(fc.constant('*'), range, single), fc.integer({ min: 1, max: high - low })).map(([base, n]) => `${base}/${n}`);
-  const list = fc.array(fc.oneof(single, range, step), { minLength: 1, maxLength: 3 }).map((items) => items.join(','));
-  return fc.oneof({ weight: 2, arbitrary: fc.constant('*') }, { weight: 3, arbitrary: list });
-}
-
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
-const cronArb = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom('@hourly', '@daily', '@weekly', '@monthly', '@yearly', '@annually', '@midnight') },
-  {
-    weight: 12,
-    arbitrary: fc
-      .tuple(
-        fieldArb(0, 59),
-        // Hours near the DST changes (0-3) come up often.
-        fc.oneof(fieldArb(0, 23), fieldArb(0, 3)),
-        fc.oneof({ weight: 2, arbitrary: fc.constant('*') }, { weight: 3, arbitrary: fieldArb(1, 31) }),
-        fc.oneof({ weight: 3, arbitrary: fc.constant('*') }, { weight: 1, arbitrary: fieldArb(1, 12, MONTHS, 1) }),
-        fieldArb(0, 7, WEEKDAYS, 0),
-      )
-      .map((fields) => fields.join(' ')),
-  },
-);
 
 describe('compiled crons fire exactly when Unix cron says (brute-force reference)', () => {
   it('random crons in UTC, London, New York, Lord Howe and Kathmandu across DST changes', () => {
