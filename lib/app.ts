@@ -26,6 +26,32 @@ export interface ResolvedApp {
  */
 export function resolveApp(moduleExports: Readonly<Record<string, unknown>>, definitions: readonly AnyDefinition[] = registeredDefinitions()): ResolvedApp {
   const problems: string[] = [];
+  const exportsOf = exportsByDefinition(moduleExports, definitions, problems);
+  const exportNames = new Map<AnyDefinition, string>();
+  const owners = new Map<string, AnyDefinition>();
+  for (const definition of definitions) {
+    const exported = exportsOf.get(definition) ?? [];
+    if (exported.length === 1) exportNames.set(definition, exported[0]!);
+    const name = nameOf(definition, exported, problems);
+    if (name === undefined || !claimName(name, definition, owners, problems)) continue;
+    definition.assignName(name);
+  }
+  if (problems.length > 0) {
+    throw new DefinitionError(problems.length === 1 ? problems[0]! : `The app's definitions have ${problems.length} problems:\n- ${problems.join('\n- ')}`);
+  }
+  return {
+    definitions: definitions.filter((d) => owners.get(d.name) === d),
+    exportNames,
+    byName: (name) => owners.get(name),
+  };
+}
+
+/** The export names of each definition of this app; exports made by another copy of the package are problems. */
+function exportsByDefinition(
+  moduleExports: Readonly<Record<string, unknown>>,
+  definitions: readonly AnyDefinition[],
+  problems: string[],
+): Map<AnyDefinition, string[]> {
   const exportsOf = new Map<AnyDefinition, string[]>();
   for (const [exportName, value] of Object.entries(moduleExports)) {
     if (!isDefinition(value)) continue;
@@ -38,51 +64,39 @@ export function resolveApp(moduleExports: Readonly<Record<string, unknown>>, def
     }
     exportsOf.set(value, [...(exportsOf.get(value) ?? []), exportName]);
   }
+  return exportsOf;
+}
 
-  const exportNames = new Map<AnyDefinition, string>();
-  const owners = new Map<string, AnyDefinition>();
-  for (const definition of definitions) {
-    // Only for messages: formatting a site reads the stack, which is slow with source maps (see site.ts).
-    const what = () => `${DECLARING_CALL[definition.kind]}() at ${formatSite(definition.site)}`;
-    const exported = exportsOf.get(definition) ?? [];
-    if (exported.length === 1) exportNames.set(definition, exported[0]!);
-    let name = definition.explicitName;
-    if (name === undefined) {
-      if (exported.length === 0) {
-        problems.push(`${what()} is not exported from the app's entry: export it (export const myName = ...) so it gets a name, or give it a "name" option.`);
-        continue;
-      }
-      if (exported.length > 1) {
-        problems.push(`${what()} is exported under ${exported.length} names (${exported.join(', ')}); export it once, or give it a "name" option.`);
-        continue;
-      }
-      name = exported[0]!;
-      if (name === 'default') {
-        problems.push(`${what()} is the default export, which has no name; export it by name or give it a "name" option.`);
-        continue;
-      }
-      if (!NAME_PATTERN.test(name)) {
-        problems.push(`${what()} is exported as "${name}", which is not a valid name (${NAME_RULE}); give it a "name" option.`);
-        continue;
-      }
-    }
-    const owner = owners.get(name);
-    if (owner) {
-      problems.push(
-        `two definitions are named "${name}": ${DECLARING_CALL[owner.kind]}() at ${formatSite(owner.site)} and ${what()}. Names must be unique across the app.`,
-      );
-      continue;
-    }
-    owners.set(name, definition);
-    definition.assignName(name);
+/** A definition's name: its explicit one, else its one valid export name; undefined (with a problem) otherwise. */
+function nameOf(definition: AnyDefinition, exported: readonly string[], problems: string[]): string | undefined {
+  if (definition.explicitName !== undefined) return definition.explicitName;
+  const what = describe(definition);
+  if (exported.length === 0) {
+    problems.push(`${what} is not exported from the app's entry: export it (export const myName = ...) so it gets a name, or give it a "name" option.`);
+  } else if (exported.length > 1) {
+    problems.push(`${what} is exported under ${exported.length} names (${exported.join(', ')}); export it once, or give it a "name" option.`);
+  } else if (exported[0] === 'default') {
+    problems.push(`${what} is the default export, which has no name; export it by name or give it a "name" option.`);
+  } else if (!NAME_PATTERN.test(exported[0]!)) {
+    problems.push(`${what} is exported as "${exported[0]}", which is not a valid name (${NAME_RULE}); give it a "name" option.`);
+  } else {
+    return exported[0];
   }
+  return undefined;
+}
 
-  if (problems.length > 0) {
-    throw new DefinitionError(problems.length === 1 ? problems[0]! : `The app's definitions have ${problems.length} problems:\n- ${problems.join('\n- ')}`);
+/** Records `definition` as the owner of `name`; false (with a problem) when another definition has it. */
+function claimName(name: string, definition: AnyDefinition, owners: Map<string, AnyDefinition>, problems: string[]): boolean {
+  const owner = owners.get(name);
+  if (owner) {
+    problems.push(`two definitions are named "${name}": ${describe(owner)} and ${describe(definition)}. Names must be unique across the app.`);
+    return false;
   }
-  return {
-    definitions: definitions.filter((d) => owners.get(d.name) === d),
-    exportNames,
-    byName: (name) => owners.get(name),
-  };
+  owners.set(name, definition);
+  return true;
+}
+
+/** `fn() at src/app.ts:3:20`, for messages only: formatting a site reads the stack, which is slow with source maps. */
+function describe(definition: AnyDefinition): string {
+  return `${DECLARING_CALL[definition.kind]}() at ${formatSite(definition.site)}`;
 }
