@@ -15,7 +15,7 @@ import type { RuntimeContext } from '../core/context.js';
 import type { BatchJobView } from '../batch/batch-jobs.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
-import { DEADLINE_GRACE_MS, heartbeatFresh, LOST_RUN_TYPE, type RunRecord, type RunStore } from './run-store.js';
+import { DEADLINE_GRACE_MS, heartbeatFresh, LOST_RUN_TYPE, type RunRecord, RunStore } from './run-store.js';
 import type { FunctionInvoker } from './invoker.js';
 import { invokerFor } from './invokers.js';
 
@@ -40,7 +40,12 @@ const gates = new WeakMap<RuntimeContext, Map<string, ConcurrencyGate>>();
  * The gate of a function's started runs, one per context (process) and function. `invoker` launches them (default:
  * one shared per context and function).
  */
-export function runGate(context: RuntimeContext, definition: FunctionManifest, runs: RunStore, invoker?: FunctionInvoker): ConcurrencyGate {
+export function runGate(
+  context: RuntimeContext,
+  definition: FunctionManifest,
+  runs: RunStore = new RunStore(definition.name, context.state, context.payloads, context.clock),
+  invoker?: FunctionInvoker,
+): ConcurrencyGate {
   let byName = gates.get(context);
   if (!byName) gates.set(context, (byName = new Map()));
   let gate = byName.get(definition.name);

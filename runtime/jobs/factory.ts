@@ -39,20 +39,19 @@ export function createLockClient(context: RuntimeContext, name: string): LockCli
   return new LockClient({ client: context.clients.dynamodb, table: context.names.stateTable, name, clock: context.clock });
 }
 
-export function createJobClient(context: RuntimeContext, name: string, tuning: JobTuning = jobTuningFromEnv()): JobClient {
+/** The parts every user of a job shares in one process: its store, settings, launcher and queue (with its gate). */
+export function jobParts(context: RuntimeContext, name: string, tuning: JobTuning = jobTuningFromEnv()) {
   const definition = context.definition(name, 'job');
   const store = new JobStore(name, context.state, context.payloads, context.clock);
   const settings = definition.options;
   const launcher = jobLauncher(context, definition, tuning);
-  return new JobClient({
-    store,
-    settings,
-    placement: definition.placement,
-    launcher,
-    queue: sharedQueue(context, name, () => queueOf(store, settings, launcher, tuning, context.clock)),
-    tuning,
-    clock: context.clock,
-  });
+  const queue = sharedQueue(context, name, () => queueOf(store, settings, launcher, tuning, context.clock));
+  return { definition, store, settings, launcher, queue };
+}
+
+export function createJobClient(context: RuntimeContext, name: string, tuning: JobTuning = jobTuningFromEnv()): JobClient {
+  const { definition, store, settings, launcher, queue } = jobParts(context, name, tuning);
+  return new JobClient({ store, settings, placement: definition.placement, launcher, queue, tuning, clock: context.clock });
 }
 
 /** What `executeAttempt` needs to run an attempt of `job` (the definition with its handler, from the loaded app). */
@@ -62,16 +61,13 @@ export function executorDeps(
   compute: { stopSignal?: AbortSignal; computeEndsAt?: number } = {},
   tuning: JobTuning = jobTuningFromEnv(),
 ): ExecutorDeps {
-  const definition = context.definition(job.name, 'job');
-  const store = new JobStore(job.name, context.state, context.payloads, context.clock);
-  const settings = definition.options;
-  const launcher = jobLauncher(context, definition, tuning);
+  const { store, settings, launcher, queue } = jobParts(context, job.name, tuning);
   return {
     store,
     settings,
     handler: job.handler as JobHandler<unknown, unknown>,
     launcher,
-    gate: sharedQueue(context, job.name, () => queueOf(store, settings, launcher, tuning, context.clock)).gate,
+    gate: queue.gate,
     locks: (name) => createLockClient(context, name),
     tuning,
     clock: context.clock,

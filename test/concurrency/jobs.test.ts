@@ -10,7 +10,8 @@ import { InvocationFailedError } from '../../lib/errors.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import * as app from './fixtures/concurrency-app/src/app.js';
 import type { Entry } from './fixtures/concurrency-app/src/app.js';
-import { checkBurst, jobGateOf, statuses, testClock, until } from './support.js';
+import { until } from '../helpers/poll.js';
+import { checkBurst, jobGateOf, statuses, testClock } from './support.js';
 
 const STALE_AFTER_MS = 30_000;
 process.env.MULTINODE_JOB_TUNING = JSON.stringify({ heartbeatMs: 100, staleAfterMs: STALE_AFTER_MS, graceMs: 1000, pollMaxMs: 100, lockTtlSeconds: 3 });
@@ -39,7 +40,7 @@ describe.each([
       () => statuses((id) => job.get(id), ids),
       (s) => s.filter((x) => x === 'RUNNING').length === limit,
       `${limit} RUNNING`,
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(await statuses((id) => job.get(id), ids)).toEqual(ids.map((_, i) => (i < limit ? 'RUNNING' : 'PENDING')));
     const snapshot = await jobGateOf(t.context, job.name).snapshot();

@@ -16,7 +16,8 @@ import { ConcurrencyGate } from '../../runtime/state/concurrency.js';
 import { DEADLINE_GRACE_MS, RunStore } from '../../runtime/functions/run-store.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import * as app from './fixtures/concurrency-app/src/app.js';
-import { checkBurst, functionGate, statuses, testClock, until } from './support.js';
+import { until } from '../helpers/poll.js';
+import { checkBurst, functionGate, statuses, testClock } from './support.js';
 
 const entry = path.join(import.meta.dirname, 'fixtures/concurrency-app/src/app.ts');
 /** Runs started by this test carry it: a holder silent for longer is judged dead. */
@@ -50,7 +51,7 @@ describe.each([
       () => statuses((id) => fn.get(id), ids),
       (s) => s.filter((x) => x === 'RUNNING').length === limit,
       `${limit} RUNNING`,
-      60_000,
+      { timeoutMs: 60_000 },
     );
     expect(await statuses((id) => fn.get(id), ids)).toEqual(ids.map((_, i) => (i < limit ? 'RUNNING' : 'PENDING')));
     const snapshot = await functionGate(t.context, fn.name).snapshot();

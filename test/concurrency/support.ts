@@ -2,38 +2,21 @@
 import type { RunInfo, Status } from '../../lib/handles.js';
 import type { RuntimeContext } from '../../runtime/core/context.js';
 import { runGate } from '../../runtime/functions/run-queue.js';
-import { jobLauncher, queueOf } from '../../runtime/jobs/factory.js';
-import { JobStore } from '../../runtime/jobs/job-store.js';
-import { jobTuningFromEnv } from '../../runtime/jobs/tuning.js';
+import { jobParts } from '../../runtime/jobs/factory.js';
 import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
-import { RunStore } from '../../runtime/functions/run-store.js';
 import type { Entry } from './fixtures/concurrency-app/src/app.js';
 
 /** A test clock that can jump ahead (the local cloud's workers keep the real one). */
 export const testClock = { offset: 0, now: (): number => Date.now() + testClock.offset };
 
-/** The gate of a function's started runs, as any process of the app sees it. */
+/** The gate of a function's started runs, as any process of the app sees it (the runtime's own). */
 export function functionGate(context: RuntimeContext, name: string): ConcurrencyGate {
-  return runGate(context, context.definition(name, 'function'), new RunStore(name, context.state, context.payloads, context.clock));
+  return runGate(context, context.definition(name, 'function'));
 }
 
-/** The gate of a job's runs. */
+/** The gate of a job's runs (the runtime's own). */
 export function jobGateOf(context: RuntimeContext, name: string): ConcurrencyGate {
-  const definition = context.definition(name, 'job');
-  const tuning = jobTuningFromEnv();
-  const store = new JobStore(name, context.state, context.payloads, context.clock);
-  return queueOf(store, definition.options, jobLauncher(context, definition, tuning), tuning, context.clock).gate;
-}
-
-/** Polls `read` until `test` holds (the runs change asynchronously, in other processes). */
-export async function until<T>(read: () => Promise<T>, test: (value: T) => boolean, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (test(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return jobParts(context, name).queue.gate;
 }
 
 export const statuses = async (get: (id: string) => Promise<RunInfo<unknown>>, ids: readonly string[]): Promise<Status[]> =>

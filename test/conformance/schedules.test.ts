@@ -10,6 +10,7 @@ import type { SchedulerClock } from '../../runtime/local/scheduler.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import * as app from '../local/fixtures/functions-app/src/app.js';
+import { until } from '../helpers/poll.js';
 
 const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');
 
@@ -44,13 +45,7 @@ class TestClock implements SchedulerClock {
 
 /** Polls until `read` returns a defined value (the deliveries are asynchronous invokes). */
 async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return (await until(read, (value) => value !== undefined, what, { timeoutMs })) as T;
 }
 
 const clock = new TestClock('2027-01-14T23:59:00Z');

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { EXAMPLES, exampleContext, exampleDir, REPO } from './helpers.js';
 
 const CDK = path.join(REPO, 'node_modules', '.bin', 'cdk');
@@ -108,12 +108,7 @@ describe('cdk synth of the examples', () => {
 });
 
 describe('multinode cdk', () => {
-  function run(argv: string[]) {
-    let stdout = '';
-    let stderr = '';
-    const io = { stdout: (t: string) => (stdout += t), stderr: (t: string) => (stderr += t), cwd: exampleDir('tweet-summaries') };
-    return main(['cdk', ...argv], io).then((code) => ({ code, stdout, stderr }));
-  }
+  const run = (argv: string[]) => runCli(['cdk', ...argv], exampleDir('tweet-summaries'));
 
   it('writes the stack of an app, named after the app, to --output', async () => {
     const out = path.join(outputs, 'standalone');

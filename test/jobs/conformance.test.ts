@@ -21,6 +21,7 @@ import { localBatchOf } from '../../runtime/local/batch/extension.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import * as app from './fixtures/jobs-app/src/app.js';
+import { until } from '../helpers/poll.js';
 
 const GRACE_MS = 1500;
 process.env.MULTINODE_JOB_TUNING = JSON.stringify({ heartbeatMs: 100, graceMs: GRACE_MS, staleAfterMs: 10_000, pollMaxMs: 100, lockTtlSeconds: 3 });
@@ -58,14 +59,9 @@ const placements = [
 let gates = 0;
 const newGate = () => `gate-${++gates}`;
 
-async function until<P>(job: JobHandle<never, P>, id: string, test: (info: RunInfo<P>) => boolean, what: string, timeoutMs = 30_000): Promise<RunInfo<P>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const info = await job.get(id);
-    if (test(info)) return info;
-    if (Date.now() > deadline) throw new Error(`${job.name} ${id}: waited for ${what}; it is ${info.status} with ${JSON.stringify(info.result)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** Polls a job until `test` holds. */
+function untilJob<P>(job: JobHandle<never, P>, id: string, test: (info: RunInfo<P>) => boolean, what: string, timeoutMs = 30_000): Promise<RunInfo<P>> {
+  return until(() => job.get(id), test, `${job.name} ${id}: ${what}`, { timeoutMs, show: (info) => `${info.status} with ${JSON.stringify(info.result)}` });
 }
 const statusIs =
   (...statuses: Status[]) =>
@@ -76,7 +72,7 @@ describe.each(placements)('jobs on $placement', ({ placement, countdown, stubbor
   it('shows progress while running and the last yield as the result', async () => {
     const gate = newGate();
     const id = await countdown.start({ steps: 3, stepMs: 5, gate });
-    const running = await until(countdown, id, (i) => i.result?.done === 1, 'the first progress');
+    const running = await untilJob(countdown, id, (i) => i.result?.done === 1, 'the first progress');
     expect(running).toMatchObject({ status: 'RUNNING', result: { done: 1, of: 3, attempt: 1 }, attempts: 1 });
     await app.marks.set(gate, 1);
     expect(await countdown.awaitResult(id)).toEqual({ done: 3, of: 3, attempt: 1 });
@@ -98,10 +94,10 @@ describe.each(placements)('jobs on $placement', ({ placement, countdown, stubbor
   it('cancels a running job that honours ctx.signal', async () => {
     const gate = newGate();
     const id = await countdown.start({ steps: 3, stepMs: 5, gate });
-    await until(countdown, id, (i) => i.result?.done === 1, 'the first progress');
+    await untilJob(countdown, id, (i) => i.result?.done === 1, 'the first progress');
     await countdown.cancel(id);
     expect(['CANCELLING', 'CANCELLED']).toContain((await countdown.get(id)).status);
-    const done = await until(countdown, id, statusIs('CANCELLED', 'FAILED', 'SUCCEEDED'), 'the end');
+    const done = await untilJob(countdown, id, statusIs('CANCELLED', 'FAILED', 'SUCCEEDED'), 'the end');
     expect(done).toMatchObject({ status: 'CANCELLED', result: { done: 1 } });
     expect(await app.reasons.get(gate)).toBe('RunCancelledError');
     await expect(countdown.awaitResult(id)).rejects.toBeInstanceOf(RunCancelledError);
@@ -110,11 +106,11 @@ describe.each(placements)('jobs on $placement', ({ placement, countdown, stubbor
 
   it('is CANCELLING while a job that ignores the signal has its grace period, then CANCELLED; its later writes are refused', async () => {
     const id = await stubborn.start({ steps: 200, stepMs: 50 });
-    await until(stubborn, id, (i) => typeof i.result === 'number' && i.result >= 2, 'progress');
+    await untilJob(stubborn, id, (i) => typeof i.result === 'number' && i.result >= 2, 'progress');
     await stubborn.cancel(id);
     const cancelling = await stubborn.get(id);
     expect(cancelling.status).toBe('CANCELLING');
-    const cancelled = await until(stubborn, id, statusIs('CANCELLED', 'FAILED', 'SUCCEEDED'), 'the end', 20_000);
+    const cancelled = await untilJob(stubborn, id, statusIs('CANCELLED', 'FAILED', 'SUCCEEDED'), 'the end', 20_000);
     expect(cancelled.status).toBe('CANCELLED');
     expect(cancelling.finishedAt).toBeUndefined();
     expect(cancelled.finishedAt!.getTime()).toBeGreaterThanOrEqual(cancelled.startedAt!.getTime());
@@ -196,7 +192,7 @@ describe('locks through the runtime', () => {
 describe('jobs: faults and wrong input', () => {
   it('ends a heavy job whose container is killed (kill -9) as FAILED with the reason, through the Batch event', async () => {
     const id = await app.heavyCountdown.start({ steps: 3, stepMs: 5, gate: newGate() });
-    await until(app.heavyCountdown, id, (i) => i.result?.done === 1, 'the first progress');
+    await untilJob(app.heavyCountdown, id, (i) => i.result?.done === 1, 'the first progress');
     const store = new JobStore('heavyCountdown', t.context.state, t.context.payloads, Date.now);
     const { batchJobId } = await store.read(id);
     const pid = localBatchOf(t.cloud.config.prefix)!.batch.engine.pidOf(batchJobId!);

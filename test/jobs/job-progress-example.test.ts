@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import * as app from '../../examples/job-progress/src/app.js';
+import { until } from '../helpers/poll.js';
 
 process.env.MULTINODE_JOB_TUNING = JSON.stringify({ heartbeatMs: 100, graceMs: 2000, pollMaxMs: 100 });
 const entry = path.join(import.meta.dirname, '../../examples/job-progress/src/app.ts');
@@ -32,14 +33,8 @@ async function getJob(id: string): Promise<{ status: number; body: JobView }> {
   return { status: response.status, body: (await response.json()) as JobView };
 }
 
-async function until(id: string, test: (job: JobView) => boolean, what: string): Promise<JobView> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { body } = await getJob(id);
-    if (test(body)) return body;
-    if (Date.now() > deadline) throw new Error(`job ${id}: waited for ${what}, it is ${JSON.stringify(body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+function untilJob(id: string, test: (job: JobView) => boolean, what: string): Promise<JobView> {
+  return until(async () => (await getJob(id)).body, test, `job ${id}: ${what}`);
 }
 
 describe('examples/job-progress', () => {
@@ -52,9 +47,9 @@ describe('examples/job-progress', () => {
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
     expect(started.headers.get('location')).toBe(`/jobs/${id}`);
-    const running = await until(id, (j) => (j.progress?.frame ?? 0) >= 1, 'progress');
+    const running = await untilJob(id, (j) => (j.progress?.frame ?? 0) >= 1, 'progress');
     expect(running.progress!.of).toBe(20);
-    const done = await until(id, (j) => j.status === 'SUCCEEDED', 'the end');
+    const done = await untilJob(id, (j) => j.status === 'SUCCEEDED', 'the end');
     expect(done.progress).toMatchObject({ frame: 20, of: 20, percent: 100 });
     const list = (await (await fetch(`${base}/jobs`)).json()) as { jobs: JobView[] };
     expect(list.jobs.map((j) => j.id)).toContain(id);
@@ -62,11 +57,11 @@ describe('examples/job-progress', () => {
 
   it('cancels a running job: CANCELLING, then CANCELLED with the progress it made', async () => {
     const { id } = (await (await fetch(`${base}/jobs`, { method: 'POST', body: JSON.stringify({ frames: 10_000, pauseMs: 20 }) })).json()) as { id: string };
-    await until(id, (j) => (j.progress?.frame ?? 0) >= 2, 'progress');
+    await untilJob(id, (j) => (j.progress?.frame ?? 0) >= 2, 'progress');
     const cancel = await fetch(`${base}/jobs/${id}`, { method: 'DELETE' });
     expect(cancel.status).toBe(202);
     expect(['CANCELLING', 'CANCELLED']).toContain(((await cancel.json()) as JobView).status);
-    const cancelled = await until(id, (j) => j.status === 'CANCELLED', 'CANCELLED');
+    const cancelled = await untilJob(id, (j) => j.status === 'CANCELLED', 'CANCELLED');
     expect(cancelled.progress!.frame).toBeGreaterThanOrEqual(2);
     expect(cancelled.progress!.frame).toBeLessThan(10_000);
     expect((await fetch(`${base}/jobs/${id}`, { method: 'DELETE' })).status).toBe(409);

@@ -20,6 +20,7 @@ import type { JobContext, Status } from '../../lib/handles.js';
 import { J } from '../../runtime/jobs/job-store.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { FAST_TUNING, gate, type JobFixture, startJobFixture } from './support.js';
+import { until } from '../helpers/poll.js';
 
 let fixture: JobFixture;
 beforeAll(async () => {
@@ -33,14 +34,17 @@ let jobs = 0;
 const name = (what: string) => `${what}-${++jobs}`;
 
 /** Polls `get` until the status is one of `statuses` (the job runs asynchronously). */
-async function until(client: { get(id: string): Promise<{ status: Status; result: unknown }> }, id: string, ...statuses: Status[]) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const info = await client.get(id);
-    if (statuses.includes(info.status)) return info;
-    if (Date.now() > deadline) throw new Error(`job ${id} stayed ${info.status}, expected ${statuses.join('|')}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function untilStatus(client: { get(id: string): Promise<{ status: Status; result: unknown }> }, id: string, ...statuses: Status[]) {
+  return until(
+    () => client.get(id),
+    (info) => statuses.includes(info.status),
+    `job ${id} to be ${statuses.join('|')}`,
+    {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+      show: (info) => info.status,
+    },
+  );
 }
 
 describe('jobs: progress and results', () => {
@@ -137,7 +141,7 @@ describe('jobs: cancel', () => {
     if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
     expect(ctx.signal.reason).toBeInstanceOf(RunCancelledError);
     stop.open();
-    const done = await until(client, id, 'CANCELLED');
+    const done = await untilStatus(client, id, 'CANCELLED');
     expect(done.result).toBe('half');
     await expect(client.awaitResult(id)).rejects.toBeInstanceOf(RunCancelledError);
     await expect(client.cancel(id)).rejects.toBeInstanceOf(RunFinishedError);
@@ -253,7 +257,7 @@ describe('jobs: timeout and retries', () => {
     const stoppedAt = Date.now();
     stop.abort();
     // The attempt gave up 1.5 s - 1 s (the final write's margin) after SIGTERM, not after the minute of grace.
-    expect((await until(client, id, 'FAILED')).status).toBe('FAILED');
+    expect((await untilStatus(client, id, 'FAILED')).status).toBe('FAILED');
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     testOver = true;
     await new Promise((resolve) => setTimeout(resolve, 100)); // the ignored handler's loop ends before the table closes
@@ -375,7 +379,7 @@ describe('jobs: remove, list and wrong input', () => {
       return 'x'.repeat(350 * 1024);
     });
     const id = await client.start(null);
-    await until(client, id, 'RUNNING');
+    await untilStatus(client, id, 'RUNNING');
     await expect(client.remove(id)).rejects.toBeInstanceOf(RunNotFinishedError);
     release.open();
     await client.awaitResult(id);
@@ -457,7 +461,7 @@ describe('jobs: the lock option', () => {
     const holder = fixture.job(name('holder'), { lock }, async () => letGo.promise);
     const waiter = fixture.job(name('waiter'), { lock }, async () => 'ran');
     const held = await holder.client.start(null);
-    await until(holder.client, held, 'RUNNING');
+    await untilStatus(holder.client, held, 'RUNNING');
     const id = await waiter.client.start(null);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await waiter.client.cancel(id);

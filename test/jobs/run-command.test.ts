@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../local/cli-support.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 process.env.MULTINODE_JOB_TUNING = JSON.stringify({ heartbeatMs: 100, graceMs: 1000, pollMaxMs: 50 });
 const repo = path.resolve(import.meta.dirname, '../..');

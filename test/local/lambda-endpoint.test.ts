@@ -12,6 +12,7 @@ import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalLambda } from '../../runtime/local/lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from '../../runtime/local/lambda/server.js';
+import { until } from '../helpers/poll.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'multinode-lambda-test-'));
 const bundle = path.join(dir, 'app.mjs');
@@ -69,12 +70,8 @@ function invoke(functionName: string, event: unknown, type?: 'Event' | 'DryRun')
   return client.send(new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(event)), ...(type ? { InvocationType: type } : {}) }));
 }
 
-async function waitFor(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+function waitFor(check: () => boolean, what: string): Promise<boolean> {
+  return until(check, (done) => done, what, { timeoutMs: 20_000, intervalMs: 20 });
 }
 
 describe('synchronous invoke', () => {

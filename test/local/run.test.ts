@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempApp } from '../helpers/temp-app.js';
-import { runCli, startCli } from './cli-support.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const countryEntry = path.join(repo, 'examples/country-report/src/app.ts');

@@ -1,14 +1,9 @@
 /** `multinode schedules <entry> [--count N] [--from ISO] [--json]`, run in-process through the CLI's main. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../bin/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { tempApp } from '../helpers/temp-app.js';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: process.cwd() });
-  return { code, stdout, stderr };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 const cleanups: Array<() => void> = [];
 afterAll(() => {

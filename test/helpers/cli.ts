@@ -71,7 +71,7 @@ export function startCli(argv: string[], cwd: string): RunningCli {
 }
 
 /** Runs a command to completion. */
-export async function runCli(argv: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(argv: string[], cwd: string = process.cwd()): Promise<{ code: number; stdout: string; stderr: string }> {
   const cli = startCli(argv, cwd);
   const code = await cli.exit;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
