@@ -27,6 +27,7 @@ import { localBatchExtension } from './batch/extension.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { LocalLambda, type InvocationType, type LocalFunction, type LocalLambdaOptions } from './lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
+import { formatCloudLog } from './log-format.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
@@ -39,6 +40,11 @@ const LOCAL_SERVICES: readonly LocalServiceExtension[] = [localBatchExtension];
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
+/**
+ * Receives each line the app writes, as it wrote it (the runtime's JSON lines included), and the cloud's own notes;
+ * `source` is the definition (`<definition> (batch)` for a Batch container), or `build`, `scheduler`, ... Printers
+ * make lines readable with `formatCloudLog`.
+ */
 export type CloudLog = (source: string, line: string) => void;
 
 /** Options of the local cloud; `workerCap`, `throttle` and `asyncRetryDelaysMs` pass through to the local Lambda endpoint. */
@@ -349,9 +355,9 @@ interface Closable {
   close(): Promise<void>;
 }
 
-/** The default printer of the cloud's logs. */
+/** The default printer of the cloud's logs: readable lines on stdout. */
 function printLog(source: string, line: string): void {
-  process.stdout.write(`[${source}] ${line}\n`);
+  process.stdout.write(`${formatCloudLog(source, line)}\n`);
 }
 
 /**

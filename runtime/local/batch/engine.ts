@@ -53,8 +53,8 @@ export interface LocalBatchEngineOptions {
   credentials?: ContainerCredentialsEndpoint;
   /** Called for each status change after submission (what EventBridge would deliver). */
   onStateChange?: (event: BatchStateChangeEvent) => void;
-  /** Container output; default: kept in memory (the last 64 KiB per job, see `logs`). */
-  onOutput?: (job: { jobId: string; jobName: string; jobDefinition: string }, stream: 'stdout' | 'stderr', text: string) => void;
+  /** Container output, a line at a time (without its newline); default: kept in memory (the last 64 KiB per job, see `logs`). */
+  onOutput?: (job: { jobId: string; jobName: string; jobDefinition: string }, stream: 'stdout' | 'stderr', line: string) => void;
   clock?: () => number;
 }
 
@@ -91,9 +91,9 @@ export class LocalBatchEngine {
       baseEnvironment: options.containerEnvironment ?? {},
       credentials: options.credentials,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
-      onOutput: (job, stream, text) => {
-        if (options.onOutput) return options.onOutput({ jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name }, stream, text);
-        this.outputs.set(job.jobId, ((this.outputs.get(job.jobId) ?? '') + text).slice(-LOG_KEEP));
+      onOutput: (job, stream, line) => {
+        if (options.onOutput) return options.onOutput({ jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name }, stream, line);
+        this.outputs.set(job.jobId, `${this.outputs.get(job.jobId) ?? ''}${line}\n`.slice(-LOG_KEEP));
       },
     };
     for (const definition of options.jobDefinitions ?? []) this.registerDefinition(definition);
