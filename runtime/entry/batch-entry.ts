@@ -75,7 +75,7 @@ function required(env: Env, name: string): string {
 }
 
 /** The task a container runs, from its environment: what to do, for which definition, on which run. */
-interface Task {
+export interface Task {
   readonly task: 'job' | 'run' | 'map' | 'schedule';
   readonly name: string;
   readonly definition: AnyDefinition;
@@ -85,11 +85,11 @@ interface Task {
 
 const TASK_KINDS = { job: 'job', run: 'function', map: 'function', schedule: 'schedule' } as const;
 
-function taskOf(app: ResolvedApp, env: Env): Task {
+export function taskOf(app: ResolvedApp, env: Env): Task {
   const name = required(env, BATCH_ENV.definition);
   const task = required(env, TASK_ENV.task);
   const run = required(env, BATCH_ENV.run);
-  const expected = TASK_KINDS[task as Task['task']];
+  const expected = Object.hasOwn(TASK_KINDS, task) ? TASK_KINDS[task as Task['task']] : undefined;
   if (!expected) throw new RuntimeConfigError(`${TASK_ENV.task} "${task}" is not a task of the multinode runtime (job, run, map or schedule).`);
   const definition = app.byName(name);
   if (!definition || definition.kind !== expected)
