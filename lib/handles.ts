@@ -78,12 +78,32 @@ export interface FunctionHandle<A extends unknown[], R> {
   awaitResult(id: string, options?: AwaitOptions): Promise<R>;
 }
 
+/** Extra fields of a log line, written as nested JSON values. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * A logger. In Lambda and on Batch each call writes one JSON line to stdout (CloudWatch Logs keeps it as one JSON
+ * object) carrying the time, the level, the message, the request id, and what runs: app, definition, run id, attempt
+ * and kind; `multinode dev` and `multinode run` print it readably. `fields` adds nested JSON values; an Error as
+ * `fields` (or as the field `error`) adds `errorType`, `errorMessage` and `stackTrace`, as Lambda's own error lines.
+ */
+export interface Log {
+  debug(message: string, fields?: LogFields | Error): void;
+  info(message: string, fields?: LogFields | Error): void;
+  warn(message: string, fields?: LogFields | Error): void;
+  error(message: string, fields?: LogFields | Error): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Log;
+}
+
 /** What a job handler receives besides its input. */
 export interface JobContext {
   readonly id: string;
   readonly attempt: number;
   /** Fires on cancel and on timeout; stop promptly (the job is stopped hard after a grace period). */
   readonly signal: AbortSignal;
+  /** This attempt's logger: its lines carry the job's name, id and attempt. */
+  readonly log: Log;
 }
 
 /** `job` definitions (and `connect(...)` handles to them). */
@@ -165,4 +185,6 @@ export interface ScheduledRun {
   readonly scheduledTime: Date;
   /** Delivery attempt (EventBridge's `<aws.scheduler.attempt-number>`), from 1. */
   readonly attempt: number;
+  /** This run's logger: its lines carry the schedule's name, the scheduled time (as run id) and the attempt. */
+  readonly log: Log;
 }

@@ -16,6 +16,7 @@ export { lock, LockDefinition, withLock } from './definitions/lock.js';
 export type { AnyDefinition } from './definitions/base.js';
 export { isDefinition } from './definitions/base.js';
 export type * from './handles.js';
+export { log } from './log.js';
 export { STATUSES, FINAL_STATUSES } from './handles.js';
 export { CodecError, DefinitionError, ManifestError, MultinodeError, RuntimeNotInstalledError } from './errors.js';
 export {

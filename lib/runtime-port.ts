@@ -4,7 +4,7 @@
  * local cloud) or when `connect()` is called, and in tests through `multinode/testing`.
  */
 import { RuntimeNotInstalledError } from './errors.js';
-import type { DictHandle, FunctionHandle, JobHandle, LockHandle } from './handles.js';
+import type { DictHandle, FunctionHandle, JobHandle, LockHandle, Log } from './handles.js';
 
 /** Untyped clients the runtime provides, keyed by definition name; the model adds the types. */
 export interface RuntimePort {
@@ -12,6 +12,8 @@ export interface RuntimePort {
   job(name: string): JobHandle<unknown, unknown>;
   dict(name: string): DictHandle<unknown>;
   lock(name: string): LockHandle;
+  /** The logger of the invocation running now (a function call, a run, a request to a service), if any. */
+  log?(): Log | undefined;
 }
 
 const SLOT = Symbol.for('multinode.runtime');
@@ -37,4 +39,9 @@ export function currentRuntime(what: string): RuntimePort {
     );
   }
   return port;
+}
+
+/** The installed runtime's logger of the invocation running now; undefined outside one, or with no runtime. */
+export function currentInvocationLog(): Log | undefined {
+  return (globalThis as Slot)[SLOT]?.log?.();
 }

@@ -31,6 +31,10 @@ export { createContext, DEFAULT_TUNING } from './core/context.js';
 export type { ContextOptions, RuntimeContext, RuntimeTuning } from './core/context.js';
 export { createRuntimePort } from './entry/runtime-port.js';
 
+// Logs: the JSON line format, and reading lines back.
+export { Logger, parseLogLine, stdoutSink } from './core/logger.js';
+export type { LogContext, LoggerOptions, LogKind, LogLevel, LogRecord, RecordLevel } from './core/logger.js';
+
 // Tables, state and payloads.
 export type { KeyAttribute, TableSchema } from './core/table-schema.js';
 export { DICT_SCHEMA, DICT_TABLE_SCHEMA } from './dicts/schema.js';

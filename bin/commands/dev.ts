@@ -4,6 +4,7 @@ import { MultinodeError } from '../../lib/errors.js';
 import { formatLocalTime } from '../../lib/schedule/describe.js';
 import { checkEntry } from '../../runtime/build/bundle.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
+import { formatCloudLog } from '../../runtime/local/log-format.js';
 import { defaultStateDir } from '../../runtime/local/state-dir.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -46,7 +47,7 @@ Options:
     const port = parsePort(values.port);
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
-    const log = (source: string, line: string) => io.stdout(`[${source}] ${line}\n`);
+    const log = (source: string, line: string) => io.stdout(`${formatCloudLog(source, line)}\n`);
 
     io.stdout(`multinode dev: building ${path.relative(io.cwd, entry) || entry} ...\n`);
     const cloud = await LocalCloud.start({ entry, stateDir, port, log, schedules: !values['no-schedules'] });

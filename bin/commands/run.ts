@@ -4,6 +4,7 @@ import type { ManifestDefinition, ManifestDefinitionOf } from '../../lib/manifes
 import { checkEntry } from '../../runtime/build/bundle.js';
 import { ConnectError, connectTo, readLocal, type Connection } from '../../runtime/entry/connect.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
+import { formatCloudLog } from '../../runtime/local/log-format.js';
 import { defaultStateDir } from '../../runtime/local/state-dir.js';
 import { fromLambdaError } from '../../runtime/core/remote-error.js';
 import { parseCommandArgs } from '../args.js';
@@ -76,7 +77,7 @@ Options:
     const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
 
     const running = await runningCloud(stateDir);
-    const cloud = running ? undefined : await LocalCloud.start({ entry, stateDir, log: (source, line) => io.stderr(`[${source}] ${line}\n`) });
+    const cloud = running ? undefined : await LocalCloud.start({ entry, stateDir, log: (source, line) => io.stderr(`${formatCloudLog(source, line)}\n`) });
     const connection = running ?? connectTo({ config: cloud!.config, manifest: cloud!.manifest });
     try {
       const manifest = connection.context.manifest;

@@ -6,6 +6,7 @@
  *  2. GETs the app bundle from S3 with a SigV4-signed request (node:crypto + global fetch),
  *  3. writes it to a temporary file, imports it, and runs its `batch` export, which runs the definition named in
  *     the job's environment and resolves to the exit code.
+ * A failure before the runtime runs is one JSON log line on stdout, in the runtime's format (core/logger.ts).
  * The same bundle runs in Lambda and locally; the local Batch endpoint runs this very command as a child process.
  *
  * This module also holds what the CDK constructs must wire for Batch: image, command, environment, IAM actions and
@@ -137,7 +138,10 @@ async function mnMain() {
 mnMain().then(
   (code) => process.exit(typeof code === 'number' ? code : 0),
   (error) => {
-    console.error('multinode bootstrap: ' + ((error && error.stack) || error));
+    const e = error instanceof Error ? error : new Error(String(error));
+    const line = { timestamp: new Date().toISOString(), level: 'ERROR', requestId: process.env.AWS_BATCH_JOB_ID, message: 'multinode bootstrap failed',
+      errorType: e.name, errorMessage: e.message, stackTrace: String(e.stack).split('\\n') };
+    process.stdout.write(JSON.stringify(line) + '\\n');
     process.exit(1);
   },
 );

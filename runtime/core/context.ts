@@ -1,6 +1,7 @@
 /**
  * Everything the runtime needs to act for one app: its configuration and resource names, the SDK clients, the
- * manifest (each definition's normalized options and placement), the state table, the payload bucket and a clock.
+ * manifest (each definition's normalized options and placement), the state table, the payload bucket, a clock and a
+ * logger.
  * Built once per process (a Lambda environment, a Batch job, a `connect` call, a test).
  */
 import { DefinitionError } from '../../lib/errors.js';
@@ -10,6 +11,7 @@ import { resourceNames, type ResourceNames } from '../../lib/naming.js';
 import { createClients, type Clients } from './clients.js';
 import { checkConfig, type RuntimeConfig } from './config.js';
 import { Payloads } from './payloads.js';
+import { Logger } from './logger.js';
 import { DEFAULT_BACKOFF, type Backoff } from './retry.js';
 import { StateTable } from '../state/state-table.js';
 
@@ -47,6 +49,8 @@ export interface RuntimeContext {
   /** Epoch ms. */
   readonly clock: () => number;
   readonly tuning: RuntimeTuning;
+  /** The process's logger (JSON lines on stdout, carrying `app`); each invocation logs with a child of it. */
+  readonly log: Logger;
   /** The manifest entry named `name`; throws a DefinitionError naming what exists when there is none of `kind`. */
   definition<K extends DefinitionKind>(name: string, kind: K): ManifestDefinitionOf<K>;
 }
@@ -55,6 +59,8 @@ export interface ContextOptions {
   readonly clients?: Clients;
   readonly clock?: () => number;
   readonly tuning?: Partial<RuntimeTuning>;
+  /** Default: JSON lines on stdout, timed by `clock`, carrying the app's name. */
+  readonly logger?: Logger;
 }
 
 export function createContext(config: RuntimeConfig, manifest: Manifest, options: ContextOptions = {}): RuntimeContext {
@@ -62,6 +68,7 @@ export function createContext(config: RuntimeConfig, manifest: Manifest, options
   const names = resourceNames(config.prefix);
   const clients = options.clients ?? createClients(config);
   const byName = new Map(manifest.definitions.map((d) => [d.name, d]));
+  const clock = options.clock ?? Date.now;
   return {
     config,
     names,
@@ -69,8 +76,9 @@ export function createContext(config: RuntimeConfig, manifest: Manifest, options
     manifest,
     state: new StateTable(clients.dynamodb, names.stateTable),
     payloads: new Payloads(clients.s3, config.bucket),
-    clock: options.clock ?? Date.now,
+    clock,
     tuning: { ...DEFAULT_TUNING, ...options.tuning },
+    log: options.logger ?? new Logger({ clock, fields: { app: config.app } }),
     definition(name, kind) {
       const found = byName.get(name);
       if (found && isKind(found, kind)) return found;

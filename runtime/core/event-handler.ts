@@ -7,6 +7,7 @@ import type { AnyDefinition } from '../../lib/definitions/base.js';
 import { MultinodeError } from '../../lib/errors.js';
 import type { DefinitionKind } from '../../lib/options/context.js';
 import type { RuntimeContext } from './context.js';
+import type { Logger } from './logger.js';
 
 /** The parts of Lambda's context object the runtime uses (the local Lambda server passes the same). */
 export interface LambdaContext {
@@ -22,6 +23,8 @@ export interface HandlerContext {
   /** The definition this Lambda function serves (found from its function name); undefined when unknown. */
   readonly served: AnyDefinition | undefined;
   readonly lambda: LambdaContext;
+  /** The invocation's logger: the runtime's, with the request id. Handlers add what runs (definition, run, attempt). */
+  readonly log: Logger;
 }
 
 /** The handler of one kind of event. */

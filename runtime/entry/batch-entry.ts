@@ -13,11 +13,15 @@ import type { ResolvedApp } from '../../lib/app.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
 import type { JobDefinition } from '../../lib/definitions/job.js';
 import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
+import type { AnyDefinition } from '../../lib/definitions/base.js';
+import type { ScheduledRun } from '../../lib/handles.js';
 import { buildManifest } from '../../lib/manifest.js';
 import { installRuntime } from '../../lib/runtime-port.js';
 import { configFromEnv, RuntimeConfigError } from '../core/config.js';
 import { createContext, type RuntimeContext } from '../core/context.js';
 import { withDeadline } from '../core/deadline.js';
+import { withLog } from '../core/invocation-log.js';
+import { asError, type Logger } from '../core/logger.js';
 import { runEvent, type RunResponse } from '../functions/run-event.js';
 import { executeAttempt } from '../jobs/executor.js';
 import { executorDeps } from '../jobs/factory.js';
@@ -49,7 +53,15 @@ export function createBatchEntry(app: ResolvedApp): () => Promise<number> {
       if (!stopsItself) process.exit(SIGTERM_EXIT_CODE);
     });
     try {
-      return await runTask(app, context, env, stop.signal);
+      const task = taskOf(app, env);
+      const log = context.log.child({
+        requestId: env.AWS_BATCH_JOB_ID,
+        definition: task.name,
+        kind: TASK_KINDS[task.task],
+        runId: task.run,
+        ...(env[BATCH_ENV.attempt] ? { attempt: Number(env[BATCH_ENV.attempt]) } : {}),
+      });
+      return await withLog(log, () => runTask(app, context, task, env, stop.signal, log));
     } finally {
       context.clients.destroy();
     }
@@ -62,28 +74,51 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop: AbortSignal): Promise<number> {
+/** The task a container runs, from its environment: what to do, for which definition, on which run. */
+export interface Task {
+  readonly task: 'job' | 'run' | 'map' | 'schedule';
+  readonly name: string;
+  readonly definition: AnyDefinition;
+  /** The run's id: a job id, a started run's id, a map id or a scheduled time. */
+  readonly run: string;
+}
+
+const TASK_KINDS = { job: 'job', run: 'function', map: 'function', schedule: 'schedule' } as const;
+
+export function taskOf(app: ResolvedApp, env: Env): Task {
   const name = required(env, BATCH_ENV.definition);
   const task = required(env, TASK_ENV.task);
   const run = required(env, BATCH_ENV.run);
-  const definition = app.byName(name);
-  const expected = { job: 'job', run: 'function', map: 'function', schedule: 'schedule' }[task];
+  const expected = Object.hasOwn(TASK_KINDS, task) ? TASK_KINDS[task as Task['task']] : undefined;
   if (!expected) throw new RuntimeConfigError(`${TASK_ENV.task} "${task}" is not a task of the multinode runtime (job, run, map or schedule).`);
+  const definition = app.byName(name);
   if (!definition || definition.kind !== expected)
     throw new RuntimeConfigError(`The app has no ${expected} named "${name}" (the job definition and the bundle disagree: redeploy).`);
-  const where = `Batch job ${env.AWS_BATCH_JOB_ID ?? '?'}${env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined ? ` (index ${env.AWS_BATCH_JOB_ARRAY_INDEX})` : ''}`;
-  console.log(`[multinode] ${task} ${name} ${run}${env[BATCH_ENV.attempt] ? ` attempt ${env[BATCH_ENV.attempt]}` : ''} on ${where}`);
+  return { task: task as Task['task'], name, definition, run };
+}
+
+async function runTask(
+  app: ResolvedApp,
+  context: RuntimeContext,
+  { task, name, definition, run }: Task,
+  env: Env,
+  stop: AbortSignal,
+  log: Logger,
+): Promise<number> {
+  const index = env.AWS_BATCH_JOB_ARRAY_INDEX;
+  const where = `Batch job ${env.AWS_BATCH_JOB_ID ?? '?'}${index !== undefined ? ` (index ${index})` : ''}`;
+  log.info(`${task} started on ${where}`);
 
   switch (task) {
     case 'job': {
       const attempt = Number(required(env, BATCH_ENV.attempt));
       const outcome = await executeAttempt(
-        executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop }),
+        executorDeps(context, definition as JobDefinition<unknown, unknown>, { stopSignal: stop, log }),
         run,
         attempt,
         slotOf(env),
       );
-      console.log(`[multinode] job ${name} ${run} attempt ${attempt} ended: ${outcome}`);
+      log.info(`attempt ${attempt} ended: ${outcome}`, { outcome });
       return outcome === 'FAILED' ? 1 : 0;
     }
     case 'run': {
@@ -96,17 +131,25 @@ async function runTask(app: ResolvedApp, context: RuntimeContext, env: Env, stop
           app,
           served: fn,
           lambda: { functionName: where, awsRequestId: env.AWS_BATCH_JOB_ID ?? run, getRemainingTimeInMillis: () => Number.MAX_SAFE_INTEGER },
+          log,
         },
       )) as RunResponse;
       return response.outcome === 'FAILED' ? 1 : 0;
     }
     case 'map': {
-      const index = Number(env[TASK_ENV.mapOffset] ?? 0) + Number(env.AWS_BATCH_JOB_ARRAY_INDEX ?? 0);
-      const ok = await runMapItem(context, definition as FunctionDefinition<unknown[], unknown>, run, index, Number(required(env, TASK_ENV.deadline)));
+      const item = Number(env[TASK_ENV.mapOffset] ?? 0) + Number(index ?? 0);
+      const ok = await runMapItem(
+        context,
+        definition as FunctionDefinition<unknown[], unknown>,
+        run,
+        item,
+        Number(required(env, TASK_ENV.deadline)),
+        log.child({ item }),
+      );
       return ok ? 0 : 1;
     }
     default:
-      return runSchedule(context, definition as ScheduleDefinition, run, env);
+      return runSchedule(context, definition as ScheduleDefinition, run, env, log);
   }
 }
 
@@ -117,29 +160,31 @@ function slotOf(env: Env): number | undefined {
 }
 
 /** A scheduled run claimed by the dispatcher: the handler with its retries until the deadline, then the claim's outcome. */
-async function runSchedule(context: RuntimeContext, definition: ScheduleDefinition, scheduledTime: string, env: Env): Promise<number> {
+async function runSchedule(context: RuntimeContext, definition: ScheduleDefinition, scheduledTime: string, env: Env, scheduleLog: Logger): Promise<number> {
   const { clock, tuning, state } = context;
   const claims = new ScheduleClaims(state, clock);
   const claim = { name: definition.name, scheduledTime, owner: required(env, TASK_ENV.claim), attempt: Number(env[BATCH_ENV.attempt] ?? 1) };
   const deadline = Number(required(env, TASK_ENV.deadline));
   if (!(await claims.start(claim, env.AWS_BATCH_JOB_ID ?? randomUUID()))) {
-    console.log(`${definition.name}: the run scheduled for ${scheduledTime} is run by another container (or ended); this one stops.`);
+    scheduleLog.info('run by another container (or ended); this one stops');
     return 0;
   }
   for (let retry = 0; ; retry++) {
+    const attempt = claim.attempt + retry;
+    const log = scheduleLog.child({ attempt });
     try {
-      const run = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt: claim.attempt + retry };
-      await withDeadline(() => definition.handler(run), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
+      const run: ScheduledRun = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt, log };
+      await withDeadline(() => withLog(log, () => definition.handler(run)), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
       await claims.finish(claim, { status: 'SUCCEEDED' });
       return 0;
     } catch (error) {
       const remote = toRemoteError(error);
       if (retry >= definition.options.maxRetries || clock() >= deadline || remote.type === 'TimeoutError') {
-        console.error(`${definition.name}: the run scheduled for ${scheduledTime} failed: ${remote.stack ?? `${remote.type}: ${remote.message}`}`);
+        log.error('failed', asError(error));
         await claims.finish(claim, { status: 'FAILED', error: remote });
         return 1;
       }
-      console.error(`${definition.name}: the run scheduled for ${scheduledTime} failed (${remote.type}: ${remote.message}); retrying`);
+      log.warn(`attempt ${attempt} failed; retrying`, asError(error));
       await sleep(backoffDelay(retry + 1, tuning.retryBackoff));
     }
   }

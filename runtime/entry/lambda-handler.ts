@@ -4,7 +4,8 @@
  * accepts it.
  *
  * On the first event the runtime starts: configuration from the environment (config.ts), SDK clients, and the
- * runtime port installed so user code can call other functions and use dicts.
+ * runtime port installed so user code can call other functions and use dicts. Each event runs with a logger carrying
+ * its request id (core/logger.ts), the current one for everything it starts (core/invocation-log.ts).
  * A failure leaves as an Error whose name, message and stack are the remote error's: Lambda's Node.js runtime
  * serializes it as `errorType`, `errorMessage`, `trace`.
  */
@@ -14,6 +15,7 @@ import { buildManifest } from '../../lib/manifest.js';
 import { installRuntime } from '../../lib/runtime-port.js';
 import { configFromEnv } from '../core/config.js';
 import { createContext, type RuntimeContext } from '../core/context.js';
+import { withLog } from '../core/invocation-log.js';
 import { createRuntimePort } from './runtime-port.js';
 import { toRemoteError, toThrowable } from '../core/remote-error.js';
 import { MultinodeError } from '../../lib/errors.js';
@@ -96,8 +98,10 @@ export function createLambdaHandler(app: ResolvedApp, options: HandlerOptions = 
         .catch(() => undefined);
       throw toThrowable(toRemoteError(error));
     }
+    const log = ready.context.log.child({ requestId: lambda?.awsRequestId });
     try {
-      return await routeEvent(event, { runtime: ready.context, app, served: ready.byFunctionName.get(lambda?.functionName ?? ''), lambda });
+      const context: HandlerContext = { runtime: ready.context, app, served: ready.byFunctionName.get(lambda?.functionName ?? ''), lambda, log };
+      return await withLog(log, () => routeEvent(event, context));
     } catch (error) {
       throw toThrowable(toRemoteError(error));
     }

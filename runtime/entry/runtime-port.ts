@@ -1,11 +1,12 @@
 /**
  * The runtime's implementation of the model's RuntimePort: typed handles by definition name, made once per name
  * and process. Functions go through their placement's invoker; dicts to their table; jobs and locks to their clients
- * over the state table.
+ * over the state table; `log` is the logger of the invocation running now.
  */
 import type { DictHandle, FunctionHandle, JobHandle, LockHandle } from '../../lib/handles.js';
 import type { RuntimePort } from '../../lib/runtime-port.js';
 import type { RuntimeContext } from '../core/context.js';
+import { invocationLog } from '../core/invocation-log.js';
 import { DictClient } from '../dicts/dict-client.js';
 import { FunctionClient } from '../functions/function-client.js';
 import { invokerFor } from '../functions/invokers.js';
@@ -34,5 +35,6 @@ export function createRuntimePort(context: RuntimeContext): RuntimePort {
       }),
     job: (name) => cached(jobs, name, () => createJobClient(context, name)),
     lock: (name) => cached(locks, name, () => createLockClient(context, name)),
+    log: invocationLog,
   };
 }

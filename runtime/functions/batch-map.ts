@@ -16,6 +16,8 @@ import type { RemoteErrorInfo } from '../../lib/handles.js';
 import type { FunctionManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import { withDeadline } from '../core/deadline.js';
+import { withLog } from '../core/invocation-log.js';
+import { asError, type Logger } from '../core/logger.js';
 import { mapLimit } from '../core/map-limit.js';
 import { PAYLOAD_PREFIXES } from '../core/payloads.js';
 import { toRemoteError } from '../core/remote-error.js';
@@ -174,14 +176,16 @@ export async function runMapItem(
   mapId: string,
   index: number,
   deadline: number,
+  mapLog: Logger = context.log.child({ definition: fn.name, kind: 'function', runId: mapId, item: index }),
 ): Promise<boolean> {
   const { payloads, clock, tuning } = context;
   const chunk = JSON.parse(await payloads.get({ bucket: payloads.bucket, key: inputKey(mapId, Math.floor(index / INPUT_CHUNK)) })) as WireValue[];
   const args = fromWire(chunk[index % INPUT_CHUNK]) as unknown[];
   let output: Output;
   for (let attempt = 1; ; attempt++) {
+    const log = mapLog.child({ attempt });
     try {
-      const value = await withDeadline(() => fn.handler(...args), deadline, clock, `${fn.name} item ${index}`);
+      const value = await withDeadline(() => withLog(log, () => fn.handler(...args)), deadline, clock, `${fn.name} item ${index}`);
       output = { value: toWire(value, 'result') };
       break;
     } catch (error) {
@@ -190,7 +194,7 @@ export async function runMapItem(
         output = { error: remote };
         break;
       }
-      console.error(`${fn.name} item ${index}: attempt ${attempt} failed (${remote.type}: ${remote.message}); retrying`);
+      log.warn(`item ${index}: attempt ${attempt} failed; retrying`, asError(error));
       await sleep(backoffDelay(attempt, tuning.retryBackoff));
     }
   }

@@ -1,9 +1,13 @@
-/** Function calls (`fn.call`, each item of `map`): decode the arguments, run the handler by the deadline, answer. */
+/**
+ * Function calls (`fn.call`, each item of `map`): decode the arguments, run the handler by the deadline (with its
+ * logger as the current one, for `log`), answer.
+ */
 import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
 import { envelopeType, type CallEvent, type CallResponse } from '../core/envelope.js';
 import { ENVELOPE_MARGIN, SYNC_PAYLOAD_LIMIT } from '../core/payloads.js';
 import { invocationDeadline, withDeadline } from '../core/deadline.js';
+import { withLog } from '../core/invocation-log.js';
 import { targetDefinition } from '../core/event-handler.js';
 import type { EventHandler, HandlerContext } from '../core/event-handler.js';
 
@@ -16,7 +20,13 @@ export const callEvent: EventHandler<CallEvent> = {
     const wire = event.argsRef ? (JSON.parse(await payloads.get(event.argsRef)) as WireValue) : event.args;
     const args = fromWire(wire ?? []);
     if (!Array.isArray(args)) throw new TypeError(`${definition.name}: the call's arguments are not a list.`);
-    const result = await withDeadline(() => definition.handler(...args), invocationDeadline(event.deadline, context), clock, definition.name);
+    const log = context.log.child({ definition: definition.name, kind: 'function', attempt: event.attempt });
+    const result = await withDeadline(
+      () => withLog(log, () => definition.handler(...args)),
+      invocationDeadline(event.deadline, context),
+      clock,
+      definition.name,
+    );
     return respond(context, toWire(result, 'result'));
   },
 };

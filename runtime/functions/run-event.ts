@@ -20,6 +20,8 @@ import { RunStore, type FinalOutcome, type RunRecord } from './run-store.js';
 import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from '../core/deadline.js';
 import { targetDefinition } from '../core/event-handler.js';
 import type { EventHandler } from '../core/event-handler.js';
+import { withLog } from '../core/invocation-log.js';
+import { asError, type Logger } from '../core/logger.js';
 
 export interface RunResponse {
   readonly multinode: 'run';
@@ -45,7 +47,7 @@ export const runEvent: EventHandler<RunEvent> = {
     if (seen?.status !== 'PENDING') {
       // Ended while its start was on the way (cancelled as its slot was handed over): the slot goes back now rather
       // than when its check time comes. A duplicate of a running run keeps its hands off.
-      if (seen && event.slot !== undefined) await settleIfEnded(gate, runs, event.id);
+      if (seen && event.slot !== undefined) await settleIfEnded(gate, runs, event.id, undefined, context.log);
       return reply('duplicate');
     }
     // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
@@ -58,14 +60,15 @@ export const runEvent: EventHandler<RunEvent> = {
     const owner = randomUUID();
     const record = await runs.claim(event.id, owner);
     if (!record) {
-      await settleIfEnded(gate, runs, event.id);
+      await settleIfEnded(gate, runs, event.id, undefined, context.log);
       return reply('duplicate');
     }
     // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
     // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
     const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
-    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock);
-    await settleIfEnded(gate, runs, event.id, outcome);
+    const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
+    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log);
+    await settleIfEnded(gate, runs, event.id, outcome, log);
     return reply(outcome);
   },
 };
@@ -79,6 +82,7 @@ async function execute(
   runs: RunStore,
   tuning: RuntimeTuning,
   clock: () => number,
+  runLog: Logger,
 ): Promise<RunResponse['outcome']> {
   const id = record.id;
   const args = fromWire(await runs.args(record)) as unknown[];
@@ -89,9 +93,11 @@ async function execute(
 
   try {
     for (let attempt = record.attempts; ; attempt++) {
+      const log = runLog.child({ attempt });
       let outcome: FinalOutcome | undefined;
       try {
-        const result = await Promise.race([withDeadline(() => definition.handler(...args), deadline, clock, `${definition.name} run ${id}`), stopped]);
+        const running = withDeadline(() => withLog(log, () => definition.handler(...args)), deadline, clock, `${definition.name} run ${id}`);
+        const result = await Promise.race([running, stopped]);
         if (result === LOST) return 'lost';
         outcome = result === CANCELLED ? { status: 'CANCELLED' } : { status: 'SUCCEEDED', result: toWire(result, 'result') };
       } catch (error) {
@@ -99,7 +105,7 @@ async function execute(
         if (error instanceof TimeoutError) outcome = { status: 'TIMED_OUT', error: remote };
         else if (attempt > maxRetries || clock() >= deadline) outcome = { status: 'FAILED', error: remote };
         else {
-          console.error(`${definition.name} run ${id}: attempt ${attempt} failed (${remote.type}: ${remote.message}); retrying`);
+          log.warn(`attempt ${attempt} failed; retrying`, asError(error));
           await sleep(backoffDelay(attempt, tuning.retryBackoff));
           if ((await runs.status(id)) === 'CANCELLING') outcome = { status: 'CANCELLED' };
           else if (!(await runs.nextAttempt(id, owner))) return 'lost';
@@ -119,13 +125,13 @@ async function execute(
 }
 
 /** A run that ended gives its slot to the oldest waiting run. A failure here is repaired by the next pump. */
-async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome?: RunResponse['outcome']): Promise<void> {
+async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome: RunResponse['outcome'] | undefined, log: Logger): Promise<void> {
   const isFinal = (status: string | undefined) => status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
   try {
     // The outcome this executor wrote; otherwise (duplicate, lost) whatever the run is now.
     if (isFinal(outcome) || isFinal(await runs.status(id))) await gate.settled(id);
   } catch (error) {
-    console.error(`${runs.functionName} run ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
+    log.warn(`run ${id} could not hand its slot on; the next start or read will`, asError(error));
   }
 }
 

@@ -17,6 +17,8 @@ import { toWire } from '../../lib/codec.js';
 import type { JobHandler, JobSettings as JobOptions } from '../../lib/definitions/job.js';
 import { LockLostError, LockUnavailableError, MultinodeError, RunCancelledError, RunTimedOutError } from '../../lib/errors.js';
 import type { JobContext, Lease, Status } from '../../lib/handles.js';
+import { withLog } from '../core/invocation-log.js';
+import { asError, type Logger } from '../core/logger.js';
 import { toRemoteError } from '../core/remote-error.js';
 import type { LockClient } from '../locks/lock-client.js';
 import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
@@ -50,6 +52,8 @@ export interface ExecutorDeps {
   readonly stopTimeoutMs?: number;
   /** When the compute will be stopped regardless (a Lambda invocation's own timeout), epoch ms by `clock`. */
   readonly computeEndsAt?: number;
+  /** The invocation's logger (its request id); each attempt logs with a child naming the job, its id and the attempt. */
+  readonly log: Logger;
 }
 
 /** What became of the attempt: the job's status after it, or why it did nothing ('queued': no slot, it waits in line). */
@@ -58,6 +62,7 @@ export type AttemptOutcome = Status | 'duplicate' | 'abandoned' | 'queued';
 /** Runs attempt `attempt` of job `id`, launched with concurrency slot `slot`. */
 export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number, slot?: number): Promise<AttemptOutcome> {
   const { store, gate } = deps;
+  deps = { ...deps, log: deps.log.child({ definition: store.jobName, kind: 'job', runId: id, attempt }) };
   const seen = await store.read(id);
   if (!isOurTurn(seen, attempt)) {
     // Ended while this attempt was on its way (cancelled as its slot was handed over): the slot goes back now rather
@@ -79,7 +84,7 @@ export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: nu
   try {
     if (isFinal(outcome as Status) || ((outcome === 'duplicate' || outcome === 'abandoned') && isFinal((await store.read(id)).status))) await gate.settled(id);
   } catch (error) {
-    console.error(`job ${store.jobName} ${id}: could not hand its slot on (${(error as Error).message}); the next start or read will`);
+    deps.log.warn(`job ${id} could not hand its slot on; the next start or read will`, asError(error));
   }
   return outcome;
 }
@@ -216,8 +221,9 @@ class Attempt {
 
     try {
       const input = await store.input(this.#record);
-      const ctx: JobContext = { id: this.#id, attempt: this.attempt, signal };
-      const ran = this.#drive(input, ctx).then(
+      const ctx: JobContext = { id: this.#id, attempt: this.attempt, signal, log: this.deps.log };
+      // The handler's code, generator steps included, runs with the attempt's logger as the current one.
+      const ran = withLog(this.deps.log, () => this.#drive(input, ctx)).then(
         (value) => ({ kind: 'done' as const, value }),
         (error: unknown) => ({ kind: 'threw' as const, error }),
       );

@@ -6,6 +6,7 @@ import type { JobDefinition, JobHandler } from '../../lib/definitions/job.js';
 import type { JobManifest } from '../../lib/manifest.js';
 import { batchJobLauncher } from './batch-launcher.js';
 import type { RuntimeContext } from '../core/context.js';
+import type { Logger } from '../core/logger.js';
 import { LockClient } from '../locks/lock-client.js';
 import type { AttemptLauncher } from './launcher.js';
 import type { ExecutorDeps, JobSettings } from './executor.js';
@@ -58,7 +59,7 @@ export function createJobClient(context: RuntimeContext, name: string, tuning: J
 export function executorDeps(
   context: RuntimeContext,
   job: JobDefinition<unknown, unknown>,
-  compute: { stopSignal?: AbortSignal; computeEndsAt?: number } = {},
+  compute: { stopSignal?: AbortSignal; computeEndsAt?: number; log?: Logger } = {},
   tuning: JobTuning = jobTuningFromEnv(),
 ): ExecutorDeps {
   const { store, settings, launcher, queue } = jobParts(context, job.name, tuning);
@@ -71,6 +72,7 @@ export function executorDeps(
     locks: (name) => createLockClient(context, name),
     tuning,
     clock: context.clock,
+    log: context.log,
     ...compute,
   };
 }

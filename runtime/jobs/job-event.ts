@@ -23,7 +23,7 @@ export const jobEvent: EventHandler<JobEvent> = {
   async handle(event, context): Promise<JobResponse> {
     const job = targetDefinition(context, event.job, 'job') as JobDefinition<unknown, unknown>;
     const computeEndsAt = context.runtime.clock() + context.lambda.getRemainingTimeInMillis();
-    const outcome = await executeAttempt(executorDeps(context.runtime, job, { computeEndsAt }), event.id, event.attempt, event.slot);
+    const outcome = await executeAttempt(executorDeps(context.runtime, job, { computeEndsAt, log: context.log }), event.id, event.attempt, event.slot);
     return { multinode: 'job', id: event.id, attempt: event.attempt, outcome };
   },
 };

@@ -22,11 +22,12 @@ import { createContext, type ContextOptions, type RuntimeContext } from '../core
 import { lambdaFunctionTimeoutSeconds } from '../jobs/tuning.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
-import type { LocalServiceExtension, LocalServiceInstance } from './extensions.js';
+import type { LocalServiceContext, LocalServiceExtension, LocalServiceInstance } from './extensions.js';
 import { localBatchExtension } from './batch/extension.js';
 import { startGateway, type Gateway } from './gateway.js';
 import { LocalLambda, type InvocationType, type LocalFunction, type LocalLambdaOptions } from './lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
+import { formatCloudLog } from './log-format.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
@@ -39,6 +40,11 @@ const LOCAL_SERVICES: readonly LocalServiceExtension[] = [localBatchExtension];
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 export const LOCAL_REGION = 'us-east-1';
 
+/**
+ * Receives each line the app writes, as it wrote it (the runtime's JSON lines included), and the cloud's own notes;
+ * `source` is the definition (`<definition> (batch)` for a Batch container), or `build`, `scheduler`, ... Printers
+ * make lines readable with `formatCloudLog`.
+ */
 export type CloudLog = (source: string, line: string) => void;
 
 /** Options of the local cloud; `workerCap`, `throttle` and `asyncRetryDelaysMs` pass through to the local Lambda endpoint. */
@@ -84,7 +90,8 @@ export class LocalCloud {
   #lambda: LocalLambda;
   #gateways: Array<{ name: string; gateway: Gateway; port: number }> = [];
   #scheduler: LocalScheduler | undefined;
-  #builds = 0;
+  /** Builds made so far (the first one at start); each goes to its own numbered folder. */
+  #builds = 1;
   #stopped = false;
 
   private constructor(init: {
@@ -110,67 +117,43 @@ export class LocalCloud {
   static async start(options: LocalCloudOptions): Promise<LocalCloud> {
     // The SDK warns that Node 20 support ends in 2027; Lambda runs Node 22+, so locally it is only noise.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const log = options.log ?? ((source, line) => process.stdout.write(`[${source}] ${line}\n`));
+    const log = options.log ?? printLog;
     const appName = options.appName ?? readAppName(options.entry);
     const layout = options.stateDir ? await prepareStateDir(path.resolve(options.stateDir), appName) : undefined;
     const scratch = layout ? undefined : mkdtempSync(path.join(os.tmpdir(), 'multinode-cloud-'));
-    const started: Array<{ close(): Promise<void> }> = [];
+    // What has started so far, closed in reverse when a later step fails.
+    const started: Closable[] = [];
     try {
       const { manifest, bundle } = await build(options.entry, appName, layout?.build ?? scratch!, 1, log);
-      const prefix = prefixFrom(manifest.app.name);
-      const bucket = `${prefix.toLowerCase()}-payloads`;
-      const dynamo = await startDynamo(layout ? { path: layout.dynamodb } : {});
-      started.push(dynamo);
-      const s3 = await startS3({ buckets: [bucket], ...(layout ? { directory: layout.s3 } : {}) });
-      started.push(s3);
-      // The endpoint forwards to whichever LocalLambda the cloud holds (a rebuild replaces it).
-      let cloud: LocalCloud | undefined;
-      const lambdaEndpoint = await startLambdaEndpoint({
-        invoke: (...args) => {
-          if (!cloud) throw new LocalCloudError('The local Lambda is still starting.');
-          return cloud.#lambda.invoke(...args);
-        },
-      });
-      started.push(lambdaEndpoint);
-      const endpoints: Partial<Record<Service, string>> = { dynamodb: dynamo.endpoint, s3: s3.endpoint, lambda: lambdaEndpoint.endpoint };
-      let config: RuntimeConfig = { app: manifest.app.name, prefix, bucket, region: LOCAL_REGION, endpoints, credentials: LOCAL_CREDENTIALS };
-      const tablesClient = new DynamoDBClient(clientConfig(config, 'dynamodb'));
-      try {
-        await createTables(tablesClient, appTables(manifest, resourceNames(prefix)));
-      } finally {
-        tablesClient.destroy();
-      }
-      const extensions: LocalServiceInstance[] = [];
-      for (const extension of LOCAL_SERVICES) {
-        const instance = await extension.start({ manifest, config, bundle, ...(layout ? { stateDir: layout.root } : {}), log });
-        if (!instance) continue;
-        extensions.push(instance);
-        started.push(instance);
-        config = { ...config, endpoints: { ...config.endpoints, ...instance.endpoints } };
-      }
+      // The Lambda endpoint starts before the cloud exists (its URL goes into every configuration); it forwards to
+      // whichever LocalLambda the cloud holds once there is one (a rebuild replaces it).
+      const holder: { cloud?: LocalCloud } = {};
+      const core = await startCoreServices(manifest, holder, layout, started);
+      await createAppTables(core.config, manifest);
+      const { extensions, config } = await startExtensions(
+        { manifest, config: core.config, bundle, ...(layout ? { stateDir: layout.root } : {}), log },
+        started,
+      );
       const lambda = newLambda(options, config, manifest, bundle, log);
       started.push(lambda);
-      cloud = new LocalCloud({
-        options,
-        log,
-        config,
-        manifest,
-        bundle,
-        lambda,
-        parts: { dynamo, s3, lambdaEndpoint, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) },
-      });
-      cloud.#builds = 1;
-      const created = cloud;
-      started.push({ close: async () => created.#lambdaClient.destroy() }, cloud.#gatewaysCloser());
-      await cloud.#startGateways(options.port ?? 0);
-      if (options.schedules) cloud.#startScheduler();
-      await cloud.#writeCloudFile();
+      const parts: CloudParts = { ...core.parts, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) };
+      const cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts });
+      holder.cloud = cloud;
+      started.push({ close: async () => cloud.#lambdaClient.destroy() }, cloud.#gatewaysCloser());
+      await cloud.#open();
       return cloud;
     } catch (error) {
       await Promise.allSettled(started.reverse().map((part) => part.close()));
       if (scratch) rmSync(scratch, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Opens the cloud to the outside: the service gateways, the scheduler (when asked for), the cloud file. */
+  async #open(): Promise<void> {
+    await this.#startGateways(this.#options.port ?? 0);
+    if (this.#options.schedules) this.#startScheduler();
+    await this.#writeCloudFile();
   }
 
   get manifest(): Manifest {
@@ -279,12 +262,7 @@ export class LocalCloud {
       return { ok: false, error: error as Error };
     }
     const { manifest, bundle } = built;
-    const tablesClient = new DynamoDBClient(clientConfig(this.config, 'dynamodb'));
-    try {
-      await createTables(tablesClient, appTables(manifest, this.names));
-    } finally {
-      tablesClient.destroy();
-    }
+    await createAppTables(this.config, manifest);
     const previous = this.#lambda;
     this.#manifest = manifest;
     this.#bundle = bundle;
@@ -360,23 +338,78 @@ export class LocalCloud {
     const services = this.#manifest.definitions.filter((d) => d.kind === 'service');
     for (const [index, service] of services.entries()) {
       const port = firstPort === 0 ? 0 : firstPort + index;
-      try {
-        const gateway = await startGateway({
-          service: service.name,
-          functionName: this.names.lambdaFunction(service.name),
-          lambda: this.#lambdaClient,
-          port,
-          log: (line) => this.#log(service.name, line),
-        });
-        this.#gateways.push({ name: service.name, gateway, port });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new LocalCloudError(`Port ${port} (service "${service.name}") is in use by another program; pass --port to choose another.`);
-        }
-        throw error;
-      }
+      const gateway = await startGateway({
+        service: service.name,
+        functionName: this.names.lambdaFunction(service.name),
+        lambda: this.#lambdaClient,
+        port,
+        portHint: 'pass --port to choose another',
+        log: (line) => this.#log(service.name, line),
+      });
+      this.#gateways.push({ name: service.name, gateway, port });
     }
   }
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** The default printer of the cloud's logs: readable lines on stdout. */
+function printLog(source: string, line: string): void {
+  process.stdout.write(`${formatCloudLog(source, line)}\n`);
+}
+
+/**
+ * DynamoDB, S3 and the Lambda Invoke endpoint (forwarding to the cloud in `holder`), and the app's configuration
+ * pointing at them.
+ */
+async function startCoreServices(
+  manifest: Manifest,
+  holder: { readonly cloud?: LocalCloud },
+  layout: StateDirLayout | undefined,
+  started: Closable[],
+): Promise<{ config: RuntimeConfig; parts: Pick<CloudParts, 'dynamo' | 's3' | 'lambdaEndpoint'> }> {
+  const prefix = prefixFrom(manifest.app.name);
+  const bucket = `${prefix.toLowerCase()}-payloads`;
+  const dynamo = await startDynamo(layout ? { path: layout.dynamodb } : {});
+  started.push(dynamo);
+  const s3 = await startS3({ buckets: [bucket], ...(layout ? { directory: layout.s3 } : {}) });
+  started.push(s3);
+  const lambdaEndpoint = await startLambdaEndpoint({
+    invoke: (...args) => {
+      if (!holder.cloud) throw new LocalCloudError('The local Lambda is still starting.');
+      return holder.cloud.lambda.invoke(...args);
+    },
+  });
+  started.push(lambdaEndpoint);
+  const endpoints: Partial<Record<Service, string>> = { dynamodb: dynamo.endpoint, s3: s3.endpoint, lambda: lambdaEndpoint.endpoint };
+  const config: RuntimeConfig = { app: manifest.app.name, prefix, bucket, region: LOCAL_REGION, endpoints, credentials: LOCAL_CREDENTIALS };
+  return { config, parts: { dynamo, s3, lambdaEndpoint } };
+}
+
+/** The app's tables (dicts and the state table), ready for item requests. */
+async function createAppTables(config: RuntimeConfig, manifest: Manifest): Promise<void> {
+  const client = new DynamoDBClient(clientConfig(config, 'dynamodb'));
+  try {
+    await createTables(client, appTables(manifest, resourceNames(config.prefix)));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The extra services the app needs (`LOCAL_SERVICES`); the configuration gains their endpoints. */
+async function startExtensions(context: LocalServiceContext, started: Closable[]): Promise<{ extensions: LocalServiceInstance[]; config: RuntimeConfig }> {
+  const extensions: LocalServiceInstance[] = [];
+  let config = context.config;
+  for (const extension of LOCAL_SERVICES) {
+    const instance = await extension.start({ ...context, config });
+    if (!instance) continue;
+    extensions.push(instance);
+    started.push(instance);
+    config = { ...config, endpoints: { ...config.endpoints, ...instance.endpoints } };
+  }
+  return { extensions, config };
 }
 
 async function build(entry: string, appName: string, buildRoot: string, number: number, log: CloudLog): Promise<{ manifest: Manifest; bundle: string }> {

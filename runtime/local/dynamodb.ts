@@ -4,11 +4,11 @@
  * filter expired entries themselves, and writes use single-item conditions.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import dynalite from 'dynalite';
 import { StateDirError } from './errors.js';
+import { serveLocal } from './http-server.js';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -24,29 +24,8 @@ export interface LocalDynamoOptions {
 export async function startDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   if (options.path) await probeStore(options.path);
   const server: Server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  // SDK clients keep sockets alive; a server closing idle sockets first makes them meet ECONNRESET.
-  server.keepAliveTimeout = 65_000;
-  await listen(server, options.port ?? 0);
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
-}
-
-export function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
-    server.once('error', onError);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  const local = await serveLocal(server, { port: options.port ?? 0, name: 'the local DynamoDB' });
+  return { endpoint: local.url, close: local.close };
 }
 
 /**

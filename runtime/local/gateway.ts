@@ -7,12 +7,11 @@
  * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsErrorName } from '../core/aws-errors.js';
 import { isText, type HttpApiEvent, type HttpApiResult } from '../services/http-api.js';
-import { listen } from './dynamodb.js';
+import { readBody, startLocalServer } from './http-server.js';
 
 export const GATEWAY_LIMITS = { headerBytes: 10_240, bodyBytes: 10 * 1024 * 1024 } as const;
 
@@ -21,6 +20,8 @@ export interface GatewayOptions {
   readonly functionName: string;
   readonly lambda: LambdaClient;
   readonly port?: number;
+  /** Appended to the error when `port` is taken: what the user can do about it. */
+  readonly portHint?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -31,16 +32,24 @@ export interface Gateway {
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.log ?? (() => undefined);
-  const server = http.createServer({ maxHeaderSize: GATEWAY_LIMITS.headerBytes }, (req, res) => {
-    const started = performance.now();
-    void serve(options, req, res)
-      .catch((error: unknown) => {
-        log(`gateway error: ${(error as Error).message}`);
-        if (!res.headersSent) reply(res, 500, { message: 'Internal Server Error' });
-        else res.destroy();
-      })
-      .finally(() => log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`));
-  });
+  const { server, url, close } = await startLocalServer(
+    (req, res) => {
+      const started = performance.now();
+      void serve(options, req, res)
+        .catch((error: unknown) => {
+          log(`gateway error: ${(error as Error).message}`);
+          if (!res.headersSent) reply(res, 500, { message: 'Internal Server Error' });
+          else res.destroy();
+        })
+        .finally(() => log(`${req.method} ${req.url} ${res.statusCode} ${Math.round(performance.now() - started)}ms`));
+    },
+    {
+      port: options.port ?? 0,
+      name: `service "${options.service}"`,
+      maxHeaderSize: GATEWAY_LIMITS.headerBytes,
+      ...(options.portHint ? { portHint: options.portHint } : {}),
+    },
+  );
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     log(`malformed request refused: ${error.code ?? error.message}`);
     if (!socket.writable) return socket.destroy();
@@ -48,30 +57,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const body = JSON.stringify({ message: status.slice(4) });
     socket.end(`HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
-  await listen(server, options.port ?? 0);
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url, close };
 }
 
 async function serve(options: GatewayOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > GATEWAY_LIMITS.bodyBytes) {
-      reply(res, 413, { message: 'Request Entity Too Large' });
-      req.destroy();
-      return;
-    }
-    chunks.push(chunk as Buffer);
+  const body = await readBody(req, { limit: GATEWAY_LIMITS.bodyBytes, over: 'stop' });
+  if (body.overLimit) {
+    reply(res, 413, { message: 'Request Entity Too Large' });
+    req.destroy();
+    return;
   }
-  const event = toEvent(req, Buffer.concat(chunks));
+  const event = toEvent(req, body.bytes);
   let answer: InvokeCommandOutput;
   try {
     answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }));

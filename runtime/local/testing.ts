@@ -18,9 +18,11 @@ import type { ContextOptions, RuntimeContext } from '../core/context.js';
 import { createRuntimePort } from '../entry/runtime-port.js';
 import { fromLambdaError } from '../core/remote-error.js';
 import { LocalCloud, type LocalCloudOptions } from './cloud.js';
+import { formatCloudLog } from './log-format.js';
 
 export { LocalCloud } from './cloud.js';
 export type { CloudLog, LocalCloudOptions, ServiceEndpoint } from './cloud.js';
+export { formatCloudLog } from './log-format.js';
 
 export interface TestCloudOptions extends Omit<LocalCloudOptions, 'entry' | 'stateDir' | 'port'> {
   /**
@@ -38,7 +40,7 @@ export interface TestCloud {
   readonly cloud: LocalCloud;
   /** The in-process runtime context (SDK clients against the cloud). */
   readonly context: RuntimeContext;
-  /** Lines the app logged, as `[definition] line`. */
+  /** Lines the app logged, as `[source] line`, each line as written (the runtime's as JSON). */
   readonly logs: string[];
   /** Base URL of a service. */
   url(service: string): string;
@@ -54,7 +56,7 @@ export async function startTestCloud(entry: string, options: TestCloudOptions = 
     entry,
     log: (source, line) => {
       logs.push(`[${source}] ${line}`);
-      if (options.printLogs) process.stdout.write(`[${source}] ${line}\n`);
+      if (options.printLogs) process.stdout.write(`${formatCloudLog(source, line)}\n`);
       options.log?.(source, line);
     },
   });

@@ -18,6 +18,8 @@ import { backoffDelay, sleep } from '../core/retry.js';
 import { runOnBatch } from './batch-runner.js';
 import { ScheduleClaims, type Claim } from './claims.js';
 import { withDeadline } from '../core/deadline.js';
+import { withLog } from '../core/invocation-log.js';
+import { asError } from '../core/logger.js';
 import { targetDefinition } from '../core/event-handler.js';
 import type { EventHandler, HandlerContext } from '../core/event-handler.js';
 
@@ -63,14 +65,13 @@ export const scheduleEvent: EventHandler<ScheduledDelivery> = {
     const timeoutMs = definition.options.timeoutSeconds * 1000;
     const claimed = await claims.claim(definition.name, event.scheduledTime, timeoutMs + LEASE_MARGIN_MS);
     const base = { multinode: 'schedule' as const, name: definition.name, scheduledTime: event.scheduledTime };
+    const log = context.log.child({ definition: definition.name, kind: 'schedule', runId: event.scheduledTime });
     if (!claimed.claimed) {
-      console.log(
-        `${definition.name}: the run scheduled for ${event.scheduledTime} was already ` +
-          `${claimed.status === 'RUNNING' ? 'started' : claimed.status.toLowerCase()} by another delivery; skipped.`,
-      );
+      const seen = claimed.status === 'RUNNING' ? 'started' : claimed.status.toLowerCase();
+      log.info(`already ${seen} by another delivery; skipped`, { attempt: event.attempt });
       return { ...base, outcome: 'duplicate' };
     }
-    return { ...base, ...(await SCHEDULED_RUNNERS[definition.placement](context, definition, claimed.claim, claims)) };
+    return { ...base, ...(await SCHEDULED_RUNNERS[definition.placement]({ ...context, log }, definition, claimed.claim, claims)) };
   },
 };
 
@@ -85,9 +86,11 @@ async function runHere(
   const scheduledTime = claim.scheduledTime;
   const deadline = clock() + definition.options.timeoutSeconds * 1000;
   for (let retry = 0; ; retry++) {
-    const run: ScheduledRun = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt: claim.attempt + retry };
+    const attempt = claim.attempt + retry;
+    const log = context.log.child({ attempt });
+    const run: ScheduledRun = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt, log };
     try {
-      await withDeadline(() => definition.handler(run), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
+      await withDeadline(() => withLog(log, () => definition.handler(run)), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
       await claims.finish(claim, { status: 'SUCCEEDED' });
       return { outcome: 'SUCCEEDED', attempt: run.attempt };
     } catch (error) {
@@ -96,7 +99,7 @@ async function runHere(
         await claims.finish(claim, { status: 'FAILED', error: remote });
         throw error;
       }
-      console.error(`${definition.name}: the run scheduled for ${scheduledTime} failed (attempt ${run.attempt}: ${remote.type}: ${remote.message}); retrying`);
+      log.warn(`attempt ${attempt} failed; retrying`, asError(error));
       await sleep(backoffDelay(retry + 1, tuning.retryBackoff));
     }
   }

@@ -34,6 +34,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { partitionKey, STATE_SCHEMA } from './schema.js';
 import { attr, type Item, type StateTable } from './state-table.js';
+import { currentLogger } from '../core/invocation-log.js';
 
 /** What becomes of a slot whose check time passed. */
 export type SlotVerdict = 'keep' | 'release' | 'requeue';
@@ -143,7 +144,7 @@ export class ConcurrencyGate {
     try {
       await this.enqueue(id);
       await this.pump().catch((error: unknown) => {
-        console.warn(
+        currentLogger().warn(
           `multinode: ${this.name}: ${id} is in line; handing out slots failed this time (${(error as Error).message}); the next start, end or read retries.`,
         );
       });

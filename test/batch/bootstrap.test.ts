@@ -21,6 +21,7 @@ import {
   batchStateChangePattern,
 } from '../../runtime/batch/bootstrap.js';
 import type { LocalBatch } from '../../runtime/local/batch/index.js';
+import { parseLogLine } from '../../runtime/core/logger.js';
 import { type EventRecorder, QUEUE, Sha256, startBatch } from './helpers.js';
 
 interface S3rverInstance {
@@ -130,24 +131,28 @@ describe('the Batch bootstrap, run by the local Batch endpoint against s3rver', 
     expect(detail.container!.exitCode).toBe(3);
   });
 
-  it('fails with the S3 error when the bundle is missing', async () => {
-    const { detail, logs } = await run('missing');
+  it('fails with the S3 error when the bundle is missing, in one JSON log line', async () => {
+    const { jobId, detail, logs } = await run('missing');
     expect(detail.status).toBe('FAILED');
     expect(detail.container!.exitCode).toBe(1);
-    expect(logs).toContain('GET s3://assets/bundles/missing.mjs failed: HTTP 404');
-    expect(logs).toContain('NoSuchKey');
+    expect(logs.trimEnd().split('\n')).toHaveLength(1);
+    const line = bootstrapError(logs);
+    expect(line).toMatchObject({ level: 'ERROR', requestId: jobId, message: 'multinode bootstrap failed', errorType: 'Error' });
+    expect(line.errorMessage).toContain('GET s3://assets/bundles/missing.mjs failed: HTTP 404');
+    expect(line.errorMessage).toContain('NoSuchKey');
+    expect(line.stackTrace![0]).toContain('GET s3://assets/bundles/missing.mjs failed');
   });
 
   it('fails clearly when the object is not an app bundle', async () => {
     const { detail, logs } = await run('not-an-app');
     expect(detail.status).toBe('FAILED');
-    expect(logs).toContain('has no "batch" export');
+    expect(bootstrapError(logs).errorMessage).toContain('has no "batch" export');
   });
 
   it('fails clearly without a job role (no container credentials)', async () => {
     const { detail, logs } = await run('no-role');
     expect(detail.status).toBe('FAILED');
-    expect(logs).toContain('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set');
+    expect(bootstrapError(logs).errorMessage).toContain('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI is not set');
   });
 });
 
@@ -270,6 +275,13 @@ describe('the bootstrap download', () => {
     const { status, logs, seen } = await fetchThrough([403]);
     expect(status).toBe('FAILED');
     expect(seen).toEqual([403]);
-    expect(logs).toContain('GET s3://assets/app.mjs failed: HTTP 403');
+    expect(bootstrapError(logs).errorMessage).toContain('GET s3://assets/app.mjs failed: HTTP 403');
   });
 });
+
+/** The bootstrap's failure: the last line the container wrote, a JSON log line. */
+function bootstrapError(logs: string) {
+  const record = parseLogLine(logs.trimEnd().split('\n').pop() ?? '');
+  if (!record) throw new Error(`the container's last line is not a log line: ${logs}`);
+  return record;
+}

@@ -13,6 +13,7 @@ import type { JobHandler } from '../../lib/definitions/job.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { LockClient } from '../../runtime/locks/lock-client.js';
+import { Logger } from '../../runtime/core/logger.js';
 import { Payloads } from '../../runtime/core/payloads.js';
 import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
 import { StateTable } from '../../runtime/state/state-table.js';
@@ -93,7 +94,7 @@ export interface JobFixture {
     name: string,
     settings: Partial<JobSettings>,
     handler: JobHandler<never, unknown>,
-    options?: { tuning?: JobTuning; clock?: () => number; computeEndsInMs?: number; stopSignal?: AbortSignal; stopTimeoutMs?: number },
+    options?: { tuning?: JobTuning; clock?: () => number; computeEndsInMs?: number; stopSignal?: AbortSignal; stopTimeoutMs?: number; log?: Logger },
   ): InProcessJob;
   close(): Promise<void>;
 }
@@ -134,6 +135,8 @@ export async function startJobFixture(): Promise<JobFixture> {
             locks,
             tuning,
             clock,
+            // Silent unless a test listens: the executor's own lines are not what these tests check.
+            log: options.log ?? new Logger({ clock, sink: () => undefined }),
             ...(options.computeEndsInMs === undefined ? {} : { computeEndsAt: clock() + options.computeEndsInMs }),
             ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
             ...(options.stopTimeoutMs === undefined ? {} : { stopTimeoutMs: options.stopTimeoutMs }),

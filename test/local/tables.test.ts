@@ -3,25 +3,22 @@
  * for a while and answer item requests on it with ResourceNotFoundException. A dynalite that takes 200 ms to create
  * tables shows the wait; the local cloud's own dynalite takes 0 ms, which is a race under load, not a guarantee.
  */
-import type { AddressInfo } from 'node:net';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { listen } from '../../runtime/local/dynamodb.js';
+import { type LocalServer, serveLocal } from '../../runtime/local/http-server.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
 import { dynamoClient } from '../conformance/dynamo-support.js';
 
 const server = dynalite({ createTableMs: 200 });
 let endpoint = '';
+let local: LocalServer | undefined;
 beforeAll(async () => {
-  await listen(server, 0);
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  local = await serveLocal(server, { name: 'dynalite' });
+  endpoint = local.url;
 });
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => local?.close());
 
 it('returns once the tables are ACTIVE, so the first item request finds them', async () => {
   const client = dynamoClient(endpoint, 1);

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import type { ContainerCredentialsEndpoint } from './credentials.js';
 import type { ContainerRun, KeyValuePair, LocalJob } from './types.js';
 
@@ -21,7 +22,8 @@ export interface ContainerHost {
   readonly baseEnvironment: Readonly<Record<string, string>>;
   readonly credentials: ContainerCredentialsEndpoint | undefined;
   readonly stopTimeoutMs: number;
-  onOutput(job: LocalJob, stream: 'stdout' | 'stderr', text: string): void;
+  /** A line the container wrote (without its newline), as awslogs sends each line as one log event. */
+  onOutput(job: LocalJob, stream: 'stdout' | 'stderr', line: string): void;
 }
 
 /** `Ref::name` placeholders of the command, replaced from the parameters (aws-facts 68). */
@@ -81,8 +83,10 @@ export function startContainer(
       rmSync(home, { recursive: true, force: true });
     },
   };
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => host.onOutput(job, 'stdout', text));
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => host.onOutput(job, 'stderr', text));
+  // Whole lines, however the pipe splits them: a JSON log line read in pieces would not parse.
+  for (const stream of ['stdout', 'stderr'] as const) {
+    createInterface({ input: child[stream]!, crlfDelay: Infinity }).on('line', (line) => host.onOutput(job, stream, line));
+  }
   child.once('spawn', () => events.onSpawn());
   child.once('error', (error) => {
     if (exited) return;

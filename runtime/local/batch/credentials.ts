@@ -7,8 +7,7 @@
  * AWS SDK both read (loopback URLs are allowed over plain HTTP).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startLocalServer } from '../http-server.js';
 
 export interface StaticCredentials {
   readonly accessKeyId: string;
@@ -40,28 +39,26 @@ export async function startContainerCredentials(options: ContainerCredentialsOpt
   const clock = options.clock ?? Date.now;
   const grants = new Map<string, { token: string; roleArn: string }>();
 
-  const server = http.createServer((request, response) => {
-    const reply = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
-    };
-    const grant = grants.get(request.url ?? '');
-    if (request.method !== 'GET' || !grant) return reply(404, { message: 'no credentials at this path' });
-    if (request.headers.authorization !== grant.token) return reply(401, { message: 'missing or wrong authorization token' });
-    reply(200, {
-      AccessKeyId: credentials.accessKeyId,
-      SecretAccessKey: credentials.secretAccessKey,
-      Token: credentials.sessionToken ?? LOCAL_CREDENTIALS.sessionToken,
-      Expiration: new Date(clock() + ttlMs).toISOString(),
-      RoleArn: grant.roleArn,
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startLocalServer(
+    (request, response) => {
+      const reply = (status: number, body: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      };
+      const grant = grants.get(request.url ?? '');
+      if (request.method !== 'GET' || !grant) return reply(404, { message: 'no credentials at this path' });
+      if (request.headers.authorization !== grant.token) return reply(401, { message: 'missing or wrong authorization token' });
+      reply(200, {
+        AccessKeyId: credentials.accessKeyId,
+        SecretAccessKey: credentials.secretAccessKey,
+        Token: credentials.sessionToken ?? LOCAL_CREDENTIALS.sessionToken,
+        Expiration: new Date(clock() + ttlMs).toISOString(),
+        RoleArn: grant.roleArn,
+      });
+    },
+    { name: 'the container credentials endpoint' },
+  );
+  const url = server.url;
 
   return {
     url,
@@ -74,10 +71,6 @@ export async function startContainerCredentials(options: ContainerCredentialsOpt
         revoke: () => void grants.delete(path),
       };
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: server.close,
   };
 }

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { JobSummary, KeyValuePair, ListJobsRequest, RegisterJobDefinitionRequest, SubmitJobRequest } from '@aws-sdk/client-batch';
+import type { JobDependency, JobSummary, KeyValuePair, ListJobsRequest, RegisterJobDefinitionRequest, SubmitJobRequest } from '@aws-sdk/client-batch';
 import { type ContainerHost, signalGroup, startContainer, stopContainer } from './container.js';
 import type { ContainerCredentialsEndpoint } from './credentials.js';
 import { BATCH_LIMITS, checkRegister, checkSubmit } from './validate.js';
@@ -53,12 +53,15 @@ export interface LocalBatchEngineOptions {
   credentials?: ContainerCredentialsEndpoint;
   /** Called for each status change after submission (what EventBridge would deliver). */
   onStateChange?: (event: BatchStateChangeEvent) => void;
-  /** Container output; default: kept in memory (the last 64 KiB per job, see `logs`). */
-  onOutput?: (job: { jobId: string; jobName: string; jobDefinition: string }, stream: 'stdout' | 'stderr', text: string) => void;
+  /** Container output, a line at a time (without its newline); default: kept in memory (the last 64 KiB per job, see `logs`). */
+  onOutput?: (job: { jobId: string; jobName: string; jobDefinition: string }, stream: 'stdout' | 'stderr', line: string) => void;
   clock?: () => number;
 }
 
 const LOG_KEEP = 64 * 1024;
+
+/** A job's fields that come from its SubmitJob request (everything but its id and place in an array). */
+type SubmittedFields = Omit<LocalJob, 'jobId' | 'jobArn' | 'arraySize' | 'arrayIndex' | 'parent'>;
 
 export class LocalBatchEngine {
   readonly region: string;
@@ -88,9 +91,9 @@ export class LocalBatchEngine {
       baseEnvironment: options.containerEnvironment ?? {},
       credentials: options.credentials,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
-      onOutput: (job, stream, text) => {
-        if (options.onOutput) return options.onOutput({ jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name }, stream, text);
-        this.outputs.set(job.jobId, ((this.outputs.get(job.jobId) ?? '') + text).slice(-LOG_KEEP));
+      onOutput: (job, stream, line) => {
+        if (options.onOutput) return options.onOutput({ jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name }, stream, line);
+        this.outputs.set(job.jobId, `${this.outputs.get(job.jobId) ?? ''}${line}\n`.slice(-LOG_KEEP));
       },
     };
     for (const definition of options.jobDefinitions ?? []) this.registerDefinition(definition);
@@ -162,15 +165,18 @@ export class LocalBatchEngine {
   submit(request: SubmitJobRequest, bodyBytes: number): LocalJob {
     if (this.closed) throw new BatchClientError('The local Batch endpoint is shutting down.');
     checkSubmit(request, bodyBytes);
+    const job = this.addJob(this.submittedFields(request), randomUUID(), request.arrayProperties?.size);
+    this.schedule();
+    return job;
+  }
+
+  /** What a submitted job and each of its array children share: the request resolved against its job definition. */
+  private submittedFields(request: SubmitJobRequest): SubmittedFields {
     const queueName = this.queueName(request.jobQueue!);
     const definition = this.findDefinition(request.jobDefinition!);
-    for (const dependency of request.dependsOn ?? []) {
-      if (!dependency.jobId || !this.jobs.has(dependency.jobId)) throw new BatchClientError(`dependsOn job ${dependency.jobId} does not exist.`);
-    }
+    this.checkDependencies(request.dependsOn ?? []);
     const overrides = request.containerOverrides;
-    const environment = mergeEnvironment(definition.environment, overrides?.environment ?? []);
-    const jobId = randomUUID();
-    const base = {
+    return {
       jobName: request.jobName!,
       queueName,
       queueArn: this.queues.get(queueName)!,
@@ -180,13 +186,13 @@ export class LocalBatchEngine {
       overrides,
       overridesLength: overrides ? JSON.stringify(overrides).length : 0,
       command: overrides?.command?.length ? overrides.command : definition.command,
-      environment,
+      environment: mergeEnvironment(definition.environment, overrides?.environment ?? []),
       resourceRequirements: overrides?.resourceRequirements?.length ? overrides.resourceRequirements : definition.resourceRequirements,
       retryAttempts: request.retryStrategy?.attempts ?? definition.retryAttempts,
       attemptDurationSeconds: request.timeout?.attemptDurationSeconds ?? definition.attemptDurationSeconds,
       dependsOn: request.dependsOn ?? [],
       tags: request.tags,
-      status: 'SUBMITTED' as JobStatus,
+      status: 'SUBMITTED',
       statusReason: undefined,
       startedAt: undefined,
       stoppedAt: undefined,
@@ -196,31 +202,40 @@ export class LocalBatchEngine {
       run: undefined,
       children: [],
     };
-    const size = request.arrayProperties?.size;
-    const job: LocalJob = { ...base, jobId, jobArn: this.jobArn(jobId), arraySize: size, arrayIndex: undefined, parent: undefined };
-    this.jobs.set(jobId, job);
-    if (size === undefined) {
-      this.queue.push(job);
-    } else {
-      for (let index = 0; index < size; index++) {
-        const childId = `${jobId}:${index}`;
-        const child: LocalJob = {
-          ...base,
-          attempts: [],
-          children: [],
-          jobId: childId,
-          jobArn: this.jobArn(childId),
-          arraySize: undefined,
-          arrayIndex: index,
-          parent: job,
-        };
-        job.children.push(child);
-        this.jobs.set(childId, child);
-        this.queue.push(child);
-      }
+  }
+
+  /** Jobs depend on jobs this endpoint knows. */
+  private checkDependencies(dependsOn: readonly JobDependency[]): void {
+    for (const dependency of dependsOn) {
+      if (!dependency.jobId || !this.jobs.has(dependency.jobId)) throw new BatchClientError(`dependsOn job ${dependency.jobId} does not exist.`);
     }
-    this.schedule();
+  }
+
+  /** Records a job and queues what runs: the job itself, or each child of an array job (`size` given). */
+  private addJob(fields: SubmittedFields, jobId: string, size: number | undefined): LocalJob {
+    const job: LocalJob = { ...fields, jobId, jobArn: this.jobArn(jobId), arraySize: size, arrayIndex: undefined, parent: undefined };
+    this.jobs.set(jobId, job);
+    if (size === undefined) this.queue.push(job);
+    else for (let index = 0; index < size; index++) this.addArrayChild(job, fields, index);
     return job;
+  }
+
+  /** Child `index` of an array job: `<parent>:<index>`, with attempts and status of its own. */
+  private addArrayChild(parent: LocalJob, fields: SubmittedFields, index: number): void {
+    const childId = `${parent.jobId}:${index}`;
+    const child: LocalJob = {
+      ...fields,
+      attempts: [],
+      children: [],
+      jobId: childId,
+      jobArn: this.jobArn(childId),
+      arraySize: undefined,
+      arrayIndex: index,
+      parent,
+    };
+    parent.children.push(child);
+    this.jobs.set(childId, child);
+    this.queue.push(child);
   }
 
   private queueName(reference: string): string {

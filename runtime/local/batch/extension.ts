@@ -74,9 +74,9 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     jobDefinitions: definitionsFor(manifest, key),
     containerEnvironment: (endpoint) => containerEnvironment({ ...config, endpoints: { ...config.endpoints, batch: endpoint } }),
     onStateChange: (event) => void deliver(event),
-    onOutput: (job, _stream, text) => {
+    onOutput: (job, _stream, line) => {
       const definition = manifest.definitions.find((d) => names.batchJobDefinition(d.name) === job.jobDefinition)?.name ?? job.jobDefinition;
-      for (const line of text.trimEnd().split('\n')) context.log(`${definition} (batch)`, line);
+      context.log(`${definition} (batch)`, line);
     },
   });
   /** EventBridge's rule: an asynchronous invoke of the dispatcher with the event. */

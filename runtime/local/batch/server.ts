@@ -7,8 +7,7 @@
  * has a role get credentials from a local container credentials endpoint (credentials.ts).
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import type {
   CancelJobRequest,
   DescribeJobDefinitionsRequest,
@@ -18,6 +17,7 @@ import type {
   SubmitJobRequest,
   TerminateJobRequest,
 } from '@aws-sdk/client-batch';
+import { readBody, startLocalServer } from '../http-server.js';
 import { type ContainerCredentialsEndpoint, type ContainerCredentialsOptions, startContainerCredentials } from './credentials.js';
 import { LocalBatchEngine, type LocalBatchEngineOptions } from './engine.js';
 import { BatchClientError, type RegisteredJobDefinition } from './types.js';
@@ -38,6 +38,12 @@ export interface LocalBatch {
   readonly credentials: ContainerCredentialsEndpoint;
   close(): Promise<void>;
 }
+
+/**
+ * Bodies kept at most: Batch's requests are small (a SubmitJob at most 30 KiB); a larger body is read to its end
+ * and refused without being held.
+ */
+const BODY_LIMIT = 1024 * 1024;
 
 type Handler = (engine: LocalBatchEngine, body: unknown, bytes: number) => unknown;
 
@@ -104,65 +110,63 @@ function send(response: http.ServerResponse, status: number, body: unknown, erro
 export async function startLocalBatch(options: LocalBatchOptions): Promise<LocalBatch> {
   const credentials = await startContainerCredentials(options.containerCredentials);
   let engine!: LocalBatchEngine;
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const path = (request.url ?? '').split('?')[0]!.toLowerCase();
-      const operation = request.method === 'POST' ? OPERATIONS[path] : undefined;
-      if (!operation) {
-        send(
-          response,
-          400,
-          {
-            __type: 'ClientException',
-            message: `${request.method} ${request.url} is not an operation of the local Batch endpoint (supported: ${Object.keys(OPERATIONS).join(', ')}).`,
-          },
-          'ClientException',
-        );
-        return;
-      }
-      try {
-        let body: unknown = {};
-        if (raw.length > 0) {
-          try {
-            body = JSON.parse(raw.toString('utf8'));
-          } catch {
-            throw new BatchClientError('The request body is not valid JSON.');
-          }
-        }
-        if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BatchClientError('The request body must be a JSON object.');
-        send(response, 200, operation(engine, body, raw.length));
-      } catch (error) {
-        if (error instanceof BatchClientError) send(response, 400, { __type: 'ClientException', message: error.message }, 'ClientException');
-        else send(response, 500, { __type: 'ServerException', message: `local Batch endpoint failed: ${(error as Error).message}` }, 'ServerException');
-      }
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startLocalServer(
+    (request, response) => {
+      void readBody(request, { limit: BODY_LIMIT, over: 'drain' }).then(
+        (body) => answer(engine, request, response, body.bytes, body.size),
+        () => request.destroy(),
+      );
+    },
+    { port: options.port ?? 0, name: 'the local Batch endpoint' },
+  );
   const { containerEnvironment } = options;
   engine = new LocalBatchEngine({
     ...options,
     credentials,
-    containerEnvironment: typeof containerEnvironment === 'function' ? containerEnvironment(endpoint) : (containerEnvironment ?? {}),
+    containerEnvironment: typeof containerEnvironment === 'function' ? containerEnvironment(server.url) : (containerEnvironment ?? {}),
   });
   return {
-    endpoint,
+    endpoint: server.url,
     engine,
     credentials,
     async close() {
       await engine.close();
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      await server.close();
       await credentials.close();
     },
   };
+}
+
+/** Runs the operation the request names and answers with its result or Batch's error. */
+function answer(engine: LocalBatchEngine, request: http.IncomingMessage, response: http.ServerResponse, raw: Buffer, size: number): void {
+  const path = (request.url ?? '').split('?')[0]!.toLowerCase();
+  const operation = request.method === 'POST' ? OPERATIONS[path] : undefined;
+  if (!operation) {
+    send(
+      response,
+      400,
+      {
+        __type: 'ClientException',
+        message: `${request.method} ${request.url} is not an operation of the local Batch endpoint (supported: ${Object.keys(OPERATIONS).join(', ')}).`,
+      },
+      'ClientException',
+    );
+    return;
+  }
+  try {
+    if (size > BODY_LIMIT) throw new BatchClientError(`The request body is ${size} bytes; the local Batch endpoint takes at most ${BODY_LIMIT}.`);
+    let body: unknown = {};
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw new BatchClientError('The request body is not valid JSON.');
+      }
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new BatchClientError('The request body must be a JSON object.');
+    send(response, 200, operation(engine, body, raw.length));
+  } catch (error) {
+    if (error instanceof BatchClientError) send(response, 400, { __type: 'ClientException', message: error.message }, 'ClientException');
+    else send(response, 500, { __type: 'ServerException', message: `local Batch endpoint failed: ${(error as Error).message}` }, 'ServerException');
+  }
 }

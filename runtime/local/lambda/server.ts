@@ -3,10 +3,9 @@
  * (`POST /2015-03-31/functions/{name}/invocations`, `X-Amz-Invocation-Type`), answered by a LocalLambda. The real
  * SDK LambdaClient talks to it through `endpoint` / `AWS_ENDPOINT_URL_LAMBDA`.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { SYNC_PAYLOAD_LIMIT } from '../../core/payloads.js';
-import { listen } from '../dynamodb.js';
+import { readBody, startLocalServer } from '../http-server.js';
 import type { InvocationType, LocalLambda } from './local-lambda.js';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
@@ -18,22 +17,17 @@ export interface LambdaEndpoint {
 }
 
 export async function startLambdaEndpoint(lambda: Pick<LocalLambda, 'invoke'>, port = 0): Promise<LambdaEndpoint> {
-  const server = http.createServer((req, res) => {
-    void handle(lambda, req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { 'x-amzn-errortype': 'ServiceException' }, JSON.stringify({ Type: 'Service', message: (error as Error).message }));
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 65_000;
-  await listen(server, port);
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const server = await startLocalServer(
+    (req, res) => {
+      void handle(lambda, req, res).catch((error: unknown) => {
+        if (!res.headersSent)
+          send(res, 500, { 'x-amzn-errortype': 'ServiceException' }, JSON.stringify({ Type: 'Service', message: (error as Error).message }));
+        else res.destroy();
+      });
+    },
+    { port, name: 'the local Lambda endpoint' },
+  );
+  return { endpoint: server.url, close: server.close };
 }
 
 async function handle(lambda: Pick<LocalLambda, 'invoke'>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -53,15 +47,9 @@ async function handle(lambda: Pick<LocalLambda, 'invoke'>, req: http.IncomingMes
       JSON.stringify({ Type: 'User', message: `Invalid InvocationType: ${typeHeader}` }),
     );
   }
-  // Read at most one byte over the largest limit; LocalLambda answers 413 from the length.
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    if (size <= SYNC_PAYLOAD_LIMIT) chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  const body = Buffer.concat(chunks);
-  const answer = await lambda.invoke(match[1]!, body, typeHeader as InvocationType, size);
+  // Keep at most the largest limit and count the rest; LocalLambda answers 413 from the length.
+  const body = await readBody(req, { limit: SYNC_PAYLOAD_LIMIT, over: 'drain' });
+  const answer = await lambda.invoke(match[1]!, body.bytes, typeHeader as InvocationType, body.size);
   send(res, answer.status, answer.headers, answer.body);
 }
 

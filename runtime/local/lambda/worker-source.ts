@@ -19,6 +19,13 @@ function errorPayload(error) {
   return { errorType: typeof error, errorMessage: message, trace: [] };
 }
 
+// A worker's stdout reaches the parent through messages; a write's callback runs once the parent has taken it. Waiting
+// for what is still on the way before answering keeps an invocation's last lines ahead of its result, so a caller that
+// stops the cloud on the result (multinode run) still prints them. Nothing waits when nothing was written.
+function flushed(stream) {
+  return stream.writableLength === 0 ? undefined : new Promise((resolve) => stream.write('', resolve));
+}
+
 const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
   if (typeof module.handler !== 'function') {
     const error = new Error('The bundle ' + workerData.bundle + ' does not export a function named "handler".');
@@ -48,6 +55,8 @@ parentPort.on('message', async (message) => {
   } catch (error) {
     reply = { id: message.id, ok: false, payload: JSON.stringify(errorPayload(error)) };
   }
+  const pending = [flushed(process.stdout), flushed(process.stderr)].filter(Boolean);
+  if (pending.length > 0) await Promise.all(pending);
   parentPort.postMessage(reply);
 });
 `;
