@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LogRecord, parseLogLine } from '../../runtime/core/logger.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import { tempApp } from '../helpers/temp-app.js';
-import { runCli, startCli } from './cli-support.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 const APP = `import * as mn from 'multinode';
 import { log } from 'multinode';
