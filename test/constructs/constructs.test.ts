@@ -354,7 +354,7 @@ describe('MultinodeApp props and grants', () => {
       expect(fn.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     }
     for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) expect(group.RetentionInDays).toBe(7);
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'extractSummaries-0', State: 'DISABLED' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'Shop-Prod-extractSummaries-0', State: 'DISABLED' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'Shop-Prod-extractSummaries',
       Environment: { Variables: Match.objectLike({ FEED: 'daily' }) },
