@@ -15,6 +15,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { jobNetwork } from './batch-network.js';
 import { SynthError } from './errors.js';
 import { acknowledgeWildcards } from './nag.js';
 
@@ -26,9 +27,9 @@ export interface BatchComputeProps {
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * Subnets of `vpc` for the jobs.
+   * Subnets of `vpc` for the jobs; they need a route out (isolated subnets are refused).
    *
-   * @default - the VPC's private subnets with egress when it has some, else its public subnets
+   * @default - the VPC's private subnets with egress when it has some, else its public subnets (with a public IP)
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
@@ -78,7 +79,7 @@ export class BatchCompute extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly gpuComputeEnvironment?: batch.ManagedEc2EcsComputeEnvironment;
   readonly gpuJobQueue?: batch.JobQueue;
-  /** Whether containers need a public IP (they run in public subnets). */
+  /** Whether Fargate containers get a public IP (they run in public subnets). */
   readonly assignPublicIp: boolean;
 
   constructor(scope: Construct, id: string, props: BatchComputeProps = {}) {
@@ -96,8 +97,10 @@ export class BatchCompute extends Construct {
     }
 
     this.vpc = props.vpc ?? this.createVpc(props.logRetention ?? logs.RetentionDays.ONE_MONTH);
-    this.subnets = props.vpcSubnets ?? (props.vpc ? {} : { subnetType: ec2.SubnetType.PUBLIC });
-    this.assignPublicIp = this.vpc.selectSubnets(this.subnets).hasPublic;
+    const gpu = (props.gpuInstanceClasses ?? []).length > 0;
+    const network = jobNetwork(this, this.vpc, props.vpc ? props.vpcSubnets : (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC }), { gpu });
+    this.subnets = network.subnets;
+    this.assignPublicIp = network.assignPublicIp;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: 'multinode Batch jobs: outbound only',

@@ -5,10 +5,37 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MultinodeApp, SynthError } from '../../constructs/index.js';
 import { resourceNames } from '../../lib/naming.js';
-import { MultinodeApp } from '../../constructs/index.js';
-import { exampleEntry, resourcesOf, testBundleRoot } from './helpers.js';
+import { tempApp } from '../helpers/temp-app.js';
+import { exampleEntry, nagFindings, oneResource, resourcesOf, testBundleRoot } from './helpers.js';
+
+const cleanups: Array<() => void> = [];
+afterAll(() => {
+  for (const cleanup of cleanups) cleanup();
+});
+
+function app(name: string, source: string): string {
+  const made = tempApp({ 'app.ts': `import * as mn from 'multinode';\n${source}\n` }, name);
+  cleanups.push(made.cleanup);
+  return made.entry;
+}
+
+function synthError(run: () => unknown): SynthError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SynthError);
+    return error as SynthError;
+  }
+  throw new Error('expected a SynthError');
+}
+
+function newStack(id: string): Stack {
+  return new Stack(new App({ builtinCloudFormationValidation: false }), id);
+}
 
 const SCHEDULE_NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
 
@@ -41,5 +68,85 @@ describe('schedule names of one app', () => {
     new MultinodeApp(stack, 'App', { entry: exampleEntry('daily-16cpu'), prefix: 'daily', bundleRoot: testBundleRoot() });
     const schedules = resourcesOf(Template.fromStack(stack), 'AWS::Scheduler::Schedule');
     expect(schedules.map(([, p]) => p.Name).sort()).toEqual(['daily-dailyAt23-0', 'daily-weekdaysAt23-0']);
+  });
+});
+
+describe('Batch in a VPC of yours', () => {
+  const heavy = exampleEntry('daily-16cpu');
+  const gpu = app('gpu-net', "export const train = mn.job({ gpu: 'T4' }, async function* () { yield 1; });");
+  const vpcOf = (stack: Stack, subnets: ec2.SubnetConfiguration[], natGateways = 0) =>
+    new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways, subnetConfiguration: subnets, restrictDefaultSecurityGroup: false });
+  const publicSubnets: ec2.SubnetConfiguration = { name: 'public', subnetType: ec2.SubnetType.PUBLIC };
+  const isolatedSubnets: ec2.SubnetConfiguration = { name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
+  const privateSubnets: ec2.SubnetConfiguration = { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+  const subnetRefs = (stack: Stack, subnets: ec2.ISubnet[]) => subnets.map((s) => ({ Ref: stack.getLogicalId(s.node.defaultChild as ec2.CfnSubnet) }));
+
+  it('with public and isolated subnets and no NAT, runs jobs in the public subnets with a public IP', () => {
+    const stack = newStack('PublicIsolated');
+    const vpc = vpcOf(stack, [publicSubnets, isolatedSubnets]);
+    new MultinodeApp(stack, 'App', { entry: heavy, prefix: 'daily', vpc, bundleRoot: testBundleRoot() });
+    const template = Template.fromStack(stack);
+    const [, environment] = oneResource(template, 'AWS::Batch::ComputeEnvironment', () => true);
+    expect(environment.ComputeResources.Subnets).toEqual(subnetRefs(stack, vpc.publicSubnets));
+    for (const [, job] of resourcesOf(template, 'AWS::Batch::JobDefinition')) {
+      expect(job.ContainerProperties.NetworkConfiguration).toEqual({ AssignPublicIp: 'ENABLED' });
+    }
+  });
+
+  it('with private subnets behind a NAT, runs jobs there without a public IP', () => {
+    const stack = newStack('Private');
+    const vpc = vpcOf(stack, [publicSubnets, privateSubnets, isolatedSubnets], 1);
+    new MultinodeApp(stack, 'App', { entry: heavy, prefix: 'daily', vpc, bundleRoot: testBundleRoot() });
+    const template = Template.fromStack(stack);
+    const [, environment] = oneResource(template, 'AWS::Batch::ComputeEnvironment', () => true);
+    expect(environment.ComputeResources.Subnets).toEqual(subnetRefs(stack, vpc.privateSubnets));
+    for (const [, job] of resourcesOf(template, 'AWS::Batch::JobDefinition')) {
+      expect(job.ContainerProperties.NetworkConfiguration).toEqual({ AssignPublicIp: 'DISABLED' });
+    }
+  });
+
+  it('fails the synth when the VPC has no subnet with a route out', () => {
+    const stack = newStack('Isolated');
+    const vpc = vpcOf(stack, [isolatedSubnets]);
+    const error = synthError(() => new MultinodeApp(stack, 'App', { entry: heavy, prefix: 'daily', vpc, bundleRoot: testBundleRoot() }));
+    expect(error.constructPath).toBe('Isolated/App/Batch/Compute');
+    expect(error.message).toMatch(/the VPC Isolated\/Vpc has no subnet with a route out \(only isolated subnets\)/);
+    expect(error.message).toMatch(/a NAT gateway \(private subnets with egress\) or public subnets/);
+  });
+
+  it('fails the synth when the given subnets are isolated, naming them', () => {
+    const stack = newStack('Chosen');
+    const vpc = vpcOf(stack, [publicSubnets, isolatedSubnets]);
+    const error = synthError(
+      () =>
+        new MultinodeApp(stack, 'App', {
+          entry: heavy,
+          prefix: 'daily',
+          vpc,
+          vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+          bundleRoot: testBundleRoot(),
+        }),
+    );
+    expect(error.message).toMatch(/vpcSubnets selects isolated subnets, which have no route out: Chosen\/Vpc\/isolatedSubnet1, Chosen\/Vpc\/isolatedSubnet2/);
+  });
+
+  it('takes public subnets it is given, with a public IP, and stays clean under cdk-nag', () => {
+    const stack = newStack('GivenPublic');
+    const vpc = vpcOf(stack, [publicSubnets, isolatedSubnets]);
+    new ec2.FlowLog(stack, 'FlowLog', { resourceType: ec2.FlowLogResourceType.fromVpc(vpc) });
+    new MultinodeApp(stack, 'App', { entry: gpu, prefix: 'gpu', vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC }, bundleRoot: testBundleRoot() });
+    const template = Template.fromStack(stack);
+    for (const [, environment] of resourcesOf(template, 'AWS::Batch::ComputeEnvironment')) {
+      expect(environment.ComputeResources.Subnets).toEqual(subnetRefs(stack, vpc.publicSubnets));
+    }
+    expect(nagFindings(stack.node.root as App, stack)).toEqual([]);
+  });
+
+  it('fails the synth when GPU hosts would start in public subnets that give no public IP', () => {
+    const stack = newStack('NoPublicIp');
+    const vpc = vpcOf(stack, [{ ...publicSubnets, mapPublicIpOnLaunch: false }]);
+    const error = synthError(() => new MultinodeApp(stack, 'App', { entry: gpu, prefix: 'gpu', vpc, bundleRoot: testBundleRoot() }));
+    expect(error.message).toMatch(/GPU instances would start without a public IP in public subnets that do not assign one/);
+    expect(error.message).toContain('(NoPublicIp/Vpc/publicSubnet1, NoPublicIp/Vpc/publicSubnet2)');
   });
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { REPO } from './helpers.js';
 
 /** Interfaces the constructs hand out rather than take: their members need a doc comment, not a default. */
-const OUTPUTS = new Set(['AppBuild', 'MultinodeService']);
+const OUTPUTS = new Set(['AppBuild', 'MultinodeService', 'JobNetwork']);
 
 interface Member {
   readonly file: string;
