@@ -23,7 +23,7 @@ import { batchCommand, batchEnvironment, batchEventPattern } from './batch-boots
 import { BatchCompute } from './batch-compute.js';
 import { BatchJob } from './batch-job.js';
 import { SynthError } from './errors.js';
-import { gpuInstanceClasses } from './gpu.js';
+import { gpuInstanceClasses, gpuJobMemoryMiB } from './gpu.js';
 
 export interface AppBatchProps {
   /** The app's name, for descriptions. Required. */
@@ -181,7 +181,7 @@ export class AppBatch extends Construct {
     }
     return {
       cpu: compute.vcpu,
-      memory: Size.mebibytes(compute.memoryMiB),
+      memory: Size.mebibytes(gpuJobMemoryMiB(compute)),
       ...(compute.platform === 'ec2' ? { gpu: compute.gpu?.count ?? 1 } : {}),
       timeout: Duration.seconds(compute.timeoutSeconds),
     };

@@ -150,3 +150,42 @@ describe('Batch in a VPC of yours', () => {
     expect(error.message).toContain('(NoPublicIp/Vpc/publicSubnet1, NoPublicIp/Vpc/publicSubnet2)');
   });
 });
+
+describe('GPU definitions', () => {
+  const gpuApp = app(
+    'gpu-memory',
+    [
+      "export const t4 = mn.job({ gpu: 'T4' }, async function* () { yield 1; });",
+      "export const l40s = mn.fn({ gpu: 'L40S', cpu: 8 }, async () => 1);",
+      "export const four = mn.fn({ gpu: { count: 4, model: 'A10G' } }, async () => 1);",
+      'export const any = mn.fn({ gpu: 1 }, async () => 1);',
+      "export const a100 = mn.fn({ gpu: 'A100' }, async () => 1);",
+      "export const sized = mn.fn({ gpu: 'T4', memory: '12 GiB' }, async () => 1);",
+      "export const big = mn.fn({ gpu: 'T4', memory: '40 GiB' }, async () => 1);",
+    ].join('\n'),
+  );
+  const stack = newStack('GpuMemory');
+  new MultinodeApp(stack, 'App', { entry: gpuApp, prefix: 'gpu', bundleRoot: testBundleRoot() });
+  const template = Template.fromStack(stack);
+  const memoryOf = (name: string) => {
+    const [, job] = oneResource(template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === `gpu-${name}`);
+    return Number(job.ContainerProperties.ResourceRequirements.find((r: { Type: string }) => r.Type === 'MEMORY').Value);
+  };
+  const share = (gib: number, gpus = 1, of = 1) => Math.floor((gib * 1024 * 0.95 * gpus) / of);
+
+  it('get the memory of the smallest instance of their family that has their GPUs and vCPUs, less 5%, when memory is not set', () => {
+    expect(memoryOf('t4')).toBe(share(16)); // g4dn.xlarge
+    expect(memoryOf('l40s')).toBe(share(64)); // g6e.2xlarge: 8 vCPUs
+    expect(memoryOf('four')).toBe(share(192, 4, 4)); // g5.12xlarge
+    expect(memoryOf('any')).toBe(share(16)); // g4dn, g5 and g6 all start at 16 GiB
+  });
+
+  it("take a GPU's share of an instance with more GPUs than they ask for, so jobs can share it", () => {
+    expect(memoryOf('a100')).toBe(share(1152, 1, 8)); // p4d.24xlarge has 8 GPUs
+  });
+
+  it('keep the memory they set', () => {
+    expect(memoryOf('sized')).toBe(12 * 1024);
+    expect(memoryOf('big')).toBe(40 * 1024);
+  });
+});
