@@ -51,6 +51,13 @@ export interface AppAccessInput {
   readonly bucketArn: string;
   /** Physical names of the Lambda functions app code may invoke (its functions and jobs). Required (may be empty). */
   readonly invocableFunctions: readonly string[];
+  /**
+   * Physical names of the app's other Lambda functions (services, scheduled tasks, the dispatcher): app code must
+   * not invoke them, or it could call a service past its `iam` or JWT auth.
+   *
+   * @default - none
+   */
+  readonly internalFunctions?: readonly string[];
   /** Physical names of the Batch job definitions app code may submit. Required (may be empty). */
   readonly jobDefinitions: readonly string[];
   /** Physical names of the job queues. Required (may be empty). */
@@ -100,21 +107,33 @@ function payloadsStatement(input: AppAccessInput): ExplainedStatement {
   };
 }
 
-/** Invoking its Lambda-placed functions and jobs, when it has some. */
+/**
+ * Invoking its Lambda-placed functions and jobs, when it has some. Past EXACT_LIMIT of them the prefix pattern
+ * stands for the list, and it matches the app's internal functions too: an explicit Deny keeps them out.
+ */
 function functionsStatements(stack: Stack, input: AppAccessInput): ExplainedStatement[] {
   if (input.invocableFunctions.length === 0) return [];
   const functionArn = (name: string) =>
     stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  return [
+  const resources = scoped(input.invocableFunctions.map(functionArn), functionArn(`${input.prefix}-*`));
+  const statements: ExplainedStatement[] = [
     {
-      statement: new iam.PolicyStatement({
-        sid: 'AppFunctions',
-        actions: ['lambda:InvokeFunction'],
-        resources: scoped(input.invocableFunctions.map(functionArn), functionArn(`${input.prefix}-*`)),
-      }),
+      statement: new iam.PolicyStatement({ sid: 'AppFunctions', actions: ['lambda:InvokeFunction'], resources }),
       wildcardReason: `The app's functions, all named "${input.prefix}-<definition>" (listed one by one up to ${EXACT_LIMIT}).`,
     },
   ];
+  const internal = input.internalFunctions ?? [];
+  if (resources.length < input.invocableFunctions.length && internal.length > 0) {
+    statements.push({
+      statement: new iam.PolicyStatement({
+        sid: 'NotInternalFunctions',
+        effect: iam.Effect.DENY,
+        actions: ['lambda:InvokeFunction'],
+        resources: internal.map(functionArn),
+      }),
+    });
+  }
+  return statements;
 }
 
 /** Submitting its Batch jobs, and stopping and reading them. */
@@ -158,16 +177,20 @@ function batchStatements(stack: Stack, input: AppAccessInput): ExplainedStatemen
 
 /**
  * Grants the statements to `grantee` (on its principal's policy) as one Grant and, when the principal is a construct,
- * acknowledges their wildcards there.
+ * acknowledges their wildcards there. Deny statements go to the principal's policy as they are: a Grant only allows.
  */
 export function grantStatements(grantee: iam.IGrantable, statements: readonly ExplainedStatement[]): iam.Grant {
-  const grants = statements.map(({ statement }) => {
+  const principal = grantee.grantPrincipal;
+  const grants = statements.flatMap(({ statement }) => {
+    if (statement.effect === iam.Effect.DENY) {
+      principal.addToPrincipalPolicy(statement.copy());
+      return [];
+    }
     const grant = iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources });
     // The grantee's policy keeps the statement ids of the app's own policy, so the two read alike.
     for (const added of grant.principalStatements) added.sid = statement.sid;
-    return grant;
+    return [grant];
   });
-  const principal = grantee.grantPrincipal;
   if (principal instanceof Construct) acknowledgeStatements(principal, statements);
   return combineGrants(grants);
 }

@@ -446,6 +446,7 @@ export class MultinodeApp extends Construct {
   private appAccess(): ExplainedStatement[] {
     const lambdaPlaced = this.placed('lambda');
     const batchPlaced = this.placed('batch');
+    const invocable = (d: ManifestDefinition) => d.kind === 'function' || d.kind === 'job';
     return appAccessStatements(this, {
       prefix: this.prefix,
       stateTableArn: this.stateTable.table.tableArn,
@@ -453,8 +454,13 @@ export class MultinodeApp extends Construct {
       dictTables: Object.values(this.dicts).map((d) => ({ name: d.table.tableName, arn: d.table.tableArn })),
       dictTablePrefix: this.names.dictTable(''),
       bucketArn: this.payloadBucket.bucket.bucketArn,
-      // What app code can call: functions and jobs (scheduled tasks and services are not called through Lambda).
-      invocableFunctions: lambdaPlaced.filter((d) => d.kind === 'function' || d.kind === 'job').map((d) => this.names.lambdaFunction(d.name)),
+      // What app code can call: functions and jobs. Services are called through their API (and its auth), scheduled
+      // tasks by Scheduler, the dispatcher by Batch events and CloudFormation.
+      invocableFunctions: lambdaPlaced.filter(invocable).map((d) => this.names.lambdaFunction(d.name)),
+      internalFunctions: [
+        ...lambdaPlaced.filter((d) => !invocable(d)).map((d) => this.names.lambdaFunction(d.name)),
+        ...(this.needsDispatcher() ? [this.names.lambdaFunction(DISPATCHER_DEFINITION)] : []),
+      ],
       jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
       jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])],
     });
@@ -496,11 +502,14 @@ export class MultinodeApp extends Construct {
     return Object.fromEntries(this.placed('lambda').map((d) => [d.name, this.createFunction(code, d.name, d.kind, d.compute as LambdaCompute)]));
   }
 
-  /** The dispatcher, when there are heavy definitions or rate schedules. */
-  private createDispatcher(code: lambda.Code): lambda.Function | undefined {
+  /** Whether the app has a dispatcher: when there are heavy definitions or rate schedules. */
+  private needsDispatcher(): boolean {
     const hasRateSchedules = this.manifest.definitions.some((d) => d.schedule?.expressions.some((e) => e.startDate !== undefined));
-    if (this.placed('batch').length === 0 && !hasRateSchedules) return undefined;
-    return this.createFunction(code, DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE);
+    return this.placed('batch').length > 0 || hasRateSchedules;
+  }
+
+  private createDispatcher(code: lambda.Code): lambda.Function | undefined {
+    return this.needsDispatcher() ? this.createFunction(code, DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE) : undefined;
   }
 
   private createFunction(code: lambda.Code, name: string, kind: string, compute: LambdaCompute): lambda.Function {

@@ -6,11 +6,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MultinodeApp, SynthError } from '../../constructs/index.js';
 import { resourceNames } from '../../lib/naming.js';
 import { tempApp } from '../helpers/temp-app.js';
-import { exampleEntry, nagFindings, oneResource, resourcesOf, testBundleRoot } from './helpers.js';
+import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, testBundleRoot } from './helpers.js';
 
 const cleanups: Array<() => void> = [];
 afterAll(() => {
@@ -187,5 +188,71 @@ describe('GPU definitions', () => {
   it('keep the memory they set', () => {
     expect(memoryOf('sized')).toBe(12 * 1024);
     expect(memoryOf('big')).toBe(40 * 1024);
+  });
+});
+
+/** A CloudFormation value with the pseudo parameters filled in (what IAM sees once deployed). */
+function deployed(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, any>;
+  if (Array.isArray(node['Fn::Join'])) return (node['Fn::Join'][1] as unknown[]).map(deployed).join(node['Fn::Join'][0]);
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '123456789012' };
+  if (typeof node.Ref === 'string' && pseudo[node.Ref]) return pseudo[node.Ref]!;
+  throw new Error(`no deployed value for ${JSON.stringify(value)}`);
+}
+
+/** IAM's answer for one action on one resource under one policy document: an explicit Deny wins, else any Allow. */
+function allows(document: { Statement: Array<{ Effect: string; Action: string | string[]; Resource: unknown }> }, action: string, resource: string): boolean {
+  const matches = (pattern: string, text: string) =>
+    new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    ).test(text);
+  const applies = (s: { Action: string | string[]; Resource: unknown }) =>
+    asArray(s.Action).some((a) => matches(a, action)) && asArray(s.Resource as unknown[]).some((r) => matches(deployed(r), resource));
+  const statements = document.Statement;
+  if (statements.some((s) => s.Effect === 'Deny' && applies(s))) return false;
+  return statements.some((s) => s.Effect === 'Allow' && applies(s));
+}
+
+describe("the app's permission to invoke Lambda functions", () => {
+  const many = app(
+    'many-functions',
+    [
+      ...Array.from({ length: 11 }, (_, i) => `export const fn${i} = mn.fn(async (x: number) => x + ${i});`),
+      'export const work = mn.job(async function* () { yield 1; });',
+      "export const api = mn.service({ auth: 'iam' }, async () => new Response('ok'));",
+      "export const nightly = mn.schedule({ cron: '0 2 * * *' }, async () => {});",
+      'export const heavy = mn.fn({ cpu: 8 }, async (x: number) => x);',
+    ].join('\n'),
+  );
+  const stack = newStack('Invoke');
+  const mn = new MultinodeApp(stack, 'App', { entry: many, prefix: 'many', bundleRoot: testBundleRoot() });
+  const outside = new iam.Role(stack, 'Outside', { assumedBy: new iam.AccountRootPrincipal() });
+  mn.grantAccess(outside);
+  const template = Template.fromStack(stack);
+  const [, access] = oneResource(template, 'AWS::IAM::ManagedPolicy', () => true);
+  const [, outsidePolicy] = resourcesOf(template, 'AWS::IAM::Policy').find(([id]) => id.startsWith('OutsideDefaultPolicy'))!;
+  const fnArn = (name: string) => `arn:aws:lambda:eu-west-1:123456789012:function:many-${name}`;
+
+  it('past ten functions and jobs, still covers every function and job', () => {
+    expect(JSON.stringify(access.PolicyDocument)).toContain(':function:many-*');
+    for (const name of [...Array.from({ length: 11 }, (_, i) => `fn${i}`), 'work']) {
+      expect(allows(access.PolicyDocument, 'lambda:InvokeFunction', fnArn(name))).toBe(true);
+      expect(allows(outsidePolicy.PolicyDocument, 'lambda:InvokeFunction', fnArn(name))).toBe(true);
+    }
+  });
+
+  it("never covers a service's function, a scheduled task's or the dispatcher, for app code or outside code", () => {
+    for (const name of ['api', 'nightly', 'multinode-dispatcher']) {
+      expect(allows(access.PolicyDocument, 'lambda:InvokeFunction', fnArn(name))).toBe(false);
+      expect(allows(outsidePolicy.PolicyDocument, 'lambda:InvokeFunction', fnArn(name))).toBe(false);
+    }
+  });
+
+  it('stays clean under cdk-nag', () => {
+    expect(nagFindings(stack.node.root as App, stack)).toEqual([]);
   });
 });
