@@ -97,7 +97,7 @@ export class AppSchedule extends Construct {
     super(scope, id);
     const retry = this.checkProps(props);
     this.deadLetterQueue = props.deadLetterQueue ?? deadLetterQueue(this, 'DeadLetters');
-    this.role = props.role ?? this.createRole(props.target);
+    this.role = props.role ?? this.createRole(props.target, props.group);
     const target = this.target(props, retry);
     const requestedAt = new Date().toISOString();
     props.expressions.forEach((compiled, index) => {
@@ -131,8 +131,8 @@ export class AppSchedule extends Construct {
   }
 
   /** A role of its own: allowed to invoke the target and send to the dead-letter queue, nothing else. */
-  private createRole(target: lambda.IFunction): iam.IRole {
-    const role = schedulerRole(this, 'Role');
+  private createRole(target: lambda.IFunction, group: scheduler.IScheduleGroup | undefined): iam.IRole {
+    const role = schedulerRole(this, 'Role', group);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [target.functionArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }));
     return role;
@@ -213,11 +213,16 @@ export class AppSchedule extends Construct {
   }
 }
 
-/** The role EventBridge Scheduler assumes for an app's schedules: only Scheduler acting for this account. */
-export function schedulerRole(scope: Construct, id: string): iam.Role {
+/**
+ * The role EventBridge Scheduler assumes for an app's schedules: only Scheduler acting for this account and for the
+ * schedules of `group` (the account's `default` group when none is given), so no other group's schedule can use it.
+ */
+export function schedulerRole(scope: Construct, id: string, group?: scheduler.IScheduleGroup): iam.Role {
+  const stack = Stack.of(scope);
+  const groupArn = group?.scheduleGroupArn ?? stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' });
   return new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+      conditions: { StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': groupArn } },
     }),
     description: "EventBridge Scheduler invokes the app's scheduled tasks",
   });

@@ -564,7 +564,7 @@ export class MultinodeApp extends Construct {
     if (!group) return {};
     const scheduled = this.ofKind('schedule');
     const targetOf = (d: ManifestDefinition) => (d.placement === 'lambda' ? this.functions[d.name]! : this.dispatcher!);
-    const role = schedulerRole(this, 'SchedulerRole');
+    const role = schedulerRole(this, 'SchedulerRole', group);
     const targets = [...new Set(scheduled.map(targetOf))];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }),

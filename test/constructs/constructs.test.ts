@@ -253,7 +253,7 @@ describe('AppSchedule', () => {
     const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
     expect(statements.map((s: any) => s.Action).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     const role = oneResource(template, 'AWS::IAM::Role', (p) => JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))[1];
-    expect(role.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(role.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
     expect(nagFindings(app, stack).filter((f) => !f.includes('/Target/'))).toEqual([]);
   });
 

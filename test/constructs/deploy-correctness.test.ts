@@ -3,12 +3,13 @@
  * out, containers sized below their instance, permissions wider or narrower than the runtime needs, trust
  * policies, and attributes that make drift.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MultinodeApp, SynthError } from '../../constructs/index.js';
+import { AppSchedule, MultinodeApp, SynthError } from '../../constructs/index.js';
 import { resourceNames } from '../../lib/naming.js';
 import { tempApp } from '../helpers/temp-app.js';
 import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, testBundleRoot } from './helpers.js';
@@ -254,5 +255,38 @@ describe("the app's permission to invoke Lambda functions", () => {
 
   it('stays clean under cdk-nag', () => {
     expect(nagFindings(stack.node.root as App, stack)).toEqual([]);
+  });
+});
+
+describe("EventBridge Scheduler's role", () => {
+  const trustOf = (template: Template) =>
+    oneResource(template, 'AWS::IAM::Role', (p) => JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))[1].AssumeRolePolicyDocument
+      .Statement[0];
+
+  it("trusts Scheduler acting for this account and for the app's schedule group only", () => {
+    const stack = newStack('Trust');
+    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('tweet-summaries'), prefix: 'tweets', bundleRoot: testBundleRoot() });
+    const trust = trustOf(Template.fromStack(stack));
+    expect(trust.Principal).toEqual({ Service: 'scheduler.amazonaws.com' });
+    expect(trust.Condition).toEqual({
+      StringEquals: {
+        'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+        'aws:SourceArn': { 'Fn::GetAtt': [stack.getLogicalId(mn.scheduleGroup!.node.defaultChild as CfnResource), 'Arn'] },
+      },
+    });
+  });
+
+  it("of a schedule outside any group, trusts the account's default group only", () => {
+    const stack = newStack('DefaultGroup');
+    new AppSchedule(stack, 'Nightly', {
+      definition: 'nightly',
+      expressions: [{ expression: 'cron(0 2 * * ? *)', timezone: 'UTC' }],
+      input: '{}',
+      target: lambda.Function.fromFunctionName(stack, 'Target', 'nightly'),
+    });
+    const trust = trustOf(Template.fromStack(stack));
+    expect(trust.Condition.StringEquals['aws:SourceArn']).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']],
+    });
   });
 });
