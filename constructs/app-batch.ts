@@ -11,6 +11,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
@@ -78,6 +79,13 @@ export interface AppBatchProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The KMS key of the CDK asset bucket the bundle is in, for an account bootstrapped with a customer key; the job
+   * role gets `kms:Decrypt` on it, through S3 only.
+   *
+   * @default - no key
+   */
+  readonly assetBucketKey?: kms.IKey;
 }
 
 export class AppBatch extends Construct {
@@ -153,6 +161,17 @@ export class AppBatch extends Construct {
     });
     const bundleArn = `arn:${Stack.of(this).partition}:s3:::${this.bundle.s3BucketName}/${this.bundle.s3ObjectKey}`;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: [bundleArn] }));
+    if (props.assetBucketKey) {
+      // An object encrypted with a customer key needs kms:Decrypt besides s3:GetObject, or S3 refuses the download.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptBundle',
+          actions: ['kms:Decrypt'],
+          resources: [props.assetBucketKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
     return role;
   }
 

@@ -13,6 +13,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -61,6 +62,15 @@ export interface MultinodeBatchProps {
    * @default Duration.minutes(30)
    */
   readonly runnableTimeout?: Duration;
+  /**
+   * The KMS key of the CDK asset bucket, for an account bootstrapped with a customer key (`cdk bootstrap
+   * --bootstrap-customer-key` or `--bootstrap-kms-key-id`): Batch jobs download the app bundle from that bucket, and
+   * their role gets `kms:Decrypt` on the key (through S3 only). An account bootstrapped with the default (AWS
+   * managed) key needs none.
+   *
+   * @default - no key: the asset bucket's objects need no permission on a customer key
+   */
+  readonly assetBucketKey?: kms.IKey;
 }
 
 /** The retry policy of every schedule's delivery to its Lambda target. */
@@ -548,6 +558,7 @@ export class MultinodeApp extends Construct {
       maxvCpus: settings?.maxvCpus ?? 256,
       logRetention: this.logRetention,
       ...(settings?.runnableTimeout ? { runnableTimeout: settings.runnableTimeout } : {}),
+      ...(settings?.assetBucketKey ? { assetBucketKey: settings.assetBucketKey } : {}),
       ...(vpc ? { vpc } : {}),
       ...(vpcSubnets ? { vpcSubnets } : {}),
     });

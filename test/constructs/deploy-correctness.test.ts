@@ -7,6 +7,7 @@ import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AppSchedule, MultinodeApp, SynthError } from '../../constructs/index.js';
@@ -288,5 +289,43 @@ describe("EventBridge Scheduler's role", () => {
     expect(trust.Condition.StringEquals['aws:SourceArn']).toEqual({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':schedule-group/default']],
     });
+  });
+});
+
+describe('an account bootstrapped with a customer KMS key', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const jobRoleStatements = (stack: Stack, mn: MultinodeApp) => {
+    const roleId = stack.getLogicalId(mn.batch!.jobRole.node.defaultChild as CfnResource);
+    return resourcesOf(Template.fromStack(stack), 'AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Roles).includes(roleId))
+      .flatMap(([, p]) => p.PolicyDocument.Statement);
+  };
+
+  it('lets Batch jobs decrypt the bundle they read from the asset bucket, through S3 only', () => {
+    const stack = newStack('Kms');
+    const key = kms.Key.fromKeyArn(stack, 'BootstrapKey', keyArn);
+    const mn = new MultinodeApp(stack, 'App', {
+      entry: exampleEntry('daily-16cpu'),
+      prefix: 'daily',
+      batch: { assetBucketKey: key },
+      bundleRoot: testBundleRoot(),
+    });
+    const decrypt = jobRoleStatements(stack, mn).filter((s: { Action: unknown }) => JSON.stringify(s.Action).includes('kms:'));
+    expect(decrypt).toEqual([
+      {
+        Sid: 'DecryptBundle',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: keyArn,
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+      },
+    ]);
+    expect(nagFindings(stack.node.root as App, stack)).toEqual([]);
+  });
+
+  it('grants no KMS action without the key', () => {
+    const stack = newStack('NoKms');
+    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('daily-16cpu'), prefix: 'daily', bundleRoot: testBundleRoot() });
+    expect(JSON.stringify(jobRoleStatements(stack, mn))).not.toContain('kms:');
   });
 });
