@@ -2,7 +2,7 @@
  * A service: an API Gateway HTTP API whose `$default` route (every method and path) goes to one Lambda function
  * (payload format 2.0), with access logging, throttling, and the service's `auth` (none, IAM or JWT).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -128,7 +128,7 @@ export class AppService extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle,
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: { destination: logGroupDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
     this.route = this.api.node.findChild('DefaultRoute') as apigw.HttpRoute;
     if (auth === 'none') {
@@ -148,6 +148,21 @@ export class AppService extends Construct {
   grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.api.arnForExecuteApi('*', '/*', '*')] });
   }
+}
+
+/**
+ * The log group by its ARN without the ":*" that its `Arn` attribute ends in (aws-cdk-lib's LogGroupLogDestination
+ * passes that attribute): API Gateway stores the ARN without it, so drift detection would report the stage as
+ * modified after every deploy.
+ */
+function logGroupDestination(logGroup: logs.ILogGroup): apigw.IAccessLogDestination {
+  const destinationArn = Stack.of(logGroup).formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: logGroup.logGroupName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  return { bind: () => ({ destinationArn }) };
 }
 
 function authorizer(auth: ServiceAuth): { defaultAuthorizer?: apigw.IHttpRouteAuthorizer } {

@@ -329,3 +329,15 @@ describe('an account bootstrapped with a customer KMS key', () => {
     expect(JSON.stringify(jobRoleStatements(stack, mn))).not.toContain('kms:');
   });
 });
+
+describe('a service', () => {
+  it('logs access to its log group by the group\'s ARN without ":*" (which drift detection reports as a change)', () => {
+    const stack = newStack('Logs');
+    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('tweet-summaries'), prefix: 'tweets', bundleRoot: testBundleRoot() });
+    const [, stage] = oneResource(Template.fromStack(stack), 'AWS::ApiGatewayV2::Stage', () => true);
+    const logGroup = stack.getLogicalId(mn.service('api').service.accessLogs.node.defaultChild as CfnResource);
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: logGroup }]],
+    });
+  });
+});
