@@ -57,8 +57,8 @@ export class PayloadBucket extends Construct {
       acknowledge(
         this.bucket,
         'AwsSolutions-S1',
-        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; pass ` +
-          `serverAccessLogsBucket to log access.`,
+        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; to log access, ` +
+          `pass payloadAccessLogsBucket to MultinodeApp (serverAccessLogsBucket to a PayloadBucket of your own).`,
       );
     }
   }

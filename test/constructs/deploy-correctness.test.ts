@@ -341,3 +341,13 @@ describe('a service', () => {
     });
   });
 });
+
+describe('the payload bucket without access logs', () => {
+  it("acknowledges AwsSolutions-S1 naming the prop that turns them on: MultinodeApp's payloadAccessLogsBucket", () => {
+    const stack = newStack('S1');
+    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('tweet-summaries'), prefix: 'tweets', bundleRoot: testBundleRoot() });
+    const reasons = mn.payloadBucket.bucket.node.metadata.map((entry) => JSON.stringify(entry.data)).filter((data) => data.includes('AwsSolutions-S1'));
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toContain('payloadAccessLogsBucket');
+  });
+});
