@@ -12,14 +12,17 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BATCH_IAM_ACTIONS } from '../runtime/batch/bootstrap.js';
 import { acknowledgeWildcards } from './nag.js';
 
 /** Most names listed one by one in a statement before a prefix pattern stands for them. */
 export const EXACT_LIMIT = 10;
 
-/** Batch actions that take a job ARN; the runtime's other Batch actions have no resource-level permissions. */
-const JOB_SCOPED_ACTIONS: readonly string[] = ['batch:TerminateJob', 'batch:CancelJob'];
+/**
+ * The Batch calls the runtime makes (test/constructs/permissions.test.ts keeps these in step with its SDK imports):
+ * SubmitJob on the job definitions and queues; TerminateJob (which stops running jobs and cancels queued ones) on
+ * jobs, whose ARNs are made at submit time; DescribeJobs, which has no resource-level permissions.
+ */
+export const BATCH_ACTIONS = { submit: ['batch:SubmitJob'], control: ['batch:TerminateJob'], read: ['batch:DescribeJobs'] } as const;
 
 /** The DynamoDB calls the runtime makes on the app's tables (test/constructs/permissions.test.ts keeps this in step). */
 export const DYNAMODB_DATA_ACTIONS = [
@@ -139,11 +142,11 @@ function functionsStatements(stack: Stack, input: AppAccessInput): ExplainedStat
 /** Submitting its Batch jobs, and stopping and reading them. */
 function batchStatements(stack: Stack, input: AppAccessInput): ExplainedStatement[] {
   const batchArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
-  const statements: ExplainedStatement[] = [
+  return [
     {
       statement: new iam.PolicyStatement({
         sid: 'AppBatchSubmit',
-        actions: [...BATCH_IAM_ACTIONS.submit],
+        actions: [...BATCH_ACTIONS.submit],
         resources: [
           ...scoped(
             // SubmitJob names a definition without a revision (its latest), which IAM matches as ".../<name>", not
@@ -156,23 +159,15 @@ function batchStatements(stack: Stack, input: AppAccessInput): ExplainedStatemen
       }),
       wildcardReason: `The app's job definitions by name and every revision (":*") of them, all named "${input.prefix}-<definition>".`,
     },
-  ];
-  const manage: readonly string[] = BATCH_IAM_ACTIONS.manage;
-  const jobScoped = manage.filter((action) => JOB_SCOPED_ACTIONS.includes(action));
-  const unscoped = manage.filter((action) => !JOB_SCOPED_ACTIONS.includes(action));
-  if (jobScoped.length > 0) {
-    statements.push({
-      statement: new iam.PolicyStatement({ sid: 'AppBatchControl', actions: jobScoped, resources: [batchArn('job', '*')] }),
+    {
+      statement: new iam.PolicyStatement({ sid: 'AppBatchControl', actions: [...BATCH_ACTIONS.control], resources: [batchArn('job', '*')] }),
       wildcardReason: 'Batch job ids are made at submit time, so no job ARN is known at deploy time.',
-    });
-  }
-  if (unscoped.length > 0) {
-    statements.push({
-      statement: new iam.PolicyStatement({ sid: 'AppBatchRead', actions: unscoped, resources: ['*'] }),
-      wildcardReason: `${unscoped.join(' and ')} do not support resource-level permissions.`,
-    });
-  }
-  return statements;
+    },
+    {
+      statement: new iam.PolicyStatement({ sid: 'AppBatchRead', actions: [...BATCH_ACTIONS.read], resources: ['*'] }),
+      wildcardReason: `${BATCH_ACTIONS.read.join(' and ')} does not support resource-level permissions.`,
+    },
+  ];
 }
 
 /**
