@@ -56,9 +56,9 @@ export interface AppBatchProps {
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * Subnets of `vpc` for the jobs.
+   * Subnets of `vpc` for the jobs; they need a route out (isolated subnets are refused).
    *
-   * @default - see `BatchComputeProps.vpcSubnets`
+   * @default - the VPC's private subnets with egress when it has some, else its public subnets (with a public IP)
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**

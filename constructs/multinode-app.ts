@@ -113,9 +113,9 @@ export interface MultinodeAppProps {
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * Subnets of `vpc` for Batch jobs.
+   * Subnets of `vpc` for Batch jobs; they need a route out (isolated subnets are refused).
    *
-   * @default - the VPC's private subnets with egress when it has some, else its public subnets
+   * @default - the VPC's private subnets with egress when it has some, else its public subnets (with a public IP)
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
