@@ -12,14 +12,17 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BATCH_IAM_ACTIONS } from '../runtime/batch/bootstrap.js';
 import { acknowledgeWildcards } from './nag.js';
 
 /** Most names listed one by one in a statement before a prefix pattern stands for them. */
 export const EXACT_LIMIT = 10;
 
-/** Batch actions that take a job ARN; the runtime's other Batch actions have no resource-level permissions. */
-const JOB_SCOPED_ACTIONS: readonly string[] = ['batch:TerminateJob', 'batch:CancelJob'];
+/**
+ * The Batch calls the runtime makes (test/constructs/permissions.test.ts keeps these in step with its SDK imports):
+ * SubmitJob on the job definitions and queues; TerminateJob (which stops running jobs and cancels queued ones) on
+ * jobs, whose ARNs are made at submit time; DescribeJobs, which has no resource-level permissions.
+ */
+export const BATCH_ACTIONS = { submit: ['batch:SubmitJob'], control: ['batch:TerminateJob'], read: ['batch:DescribeJobs'] } as const;
 
 /** The DynamoDB calls the runtime makes on the app's tables (test/constructs/permissions.test.ts keeps this in step). */
 export const DYNAMODB_DATA_ACTIONS = [
@@ -37,62 +40,113 @@ export const DYNAMODB_DATA_ACTIONS = [
 export const PAYLOAD_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
 
 export interface AppAccessInput {
+  /** The app's prefix: the patterns that stand for long lists start with it. Required. */
   readonly prefix: string;
+  /** ARN of the state table. Required. */
   readonly stateTableArn: string;
+  /** Whether the state table has secondary indexes (their ARNs need their own permission). Required. */
   readonly stateTableHasIndexes: boolean;
-  /** Dict table ARNs by physical name. */
+  /** Dict table ARNs by physical name. Required (may be empty). */
   readonly dictTables: ReadonlyArray<{ name: string; arn: string }>;
-  /** Physical names of the dict tables' common prefix (for the pattern). */
+  /** The common prefix of the dict tables' physical names (for the pattern). Required. */
   readonly dictTablePrefix: string;
+  /** ARN of the payload bucket. Required. */
   readonly bucketArn: string;
-  /** Physical names of the Lambda functions app code may invoke. */
+  /** Physical names of the Lambda functions app code may invoke (its functions and jobs). Required (may be empty). */
   readonly invocableFunctions: readonly string[];
-  /** Physical names of the Batch job definitions app code may submit. */
+  /**
+   * Physical names of the app's other Lambda functions (services, scheduled tasks, the dispatcher): app code must
+   * not invoke them, or it could call a service past its `iam` or JWT auth.
+   *
+   * @default - none
+   */
+  readonly internalFunctions?: readonly string[];
+  /** Physical names of the Batch job definitions app code may submit. Required (may be empty). */
   readonly jobDefinitions: readonly string[];
-  /** Physical names of the job queues. */
+  /** Physical names of the job queues. Required (may be empty). */
   readonly jobQueues: readonly string[];
 }
 
 /** A statement plus why its wildcard resources (if any) are acceptable. */
 export interface ExplainedStatement {
+  /** The statement. Required. */
   readonly statement: iam.PolicyStatement;
+  /**
+   * Why the statement's resources with a `*` are acceptable, for the cdk-nag acknowledgment.
+   *
+   * @default - the statement has no wildcard resource
+   */
   readonly wildcardReason?: string;
 }
 
 export function appAccessStatements(scope: Construct, input: AppAccessInput): ExplainedStatement[] {
   const stack = Stack.of(scope);
-  const statements: ExplainedStatement[] = [];
+  return [
+    tablesStatement(stack, input),
+    payloadsStatement(input),
+    ...functionsStatements(stack, input),
+    ...(input.jobDefinitions.length > 0 ? batchStatements(stack, input) : []),
+  ];
+}
+
+/** Its dict tables and its state table (and the state table's indexes). */
+function tablesStatement(stack: Stack, input: AppAccessInput): ExplainedStatement {
   const stateTable = [input.stateTableArn, ...(input.stateTableHasIndexes ? [`${input.stateTableArn}/index/*`] : [])];
   const dictTables = scoped(
     input.dictTables.map((t) => t.arn),
     stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: `${input.dictTablePrefix}*` }),
   );
-  statements.push({
+  return {
     statement: new iam.PolicyStatement({ sid: 'AppTables', actions: [...DYNAMODB_DATA_ACTIONS], resources: [...stateTable, ...dictTables] }),
     wildcardReason: `The app's tables: its dict tables, all named "${input.dictTablePrefix}<dict>", and the indexes of its state table.`,
-  });
-  statements.push({
+  };
+}
+
+/** The objects of its payload bucket. */
+function payloadsStatement(input: AppAccessInput): ExplainedStatement {
+  return {
     statement: new iam.PolicyStatement({ sid: 'AppPayloads', actions: [...PAYLOAD_ACTIONS], resources: [`${input.bucketArn}/*`] }),
     wildcardReason: "Payload objects get keys made per call; the bucket is the app's own.",
-  });
-  if (input.invocableFunctions.length > 0) {
-    const functionArn = (name: string) =>
-      stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  };
+}
+
+/**
+ * Invoking its Lambda-placed functions and jobs, when it has some. Past EXACT_LIMIT of them the prefix pattern
+ * stands for the list, and it matches the app's internal functions too: an explicit Deny keeps them out.
+ */
+function functionsStatements(stack: Stack, input: AppAccessInput): ExplainedStatement[] {
+  if (input.invocableFunctions.length === 0) return [];
+  const functionArn = (name: string) =>
+    stack.formatArn({ service: 'lambda', resource: 'function', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  const resources = scoped(input.invocableFunctions.map(functionArn), functionArn(`${input.prefix}-*`));
+  const statements: ExplainedStatement[] = [
+    {
+      statement: new iam.PolicyStatement({ sid: 'AppFunctions', actions: ['lambda:InvokeFunction'], resources }),
+      wildcardReason: `The app's functions, all named "${input.prefix}-<definition>" (listed one by one up to ${EXACT_LIMIT}).`,
+    },
+  ];
+  const internal = input.internalFunctions ?? [];
+  if (resources.length < input.invocableFunctions.length && internal.length > 0) {
     statements.push({
       statement: new iam.PolicyStatement({
-        sid: 'AppFunctions',
+        sid: 'NotInternalFunctions',
+        effect: iam.Effect.DENY,
         actions: ['lambda:InvokeFunction'],
-        resources: scoped(input.invocableFunctions.map(functionArn), functionArn(`${input.prefix}-*`)),
+        resources: internal.map(functionArn),
       }),
-      wildcardReason: `The app's functions, all named "${input.prefix}-<definition>" (listed one by one up to ${EXACT_LIMIT}).`,
     });
   }
-  if (input.jobDefinitions.length > 0) {
-    const batchArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
-    statements.push({
+  return statements;
+}
+
+/** Submitting its Batch jobs, and stopping and reading them. */
+function batchStatements(stack: Stack, input: AppAccessInput): ExplainedStatement[] {
+  const batchArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
+  return [
+    {
       statement: new iam.PolicyStatement({
         sid: 'AppBatchSubmit',
-        actions: [...BATCH_IAM_ACTIONS.submit],
+        actions: [...BATCH_ACTIONS.submit],
         resources: [
           ...scoped(
             // SubmitJob names a definition without a revision (its latest), which IAM matches as ".../<name>", not
@@ -104,30 +158,43 @@ export function appAccessStatements(scope: Construct, input: AppAccessInput): Ex
         ],
       }),
       wildcardReason: `The app's job definitions by name and every revision (":*") of them, all named "${input.prefix}-<definition>".`,
-    });
-    const manage: readonly string[] = BATCH_IAM_ACTIONS.manage;
-    const jobScoped = manage.filter((action) => JOB_SCOPED_ACTIONS.includes(action));
-    const unscoped = manage.filter((action) => !JOB_SCOPED_ACTIONS.includes(action));
-    if (jobScoped.length > 0) {
-      statements.push({
-        statement: new iam.PolicyStatement({ sid: 'AppBatchControl', actions: jobScoped, resources: [batchArn('job', '*')] }),
-        wildcardReason: 'Batch job ids are made at submit time, so no job ARN is known at deploy time.',
-      });
-    }
-    if (unscoped.length > 0) {
-      statements.push({
-        statement: new iam.PolicyStatement({ sid: 'AppBatchRead', actions: unscoped, resources: ['*'] }),
-        wildcardReason: `${unscoped.join(' and ')} do not support resource-level permissions.`,
-      });
-    }
-  }
-  return statements;
+    },
+    {
+      statement: new iam.PolicyStatement({ sid: 'AppBatchControl', actions: [...BATCH_ACTIONS.control], resources: [batchArn('job', '*')] }),
+      wildcardReason: 'Batch job ids are made at submit time, so no job ARN is known at deploy time.',
+    },
+    {
+      statement: new iam.PolicyStatement({ sid: 'AppBatchRead', actions: [...BATCH_ACTIONS.read], resources: ['*'] }),
+      wildcardReason: `${BATCH_ACTIONS.read.join(' and ')} does not support resource-level permissions.`,
+    },
+  ];
 }
 
-/** Adds the statements to `principal`'s policy and, when it is a construct, acknowledges their wildcards there. */
-export function grantStatements(principal: iam.IPrincipal, statements: readonly ExplainedStatement[]): void {
-  for (const { statement } of statements) principal.addToPrincipalPolicy(statement);
+/**
+ * Grants the statements to `grantee` (on its principal's policy) as one Grant and, when the principal is a construct,
+ * acknowledges their wildcards there. Deny statements go to the principal's policy as they are: a Grant only allows.
+ */
+export function grantStatements(grantee: iam.IGrantable, statements: readonly ExplainedStatement[]): iam.Grant {
+  const principal = grantee.grantPrincipal;
+  const grants = statements.flatMap(({ statement }) => {
+    if (statement.effect === iam.Effect.DENY) {
+      principal.addToPrincipalPolicy(statement.copy());
+      return [];
+    }
+    const grant = iam.Grant.addToPrincipal({ grantee, actions: statement.actions, resourceArns: statement.resources });
+    // The grantee's policy keeps the statement ids of the app's own policy, so the two read alike.
+    for (const added of grant.principalStatements) added.sid = statement.sid;
+    return [grant];
+  });
   if (principal instanceof Construct) acknowledgeStatements(principal, statements);
+  return combineGrants(grants);
+}
+
+/** One Grant standing for several (at least one). */
+export function combineGrants(grants: readonly iam.Grant[]): iam.Grant {
+  const [first, ...rest] = grants;
+  if (!first) throw new Error('combineGrants needs at least one grant');
+  return rest.reduce((combined, grant) => combined.combine(grant), first);
 }
 
 export function acknowledgeStatements(scope: Construct, statements: readonly ExplainedStatement[]): void {

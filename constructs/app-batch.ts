@@ -2,48 +2,89 @@
  * The Batch side of an app: the compute (BatchCompute), the bundle as an S3 asset the containers fetch, their log
  * group and roles, one job definition per heavy definition, and the EventBridge rule that sends the queues' job
  * state changes to the runtime (the dispatcher Lambda), so a run whose container died ends FAILED.
+ *
+ * The manifest's numbers (vCPUs, MiB, seconds) become the job definitions' `Size`s and `Duration`s here.
  */
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ManifestDefinition } from '../lib/manifest.js';
+import type { BatchPlaced } from '../lib/manifest.js';
 import type { ResourceNames } from '../lib/naming.js';
-import type { BatchCompute as BatchComputeSpec } from '../lib/placement.js';
 import { batchCommand, batchEnvironment, batchEventPattern } from './batch-bootstrap.js';
 import { BatchCompute } from './batch-compute.js';
 import { BatchJob } from './batch-job.js';
 import { SynthError } from './errors.js';
-import { gpuInstanceClasses } from './gpu.js';
+import { gpuInstanceClasses, gpuJobMemoryMiB } from './gpu.js';
 
 export interface AppBatchProps {
+  /** The app's name, for descriptions. Required. */
   readonly appName: string;
+  /** The app's physical names (job definitions, queues, log group). Required. */
   readonly names: ResourceNames;
-  /** The Batch-placed definitions. */
-  readonly definitions: readonly ManifestDefinition[];
-  /** The bundle file (`app.mjs`). */
+  /** The Batch-placed definitions of the manifest. Required. */
+  readonly definitions: readonly BatchPlaced[];
+  /** The bundle file (`app.mjs`) the containers download. Required. */
   readonly bundleFile: string;
-  /** The app's permissions, for the containers' code. */
+  /** The app's permissions, for the containers' code. Required. */
   readonly accessPolicy: iam.IManagedPolicy;
-  /** The runtime's variables (app, prefix, bucket); each job definition adds its own. */
+  /** The runtime's variables (app, prefix, bucket); each job definition adds its own. Required. */
   readonly environment: Readonly<Record<string, string>>;
-  /** Extra variables per definition name. */
-  readonly extraEnvironment: (definition: string) => Readonly<Record<string, string>> | undefined;
-  /** Receives the queues' job state changes. */
+  /**
+   * Extra variables per definition name.
+   *
+   * @default - none
+   */
+  readonly extraEnvironment?: (definition: string) => Readonly<Record<string, string>> | undefined;
+  /** Receives the queues' job state changes (the app's dispatcher). Required. */
   readonly stateChangeTarget: lambda.IFunction;
+  /** Receives job state changes the target could not take. Required. */
   readonly deadLetterQueue: sqs.IQueue;
+  /**
+   * Where jobs run.
+   *
+   * @default - a new VPC with public subnets and no NAT gateway
+   */
   readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` for the jobs; they need a route out (isolated subnets are refused).
+   *
+   * @default - the VPC's private subnets with egress when it has some, else its public subnets (with a public IP)
+   */
   readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly maxvCpus: number;
+  /**
+   * vCPUs running at once per compute environment; every definition must fit in it.
+   *
+   * @default 256
+   */
+  readonly maxvCpus?: number;
+  /**
+   * How long a job may wait in RUNNABLE for capacity before it is cancelled.
+   *
+   * @default Duration.minutes(30)
+   */
   readonly runnableTimeout?: Duration;
-  readonly logRetention: logs.RetentionDays;
+  /**
+   * Retention of the containers' log group (and of the flow log of a VPC made here).
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * The KMS key of the CDK asset bucket the bundle is in, for an account bootstrapped with a customer key; the job
+   * role gets `kms:Decrypt` on it, through S3 only.
+   *
+   * @default - no key
+   */
+  readonly assetBucketKey?: kms.IKey;
 }
 
 export class AppBatch extends Construct {
@@ -51,65 +92,121 @@ export class AppBatch extends Construct {
   readonly jobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
   /** What the containers' code may do: the app's access, and reading the bundle. */
   readonly jobRole: iam.Role;
+  /** The bundle (`app.mjs`) as an S3 asset. */
+  readonly bundle: Asset;
 
   constructor(scope: Construct, id: string, props: AppBatchProps) {
     super(scope, id);
-    for (const definition of props.definitions) {
-      const { vcpu } = definition.compute as BatchComputeSpec;
-      if (vcpu > props.maxvCpus) {
+    const maxvCpus = props.maxvCpus ?? 256;
+    this.checkSizes(props.definitions, maxvCpus);
+    this.compute = this.createCompute(props, maxvCpus);
+    this.bundle = new Asset(this, 'Bundle', { path: props.bundleFile });
+    const logGroup = this.createLogGroup(props);
+    const executionRole = this.createExecutionRole(props.appName);
+    this.jobRole = this.createJobRole(props);
+    this.jobDefinitions = this.createJobDefinitions(props, { executionRole, logGroup });
+    this.sendStateChanges(props);
+  }
+
+  /** Every definition must fit in a compute environment, or its jobs would wait forever. */
+  private checkSizes(definitions: readonly BatchPlaced[], maxvCpus: number): void {
+    for (const definition of definitions) {
+      const { vcpu } = definition.compute;
+      if (vcpu > maxvCpus) {
         throw new SynthError(
-          `asks for ${vcpu} vCPUs, but batch.maxvCpus is ${props.maxvCpus}: the job could never start. Raise batch.maxvCpus.`,
+          `asks for ${vcpu} vCPUs, but batch.maxvCpus is ${maxvCpus}: the job could never start. Raise batch.maxvCpus.`,
+          this,
           definition.name,
         );
       }
     }
-    const gpuClasses = gpuInstanceClasses(props.definitions);
-    this.compute = new BatchCompute(this, 'Compute', {
+  }
+
+  private createCompute(props: AppBatchProps, maxvCpus: number): BatchCompute {
+    const gpuClasses = gpuInstanceClasses(this, props.definitions);
+    return new BatchCompute(this, 'Compute', {
       ...(props.vpc ? { vpc: props.vpc } : {}),
       ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
       jobQueueName: props.names.jobQueue,
       gpuJobQueueName: props.names.gpuJobQueue,
-      maxvCpus: props.maxvCpus,
+      maxvCpus,
       ...(props.runnableTimeout ? { runnableTimeout: props.runnableTimeout } : {}),
       ...(gpuClasses.length > 0 ? { gpuInstanceClasses: gpuClasses } : {}),
-      logRetention: props.logRetention,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
+  }
 
-    const bundle = new Asset(this, 'Bundle', { path: props.bundleFile });
-    const logGroup = new logs.LogGroup(this, 'Logs', {
+  private createLogGroup(props: AppBatchProps): logs.LogGroup {
+    return new logs.LogGroup(this, 'Logs', {
       logGroupName: `/aws/batch/${props.names.prefix}`,
-      retention: props.logRetention,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const executionRole = new iam.Role(this, 'ExecutionRole', {
+  }
+
+  private createExecutionRole(appName: string): iam.Role {
+    return new iam.Role(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Starts the containers of the multinode app ${props.appName}`,
+      description: `Starts the containers of the multinode app ${appName}`,
     });
-    this.jobRole = new iam.Role(this, 'JobRole', {
+  }
+
+  /** The app's access, plus reading the bundle object itself (Asset.grantRead would allow wildcard actions on the bucket). */
+  private createJobRole(props: AppBatchProps): iam.Role {
+    const role = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: `What the multinode app ${props.appName} may do from its Batch jobs`,
       managedPolicies: [props.accessPolicy],
     });
-    // The bundle object itself, not the asset bucket (Asset.grantRead would allow wildcard actions).
-    const bundleArn = `arn:${Stack.of(this).partition}:s3:::${bundle.s3BucketName}/${bundle.s3ObjectKey}`;
-    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: [bundleArn] }));
+    const bundleArn = `arn:${Stack.of(this).partition}:s3:::${this.bundle.s3BucketName}/${this.bundle.s3ObjectKey}`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: [bundleArn] }));
+    if (props.assetBucketKey) {
+      // An object encrypted with a customer key needs kms:Decrypt besides s3:GetObject, or S3 refuses the download.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptBundle',
+          actions: ['kms:Decrypt'],
+          resources: [props.assetBucketKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    return role;
+  }
 
+  private createJobDefinitions(props: AppBatchProps, shared: { executionRole: iam.IRole; logGroup: logs.ILogGroup }): Record<string, batch.EcsJobDefinition> {
     const jobDefinitions: Record<string, batch.EcsJobDefinition> = {};
     for (const definition of props.definitions) {
       jobDefinitions[definition.name] = new BatchJob(this, `Job-${definition.name}`, {
         definition: definition.name,
-        compute: definition.compute as BatchComputeSpec,
+        ...this.jobSize(definition),
         jobDefinitionName: props.names.batchJobDefinition(definition.name),
         command: batchCommand(),
-        environment: { ...props.environment, ...batchEnvironment(bundle, definition.name), ...props.extraEnvironment(definition.name) },
+        environment: { ...props.environment, ...batchEnvironment(this.bundle, definition.name), ...props.extraEnvironment?.(definition.name) },
         jobRole: this.jobRole,
-        executionRole,
-        logGroup,
+        ...shared,
         assignPublicIp: this.compute.assignPublicIp,
       }).jobDefinition;
     }
-    this.jobDefinitions = jobDefinitions;
+    return jobDefinitions;
+  }
 
+  /** The container size and timeout of a definition, from the manifest's numbers. */
+  private jobSize(definition: BatchPlaced): { cpu: number; memory: Size; gpu?: number; timeout: Duration } {
+    const compute = definition.compute;
+    if (compute.platform === 'fargate' && compute.gpu) {
+      throw new SynthError('Fargate has no GPUs; GPU definitions run on the EC2 environment.', this, definition.name);
+    }
+    return {
+      cpu: compute.vcpu,
+      memory: Size.mebibytes(gpuJobMemoryMiB(compute)),
+      ...(compute.platform === 'ec2' ? { gpu: compute.gpu?.count ?? 1 } : {}),
+      timeout: Duration.seconds(compute.timeoutSeconds),
+    };
+  }
+
+  /** The queues' job state changes go to the runtime, so a run whose container died ends FAILED. */
+  private sendStateChanges(props: AppBatchProps): void {
     const queues = [this.compute.jobQueue, ...(this.compute.gpuJobQueue ? [this.compute.gpuJobQueue] : [])];
     new events.Rule(this, 'JobStateChanges', {
       description: `Batch job state changes of the multinode app ${props.appName}, for its state table`,
@@ -122,6 +219,6 @@ export class AppBatch extends Construct {
 }
 
 /** Whether a Batch-placed definition needs the GPU queue. */
-export function needsGpu(definition: ManifestDefinition): boolean {
+export function needsGpu(definition: BatchPlaced): boolean {
   return definition.compute?.type === 'batch' && definition.compute.platform === 'ec2';
 }

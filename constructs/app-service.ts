@@ -2,7 +2,7 @@
  * A service: an API Gateway HTTP API whose `$default` route (every method and path) goes to one Lambda function
  * (payload format 2.0), with access logging, throttling, and the service's `auth` (none, IAM or JWT).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -17,9 +17,9 @@ import { SynthError } from './errors.js';
 import { acknowledge } from './nag.js';
 
 export interface ServiceThrottle {
-  /** Steady requests per second. */
+  /** Steady requests per second, above 0. Required. */
   readonly rateLimit: number;
-  /** Requests in a burst. */
+  /** Requests in a burst, a whole number above 0. Required. */
   readonly burstLimit: number;
 }
 
@@ -42,18 +42,46 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 );
 
 export interface AppServiceProps {
-  /** The service's definition name (errors name it). */
+  /** The service's definition name; errors and the API's description name it. Required. */
   readonly definition: string;
+  /** The function that answers every request (payload format 2.0). Required. */
   readonly handler: lambda.IFunction;
-  /** Default `"none"`. */
+  /**
+   * Who may call the service: anyone (`"none"`, the handler decides), SigV4-signed callers (`"iam"`), or bearers of
+   * a JWT from an issuer (`{ jwt: { issuer, audience } }`).
+   *
+   * @default "none"
+   */
   readonly auth?: ServiceAuth;
-  /** Longest the API waits for the function, 1 to 29 seconds; default 29. */
-  readonly timeoutSeconds?: number;
+  /**
+   * Longest the API waits for the function, whole seconds from 1 to 29 (HTTP APIs stop waiting at 30 seconds).
+   *
+   * @default Duration.seconds(29)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Name of the HTTP API.
+   *
+   * @default - the construct's id
+   */
   readonly apiName?: string;
-  /** Default 500 requests per second, bursts of 1000. */
+  /**
+   * Requests per second and burst of the `$default` stage.
+   *
+   * @default SERVICE_THROTTLE_DEFAULT (500 requests per second, bursts of 1000)
+   */
   readonly throttle?: ServiceThrottle;
+  /**
+   * CORS preflight answered by API Gateway.
+   *
+   * @default - none: preflight requests reach the handler
+   */
   readonly corsPreflight?: apigw.CorsPreflightOptions;
-  /** Retention of the access log; default one month. */
+  /**
+   * Retention of the access log.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -66,17 +94,19 @@ export class AppService extends Construct {
 
   constructor(scope: Construct, id: string, props: AppServiceProps) {
     super(scope, id);
-    const timeout = props.timeoutSeconds ?? SERVICE_TIMEOUT.default;
-    if (!Number.isInteger(timeout) || timeout < SERVICE_TIMEOUT.min || timeout > SERVICE_TIMEOUT.max) {
+    const timeout = props.timeout ?? Duration.seconds(SERVICE_TIMEOUT.default);
+    const timeoutSeconds = timeout.toSeconds({ integral: false });
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < SERVICE_TIMEOUT.min || timeoutSeconds > SERVICE_TIMEOUT.max) {
       throw new SynthError(
-        `a service timeout is a whole number of seconds from ${SERVICE_TIMEOUT.min} to ${SERVICE_TIMEOUT.max} (HTTP APIs stop waiting at 30 s), got ` +
-          `${timeout}.`,
+        `a service timeout is whole seconds from ${SERVICE_TIMEOUT.min} to ${SERVICE_TIMEOUT.max} (HTTP APIs stop waiting at 30 s), got ` +
+          `${timeout.toHumanString()}.`,
+        this,
         props.definition,
       );
     }
     const throttle = props.throttle ?? SERVICE_THROTTLE_DEFAULT;
     if (!(throttle.rateLimit > 0) || !(throttle.burstLimit > 0) || !Number.isInteger(throttle.burstLimit)) {
-      throw new SynthError(`throttle needs a rateLimit above 0 and a whole burstLimit above 0, got ${JSON.stringify(throttle)}.`, props.definition);
+      throw new SynthError(`throttle needs a rateLimit above 0 and a whole burstLimit above 0, got ${JSON.stringify(throttle)}.`, this, props.definition);
     }
     const auth = props.auth ?? 'none';
     this.api = new apigw.HttpApi(this, 'Api', {
@@ -85,7 +115,7 @@ export class AppService extends Construct {
       createDefaultStage: false,
       defaultIntegration: new HttpLambdaIntegration('Handler', props.handler, {
         payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0,
-        timeout: Duration.seconds(timeout),
+        timeout,
       }),
       ...authorizer(auth),
       ...(props.corsPreflight ? { corsPreflight: props.corsPreflight } : {}),
@@ -98,7 +128,7 @@ export class AppService extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle,
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
+      accessLogSettings: { destination: logGroupDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
     this.route = this.api.node.findChild('DefaultRoute') as apigw.HttpRoute;
     if (auth === 'none') {
@@ -118,6 +148,21 @@ export class AppService extends Construct {
   grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return iam.Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.api.arnForExecuteApi('*', '/*', '*')] });
   }
+}
+
+/**
+ * The log group by its ARN without the ":*" that its `Arn` attribute ends in (aws-cdk-lib's LogGroupLogDestination
+ * passes that attribute): API Gateway stores the ARN without it, so drift detection would report the stage as
+ * modified after every deploy.
+ */
+function logGroupDestination(logGroup: logs.ILogGroup): apigw.IAccessLogDestination {
+  const destinationArn = Stack.of(logGroup).formatArn({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: logGroup.logGroupName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  return { bind: () => ({ destinationArn }) };
 }
 
 function authorizer(auth: ServiceAuth): { defaultAuthorizer?: apigw.IHttpRouteAuthorizer } {

@@ -15,23 +15,59 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { jobNetwork } from './batch-network.js';
 import { SynthError } from './errors.js';
 import { acknowledgeWildcards } from './nag.js';
 
 export interface BatchComputeProps {
-  /** Default: a new VPC with public subnets only (no NAT cost). */
+  /**
+   * Where jobs run.
+   *
+   * @default - a new VPC with public subnets in two zones and no NAT gateway (no hourly NAT cost)
+   */
   readonly vpc?: ec2.IVpc;
-  /** Default: the VPC's private subnets with egress when it has some, else its public subnets. */
+  /**
+   * Subnets of `vpc` for the jobs; they need a route out (isolated subnets are refused).
+   *
+   * @default - the VPC's private subnets with egress when it has some, else its public subnets (with a public IP)
+   */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Physical name of the job queue.
+   *
+   * @default - a name CloudFormation makes
+   */
   readonly jobQueueName?: string;
+  /**
+   * Physical name of the GPU job queue.
+   *
+   * @default - a name CloudFormation makes
+   */
   readonly gpuJobQueueName?: string;
-  /** Upper bound of vCPUs running at once per environment; default 256 (your account's Fargate quota also applies). */
+  /**
+   * Upper bound of vCPUs running at once per compute environment, a whole number of at least 1 (your account's
+   * Fargate quota also applies).
+   *
+   * @default 256
+   */
   readonly maxvCpus?: number;
-  /** How long a job may wait in RUNNABLE for capacity before it is cancelled; 10 minutes to 24 hours, default 30 minutes. */
+  /**
+   * How long a job may wait in RUNNABLE for capacity before it is cancelled, 10 minutes to 24 hours.
+   *
+   * @default Duration.minutes(30)
+   */
   readonly runnableTimeout?: Duration;
-  /** EC2 instance classes for GPU jobs; when given, the GPU environment and queue are created. */
+  /**
+   * EC2 instance classes for GPU jobs; when given, the GPU environment and its queue are created.
+   *
+   * @default - no GPU environment
+   */
   readonly gpuInstanceClasses?: readonly ec2.InstanceClass[];
-  /** Retention of the flow log of a VPC made here; default one month. */
+  /**
+   * Retention of the flow log of a VPC made here.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -43,7 +79,7 @@ export class BatchCompute extends Construct {
   readonly jobQueue: batch.JobQueue;
   readonly gpuComputeEnvironment?: batch.ManagedEc2EcsComputeEnvironment;
   readonly gpuJobQueue?: batch.JobQueue;
-  /** Whether containers need a public IP (they run in public subnets). */
+  /** Whether Fargate containers get a public IP (they run in public subnets). */
   readonly assignPublicIp: boolean;
 
   constructor(scope: Construct, id: string, props: BatchComputeProps = {}) {
@@ -51,18 +87,20 @@ export class BatchCompute extends Construct {
     const runnableTimeout = props.runnableTimeout ?? Duration.minutes(30);
     const timeoutMinutes = runnableTimeout.toMinutes({ integral: false });
     if (timeoutMinutes < 10 || timeoutMinutes > 24 * 60) {
-      throw new SynthError(`batch.runnableTimeout must be from 10 minutes to 24 hours (AWS Batch's limits), got ${runnableTimeout.toHumanString()}.`);
+      throw new SynthError(`batch.runnableTimeout must be from 10 minutes to 24 hours (AWS Batch's limits), got ${runnableTimeout.toHumanString()}.`, this);
     }
     const maxvCpus = props.maxvCpus ?? 256;
     // At least 1 here; each job definition checks that its own vCPUs fit (app-batch.ts), so an account held to the
     // default Fargate quota of 6 vCPUs can set 6.
     if (!Number.isInteger(maxvCpus) || maxvCpus < 1) {
-      throw new SynthError(`batch.maxvCpus must be a whole number of at least 1, got ${maxvCpus}.`);
+      throw new SynthError(`batch.maxvCpus must be a whole number of at least 1, got ${maxvCpus}.`, this);
     }
 
     this.vpc = props.vpc ?? this.createVpc(props.logRetention ?? logs.RetentionDays.ONE_MONTH);
-    this.subnets = props.vpcSubnets ?? (props.vpc ? {} : { subnetType: ec2.SubnetType.PUBLIC });
-    this.assignPublicIp = this.vpc.selectSubnets(this.subnets).hasPublic;
+    const gpu = (props.gpuInstanceClasses ?? []).length > 0;
+    const network = jobNetwork(this, this.vpc, props.vpc ? props.vpcSubnets : (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PUBLIC }), { gpu });
+    this.subnets = network.subnets;
+    this.assignPublicIp = network.assignPublicIp;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: this.vpc,
       description: 'multinode Batch jobs: outbound only',

@@ -3,34 +3,63 @@
  * bootstrap command that fetches the app bundle and runs the definition, a valid Fargate vCPU/memory pair (or EC2
  * with GPUs), the timeout, and logs in the app's Batch log group.
  */
-import { Duration, Size, Token } from 'aws-cdk-lib';
+import { Duration, type Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { FARGATE_SIZES, type BatchCompute as BatchComputeSpec } from '../lib/placement.js';
+import { FARGATE_SIZES } from '../lib/placement.js';
 import { formatMiB } from '../lib/units/memory.js';
 import { BATCH_IMAGE } from './batch-bootstrap.js';
 import { SynthError } from './errors.js';
 
 /** Batch refuses attempt timeouts under 60 seconds. */
-const MIN_ATTEMPT_SECONDS = 60;
+const MIN_ATTEMPT = Duration.seconds(60);
+/** The most GPUs one instance has. */
+const MAX_GPUS = 8;
 
 export interface BatchJobProps {
-  /** The definition's name (errors name it). */
+  /** The definition's name; errors and the log stream prefix name it. Required. */
   readonly definition: string;
-  readonly compute: BatchComputeSpec;
+  /** vCPUs of the container: on Fargate one of Fargate's sizes (0.25 to 16), with GPUs a whole number. Required. */
+  readonly cpu: number;
+  /** Memory of the container: on Fargate one Fargate allows with `cpu`. Required. */
+  readonly memory: Size;
+  /**
+   * GPUs of the container, 1 to 8. A job with GPUs runs on EC2 (Fargate has none).
+   *
+   * @default - no GPUs: the job runs on Fargate
+   */
+  readonly gpu?: number;
+  /** Longest an attempt may run; Batch's minimum is 60 seconds, so a shorter timeout becomes 60 seconds. Required. */
+  readonly timeout: Duration;
+  /**
+   * Physical name of the job definition; the runtime submits jobs by it.
+   *
+   * @default - a name CloudFormation makes
+   */
   readonly jobDefinitionName?: string;
+  /** The container's command (the bootstrap that fetches and runs the bundle). Required. */
   readonly command: readonly string[];
-  readonly environment: Readonly<Record<string, string>>;
-  /** What the container's code may do (the app's access). */
+  /**
+   * Environment variables of the container.
+   *
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** What the container's code may do (the app's access). Required. */
   readonly jobRole: iam.IRole;
-  /** What ECS needs to start the container (write its logs). */
+  /** What ECS needs to start the container (write its logs). Required. */
   readonly executionRole: iam.IRole;
+  /** Where the container's output goes. Required. */
   readonly logGroup: logs.ILogGroup;
-  /** True when the job runs in public subnets (it needs a public IP to reach the image registry and AWS APIs). */
-  readonly assignPublicIp: boolean;
+  /**
+   * Whether a Fargate container gets a public IP: needed in public subnets to reach the image registry and AWS APIs.
+   *
+   * @default false
+   */
+  readonly assignPublicIp?: boolean;
 }
 
 export class BatchJob extends Construct {
@@ -38,32 +67,33 @@ export class BatchJob extends Construct {
 
   constructor(scope: Construct, id: string, props: BatchJobProps) {
     super(scope, id);
-    const { compute } = props;
-    checkCompute(props.definition, compute);
-    checkOverrideBudget(props.definition, props.command, props.environment);
+    const environment = props.environment ?? {};
+    checkSize(this, props);
+    checkOverrideBudget(this, props.definition, props.command, environment);
     const common = {
       image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
-      cpu: compute.vcpu,
-      memory: Size.mebibytes(compute.memoryMiB),
+      cpu: props.cpu,
+      memory: props.memory,
       command: [...props.command],
-      environment: { ...props.environment },
+      environment: { ...environment },
       jobRole: props.jobRole,
       executionRole: props.executionRole,
       logging: ecs.LogDriver.awsLogs({ logGroup: props.logGroup, streamPrefix: props.definition }),
     };
     const container =
-      compute.platform === 'fargate'
+      props.gpu === undefined
         ? new batch.EcsFargateContainerDefinition(this, 'Container', {
             ...common,
-            assignPublicIp: props.assignPublicIp,
+            assignPublicIp: props.assignPublicIp ?? false,
             fargatePlatformVersion: ecs.FargatePlatformVersion.LATEST,
             fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
           })
-        : new batch.EcsEc2ContainerDefinition(this, 'Container', { ...common, gpu: compute.gpu?.count ?? 1 });
+        : new batch.EcsEc2ContainerDefinition(this, 'Container', { ...common, gpu: props.gpu });
+    const timeout = props.timeout.toSeconds() < MIN_ATTEMPT.toSeconds() ? MIN_ATTEMPT : props.timeout;
     this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
       ...(props.jobDefinitionName ? { jobDefinitionName: props.jobDefinitionName } : {}),
       container,
-      timeout: Duration.seconds(Math.max(MIN_ATTEMPT_SECONDS, compute.timeoutSeconds)),
+      timeout,
       // One attempt: the runtime owns retries (maxRetries), as it does on Lambda.
       retryAttempts: 1,
       propagateTags: true,
@@ -71,26 +101,29 @@ export class BatchJob extends Construct {
   }
 }
 
-/** Fails with the definition's name when Batch could not run the request (a manifest not made by this version, say). */
-export function checkCompute(definition: string, compute: BatchComputeSpec): void {
-  if (compute.platform === 'fargate') {
-    if (compute.gpu) throw new SynthError('Fargate has no GPUs; GPU definitions run on the EC2 environment.', definition);
-    const size = FARGATE_SIZES.find((s) => s.vcpu === compute.vcpu);
-    if (!size?.memoryMiB.includes(compute.memoryMiB)) {
+/** Fails, naming the definition, when Batch could not run the container's size. */
+function checkSize(scope: Construct, props: BatchJobProps): void {
+  const memoryMiB = props.memory.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (props.gpu === undefined) {
+    const size = FARGATE_SIZES.find((s) => s.vcpu === props.cpu);
+    if (!size?.memoryMiB.includes(memoryMiB)) {
       const pairs = FARGATE_SIZES.map((s) => `${s.vcpu} vCPU: ${formatMiB(s.memoryMiB[0]!)}..${formatMiB(s.memoryMiB.at(-1)!)}`).join('; ');
-      throw new SynthError(`Fargate cannot run ${compute.vcpu} vCPU with ${formatMiB(compute.memoryMiB)}; valid pairs: ${pairs}.`, definition);
+      throw new SynthError(`Fargate cannot run ${props.cpu} vCPU with ${formatMiB(memoryMiB)}; valid pairs: ${pairs}.`, scope, props.definition);
     }
     return;
   }
-  if (!Number.isInteger(compute.vcpu) || compute.vcpu < 1) {
-    throw new SynthError(`EC2 jobs take a whole number of vCPUs (at least 1), got ${compute.vcpu}.`, definition);
+  if (!Number.isInteger(props.cpu) || props.cpu < 1) {
+    throw new SynthError(`EC2 jobs take a whole number of vCPUs (at least 1), got ${props.cpu}.`, scope, props.definition);
   }
-  if (compute.gpu && (!Number.isInteger(compute.gpu.count) || compute.gpu.count < 1 || compute.gpu.count > 8)) {
-    throw new SynthError(`a job can use 1 to 8 GPUs (the most one instance has), got ${compute.gpu.count}.`, definition);
+  if (!Number.isInteger(memoryMiB) || memoryMiB < 1) {
+    throw new SynthError(`EC2 jobs take a whole number of MiB of memory, got ${memoryMiB} MiB.`, scope, props.definition);
+  }
+  if (!Number.isInteger(props.gpu) || props.gpu < 1 || props.gpu > MAX_GPUS) {
+    throw new SynthError(`a job can use 1 to ${MAX_GPUS} GPUs (the most one instance has), got ${props.gpu}.`, scope, props.definition);
   }
 }
 
-/** ECS RunTask: "A total of 8192 characters are allowed for overrides", JSON included (aws-facts 69). */
+/** ECS RunTask: "A total of 8192 characters are allowed for overrides", JSON formatting included. */
 const ECS_OVERRIDE_LIMIT = 8192;
 /** What Batch and the runtime add per job: AWS_BATCH_* variables, the run id, attempt, slot, task, map offset. */
 const PER_JOB_VARIABLES_CHARS = 1200;
@@ -101,7 +134,7 @@ const TOKEN_CHARS = 64;
  * Batch starts each job's container with ECS overrides holding its command and environment; over 8,192 characters the
  * job goes FAILED at start ("Container Overrides length must be at most 8192"). Fails the synth instead.
  */
-export function checkOverrideBudget(definition: string, command: readonly string[], environment: Readonly<Record<string, string>>): void {
+export function checkOverrideBudget(scope: Construct, definition: string, command: readonly string[], environment: Readonly<Record<string, string>>): void {
   const concrete = (value: string) => (Token.isUnresolved(value) ? 'x'.repeat(TOKEN_CHARS) : value);
   const overrides = { command: command.map(concrete), environment: Object.entries(environment).map(([name, value]) => ({ name, value: concrete(value) })) };
   const chars = JSON.stringify(overrides).length + PER_JOB_VARIABLES_CHARS;
@@ -109,6 +142,7 @@ export function checkOverrideBudget(definition: string, command: readonly string
     throw new SynthError(
       `its container command and environment come to about ${chars} characters with the variables Batch and the runtime add to each job, ` +
         `over the ${ECS_OVERRIDE_LIMIT} ECS allows for a container's overrides (the job would fail at start); shorten its environment (overrides.environment).`,
+      scope,
       definition,
     );
   }

@@ -19,6 +19,7 @@ import type { Manifest } from '../lib/manifest.js';
 import { SynthError } from './errors.js';
 
 export interface AppBuild {
+  /** The app's manifest, read from the bundle. */
   readonly manifest: Manifest;
   /** Folder holding `app.mjs` and `app.mjs.map`: the code asset of every Lambda. */
   readonly dir: string;
@@ -29,8 +30,17 @@ export interface AppBuild {
 }
 
 export interface BuildOptions {
+  /**
+   * The app's name.
+   *
+   * @default - the `name` of the nearest package.json above the entry, else the entry's folder
+   */
   readonly appName?: string;
-  /** Parent folder of the bundle folders; default a `multinode-cdk` folder in the system's temporary folder. */
+  /**
+   * Parent folder of the bundle folders.
+   *
+   * @default - a `multinode-cdk` folder in the system's temporary folder
+   */
   readonly bundleRoot?: string;
 }
 

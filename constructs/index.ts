@@ -3,7 +3,7 @@
  * any stack; the constructs per concept (a dict table, the Batch compute, a schedule, a service, ...) work alone.
  */
 export { MultinodeApp, DISPATCHER_DEFINITION } from './multinode-app.js';
-export type { MultinodeAppProps, MultinodeService } from './multinode-app.js';
+export type { MultinodeAppProps, MultinodeBatchProps, MultinodeService, ScheduleRetryProps } from './multinode-app.js';
 export type { DefinitionOverrides } from './overrides.js';
 export { DictTable, StateTable } from './tables.js';
 export type { AppTableProps } from './tables.js';

@@ -25,11 +25,15 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
     throw new SynthError(
       `stack ${stack.stackName} would hold ${resources} resources (${mine} of them for the app's ${app.manifest.definitions.length} definitions), ` +
         `over CloudFormation's limit of ${STACK_LIMITS.resources}. Split the app across stacks (a MultinodeApp per stack, each with its own prefix).`,
+      app,
     );
   }
   const outputs = all.filter((c) => c instanceof CfnOutput && Stack.of(c) === stack).length;
   if (outputs > STACK_LIMITS.outputs) {
-    throw new SynthError(`stack ${stack.stackName} would have ${outputs} outputs (one per service), over CloudFormation's limit of ${STACK_LIMITS.outputs}.`);
+    throw new SynthError(
+      `stack ${stack.stackName} would have ${outputs} outputs (one per service), over CloudFormation's limit of ${STACK_LIMITS.outputs}.`,
+      app,
+    );
   }
   // Each job definition carries the bootstrap script (about 5 KB): the largest part of a big app's template.
   const jobDefinitions = app.node.findAll().filter((c): c is batch.CfnJobDefinition => c instanceof batch.CfnJobDefinition);
@@ -39,14 +43,16 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
       `the app's ${jobDefinitions.length} Batch job definitions alone take ${Math.round(commandBytes / 1000)} KB of template, ` +
         `close to CloudFormation's ${STACK_LIMITS.templateBytes / 1_000_000} MB limit. Split the app across stacks (a MultinodeApp per stack, each ` +
         `with its own prefix).`,
+      app,
     );
   }
   for (const fn of app.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function)) {
     const size = environmentSize(stack, fn);
     if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
       throw new SynthError(
-        `the environment of Lambda function ${fn.node.path} takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}; pass less through ` +
+        `the environment of the Lambda function takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}; pass less through ` +
           `overrides.environment.`,
+        fn,
       );
     }
   }

@@ -3,14 +3,17 @@
  * every resource the manifest asks for: a table per dict and the state table, the payload bucket, a Lambda function
  * per Lambda-placed definition, Batch compute and a job definition per heavy definition, EventBridge Scheduler
  * schedules for scheduled tasks, an HTTP API per service, and least-privilege roles.
+ *
+ * The manifest speaks in numbers (MB, MiB, seconds); they become `Size`s and `Duration`s here and in AppBatch.
  */
 import os from 'node:os';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Stage } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -18,22 +21,34 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { ServiceAuth } from '../lib/definitions/service.js';
-import { definitionsOf, type Manifest, type ManifestDefinition, type ScheduledTaskManifest } from '../lib/manifest.js';
+import {
+  definitionsOf,
+  isOnBatch,
+  isOnLambda,
+  type Manifest,
+  type ManifestDefinition,
+  type ManifestDefinitionOf,
+  type LambdaPlaced,
+  type BatchPlaced,
+  type ScheduledTaskManifest,
+  type ServiceManifest,
+} from '../lib/manifest.js';
+import type { DefinitionKind } from '../lib/options/context.js';
 import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
 import type { LambdaCompute } from '../lib/placement.js';
 import { scheduleTargetInput } from '../lib/schedule/event.js';
 import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/core/config.js';
 import { lambdaFunctionTimeoutSeconds } from '../runtime/jobs/tuning.js';
-import { acknowledgeStatements, appAccessStatements, type ExplainedStatement, grantStatements } from './app-access.js';
+import { acknowledgeStatements, appAccessStatements, combineGrants, type ExplainedStatement, grantStatements } from './app-access.js';
 import { AppBatch, needsGpu } from './app-batch.js';
 import { AppFunction } from './app-function.js';
 import { AppSchedule, schedulerRole } from './app-schedule.js';
 import { AppService } from './app-service.js';
-import { buildApp, bundleRootIn } from './build.js';
+import { type AppBuild, buildApp, bundleRootIn } from './build.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
 import { checkStackLimits } from './limits.js';
+import { lookUp } from './lookup.js';
 import { acknowledgeWildcards } from './nag.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
 import { PayloadBucket } from './payload-bucket.js';
@@ -43,74 +58,193 @@ import { DictTable, StateTable } from './tables.js';
 /** The per-app Lambda that starts heavy scheduled tasks on Batch and records Batch job state changes. */
 export { DISPATCHER_DEFINITION };
 
+/** Settings of the Batch side of an app (its heavy definitions). */
+export interface MultinodeBatchProps {
+  /**
+   * vCPUs running at once per compute environment, a whole number of at least 1; every heavy definition must fit in
+   * it. Your account's Fargate quota applies as well.
+   *
+   * @default 256
+   */
+  readonly maxvCpus?: number;
+  /**
+   * How long a job may wait for capacity in RUNNABLE before it is cancelled, 10 minutes to 24 hours.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly runnableTimeout?: Duration;
+  /**
+   * The KMS key of the CDK asset bucket, for an account bootstrapped with a customer key (`cdk bootstrap
+   * --bootstrap-customer-key` or `--bootstrap-kms-key-id`): Batch jobs download the app bundle from that bucket, and
+   * their role gets `kms:Decrypt` on the key (through S3 only). An account bootstrapped with the default (AWS
+   * managed) key needs none.
+   *
+   * @default - no key: the asset bucket's objects need no permission on a customer key
+   */
+  readonly assetBucketKey?: kms.IKey;
+}
+
+/** The retry policy of every schedule's delivery to its Lambda target. */
+export interface ScheduleRetryProps {
+  /**
+   * Attempts to deliver an event after a failed one, 0 to 185.
+   *
+   * @default 5
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long Scheduler keeps trying, whole seconds from 1 minute to 24 hours.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+}
+
 export interface MultinodeAppProps {
-  /** The app module (`src/app.ts`), relative to the working directory or absolute. */
+  /** The app module (`src/app.ts`), relative to the working directory or absolute. Required. */
   readonly entry: string;
-  /** The app's name; default the `name` of its package.json. */
+  /**
+   * The app's name (in the manifest and the runtime's environment).
+   *
+   * @default - the `name` of the nearest package.json above the entry, else the entry's folder
+   */
   readonly appName?: string;
   /**
    * Prefix of every physical resource name (`<prefix>-<definition>`, `<prefix>-dict-<dict>`, ...); the runtime
-   * finds resources through it. Default: made from the stack name. Two apps in one stack need different prefixes.
+   * finds resources through it. A letter, then letters, digits and "-", at most 32 characters. Two apps in one stack
+   * need different prefixes.
+   *
+   * @default - made from the stack name
    */
   readonly prefix?: string;
-  /** Where Batch jobs run; default a new VPC with public subnets and no NAT gateway. */
+  /**
+   * Where Batch jobs run (only used when the app has heavy definitions).
+   *
+   * @default - a new VPC with public subnets in two zones and no NAT gateway
+   */
   readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` for Batch jobs; they need a route out (isolated subnets are refused).
+   *
+   * @default - the VPC's private subnets with egress when it has some, else its public subnets (with a public IP)
+   */
   readonly vpcSubnets?: ec2.SubnetSelection;
-  /** Retention of every log group the app creates; default one month. */
+  /**
+   * Retention of every log group the app creates.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
   readonly logRetention?: logs.RetentionDays;
-  /** What happens to dict tables, the state table and the payload bucket when the stack goes; default RETAIN. */
+  /**
+   * What happens to dict tables, the state table and the payload bucket when the stack goes.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
   readonly removalPolicy?: RemovalPolicy;
-  /** Default ARM_64 (the bundle is plain JavaScript). */
+  /**
+   * Processor architecture of the app's Lambda functions (the bundle is plain JavaScript).
+   *
+   * @default lambda.Architecture.ARM_64
+   */
   readonly lambdaArchitecture?: lambda.Architecture;
   /**
-   * Stack traces of the app's Lambdas point at the TypeScript sources (NODE_OPTIONS=--enable-source-maps); default
-   * true. Node reads the bundle's source map when the first stack trace is made, which costs cold-start time.
+   * Stack traces of the app's Lambdas point at the TypeScript sources (NODE_OPTIONS=--enable-source-maps). Node
+   * reads the bundle's source map when the first stack trace is made, which costs cold-start time.
+   *
+   * @default true
    */
   readonly sourceMaps?: boolean;
-  /** Settings of the Batch side (heavy definitions). */
-  readonly batch?: {
-    /** vCPUs running at once per compute environment; default 256. Your account's Fargate quota applies as well. */
-    readonly maxvCpus?: number;
-    /** How long a job may wait for capacity in RUNNABLE before it is cancelled; default 30 minutes. */
-    readonly runnableTimeout?: Duration;
-  };
-  /** Retry policy of every schedule's delivery to its Lambda target; default 5 attempts within 1 hour. */
-  readonly scheduleRetry?: { readonly retryAttempts?: number; readonly maxEventAge?: Duration };
-  /** When given, an alarm tells this topic as soon as anything lands in the dead-letter queue. */
+  /**
+   * Settings of the Batch side (heavy definitions).
+   *
+   * @default - the defaults of each setting
+   */
+  readonly batch?: MultinodeBatchProps;
+  /**
+   * Retry policy of every schedule's delivery to its Lambda target.
+   *
+   * @default - 5 attempts within 1 hour
+   */
+  readonly scheduleRetry?: ScheduleRetryProps;
+  /**
+   * When given, an alarm tells this topic as soon as anything lands in the dead-letter queue.
+   *
+   * @default - no alarm
+   */
   readonly alarmTopic?: sns.ITopic;
-  /** How long payloads stay in the payload bucket; default 7 days. */
+  /**
+   * How long payloads stay in the payload bucket, whole days.
+   *
+   * @default Duration.days(31)
+   */
   readonly payloadExpiration?: Duration;
-  /** Server access logs of the payload bucket; default none. */
+  /**
+   * Where S3 writes the server access logs of the payload bucket.
+   *
+   * @default - no access logs
+   */
   readonly payloadAccessLogsBucket?: s3.IBucket;
-  /** Deployment settings per definition, by definition name. */
+  /**
+   * Deployment settings per definition, by definition name.
+   *
+   * @default - none
+   */
   readonly overrides?: Readonly<Record<string, DefinitionOverrides>>;
-  /** Where bundles are written; default `multinode-bundles` in the CDK output folder (`cdk.out`). */
+  /**
+   * Where bundles are written.
+   *
+   * @default - `multinode-bundles` in the CDK output folder (`cdk.out`)
+   */
   readonly bundleRoot?: string;
 }
 
+/** A service of the app: its HTTP API and URL. */
 export interface MultinodeService {
+  /** The HTTP API in front of the service's function. */
   readonly service: AppService;
+  /** The service's URL (the `$default` stage). */
   readonly url: string;
 }
 
+/**
+ * A whole multinode app. Look its parts up by definition name with `dict(name)`, `function(name)`,
+ * `jobDefinition(name)`, `schedule(name)` and `service(name)`: they fail with the names that exist, where the
+ * records (`dicts`, `functions`, ...) just give `undefined` for a name that does not.
+ */
 export class MultinodeApp extends Construct {
+  /** What `multinode manifest` prints for the entry: the definitions and where each runs. */
   readonly manifest: Manifest;
+  /** Prefix of every physical name of the app. */
   readonly prefix: string;
+  /** The app's physical names, by the rule the runtime uses to find them. */
   readonly names: ResourceNames;
   /** The bundle (`app.mjs`) every Lambda and Batch container runs. */
   readonly bundleDir: string;
+  /** The app's state table: invocations, jobs, schedule de-duplication, locks. */
   readonly stateTable: StateTable;
+  /** Dict tables by dict name. Prefer `dict(name)`, which fails on a name the app does not have. */
   readonly dicts: Readonly<Record<string, DictTable>>;
+  /** Where payloads too large to travel inline go. */
   readonly payloadBucket: PayloadBucket;
+  /** Events and invocations that failed for good. */
   readonly deadLetterQueue: sqs.Queue;
   /** The app's permissions (tables, bucket, functions, Batch), attached to its Lambda and Batch roles. */
   readonly accessPolicy: iam.ManagedPolicy;
+  /** The role of every Lambda function of the app. */
   readonly lambdaRole: iam.Role;
-  /** Lambda functions by definition name (Lambda-placed functions, jobs, scheduled tasks and services). */
+  /**
+   * Lambda functions by definition name (Lambda-placed functions, jobs, scheduled tasks and services). Prefer
+   * `function(name)`, which fails on a name the app does not have.
+   */
   readonly functions: Readonly<Record<string, lambda.Function>>;
-  /** Batch job definitions by definition name (heavy functions, jobs and scheduled tasks). */
+  /**
+   * Batch job definitions by definition name (heavy functions, jobs and scheduled tasks). Prefer
+   * `jobDefinition(name)`, which fails on a name the app does not have.
+   */
   readonly jobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
+  /** Schedules by scheduled task name. Prefer `schedule(name)`, which fails on a name the app does not have. */
   readonly schedules: Readonly<Record<string, AppSchedule>>;
+  /** Services by definition name. Prefer `service(name)`, which fails on a name the app does not have. */
   readonly services: Readonly<Record<string, MultinodeService>>;
   /** The Batch side (compute, job definitions, job role), when the app has heavy definitions. */
   readonly batch?: AppBatch;
@@ -119,6 +253,7 @@ export class MultinodeApp extends Construct {
    * rate schedules' StartDates at deploy time. Only with heavy definitions or rate schedules.
    */
   readonly dispatcher?: lambda.Function;
+  /** The group of the app's schedules, when it has scheduled tasks. */
   readonly scheduleGroup?: scheduler.ScheduleGroup;
   /** Environment variables that connect runtime code outside the app to it (with `grantAccess`). */
   readonly connectionEnvironment: Readonly<Record<string, string>>;
@@ -126,135 +261,217 @@ export class MultinodeApp extends Construct {
   private readonly props: MultinodeAppProps;
   private readonly overrides: ReadonlyMap<string, DefinitionOverrides>;
   private readonly accessStatements: ExplainedStatement[];
-  private readonly code: lambda.Code;
   private readonly location: AppLocation;
 
   constructor(scope: Construct, id: string, props: MultinodeAppProps) {
     super(scope, id);
     this.props = props;
-    const bundleRoot = props.bundleRoot ?? bundleRootIn(Stage.of(this)?.outdir ?? os.tmpdir());
-    const build = buildApp(props.entry, { bundleRoot, ...(props.appName ? { appName: props.appName } : {}) });
+
+    // Bundle: build the app once, read its manifest, and name its resources.
+    const build = this.bundle();
     this.manifest = build.manifest;
     this.bundleDir = build.dir;
     this.prefix = resolvePrefix(this, props.prefix);
     this.names = resourceNames(this.prefix);
-    const definitions = this.manifest.definitions;
-    checkNames(definitions, this.names);
-    this.overrides = checkOverrides(definitions, props.overrides ?? {});
-    const placed = (placement: 'lambda' | 'batch') => definitions.filter((d) => d.placement === placement);
+    this.overrides = this.checkDefinitions();
 
     // Data.
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.stateTable = new StateTable(this, 'State', { tableName: this.names.stateTable, removalPolicy });
-    this.dicts = Object.fromEntries(
-      definitions
-        .filter((d) => d.kind === 'dict')
-        .map((d) => [d.name, new DictTable(this, `Dict-${d.name}`, { tableName: this.names.dictTable(d.name), removalPolicy })]),
-    );
-    this.payloadBucket = new PayloadBucket(this, 'Payloads', {
-      removalPolicy,
-      ...(props.payloadExpiration ? { expiration: props.payloadExpiration } : {}),
-      ...(props.payloadAccessLogsBucket ? { serverAccessLogsBucket: props.payloadAccessLogsBucket } : {}),
-    });
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetters');
-    if (props.alarmTopic) this.alarmOnDeadLetters(props.alarmTopic);
+    this.stateTable = new StateTable(this, 'State', { tableName: this.names.stateTable, removalPolicy: this.removalPolicy });
+    this.dicts = this.createDicts();
+    this.payloadBucket = this.createPayloadBucket();
+    this.deadLetterQueue = this.createDeadLetters();
 
-    // Permissions and the runtime's environment.
-    this.accessStatements = this.appAccess(placed('lambda'), placed('batch'));
-    this.accessPolicy = new iam.ManagedPolicy(this, 'AccessPolicy', {
-      description: `What the multinode app ${this.manifest.app.name} may do: its tables, payloads, functions and Batch jobs`,
-      statements: this.accessStatements.map((s) => s.statement),
-    });
-    acknowledgeStatements(this.accessPolicy, this.accessStatements);
+    // Access: the app's permissions and the runtime's environment.
+    this.accessStatements = this.appAccess();
+    this.accessPolicy = this.createAccessPolicy();
     this.lambdaRole = this.createLambdaRole();
     this.location = { app: this.manifest.app.name, prefix: this.prefix, bucket: this.payloadBucket.bucket.bucketName };
     this.connectionEnvironment = connectionEnvironment(this.location);
 
     // Compute.
-    this.code = lambda.Code.fromAsset(build.dir);
-    this.functions = Object.fromEntries(placed('lambda').map((d) => [d.name, this.createFunction(d.name, d.kind, d.compute as LambdaCompute)]));
-    const hasRateSchedules = definitionsOf(this.manifest, 'schedule').some((d) => d.schedule.expressions.some((e) => e.startDate !== undefined));
-    if (placed('batch').length > 0 || hasRateSchedules) this.dispatcher = this.createFunction(DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE);
-    if (placed('batch').length > 0) {
-      this.batch = new AppBatch(this, 'Batch', {
-        appName: this.manifest.app.name,
-        names: this.names,
-        definitions: placed('batch'),
-        bundleFile: build.file,
-        accessPolicy: this.accessPolicy,
-        environment: this.connectionEnvironment,
-        extraEnvironment: (name) => this.overrides.get(name)?.environment,
-        stateChangeTarget: this.dispatcher!,
-        deadLetterQueue: this.deadLetterQueue,
-        maxvCpus: props.batch?.maxvCpus ?? 256,
-        logRetention: this.logRetention,
-        ...(props.batch?.runnableTimeout ? { runnableTimeout: props.batch.runnableTimeout } : {}),
-        ...(props.vpc ? { vpc: props.vpc } : {}),
-        ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
-      });
-    }
+    const code = lambda.Code.fromAsset(build.dir);
+    this.functions = this.createFunctions(code);
+    this.dispatcher = this.createDispatcher(code);
+    this.batch = this.createBatch(build);
     this.jobDefinitions = this.batch?.jobDefinitions ?? {};
 
-    // Entry points.
-    const scheduled = definitionsOf(this.manifest, 'schedule');
-    if (scheduled.length > 0) {
-      this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
-        scheduleGroupName: this.names.scheduleGroup,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-    }
-    this.schedules = this.createSchedules(scheduled);
-    this.services = Object.fromEntries(definitions.filter((d) => d.kind === 'service').map((d) => [d.name, this.createService(d)]));
+    // Schedules.
+    this.scheduleGroup = this.createScheduleGroup();
+    this.schedules = this.createSchedules();
+
+    // Services.
+    this.services = this.createServices();
 
     checkStackLimits(this);
+  }
+
+  /** The table of dict `name`; fails naming the app's dicts when it has no such dict. */
+  dict(name: string): DictTable {
+    return lookUp(this, 'dict', this.dicts, name);
+  }
+
+  /**
+   * The Lambda function of definition `name` (a function, job, scheduled task or service placed on Lambda); fails
+   * naming the app's functions when it has none of that name.
+   */
+  function(name: string): lambda.Function {
+    const onBatch = Object.hasOwn(this.jobDefinitions, name) ? `definition "${name}" runs on AWS Batch (see jobDefinition("${name}")); ` : undefined;
+    return lookUp(this, 'Lambda function', this.functions, name, onBatch);
+  }
+
+  /** The Batch job definition of definition `name`; fails naming the app's job definitions when it has none of that name. */
+  jobDefinition(name: string): batch.EcsJobDefinition {
+    const onLambda = Object.hasOwn(this.functions, name) ? `definition "${name}" runs on Lambda (see function("${name}")); ` : undefined;
+    return lookUp(this, 'job definition', this.jobDefinitions, name, onLambda);
+  }
+
+  /** The schedules of scheduled task `name`; fails naming the app's scheduled tasks when it has none of that name. */
+  schedule(name: string): AppSchedule {
+    return lookUp(this, 'scheduled task', this.schedules, name);
+  }
+
+  /** Service `name` (its HTTP API and URL); fails naming the app's services when it has none of that name. */
+  service(name: string): MultinodeService {
+    return lookUp(this, 'service', this.services, name);
   }
 
   /**
    * Lets compute outside the app (a Lambda, a container, a user) use the app as its own code does: call its
    * functions, start its jobs, use its dicts. Pair with `connectionEnvironment`, or use `connect`.
    */
-  grantAccess(grantee: iam.IGrantable): void {
-    grantStatements(grantee.grantPrincipal, this.accessStatements);
+  grantAccess(grantee: iam.IGrantable): iam.Grant {
+    return grantStatements(grantee, this.accessStatements);
   }
 
   /** `grantAccess` plus the connection environment, for a Lambda function outside the app. */
-  connect(fn: lambda.Function): void {
-    this.grantAccess(fn);
+  connect(fn: lambda.Function): iam.Grant {
+    const grant = this.grantAccess(fn);
     for (const [key, value] of Object.entries(this.connectionEnvironment)) fn.addEnvironment(key, value);
+    return grant;
   }
 
-  /** Read and write access to the named dicts only. */
-  grantDictReadWrite(grantee: iam.IGrantable, ...dictNames: string[]): iam.Grant[] {
-    return dictNames.map((name) => this.dict(name).table.grantReadWriteData(grantee));
+  /** Read and write access to the named dicts only (at least one). */
+  grantDictReadWrite(grantee: iam.IGrantable, ...dictNames: string[]): iam.Grant {
+    return this.grantEach(
+      'grantDictReadWrite',
+      'dict',
+      dictNames.map((name) => this.dict(name)),
+      (dict) => dict.table.grantReadWriteData(grantee),
+    );
   }
 
-  /** Read access to the named dicts only. */
-  grantDictRead(grantee: iam.IGrantable, ...dictNames: string[]): iam.Grant[] {
-    return dictNames.map((name) => this.dict(name).table.grantReadData(grantee));
+  /** Read access to the named dicts only (at least one). */
+  grantDictRead(grantee: iam.IGrantable, ...dictNames: string[]): iam.Grant {
+    return this.grantEach(
+      'grantDictRead',
+      'dict',
+      dictNames.map((name) => this.dict(name)),
+      (dict) => dict.table.grantReadData(grantee),
+    );
   }
 
-  /** Lets `grantee` invoke the named Lambda functions only. */
-  grantInvoke(grantee: iam.IGrantable, ...definitionNames: string[]): iam.Grant[] {
-    return definitionNames.map((name) => {
-      const fn = this.functions[name];
-      if (!fn) throw new SynthError(`no Lambda function is named "${name}"; the app's functions are: ${Object.keys(this.functions).join(', ') || '(none)'}.`);
-      return fn.grantInvoke(grantee);
-    });
+  /** Lets `grantee` invoke the Lambda functions of the named definitions only (at least one). */
+  grantInvoke(grantee: iam.IGrantable, ...definitionNames: string[]): iam.Grant {
+    return this.grantEach(
+      'grantInvoke',
+      'definition',
+      definitionNames.map((name) => this.function(name)),
+      (fn) => fn.grantInvoke(grantee),
+    );
   }
 
-  private dict(name: string): DictTable {
-    const dict = this.dicts[name];
-    if (!dict) throw new SynthError(`the app has no dict "${name}"; its dicts are: ${Object.keys(this.dicts).join(', ') || '(none)'}.`);
-    return dict;
+  /** One grant per item (looked up before anything is granted), combined into one. */
+  private grantEach<T>(method: string, what: string, items: readonly T[], grant: (item: T) => iam.Grant): iam.Grant {
+    if (items.length === 0) throw new SynthError(`${method} needs at least one ${what} name.`, this);
+    return combineGrants(items.map(grant));
+  }
+
+  private get removalPolicy(): RemovalPolicy {
+    return this.props.removalPolicy ?? RemovalPolicy.RETAIN;
   }
 
   private get logRetention(): logs.RetentionDays {
     return this.props.logRetention ?? logs.RetentionDays.ONE_MONTH;
   }
 
+  private onLambda(): LambdaPlaced[] {
+    return this.manifest.definitions.filter(isOnLambda);
+  }
+
+  private onBatch(): BatchPlaced[] {
+    return this.manifest.definitions.filter(isOnBatch);
+  }
+
+  private ofKind<K extends DefinitionKind>(kind: K): Array<ManifestDefinitionOf<K>> {
+    return definitionsOf(this.manifest, kind);
+  }
+
+  /** Builds the app (once per entry and process) and reads its manifest; a failure names this construct. */
+  private bundle(): AppBuild {
+    const bundleRoot = this.props.bundleRoot ?? bundleRootIn(Stage.of(this)?.outdir ?? os.tmpdir());
+    try {
+      return buildApp(this.props.entry, { bundleRoot, ...(this.props.appName ? { appName: this.props.appName } : {}) });
+    } catch (error) {
+      if (error instanceof SynthError && error.constructPath === undefined) throw new SynthError(error.reason, this, error.definition, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Definitions whose names would clash with the app's own resources, and the overrides checked against them. */
+  private checkDefinitions(): Map<string, DefinitionOverrides> {
+    const reserved = this.names.lambdaFunction(DISPATCHER_DEFINITION);
+    for (const definition of this.manifest.definitions) {
+      if (definition.placement !== null && this.names.lambdaFunction(definition.name) === reserved) {
+        throw new SynthError(
+          `its Lambda function would be named "${reserved}", the name of the app's own dispatcher function; rename the definition.`,
+          this,
+          definition.name,
+        );
+      }
+    }
+    return checkOverrides(this, this.manifest.definitions, this.props.overrides ?? {});
+  }
+
+  private createDicts(): Record<string, DictTable> {
+    return Object.fromEntries(
+      this.ofKind('dict').map((d) => [
+        d.name,
+        new DictTable(this, `Dict-${d.name}`, { tableName: this.names.dictTable(d.name), removalPolicy: this.removalPolicy }),
+      ]),
+    );
+  }
+
+  private createPayloadBucket(): PayloadBucket {
+    return new PayloadBucket(this, 'Payloads', {
+      removalPolicy: this.removalPolicy,
+      ...(this.props.payloadExpiration ? { expiration: this.props.payloadExpiration } : {}),
+      ...(this.props.payloadAccessLogsBucket ? { serverAccessLogsBucket: this.props.payloadAccessLogsBucket } : {}),
+    });
+  }
+
+  /** The dead-letter queue, and the alarm on it when there is a topic to tell. */
+  private createDeadLetters(): sqs.Queue {
+    const queue = deadLetterQueue(this, 'DeadLetters');
+    const topic = this.props.alarmTopic;
+    if (topic) {
+      const alarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
+        alarmDescription: `Events or invocations of the multinode app ${this.manifest.app.name} failed for good and wait in its dead-letter queue`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    }
+    return queue;
+  }
+
   /** The statements of the app's access policy, from what the manifest declares. */
-  private appAccess(lambdaPlaced: readonly ManifestDefinition[], batchPlaced: readonly ManifestDefinition[]): ExplainedStatement[] {
-    const gpu = batchPlaced.some(needsGpu);
+  private appAccess(): ExplainedStatement[] {
+    const lambdaPlaced = this.onLambda();
+    const batchPlaced = this.onBatch();
+    const invocable = (d: ManifestDefinition) => d.kind === 'function' || d.kind === 'job';
     return appAccessStatements(this, {
       prefix: this.prefix,
       stateTableArn: this.stateTable.table.tableArn,
@@ -262,20 +479,72 @@ export class MultinodeApp extends Construct {
       dictTables: Object.values(this.dicts).map((d) => ({ name: d.table.tableName, arn: d.table.tableArn })),
       dictTablePrefix: this.names.dictTable(''),
       bucketArn: this.payloadBucket.bucket.bucketArn,
-      // What app code can call: functions and jobs (scheduled tasks and services are not called through Lambda).
-      invocableFunctions: lambdaPlaced.filter((d) => d.kind === 'function' || d.kind === 'job').map((d) => this.names.lambdaFunction(d.name)),
+      // What app code can call: functions and jobs. Services are called through their API (and its auth), scheduled
+      // tasks by Scheduler, the dispatcher by Batch events and CloudFormation.
+      invocableFunctions: lambdaPlaced.filter(invocable).map((d) => this.names.lambdaFunction(d.name)),
+      internalFunctions: [
+        ...lambdaPlaced.filter((d) => !invocable(d)).map((d) => this.names.lambdaFunction(d.name)),
+        ...(this.needsDispatcher() ? [this.names.lambdaFunction(DISPATCHER_DEFINITION)] : []),
+      ],
       jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
-      jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(gpu ? [this.names.gpuJobQueue] : [])],
+      jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])],
     });
   }
 
-  private createFunction(name: string, kind: string, compute: LambdaCompute): lambda.Function {
+  private createAccessPolicy(): iam.ManagedPolicy {
+    const policy = new iam.ManagedPolicy(this, 'AccessPolicy', {
+      description: `What the multinode app ${this.manifest.app.name} may do: its tables, payloads, functions and Batch jobs`,
+      statements: this.accessStatements.map((s) => s.statement),
+    });
+    acknowledgeStatements(policy, this.accessStatements);
+    return policy;
+  }
+
+  /** The role of every function of the app: the app's access, and writing the functions' logs. */
+  private createLambdaRole(): iam.Role {
+    const role = new iam.Role(this, 'LambdaRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the Lambda functions of the multinode app ${this.manifest.app.name}`,
+      managedPolicies: [this.accessPolicy],
+    });
+    const logGroups = Stack.of(this).formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `/aws/lambda/${this.names.lambdaFunction('')}*:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }));
+    acknowledgeWildcards(
+      role,
+      [logGroups],
+      `The log groups of the app's functions, all named "/aws/lambda/${this.names.lambdaFunction('')}<definition>", and their streams.`,
+    );
+    return role;
+  }
+
+  /** A Lambda function per Lambda-placed definition. */
+  private createFunctions(code: lambda.Code): Record<string, lambda.Function> {
+    return Object.fromEntries(this.onLambda().map((d) => [d.name, this.createFunction(code, d.name, d.kind, d.compute)]));
+  }
+
+  /** Whether the app has a dispatcher: when there are heavy definitions or rate schedules. */
+  private needsDispatcher(): boolean {
+    const hasRateSchedules = this.ofKind('schedule').some((d) => d.schedule.expressions.some((e) => e.startDate !== undefined));
+    return this.onBatch().length > 0 || hasRateSchedules;
+  }
+
+  private createDispatcher(code: lambda.Code): lambda.Function | undefined {
+    return this.needsDispatcher() ? this.createFunction(code, DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE) : undefined;
+  }
+
+  private createFunction(code: lambda.Code, name: string, kind: string, compute: LambdaCompute): lambda.Function {
     const override = this.overrides.get(name);
     return new AppFunction(this, `Function-${name}`, {
       functionName: this.names.lambdaFunction(name),
-      code: this.code,
-      memoryMB: compute.memoryMB,
-      timeoutSeconds: lambdaFunctionTimeoutSeconds(kind, compute.timeoutSeconds),
+      code,
+      // Lambda's "MB" are MiB.
+      memory: Size.mebibytes(compute.memoryMB),
+      timeout: Duration.seconds(lambdaFunctionTimeoutSeconds(kind, compute.timeoutSeconds)),
       role: this.lambdaRole,
       environment: { ...lambdaEnvironment(this.location, { sourceMaps: this.props.sourceMaps ?? true }), ...override?.environment },
       architecture: this.props.lambdaArchitecture ?? lambda.Architecture.ARM_64,
@@ -286,12 +555,42 @@ export class MultinodeApp extends Construct {
     }).function;
   }
 
+  /** The Batch side, when there are heavy definitions. */
+  private createBatch(build: AppBuild): AppBatch | undefined {
+    const definitions = this.onBatch();
+    if (definitions.length === 0) return undefined;
+    const { vpc, vpcSubnets, batch: settings } = this.props;
+    return new AppBatch(this, 'Batch', {
+      appName: this.manifest.app.name,
+      names: this.names,
+      definitions,
+      bundleFile: build.file,
+      accessPolicy: this.accessPolicy,
+      environment: this.connectionEnvironment,
+      extraEnvironment: (name) => this.overrides.get(name)?.environment,
+      stateChangeTarget: this.dispatcher!,
+      deadLetterQueue: this.deadLetterQueue,
+      maxvCpus: settings?.maxvCpus ?? 256,
+      logRetention: this.logRetention,
+      ...(settings?.runnableTimeout ? { runnableTimeout: settings.runnableTimeout } : {}),
+      ...(settings?.assetBucketKey ? { assetBucketKey: settings.assetBucketKey } : {}),
+      ...(vpc ? { vpc } : {}),
+      ...(vpcSubnets ? { vpcSubnets } : {}),
+    });
+  }
+
+  private createScheduleGroup(): scheduler.ScheduleGroup | undefined {
+    if (this.ofKind('schedule').length === 0) return undefined;
+    return new scheduler.ScheduleGroup(this, 'ScheduleGroup', { scheduleGroupName: this.names.scheduleGroup, removalPolicy: RemovalPolicy.DESTROY });
+  }
+
   /** One role for Scheduler, and each task's schedules (in the app's group) aimed at its function or the dispatcher. */
-  private createSchedules(scheduled: readonly ScheduledTaskManifest[]): Record<string, AppSchedule> {
+  private createSchedules(): Record<string, AppSchedule> {
     const group = this.scheduleGroup;
     if (!group) return {};
+    const scheduled = this.ofKind('schedule');
     const targetOf = (d: ScheduledTaskManifest) => (d.placement === 'lambda' ? this.functions[d.name]! : this.dispatcher!);
-    const role = schedulerRole(this, 'SchedulerRole');
+    const role = schedulerRole(this, 'SchedulerRole', group);
     const targets = [...new Set(scheduled.map(targetOf))];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'InvokeTargets', actions: ['lambda:InvokeFunction'], resources: targets.map((f) => f.functionArn) }),
@@ -317,14 +616,18 @@ export class MultinodeApp extends Construct {
     );
   }
 
-  /** A service's HTTP API in front of its function, and its URL as a stack output. */
-  private createService(definition: ManifestDefinition): MultinodeService {
+  /** Each service's HTTP API in front of its function, and its URL as a stack output. */
+  private createServices(): Record<string, MultinodeService> {
+    return Object.fromEntries(this.ofKind('service').map((d) => [d.name, this.createService(d)]));
+  }
+
+  private createService(definition: ServiceManifest): MultinodeService {
     const override = this.overrides.get(definition.name);
     const service = new AppService(this, `Service-${definition.name}`, {
       definition: definition.name,
       handler: this.functions[definition.name]!,
-      auth: (definition.options as { auth?: ServiceAuth }).auth ?? 'none',
-      timeoutSeconds: (definition.compute as LambdaCompute).timeoutSeconds,
+      auth: definition.options.auth,
+      timeout: Duration.seconds(definition.compute.timeoutSeconds),
       apiName: this.names.lambdaFunction(definition.name),
       logRetention: this.logRetention,
       ...(override?.throttle ? { throttle: override.throttle } : {}),
@@ -333,50 +636,17 @@ export class MultinodeApp extends Construct {
     new CfnOutput(this, `Url-${definition.name}`, { value: service.url, description: `URL of the multinode service ${definition.name}` });
     return { service, url: service.url };
   }
-
-  private createLambdaRole(): iam.Role {
-    const role = new iam.Role(this, 'LambdaRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Runs the Lambda functions of the multinode app ${this.manifest.app.name}`,
-      managedPolicies: [this.accessPolicy],
-    });
-    const logGroups = Stack.of(this).formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `/aws/lambda/${this.names.lambdaFunction('')}*:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }));
-    acknowledgeWildcards(
-      role,
-      [logGroups],
-      `The log groups of the app's functions, all named "/aws/lambda/${this.names.lambdaFunction('')}<definition>", and their streams.`,
-    );
-    return role;
-  }
-
-  private alarmOnDeadLetters(topic: sns.ITopic): void {
-    const alarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: `Events or invocations of the multinode app ${this.manifest.app.name} failed for good and wait in its dead-letter queue`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-  }
 }
 
 function resolvePrefix(scope: Construct, given: string | undefined): string {
   const prefix = given ?? prefixFrom(Stack.of(scope).stackName);
   if (!PREFIX_PATTERN.test(prefix)) {
-    throw new SynthError(`the prefix "${prefix}" is not valid: use a letter, then letters, digits and "-", at most 32 characters.`);
+    throw new SynthError(`the prefix "${prefix}" is not valid: use a letter, then letters, digits and "-", at most 32 characters.`, scope);
   }
   const stack = Stack.of(scope);
   const used = usedPrefixes.get(stack) ?? new Set<string>();
   if (used.has(prefix)) {
-    throw new SynthError(`two multinode apps in stack ${stack.stackName} use the prefix "${prefix}"; give each MultinodeApp its own "prefix".`);
+    throw new SynthError(`two multinode apps in stack ${stack.stackName} use the prefix "${prefix}"; give each MultinodeApp its own "prefix".`, scope);
   }
   used.add(prefix);
   usedPrefixes.set(stack, used);
@@ -384,16 +654,3 @@ function resolvePrefix(scope: Construct, given: string | undefined): string {
 }
 
 const usedPrefixes = new WeakMap<Stack, Set<string>>();
-
-/** Definitions whose physical names would clash with the app's own resources. */
-function checkNames(definitions: readonly ManifestDefinition[], names: ResourceNames): void {
-  const reserved = names.lambdaFunction(DISPATCHER_DEFINITION);
-  for (const definition of definitions) {
-    if (definition.placement !== null && names.lambdaFunction(definition.name) === reserved) {
-      throw new SynthError(
-        `its Lambda function would be named "${reserved}", the name of the app's own dispatcher function; rename the definition.`,
-        definition.name,
-      );
-    }
-  }
-}

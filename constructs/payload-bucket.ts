@@ -11,13 +11,23 @@ import { acknowledge } from './nag.js';
 
 export interface PayloadBucketProps {
   /**
-   * How long payloads are kept; default 31 days: a day longer than runs and jobs are kept, whose large inputs and
-   * results are payloads (a shorter expiry makes old runs' results unreadable).
+   * How long payloads are kept, whole days: a day longer than runs and jobs are kept, whose large inputs and results
+   * are payloads (a shorter expiry makes old runs' results unreadable).
+   *
+   * @default Duration.days(31)
    */
   readonly expiration?: Duration;
-  /** Where S3 writes server access logs; default none (payloads are transient, and the bucket is private). */
+  /**
+   * Where S3 writes server access logs.
+   *
+   * @default - none (payloads are transient, and the bucket is private)
+   */
   readonly serverAccessLogsBucket?: s3.IBucket;
-  /** Default RETAIN. A retained bucket empties itself through its lifecycle rule. */
+  /**
+   * What happens to the bucket when it leaves the stack. A retained bucket empties itself through its lifecycle rule.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 
@@ -31,6 +41,7 @@ export class PayloadBucket extends Construct {
     if (!Number.isInteger(days) || days < 1) {
       throw new SynthError(
         `the payload expiration must be a whole number of days, at least 1 (S3 lifecycle rules count days), got ${expiration.toHumanString()}.`,
+        this,
       );
     }
     this.bucket = new s3.Bucket(this, 'Bucket', {
@@ -46,8 +57,8 @@ export class PayloadBucket extends Construct {
       acknowledge(
         this.bucket,
         'AwsSolutions-S1',
-        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; pass ` +
-          `serverAccessLogsBucket to log access.`,
+        `Payloads are transient (expire after ${expiration.toHumanString()}) and the bucket is private to the app's roles; to log access, ` +
+          `pass payloadAccessLogsBucket to MultinodeApp (serverAccessLogsBucket to a PayloadBucket of your own).`,
       );
     }
   }

@@ -5,9 +5,11 @@
 import { ENV } from '../runtime/core/config.js';
 
 export interface AppLocation {
+  /** The app's name. Required. */
   readonly app: string;
+  /** The app's resource prefix. Required. */
   readonly prefix: string;
-  /** Payload bucket name (a CloudFormation token at synth time). */
+  /** Payload bucket name (a CloudFormation token at synth time). Required. */
   readonly bucket: string;
 }
 

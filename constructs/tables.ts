@@ -10,13 +10,25 @@ import { STATE_TABLE_SCHEMA } from '../runtime/state/schema.js';
 import type { TableSchema } from '../runtime/core/table-schema.js';
 
 export interface AppTableProps {
-  /** Physical table name (the runtime finds the table by it). */
+  /** Physical table name; the runtime finds the table by it. Required. */
   readonly tableName: string;
-  /** Default RETAIN: deleting the stack keeps the data. */
+  /**
+   * What happens to the table (and its data) when it leaves the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
   readonly removalPolicy?: RemovalPolicy;
-  /** Default true. */
+  /**
+   * Point-in-time recovery.
+   *
+   * @default true
+   */
   readonly pointInTimeRecovery?: boolean;
-  /** Default false. */
+  /**
+   * Deletion protection.
+   *
+   * @default false
+   */
   readonly deletionProtection?: boolean;
 }
 

@@ -21,7 +21,7 @@ import type { JobSettings } from './definitions/job.js';
 import type { ScheduleSettings } from './definitions/schedule.js';
 import type { ServiceSettings } from './definitions/service.js';
 import type { DefinitionKind } from './options/context.js';
-import type { Compute, LambdaCompute, Placement } from './placement.js';
+import type { BatchCompute, Compute, LambdaCompute, Placement } from './placement.js';
 import type { ScheduleManifest } from './schedule/spec.js';
 import { describeCompute } from './placement.js';
 import { describeScheduleSpec } from './schedule/describe.js';
@@ -59,6 +59,10 @@ export type ManifestDefinition = FunctionManifest | JobManifest | ScheduledTaskM
 export type ManifestDefinitionOf<K extends DefinitionKind> = Extract<ManifestDefinition, { readonly kind: K }>;
 /** The definitions that run code, on Lambda or Batch. */
 export type PlacedDefinition = FunctionManifest | JobManifest | ScheduledTaskManifest | ServiceManifest;
+/** A definition placed on Lambda, with its Lambda settings. */
+export type LambdaPlaced = PlacedDefinition & { readonly placement: 'lambda'; readonly compute: LambdaCompute };
+/** A definition placed on AWS Batch, with its Batch settings. */
+export type BatchPlaced = Exclude<PlacedDefinition, ServiceManifest> & { readonly placement: 'batch'; readonly compute: BatchCompute };
 
 export interface Manifest {
   readonly manifestVersion: typeof MANIFEST_VERSION;
@@ -72,6 +76,14 @@ export function isKind<K extends DefinitionKind>(definition: ManifestDefinition,
 
 export function isPlaced(definition: ManifestDefinition): definition is PlacedDefinition {
   return definition.placement !== null;
+}
+
+export function isOnLambda(definition: ManifestDefinition): definition is LambdaPlaced {
+  return definition.placement === 'lambda' && definition.compute?.type === 'lambda';
+}
+
+export function isOnBatch(definition: ManifestDefinition): definition is BatchPlaced {
+  return definition.placement === 'batch' && definition.compute?.type === 'batch';
 }
 
 /** The definitions of one kind, in manifest order. */

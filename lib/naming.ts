@@ -42,7 +42,11 @@ export interface ResourceNames {
   dictTable(dict: string): string;
   lambdaFunction(definition: string): string;
   batchJobDefinition(definition: string): string;
-  /** The `index`-th EventBridge schedule compiled for a scheduled task (a task may need several). */
+  /**
+   * The `index`-th EventBridge schedule compiled for a scheduled task (a task may need several). It carries the
+   * prefix although it lives in the app's group: CloudFormation identifies a schedule by its name alone, so two
+   * apps in one stack would otherwise clash.
+   */
   schedule(definition: string, index: number): string;
 }
 
@@ -59,7 +63,7 @@ export function resourceNames(prefix: string): ResourceNames {
     dictTable: (dict) => fitName(`${prefix}-dict-${dict}`, NAME_LIMITS.dynamodbTable),
     lambdaFunction: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.lambdaFunction),
     batchJobDefinition: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.batchJobDefinition),
-    schedule: (definition, index) => fitName(`${definition}-${index}`, NAME_LIMITS.schedule),
+    schedule: (definition, index) => fitName(`${prefix}-${definition}-${index}`, NAME_LIMITS.schedule),
   };
 }
 

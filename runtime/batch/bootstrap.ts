@@ -47,18 +47,6 @@ export function batchDefinitionEnvironment(input: { bundleBucket: string; bundle
 }
 
 /**
- * IAM for Batch. The job role (task role) reads the bundle (grant read on the asset) and needs the app's own data
- * access (state table, dict tables, payload bucket, Lambda invoke), like the app's Lambdas. Whoever submits or
- * watches Batch jobs (every app Lambda and the job role, since code may call a heavy function anywhere) needs
- * `submit` on the job definitions and queues, and `manage` on `*` (DescribeJobs/ListJobs have no resource-level
- * permissions; Terminate/Cancel take job ARNs, which are not known in advance).
- */
-export const BATCH_IAM_ACTIONS = {
-  submit: ['batch:SubmitJob'],
-  manage: ['batch:DescribeJobs', 'batch:ListJobs', 'batch:TerminateJob', 'batch:CancelJob'],
-} as const;
-
-/**
  * The EventBridge rule pattern that delivers Batch job state changes for the app's queues to the app handler, so a
  * container that dies ends its run as FAILED with the reason (Batch sends no event for the initial submission).
  */

@@ -4,7 +4,6 @@
  * CloudFormation's limits, and bad props and overrides.
  */
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MultinodeApp, SynthError } from '../../constructs/index.js';
 import { tempApp } from '../helpers/temp-app.js';
@@ -34,6 +33,7 @@ function synthError(run: () => unknown): SynthError {
 describe('an entry that does not load', () => {
   it('names a missing entry', () => {
     const error = synthError(() => synthApp('/nonexistent/src/app.ts'));
+    expect(error.constructPath).toBe('TestStack/App');
     expect(error.message).toContain('/nonexistent/src/app.ts');
     expect(error.message).toMatch(/does not exist/);
   });
@@ -64,36 +64,40 @@ describe('an impossible resource request', () => {
   it('refuses a 16-vCPU task when the compute environments may run only 8 vCPUs', () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { batch: { maxvCpus: 8 } }));
     expect(error.definition).toBe('dailyAt23');
-    expect(error.message).toMatch(/definition "dailyAt23": asks for 16 vCPUs, but batch\.maxvCpus is 8/);
+    expect(error.constructPath).toBe('TestStack/App/Batch');
+    expect(error.message).toMatch(/^TestStack\/App\/Batch: definition "dailyAt23": asks for 16 vCPUs, but batch\.maxvCpus is 8/);
   });
 
   it("refuses an environment that would overflow what ECS allows for a container's overrides, and takes one that fits", () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { environment: { NOTES: 'x'.repeat(2500) } } } }));
     expect(error.definition).toBe('dailyAt23');
+    expect(error.constructPath).toBe('TestStack/App/Batch/Job-dailyAt23');
     expect(error.message).toMatch(/definition "dailyAt23": its container command and environment come to about \d+ characters .* over the 8192 ECS allows/);
     expect(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { environment: { NOTES: 'x'.repeat(200) } } } })).not.toThrow();
   });
 
   it('refuses a RUNNABLE timeout outside what Batch allows', () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { batch: { runnableTimeout: Duration.minutes(5) } }));
-    expect(error.message).toMatch(/runnableTimeout must be from 10 minutes to 24 hours.*got 5 minutes/);
+    expect(error.message).toMatch(/^TestStack\/App\/Batch\/Compute: batch\.runnableTimeout must be from 10 minutes to 24 hours.*got 5 minutes/);
   });
 
   it('refuses a schedule retry policy outside what EventBridge Scheduler allows', () => {
     const attempts = synthError(() => synthApp(exampleEntry('tweet-summaries'), { scheduleRetry: { retryAttempts: 200 } }));
-    expect(attempts.message).toMatch(/definition "extractSummaries": scheduleRetry\.retryAttempts must be a whole number from 0 to 185.*got 200/);
+    expect(attempts.message).toMatch(
+      /^TestStack\/App\/Schedule-extractSummaries: definition "extractSummaries": scheduleRetry\.retryAttempts must be a whole number from 0 to 185.*got 200/,
+    );
     const age = synthError(() => synthApp(exampleEntry('tweet-summaries'), { scheduleRetry: { maxEventAge: Duration.days(2) } }));
     expect(age.message).toMatch(/scheduleRetry\.maxEventAge must be whole seconds from 1 minute to 24 hours, got 2 days/);
   });
 
   it('refuses a payload expiration S3 cannot express', () => {
     const error = synthError(() => synthApp(exampleEntry('tweet-summaries'), { payloadExpiration: Duration.hours(36) }));
-    expect(error.message).toMatch(/payload expiration must be a whole number of days, at least 1 .*got 1 day 12 hours/);
+    expect(error.message).toMatch(/^TestStack\/App\/Payloads: the payload expiration must be a whole number of days, at least 1 .*got 1 day 12 hours/);
   });
 
   it('refuses reserved concurrency on a definition that runs on Batch', () => {
     const error = synthError(() => synthApp(exampleEntry('daily-16cpu'), { overrides: { dailyAt23: { reservedConcurrentExecutions: 5 } } }));
-    expect(error.message).toMatch(/definition "dailyAt23": reservedConcurrentExecutions applies to Lambda-placed definitions only/);
+    expect(error.message).toMatch(/^TestStack\/App: definition "dailyAt23": reservedConcurrentExecutions applies to Lambda-placed definitions only/);
   });
 });
 
@@ -122,7 +126,7 @@ describe('names and limits', () => {
 
   it('refuses a prefix that is not a valid resource prefix', () => {
     const error = synthError(() => synthApp(exampleEntry('tweet-summaries'), { prefix: '9lives' }));
-    expect(error.message).toMatch(/prefix "9lives" is not valid/);
+    expect(error.message).toMatch(/^TestStack\/App: the prefix "9lives" is not valid/);
   });
 
   it('refuses two apps with one prefix in one stack', () => {
@@ -139,7 +143,7 @@ describe('overrides', () => {
 
   it('names an unknown definition and lists the known ones', () => {
     const error = synthError(() => synthApp(entry, { overrides: { apii: { throttle: { rateLimit: 1, burstLimit: 1 } } } }));
-    expect(error.message).toMatch(/overrides name "apii", which the app does not define; its definitions are: .*api/);
+    expect(error.message).toMatch(/^TestStack\/App: overrides name "apii", which the app does not define; its definitions are: .*api/);
   });
 
   it('refuses a setting that does not apply to the kind', () => {
@@ -163,18 +167,7 @@ describe('overrides', () => {
 
   it("refuses an environment over Lambda's 4 KB", () => {
     const error = synthError(() => synthApp(entry, { overrides: { api: { environment: { BIG: 'x'.repeat(4100) } } } }));
-    expect(error.message).toMatch(/environment of Lambda function .*api.* over Lambda's 4096/);
-  });
-});
-
-describe('grants', () => {
-  it('names unknown dicts and functions', () => {
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Grants');
-    const mn = new MultinodeApp(stack, 'App', { entry: exampleEntry('tweet-summaries'), bundleRoot: testBundleRoot() });
-    const role = new iam.Role(stack, 'Outside', { assumedBy: new iam.AccountRootPrincipal() });
-    expect(synthError(() => mn.grantDictRead(role, 'tweet_summary')).message).toMatch(/no dict "tweet_summary"; its dicts are: tweet_summaries/);
-    expect(synthError(() => mn.grantInvoke(role, 'nope')).message).toMatch(
-      /no Lambda function is named "nope"; the app's functions are: extractSummaries, api/,
-    );
+    expect(error.constructPath).toBe('TestStack/App/Function-api/Function');
+    expect(error.message).toMatch(/^TestStack\/App\/Function-api\/Function: the environment of the Lambda function takes \d+ bytes, over Lambda's 4096/);
   });
 });

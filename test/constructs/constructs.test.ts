@@ -1,7 +1,7 @@
 /**
  * The constructs per concept on their own, and MultinodeApp's props, overrides and grants.
  */
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -152,7 +152,10 @@ describe('BatchCompute and BatchJob', () => {
     const logGroup = new logs.LogGroup(stack, 'JobLogs', { retention: logs.RetentionDays.ONE_WEEK });
     new BatchJob(stack, 'Train', {
       definition: 'train',
-      compute: { type: 'batch', platform: 'ec2', vcpu: 8, memoryMiB: 32768, gpu: { count: 2, model: 'A10G' }, timeoutSeconds: 7200 },
+      cpu: 8,
+      memory: Size.gibibytes(32),
+      gpu: 2,
+      timeout: Duration.hours(2),
       command: ['node', '-e', 'process.exit(0)'],
       environment: { A: 'b' },
       jobRole,
@@ -196,21 +199,22 @@ describe('BatchCompute and BatchJob', () => {
     expect(nagFindings(app, stack)).toEqual([]);
   });
 
-  it('refuses a Fargate size Fargate does not have, a GPU on Fargate, and fractional EC2 vCPUs, naming the definition', () => {
+  it('refuses a Fargate size Fargate does not have, fractional EC2 vCPUs and GPU counts no instance has, naming the definition and path', () => {
     const { stack } = newStack();
     const role = new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
-    const base = { command: ['x'], environment: {}, jobRole: role, executionRole: role, logGroup: new logs.LogGroup(stack, 'L'), assignPublicIp: true };
-    const attempt = (id: string, compute: any) => () => new BatchJob(stack, id, { ...base, definition: id, compute });
-    expect(attempt('odd', { type: 'batch', platform: 'fargate', vcpu: 16, memoryMiB: 20480, gpu: null, timeoutSeconds: 60 })).toThrow(
-      /definition "odd": Fargate cannot run 16 vCPU with 20 GiB; valid pairs: .*16 vCPU: 32 GiB\.\.120 GiB/,
+    const base = { command: ['x'], jobRole: role, executionRole: role, logGroup: new logs.LogGroup(stack, 'L'), timeout: Duration.minutes(1) };
+    const attempt = (id: string, size: { cpu: number; memory: Size; gpu?: number }) => () => new BatchJob(stack, id, { ...base, definition: id, ...size });
+    expect(attempt('odd', { cpu: 16, memory: Size.gibibytes(20) })).toThrow(
+      /^Standalone\/odd: definition "odd": Fargate cannot run 16 vCPU with 20 GiB; valid pairs: .*16 vCPU: 32 GiB\.\.120 GiB/,
     );
-    expect(attempt('gpu', { type: 'batch', platform: 'fargate', vcpu: 4, memoryMiB: 8192, gpu: { count: 1, model: null }, timeoutSeconds: 60 })).toThrow(
-      /definition "gpu": Fargate has no GPUs/,
+    expect(attempt('half', { cpu: 0.5, memory: Size.gibibytes(1), gpu: 1 })).toThrow(
+      /^Standalone\/half: definition "half": EC2 jobs take a whole number of vCPUs/,
     );
-    expect(attempt('half', { type: 'batch', platform: 'ec2', vcpu: 0.5, memoryMiB: 1024, gpu: { count: 1, model: null }, timeoutSeconds: 60 })).toThrow(
-      /definition "half": EC2 jobs take a whole number of vCPUs/,
+    expect(attempt('many', { cpu: 4, memory: Size.gibibytes(1), gpu: 9 })).toThrow(/definition "many": a job can use 1 to 8 GPUs .*got 9/);
+    expect(attempt('fraction', { cpu: 4, memory: Size.kibibytes(1536), gpu: 1 })).toThrow(
+      /definition "fraction": EC2 jobs take a whole number of MiB of memory, got 1\.5 MiB/,
     );
-    expect(() => new BatchCompute(stack, 'None', { maxvCpus: 0 })).toThrow(/batch\.maxvCpus must be a whole number of at least 1, got 0/);
+    expect(() => new BatchCompute(stack, 'None', { maxvCpus: 0 })).toThrow(/^Standalone\/None: batch\.maxvCpus must be a whole number of at least 1, got 0/);
     expect(() => new BatchCompute(stack, 'Half', { maxvCpus: 2.5 })).toThrow(SynthError);
     // The default Fargate quota of 6 vCPUs can be matched; each job definition checks its own size against it.
     expect(() => new BatchCompute(stack, 'Quota', { maxvCpus: 6 })).not.toThrow();
@@ -249,7 +253,7 @@ describe('AppSchedule', () => {
     const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, p]) => p.PolicyDocument.Statement);
     expect(statements.map((s: any) => s.Action).sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
     const role = oneResource(template, 'AWS::IAM::Role', (p) => JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'))[1];
-    expect(role.AssumeRolePolicyDocument.Statement[0].Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(role.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceAccount']).toEqual({ Ref: 'AWS::AccountId' });
     expect(nagFindings(app, stack).filter((f) => !f.includes('/Target/'))).toEqual([]);
   });
 
@@ -281,7 +285,7 @@ describe('AppService', () => {
 
   it('puts IAM auth on the route, and lets a grantee call it', () => {
     const { app, stack } = newStack();
-    const service = new AppService(stack, 'Api', { definition: 'api', handler: target(stack), auth: 'iam', timeoutSeconds: 10 });
+    const service = new AppService(stack, 'Api', { definition: 'api', handler: target(stack), auth: 'iam', timeout: Duration.seconds(10) });
     const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
     service.grantInvoke(caller);
     const template = Template.fromStack(stack);
@@ -315,10 +319,14 @@ describe('AppService', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
   });
 
-  it('refuses a timeout HTTP APIs cannot wait for', () => {
+  it('refuses a timeout HTTP APIs cannot wait for, naming the path and definition', () => {
     const { stack } = newStack();
-    expect(() => new AppService(stack, 'Api', { definition: 'slow', handler: target(stack), timeoutSeconds: 30 })).toThrow(
-      /definition "slow": a service timeout is a whole number of seconds from 1 to 29 .*got 30/,
+    const handler = target(stack);
+    expect(() => new AppService(stack, 'Api', { definition: 'slow', handler, timeout: Duration.seconds(30) })).toThrow(
+      /^Standalone\/Api: definition "slow": a service timeout is whole seconds from 1 to 29 .*got 30 seconds/,
+    );
+    expect(() => new AppService(stack, 'Half', { definition: 'half', handler, timeout: Duration.millis(1500) })).toThrow(
+      /definition "half": a service timeout is whole seconds .*got 1 second 500 millis/,
     );
   });
 });
@@ -346,7 +354,7 @@ describe('MultinodeApp props and grants', () => {
       expect(fn.Environment.Variables.NODE_OPTIONS).toBeUndefined();
     }
     for (const [, group] of resourcesOf(template, 'AWS::Logs::LogGroup')) expect(group.RetentionInDays).toBe(7);
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'extractSummaries-0', State: 'DISABLED' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'Shop-Prod-extractSummaries-0', State: 'DISABLED' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'Shop-Prod-extractSummaries',
       Environment: { Variables: Match.objectLike({ FEED: 'daily' }) },

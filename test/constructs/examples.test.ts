@@ -13,16 +13,16 @@ describe('daily-16cpu', () => {
   const { template, mn } = synthApp(exampleEntry('daily-16cpu'), { prefix: 'daily' });
 
   it('compiles the weekday cron to MON-FRI at 23:00 in Europe/London, and the daily interval to a daily cron', () => {
-    const [, weekdays] = oneResource(template, 'AWS::Scheduler::Schedule', byName('weekdaysAt23-0'));
+    const [, weekdays] = oneResource(template, 'AWS::Scheduler::Schedule', byName('daily-weekdaysAt23-0'));
     expect(weekdays.ScheduleExpression).toMatch(/^cron\(0 23 \? \* (MON-FRI|2-6) \*\)$/);
     expect(weekdays.ScheduleExpressionTimezone).toBe('Europe/London');
-    const [, daily] = oneResource(template, 'AWS::Scheduler::Schedule', byName('dailyAt23-0'));
+    const [, daily] = oneResource(template, 'AWS::Scheduler::Schedule', byName('daily-dailyAt23-0'));
     expect(daily.ScheduleExpression).toBe('cron(0 23 * * ? *)');
     expect(daily.ScheduleExpressionTimezone).toBe('Europe/London');
     // One schedule per compiled expression, exactly as the manifest says.
     for (const definition of mn.manifest.definitions.filter((d) => d.kind === 'schedule')) {
       definition.schedule!.expressions.forEach((compiled, i) => {
-        const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', byName(`${definition.name}-${i}`));
+        const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', byName(mn.names.schedule(definition.name, i)));
         expect(schedule.ScheduleExpression).toBe(compiled.expression);
         expect(schedule.ScheduleExpressionTimezone).toBe(compiled.timezone);
       });
@@ -38,8 +38,8 @@ describe('daily-16cpu', () => {
 
   it('delivers heavy scheduled tasks to the dispatcher with the flexible window off, an explicit retry policy and a dead-letter queue', () => {
     const dispatcher = template.getResourceId('AWS::Lambda::Function', { Properties: { FunctionName: 'daily-multinode-dispatcher' } });
-    for (const name of ['weekdaysAt23-0', 'dailyAt23-0']) {
-      const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', byName(name));
+    for (const name of ['weekdaysAt23', 'dailyAt23']) {
+      const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', byName(`daily-${name}-0`));
       expect(schedule.GroupName).toBe('daily');
       expect(schedule.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
       expect(schedule.Target.RetryPolicy.MaximumRetryAttempts).toBeLessThan(185);
@@ -47,7 +47,7 @@ describe('daily-16cpu', () => {
       expect(schedule.Target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toMatch(/DeadLetters/);
       expect(schedule.Target.Arn).toEqual({ 'Fn::GetAtt': [dispatcher, 'Arn'] });
       const input = JSON.parse(schedule.Target.Input);
-      expect(input).toMatchObject({ multinode: 'schedule', name: name.replace(/-0$/, '') });
+      expect(input).toMatchObject({ multinode: 'schedule', name });
       expect(schedule.Target.Input).toContain('<aws.scheduler.scheduled-time>');
       expect(schedule.Target.Input).toContain('<aws.scheduler.attempt-number>');
     }
@@ -131,7 +131,7 @@ describe('tweet-summaries', () => {
 
   it('runs the daily task on its own Lambda, targeted by its schedule', () => {
     const task = template.getResourceId('AWS::Lambda::Function', { Properties: { FunctionName: 'tweets-extractSummaries' } });
-    const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', byName('extractSummaries-0'));
+    const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', byName('tweets-extractSummaries-0'));
     expect(schedule.ScheduleExpression).toBe('cron(0 0 * * ? *)');
     expect(schedule.Target.Arn).toEqual({ 'Fn::GetAtt': [task, 'Arn'] });
   });

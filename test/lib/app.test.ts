@@ -107,7 +107,7 @@ describe('resource names', () => {
     expect(names.stateTable).toBe('tweet-summaries-state');
     expect(names.dictTable('tweet_summaries')).toBe('tweet-summaries-dict-tweet_summaries');
     expect(names.lambdaFunction('api')).toBe('tweet-summaries-api');
-    expect(names.schedule('daily', 1)).toBe('daily-1');
+    expect(names.schedule('daily', 1)).toBe('tweet-summaries-daily-1');
   });
 
   it('keeps names within the service limits, distinctly', () => {
