@@ -15,7 +15,7 @@ export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions {
 
 export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries'] as const;
 
-/** The seed's `period=` spelling and a few other likely words, mapped to ours. */
+/** The original Multinode's `period=` spelling and a few other likely words, mapped to ours. */
 const SCHEDULE_HINTS: Record<string, string> = {
   period: 'interval',
   every: 'interval',
@@ -63,7 +63,7 @@ export function schedule(options: ScheduleOptions, handler: ScheduleHandler): Sc
   return new ScheduleDefinition(callerSite(schedule), options, handler);
 }
 
-/** Alias of `schedule`, the seed's spelling. */
+/** Alias of `schedule`, the original Multinode's spelling. */
 export function scheduledTask(options: ScheduleOptions, handler: ScheduleHandler): ScheduleDefinition {
   return new ScheduleDefinition(callerSite(scheduledTask), options, handler);
 }

@@ -1,6 +1,6 @@
 /**
  * Writing EventBridge cron fields: explicit lists compressed into ranges (never "/" steps, whose meaning differs
- * between cron dialects), and weekdays by name (SUN-SAT mean the same in every dialect, unlike numbers: pitfall 1).
+ * between cron dialects), and weekdays by name (SUN-SAT mean the same in every dialect, unlike numbers: EventBridge counts 1 = SUN, Unix 0 = SUN).
  */
 import { WEEKDAY_NAMES } from './calendar.js';
 

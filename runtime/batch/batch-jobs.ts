@@ -1,7 +1,7 @@
 /**
  * The runtime's use of the AWS Batch API: submit a definition's job (its job definition and queue come from the
  * naming rule, lib/naming.ts), read jobs' status, terminate them. Only small ids travel in `containerOverrides`
- * (the run id, the attempt, the task): inputs and outputs go through the state table and S3 (aws-facts 69).
+ * (the run id, the attempt, the task): inputs and outputs go through the state table and S3 (docs/aws-behaviour.md, "Batch SubmitJob limits").
  */
 import { BatchClient, DescribeJobsCommand, type JobDetail, type JobStatus, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
 import { fitName } from '../../lib/naming.js';

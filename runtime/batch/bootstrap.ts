@@ -138,7 +138,7 @@ mnMain().then(
 /**
  * The bootstrap script run by `node -e` in every Batch container (CommonJS; uses only Node built-ins). Indentation,
  * comment lines and blank lines are dropped (no string in it spans lines): Batch passes the command to ECS among the container
- * overrides, which hold 8,192 characters in all with the environment (aws-facts 69).
+ * overrides, which hold 8,192 characters in all with the environment (docs/aws-behaviour.md, "Batch SubmitJob limits").
  */
 export const BOOTSTRAP_SCRIPT = [
   "'use strict';",

@@ -4,7 +4,7 @@
  *
  * - Sockets: fan-out (`map` with up to 1,000 calls in flight) needs more than the SDK's 50 sockets per client.
  * - Lambda retries: off in the SDK (maxAttempts 1). The function client retries throttling and failures itself,
- *   because the SDK would also re-run a non-idempotent function after a client-side timeout (aws-facts pitfall 20).
+ *   because the SDK would also re-run a non-idempotent function after a client-side timeout (docs/aws-behaviour.md, "Lambda invoke results and errors").
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';

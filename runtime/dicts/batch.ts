@@ -1,7 +1,7 @@
 /**
  * DynamoDB's batch APIs with their partial failures handled: BatchWriteItem and BatchGetItem may return part of
  * a request as `UnprocessedItems`/`UnprocessedKeys` (throttling, size); those are re-sent with backoff until done
- * (aws-facts pitfall 22). Chunks run in parallel, a few at a time.
+ * (docs/aws-behaviour.md, "DynamoDB batch operations"). Chunks run in parallel, a few at a time.
  */
 import {
   BatchGetItemCommand,

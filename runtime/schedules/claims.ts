@@ -1,12 +1,12 @@
 /**
  * Schedule claims: at most one run per schedule and scheduled time, whatever EventBridge delivers. EventBridge
- * Scheduler and Lambda's asynchronous queue are at-least-once (aws-facts pitfall 10), and a Unix cron with both day
+ * Scheduler and Lambda's asynchronous queue are at-least-once (docs/aws-behaviour.md, "Scheduler delivery is at least once"), and a Unix cron with both day
  * fields compiles to two schedules that both fire when a day matches both; every delivery first claims
  * `sched#<name>` / `<scheduled time>` with a conditional put, and only the winner runs.
  *
  * A claim holds a lease (the run's timeout): a delivery that finds a RUNNING claim whose lease expired (its
  * executor crashed) takes it over as the next attempt; a finished claim (SUCCEEDED or FAILED) is never run again.
- * Batch-placed schedules (the jobs issue) claim here too, before submitting their job.
+ * Batch-placed schedules claim here too, before submitting their job.
  */
 import { randomUUID } from 'node:crypto';
 import type { RemoteErrorInfo } from '../../lib/handles.js';

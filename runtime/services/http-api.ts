@@ -1,6 +1,6 @@
 /**
  * API Gateway HTTP API (payload format 2.0) events <-> the standard `Request`/`Response` of a fetch handler.
- * Format facts (aws-facts 76): lower-cased headers with duplicates comma-joined, cookies in their own list,
+ * Format (docs/aws-behaviour.md, "HTTP API Lambda events"): lower-cased headers with duplicates comma-joined, cookies in their own list,
  * `rawPath` + `rawQueryString`, a body that is base64 when `isBase64Encoded`; the response carries `cookies`
  * separately from `headers`, and binary bodies base64-encoded.
  */

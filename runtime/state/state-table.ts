@@ -1,6 +1,6 @@
 /**
  * Access to the app's state table (schema.ts): reads, conditional writes and queries by partition. Every kind
- * of state (runs, schedule claims, and the jobs and locks of the jobs issue) goes through this class, so the key
+ * of state (runs, schedule claims, and jobs, locks and concurrency slots) goes through this class, so the key
  * attributes and the meaning of a failed condition live in one place.
  */
 import {

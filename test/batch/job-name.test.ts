@@ -1,4 +1,4 @@
-/** SubmitJob names: Batch takes letters, digits, "-" and "_", starting with a letter or digit, up to 128 (aws-facts 67). */
+/** SubmitJob names: Batch takes letters, digits, "-" and "_", starting with a letter or digit, up to 128. */
 import { describe, expect, it } from 'vitest';
 import { batchJobName } from '../../runtime/batch/batch-jobs.js';
 import { checkSubmit } from '../../runtime/local/batch/validate.js';

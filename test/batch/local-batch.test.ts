@@ -1,7 +1,7 @@
 /**
  * The local Batch endpoint through the real @aws-sdk/client-batch client: job lifecycle and Batch's environment,
- * array jobs, retries, TerminateJob / CancelJob rules (aws-facts 66), a container killed with SIGKILL, ListJobs
- * by status with paging, state-change events, the submit-time checks (aws-facts 67, 69) and container credentials.
+ * array jobs, retries, TerminateJob / CancelJob rules, a container killed with SIGKILL, ListJobs
+ * by status with paging, state-change events, the submit-time checks (docs/aws-behaviour.md) and container credentials.
  */
 import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -134,7 +134,7 @@ describe('local Batch endpoint', () => {
     expect(job.container!.vcpus).toBe(1);
     expect(job.createdAt).toBeLessThanOrEqual(job.startedAt!);
     expect(job.startedAt).toBeLessThanOrEqual(job.stoppedAt!);
-    // Events for every change after submission, none for SUBMITTED itself (aws-facts 71).
+    // Events for every change after submission, none for SUBMITTED itself.
     expect(recorder.statuses(submitted.jobId!)).toEqual(['PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED']);
   });
 

@@ -1,5 +1,5 @@
 /**
- * The seed's daily 16-CPU task (examples/daily-16cpu) in the local cloud: both schedules are placed on Batch, so
+ * The daily 16-CPU task (examples/daily-16cpu) in the local cloud: both schedules are placed on Batch, so
  * firing one goes, as EventBridge Scheduler would, to the dispatcher function, which claims the scheduled time and
  * submits a Batch job; the local Batch endpoint runs the container (the real bootstrap fetching the bundle from the
  * local S3), and the run records its result in the dict.

@@ -1,5 +1,5 @@
 /**
- * Golden tests: the seed's examples and the issue's named cases compile to these exact EventBridge schedules and
+ * Golden tests: the original Multinode's examples and the named cases compile to these exact EventBridge schedules and
  * fire at these exact instants.
  */
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ function next(manifest: ScheduleManifest, from: string, count: number): string[]
   return nextFireTimes(manifest.expressions, Date.parse(from), count).map((date) => date.toISOString().replace(':00.000Z', 'Z'));
 }
 
-describe("the seed's examples", () => {
+describe("the original Multinode's examples", () => {
   it('"0 23 * * 1-5" in Europe/London: weekdays at 23:00 London time, across both DST changes', () => {
     const manifest = compile({ cron: '0 23 * * 1-5', timezone: 'Europe/London' });
     expect(manifest).toEqual({

@@ -1,5 +1,5 @@
 /**
- * Every wrong schedule input the issue lists, through the public `schedule(...)` call: the error is a
+ * Every kind of wrong schedule input, through the public `schedule(...)` call: the error is a
  * DefinitionError naming the definition, the option, the value given, what is wrong and what is allowed.
  */
 import { describe, expect, it } from 'vitest';

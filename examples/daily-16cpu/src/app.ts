@@ -1,5 +1,5 @@
 /**
- * The seed's first example: a task that runs daily at 23:00 on 16 vCPUs (provisioned for the run only, on AWS
+ * The original Multinode's first example: a task that runs daily at 23:00 on 16 vCPUs (provisioned for the run only, on AWS
  * Batch), written both ways the seed allows:
  *  - reference time + interval: 2023-09-08 23:00 + k x 1 day, every day;
  *  - cron: "0 23 * * 1-5", weekdays only.

@@ -1,5 +1,5 @@
 /**
- * The seed's tweet summaries: a scheduled task summarises each subject's tweets of the last day into the dict
+ * Tweet summaries (an example of the original Multinode): a scheduled task summarises each subject's tweets of the last day into the dict
  * `tweet_summaries`, and a service answers GET /summaries/:subject from that dict (404 when there is none).
  */
 import { Hono } from 'hono';

@@ -26,7 +26,7 @@ export interface ContainerHost {
   onOutput(job: LocalJob, stream: 'stdout' | 'stderr', line: string): void;
 }
 
-/** `Ref::name` placeholders of the command, replaced from the parameters (aws-facts 68). */
+/** `Ref::name` placeholders of the command, replaced from the parameters (docs/aws-behaviour.md, "Batch parameters"). */
 export function substituteParameters(command: readonly string[], parameters: Readonly<Record<string, string>>): string[] {
   return command.map((part) => part.replace(/Ref::([A-Za-z0-9_-]+)/g, (whole, name: string) => parameters[name] ?? whole));
 }

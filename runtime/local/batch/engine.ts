@@ -3,7 +3,7 @@
  * (SUBMITTED -> PENDING -> RUNNABLE -> STARTING -> RUNNING -> SUCCEEDED | FAILED), array jobs (children
  * `<parent>:<index>`, the parent SUBMITTED -> PENDING -> SUCCEEDED | FAILED once every child is done), retries
  * (`retryStrategy.attempts`; terminated and timed-out attempts are not retried), dependencies on job ids,
- * CancelJob / TerminateJob with the rules of aws-facts 66, and a "Batch Job State Change" event for every status
+ * CancelJob / TerminateJob with Batch's rules (docs/aws-behaviour.md, "Batch cancel and terminate"), and a "Batch Job State Change" event for every status
  * change after submission. Jobs run as child processes (container.ts); at most `maxRunning` at once, the rest wait
  * in RUNNABLE as they would for compute capacity.
  */
@@ -23,7 +23,7 @@ import {
   type RegisteredJobDefinition,
 } from './types.js';
 
-/** The EventBridge event Batch sends on a job's status change (aws-facts 71). */
+/** The EventBridge event Batch sends on a job's status change (docs/aws-behaviour.md, "Batch job state change events"). */
 export interface BatchStateChangeEvent {
   version: '0';
   id: string;
@@ -309,7 +309,7 @@ export class LocalBatchEngine {
     return { jobSummaryList: page.map((job) => this.summary(job)), ...(end < candidates.length ? { nextToken: encodeToken(end) } : {}) };
   }
 
-  /** SUBMITTED, PENDING and RUNNABLE jobs end FAILED; STARTING and RUNNING ones are left alone (aws-facts 66). */
+  /** SUBMITTED, PENDING and RUNNABLE jobs end FAILED; STARTING and RUNNING ones are left alone, as CancelJob does. */
   cancel(reference: string | undefined, reason: string | undefined): void {
     const job = this.require(reference);
     if (!reason) throw new BatchClientError('reason is required.');

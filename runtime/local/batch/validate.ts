@@ -1,5 +1,5 @@
 /**
- * The request checks real Batch makes at submit time (aws-facts 67, 69), as ClientExceptions with messages that
+ * The request checks real Batch makes at submit time (docs/aws-behaviour.md, "Batch SubmitJob limits"), as ClientExceptions with messages that
  * say what was wrong and what is allowed.
  */
 import type { KeyValuePair, RegisterJobDefinitionRequest, SubmitJobRequest } from '@aws-sdk/client-batch';

@@ -63,7 +63,7 @@ export interface FunctionStats {
 }
 
 export const ACCOUNT_ID = '000000000000';
-/** Lambda's default concurrency per account and Region (aws-facts 59). */
+/** Lambda's default concurrency per account and Region (docs/aws-behaviour.md, "Lambda payload and concurrency limits"). */
 export const ACCOUNT_CONCURRENCY = 1000;
 
 interface Deployed {
