@@ -25,7 +25,7 @@ export {
   RuntimeConfigError,
 } from './core/config.js';
 export type { RuntimeConfig, Service } from './core/config.js';
-export { clientConfig, createClients, MAX_SOCKETS } from './core/clients.js';
+export { clientConfig, createClients, DOCUMENT_TRANSLATION, documentClient, MAX_SOCKETS } from './core/clients.js';
 export type { Clients, ClientOptions } from './core/clients.js';
 export { createContext, DEFAULT_TUNING } from './core/context.js';
 export type { ContextOptions, RuntimeContext, RuntimeTuning } from './core/context.js';
