@@ -36,7 +36,7 @@ export function jobLauncher(context: RuntimeContext, definition: JobManifest, tu
 }
 
 export function createLockClient(context: RuntimeContext, name: string): LockClient {
-  return new LockClient({ client: context.clients.dynamodb, table: context.names.stateTable, name, clock: context.clock });
+  return new LockClient({ state: context.state, name, clock: context.clock });
 }
 
 export function createJobClient(context: RuntimeContext, name: string, tuning: JobTuning = jobTuningFromEnv()): JobClient {

@@ -3,6 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../runtime/core/clients.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
@@ -27,6 +29,8 @@ export interface DictFixtureOptions {
 export interface DynamoFixture {
   readonly dynamo: LocalDynamo;
   readonly client: DynamoDBClient;
+  /** The document client over `client`. */
+  readonly documents: DynamoDBDocumentClient;
   /** A fresh dict table and a client for it. */
   dict<V = unknown>(name: string, options?: DictFixtureOptions): Promise<DictClient<V>>;
   stateTable(name: string): Promise<string>;
@@ -38,9 +42,11 @@ let tables = 0;
 export async function startDynamoFixture(): Promise<DynamoFixture> {
   const dynamo = await startDynamo();
   const client = dynamoClient(dynamo.endpoint);
+  const documents = documentClient(client);
   return {
     dynamo,
     client,
+    documents,
     async dict<V>(name: string, options: DictFixtureOptions = {}) {
       const table = `t${++tables}-dict-${name}`;
       await createTables(client, [[table, DICT_TABLE_SCHEMA]]);
