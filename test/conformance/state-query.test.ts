@@ -36,3 +36,9 @@ it('pages through large items with the cursor, each item once', async () => {
   } while (after);
   expect(seen).toEqual(['id-7', 'id-6', 'id-5', 'id-4', 'id-3', 'id-2', 'id-1', 'id-0']);
 });
+
+it('refuses a low-level DynamoDBClient in place of the document client', () => {
+  expect(() => new StateTable(fx.client as never, 'some-table')).toThrow(
+    /StateTable "some-table" needs the DynamoDB document client \(documentClient\(dynamodb\) of multinode\/runtime\), got a DynamoDBClient/,
+  );
+});
