@@ -4,6 +4,7 @@
  * Target: batch at least 8x faster. Baseline and candidate run in the same process, on the same table.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { documentClient } from '../runtime/core/clients.js';
 import { DictClient } from '../runtime/dicts/dict-client.js';
 import { startDynamo } from '../runtime/local/dynamodb.js';
 import { createTables } from '../runtime/local/tables.js';
@@ -14,7 +15,7 @@ const N = 1000;
 const dynamo = await startDynamo();
 const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 await createTables(client, [['bench-dict', DICT_TABLE_SCHEMA]]);
-const dict = new DictClient<{ i: number; text: string }>({ client, name: 'bench', table: 'bench-dict' });
+const dict = new DictClient<{ i: number; text: string }>({ documents: documentClient(client), name: 'bench', table: 'bench-dict' });
 const entries = Array.from({ length: N }, (_, i) => [`key-${i}`, { i, text: `value number ${i}` }] as const);
 
 async function time(label: string, run: () => Promise<unknown>): Promise<number> {

@@ -25,7 +25,7 @@ export {
   RuntimeConfigError,
 } from './core/config.js';
 export type { RuntimeConfig, Service } from './core/config.js';
-export { clientConfig, createClients, MAX_SOCKETS } from './core/clients.js';
+export { clientConfig, createClients, DOCUMENT_TRANSLATION, documentClient, MAX_SOCKETS } from './core/clients.js';
 export type { Clients, ClientOptions } from './core/clients.js';
 export { createContext, DEFAULT_TUNING } from './core/context.js';
 export type { ContextOptions, RuntimeContext, RuntimeTuning } from './core/context.js';
@@ -39,7 +39,8 @@ export type { LogContext, LoggerOptions, LogKind, LogLevel, LogRecord, RecordLev
 export type { KeyAttribute, TableSchema } from './core/table-schema.js';
 export { DICT_SCHEMA, DICT_TABLE_SCHEMA } from './dicts/schema.js';
 export { RECORD_PREFIXES, STATE_SCHEMA, STATE_TABLE_SCHEMA, partitionKey } from './state/schema.js';
-export { StateTable, attr } from './state/state-table.js';
+export { StateTable } from './state/state-table.js';
+export type { Condition, ConditionalUpdate, ConditionValues, QueryPage, StateKey, Stored } from './state/state-table.js';
 export { ScheduleClaims } from './schedules/claims.js';
 export type { Claim, ClaimResult } from './schedules/claims.js';
 export { Payloads, PAYLOAD_PREFIXES, SYNC_PAYLOAD_LIMIT, ASYNC_PAYLOAD_LIMIT } from './core/payloads.js';

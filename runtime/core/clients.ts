@@ -4,13 +4,18 @@
  *
  * - Sockets: fan-out (`map` with up to 1,000 calls in flight) needs more than the SDK's 50 sockets per client.
  * - Lambda retries: off in the SDK (maxAttempts 1). The function client retries throttling and failures itself,
- *   because the SDK would also re-run a non-idempotent function after a client-side timeout (docs/aws-behaviour.md, "Lambda invoke results and errors").
+ *   because the SDK would also re-run a non-idempotent function after a client-side timeout (docs/aws-behaviour.md,
+ *   "Lambda invoke results and errors").
+ * - DynamoDB items are read and written as plain objects through the document client (`documentClient`), built on
+ *   the one DynamoDBClient so sockets, endpoint and retries stay in one place.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, NumberValue, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { InvalidArgumentError } from '../../lib/errors.js';
 import type { RuntimeConfig, Service } from './config.js';
 
 /** Sockets per client: enough for the largest `maxConcurrency` (1,000). */
@@ -32,8 +37,9 @@ export function clientConfig(config: RuntimeConfig, service: Service, options: C
     ...(endpoint ? { endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    // Resolve each command's middleware once per client, not on every send: a large share of a call's CPU.
-    cacheMiddleware: true,
+    // Resolve each command's middleware once per client, not on every send: a large share of a call's CPU. Not for
+    // DynamoDB: the document client's commands carry their input in the middleware they resolve, so it refuses this.
+    cacheMiddleware: service !== 'dynamodb',
     requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
@@ -44,8 +50,53 @@ export function clientConfig(config: RuntimeConfig, service: Service, options: C
   };
 }
 
+/**
+ * How the document client translates items. Every attribute the runtime writes is a string or a number, so:
+ *
+ * - `removeUndefinedValues`: an optional attribute left undefined in a record is simply not written (absent), as
+ *   the items always were; without it the SDK throws.
+ * - `convertClassInstanceToMap: false`: a class instance (a Date, a Map) in an item is a mistake, refused rather
+ *   than stored as a map of its own fields. (NumberValue is understood before this check.)
+ * - `convertEmptyValues: false`: an empty string stays an empty string, never a NULL.
+ * - Numbers: `allowImpreciseNumbers` stays off: a plain JS number beyond the safe integers throws instead of being
+ *   written (the records' numbers, timestamps and counts, never are). A dict value that is a number is written as a
+ *   NumberValue with the text the dict chose (dicts/items.ts: only numbers DynamoDB holds exactly), and so is an
+ *   amount to add. Read back (`wrapNumbers`), a number within the safe integers is a plain number, and one beyond
+ *   them a NumberValue of the stored text: the default would make it a BigInt (or throw), and an item read and
+ *   written again (a batch's UnprocessedItems, re-sent) must write the same number.
+ */
+export const DOCUMENT_TRANSLATION: TranslateConfig = {
+  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false, convertEmptyValues: false, allowImpreciseNumbers: false },
+  unmarshallOptions: { wrapNumbers: readNumber },
+};
+
+function readNumber(text: string): number | NumberValue {
+  const value = Number(text);
+  return Number.isSafeInteger(value) || !Number.isInteger(value) ? value : NumberValue.from(text);
+}
+
+/**
+ * The document client over `dynamodb`. One per DynamoDBClient: the document client keeps its translation options
+ * in the client's shared configuration.
+ */
+export function documentClient(dynamodb: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(dynamodb, DOCUMENT_TRANSLATION);
+}
+
+/**
+ * `documents` when it is a document client. A DynamoDBClient has the same shape to TypeScript, but sent through it the
+ * document commands would skip the translation options above: refused here, with what to pass instead.
+ */
+export function checkDocumentClient(documents: unknown, who: string): DynamoDBDocumentClient {
+  if (documents instanceof DynamoDBDocumentClient) return documents;
+  const got = typeof documents === 'object' && documents !== null ? `a ${documents.constructor?.name ?? 'object'}` : String(documents);
+  throw new InvalidArgumentError(`${who} needs the DynamoDB document client (documentClient(dynamodb) of multinode/runtime), got ${got}.`);
+}
+
 export interface Clients {
   readonly dynamodb: DynamoDBClient;
+  /** The document client over `dynamodb`: every item the runtime reads or writes goes through it. */
+  readonly documents: DynamoDBDocumentClient;
   readonly lambda: LambdaClient;
   readonly s3: S3Client;
   /** Closes every client's sockets. */
@@ -59,6 +110,7 @@ export function createClients(config: RuntimeConfig): Clients {
   const s3 = new S3Client(clientConfig(config, 's3'));
   return {
     dynamodb,
+    documents: documentClient(dynamodb),
     lambda,
     s3,
     destroy() {

@@ -74,7 +74,7 @@ export function createContext(config: RuntimeConfig, manifest: Manifest, options
     names,
     clients,
     manifest,
-    state: new StateTable(clients.dynamodb, names.stateTable),
+    state: new StateTable(clients.documents, names.stateTable),
     payloads: new Payloads(clients.s3, config.bucket),
     clock,
     tuning: { ...DEFAULT_TUNING, ...options.tuning },

@@ -1,21 +1,25 @@
 /**
  * DynamoDB's batch APIs with their partial failures handled: BatchWriteItem and BatchGetItem may return part of
  * a request as `UnprocessedItems`/`UnprocessedKeys` (throttling, size); those are re-sent with backoff until done
- * (docs/aws-behaviour.md, "DynamoDB batch operations"). Chunks run in parallel, a few at a time.
+ * (docs/aws-behaviour.md, "DynamoDB batch operations"). Chunks run in parallel, a few at a time. The document client
+ * hands the unprocessed parts back as plain items, which translate back to the same attributes (numbers included,
+ * see core/clients.ts).
  */
-import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
-  BatchWriteItemCommand,
-  type DynamoDBClient,
-  type KeysAndAttributes,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MultinodeError } from '../../lib/errors.js';
 import { type Backoff, backoffDelay, sleep } from '../core/retry.js';
 import { chunks, mapLimit } from '../core/map-limit.js';
 import { BATCH_GET_MAX, BATCH_WRITE_MAX } from './schema.js';
-import type { Item } from './items.js';
+import type { EntryItem, EntryKey } from './items.js';
+
+/** One write of a batch: an entry to put, or a key to delete. */
+export type EntryWrite = { readonly PutRequest: { readonly Item: EntryItem } } | { readonly DeleteRequest: { readonly Key: EntryKey } };
+
+/** What is left to read of one request: the keys, and how to read them. */
+interface PendingKeys {
+  readonly Keys: EntryKey[] | undefined;
+  readonly ConsistentRead?: boolean;
+}
 
 /** Batch requests in flight at once per call. */
 export const BATCH_PARALLELISM = 8;
@@ -32,9 +36,9 @@ export interface BatchOptions {
 }
 
 /** Writes (puts and deletes) in batches of 25; every request's key must be unique across `requests`. */
-export async function batchWrite(client: DynamoDBClient, table: string, requests: WriteRequest[], options: BatchOptions = {}): Promise<void> {
+export async function batchWrite(documents: DynamoDBDocumentClient, table: string, requests: EntryWrite[], options: BatchOptions = {}): Promise<void> {
   await mapLimit(chunks(requests, BATCH_WRITE_MAX), BATCH_PARALLELISM, async (chunk) => {
-    let pending: WriteRequest[] = chunk;
+    let pending: EntryWrite[] = chunk;
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) {
         if (round > MAX_UNPROCESSED_ROUNDS) {
@@ -43,17 +47,17 @@ export async function batchWrite(client: DynamoDBClient, table: string, requests
         options.onRetry?.(round, pending.length);
         await sleep(backoffDelay(round, options.backoff));
       }
-      const output = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
-      pending = output.UnprocessedItems?.[table] ?? [];
+      const output = await documents.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (output.UnprocessedItems?.[table] ?? []) as EntryWrite[];
     }
   });
 }
 
 /** Reads items by key in batches of 100 (strongly consistent); returns the items found, in no particular order. */
-export async function batchGet(client: DynamoDBClient, table: string, keys: Item[], options: BatchOptions & { projection?: string } = {}): Promise<Item[]> {
-  const found: Item[] = [];
+export async function batchGet(documents: DynamoDBDocumentClient, table: string, keys: EntryKey[], options: BatchOptions = {}): Promise<EntryItem[]> {
+  const found: EntryItem[] = [];
   await mapLimit(chunks(keys, BATCH_GET_MAX), BATCH_PARALLELISM, async (chunk) => {
-    let pending: KeysAndAttributes | undefined = { Keys: chunk, ConsistentRead: true };
+    let pending: PendingKeys | undefined = { Keys: chunk, ConsistentRead: true };
     for (let round = 0; pending?.Keys?.length; round++) {
       if (round > 0) {
         if (round > MAX_UNPROCESSED_ROUNDS) {
@@ -64,9 +68,9 @@ export async function batchGet(client: DynamoDBClient, table: string, keys: Item
         options.onRetry?.(round, pending.Keys.length);
         await sleep(backoffDelay(round, options.backoff));
       }
-      const output: BatchGetItemCommandOutput = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: pending } }));
-      found.push(...(output.Responses?.[table] ?? []));
-      pending = output.UnprocessedKeys?.[table];
+      const output: BatchGetCommandOutput = await documents.send(new BatchGetCommand({ RequestItems: { [table]: pending } }));
+      found.push(...((output.Responses?.[table] ?? []) as EntryItem[]));
+      pending = output.UnprocessedKeys?.[table] as PendingKeys | undefined;
     }
   });
   return found;

@@ -2,26 +2,20 @@
  * A dict over its DynamoDB table (item design: schema.ts). Reads are strongly consistent and never show an
  * expired entry; writes check key rules and the item size before sending.
  */
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  ScanCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type NumberValue, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidArgumentError, KeyNotFoundError, NotANumberError, ValueTooLargeError } from '../../lib/errors.js';
 import type { DictHandle, SetOptions } from '../../lib/handles.js';
 import { parseDurationSeconds, DURATION_FORMS } from '../../lib/units/duration.js';
+import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, awsErrorName, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
 import { withNames } from '../core/expression-names.js';
 import { batchGet, batchWrite, type BatchOptions } from './batch.js';
-import { checkKey, entryItem, expiryFor, isExpired, itemValue, storeValue, type Item, type StoredValue } from './items.js';
+import { checkKey, dynamoNumber, type EntryItem, entryItem, entryKey, expiryFor, isExpired, itemValue, storeValue, type StoredValue } from './items.js';
 import { DICT_SCHEMA as S, ITEM_LIMIT_BYTES } from './schema.js';
 
 export interface DictClientOptions {
-  readonly client: DynamoDBClient;
+  /** The document client (core/clients.ts). */
+  readonly documents: DynamoDBDocumentClient;
   /** The dict's name (for messages). */
   readonly name: string;
   /** Its table. */
@@ -36,16 +30,19 @@ const ABSENT = `attribute_not_exists(#${S.key}) OR #${S.ttl} <= :now`;
 /** Condition: the entry exists and is not expired. */
 const PRESENT = `attribute_exists(#${S.key}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`;
 
+/** Values of conditions: strings, safe integers, and dict numbers with their exact text. */
+type Values = Record<string, string | number | NumberValue>;
+
 export class DictClient<V = unknown> implements DictHandle<V> {
   readonly name: string;
-  readonly #client: DynamoDBClient;
+  readonly #documents: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #clock: () => number;
   readonly #batch: BatchOptions;
 
   constructor(options: DictClientOptions) {
     this.name = options.name;
-    this.#client = options.client;
+    this.#documents = checkDocumentClient(options.documents, `dict "${options.name}"`);
     this.#table = options.table;
     this.#clock = options.clock ?? Date.now;
     this.#batch = options.batch ?? {};
@@ -72,13 +69,13 @@ export class DictClient<V = unknown> implements DictHandle<V> {
 
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     const item = this.#item(key, value, options);
-    await this.#guard(this.#client.send(new PutItemCommand({ TableName: this.#table, Item: item })));
+    await this.#guard(this.#documents.send(new PutCommand({ TableName: this.#table, Item: item })));
   }
 
   async setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
     const item = this.#item(key, value, options);
     return this.#conditional(
-      new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
+      new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
     );
   }
 
@@ -91,13 +88,12 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     const item = this.#item(key, change.value, options);
     if (change.expected === undefined) {
       return this.#conditional(
-        new PutItemCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
+        new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
       );
     }
-    const expected = storeValue(change.expected, 'expected');
-    const [attribute, value]: [string, AttributeValue] = 'n' in expected ? [S.number, { N: expected.n }] : [S.hash, { S: expected.h }];
+    const [attribute, value] = compared(storeValue(change.expected, 'expected'));
     return this.#conditional(
-      new PutItemCommand({
+      new PutCommand({
         TableName: this.#table,
         Item: item,
         ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
@@ -116,19 +112,19 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       // Fast path: one atomic ADD on a live (or absent) number entry.
       try {
         const output = await this.#guard(
-          this.#client.send(
-            new UpdateItemCommand({
+          this.#documents.send(
+            new UpdateCommand({
               TableName: this.#table,
-              Key: { [S.key]: { S: key } },
+              Key: entryKey(key),
               UpdateExpression: `ADD #${S.number} :by`,
               ConditionExpression: `attribute_not_exists(#${S.value}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`,
               ExpressionAttributeNames: { [`#${S.number}`]: S.number, [`#${S.value}`]: S.value, [`#${S.ttl}`]: S.ttl },
-              ExpressionAttributeValues: { ...this.#now(), ':by': { N: String(by) } },
+              ExpressionAttributeValues: { ...this.#now(), ':by': dynamoNumber(String(by)) },
               ReturnValues: 'UPDATED_NEW',
             }),
           ),
         );
-        return Number(output.Attributes?.[S.number]?.N);
+        return Number((output.Attributes as EntryItem | undefined)?.[S.number]);
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
@@ -136,7 +132,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       const item = await this.#read(key, undefined, true);
       if (item === undefined || isExpired(item, this.#clock())) {
         const won = await this.#conditional(
-          new PutItemCommand({
+          new PutCommand({
             TableName: this.#table,
             Item: entryItem(this.name, key, { n: String(by) }, undefined),
             ConditionExpression: ABSENT,
@@ -153,47 +149,39 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       }
       // A number stored as JSON (exponent form): compare-and-set the sum.
       const next = current + by;
-      const ttl = item[S.ttl]?.N;
-      if (await this.#replaceIf(key, storeValue(current, 'value'), storeValue(next, 'value'), ttl === undefined ? undefined : Number(ttl))) return next;
+      if (await this.#replaceIf(key, storeValue(current, 'value'), storeValue(next, 'value'), item[S.ttl])) return next;
     }
   }
 
   async delete(key: string): Promise<boolean> {
     const output = await this.#guard(
-      this.#client.send(new DeleteItemCommand({ TableName: this.#table, Key: { [S.key]: { S: checkKey(this.name, key) } }, ReturnValues: 'ALL_OLD' })),
+      this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: entryKey(checkKey(this.name, key)), ReturnValues: 'ALL_OLD' })),
     );
-    return output.Attributes !== undefined && !isExpired(output.Attributes, this.#clock());
+    return output.Attributes !== undefined && !isExpired(output.Attributes as EntryItem, this.#clock());
   }
 
   async *keys(options?: { prefix?: string }): AsyncIterable<string> {
-    for await (const item of this.#scan(options?.prefix, `#${S.key}`)) yield item[S.key]!.S!;
+    for await (const item of this.#scan(options?.prefix, `#${S.key}`)) yield item[S.key];
   }
 
   async *entries(options?: { prefix?: string }): AsyncIterable<[string, V]> {
-    for await (const item of this.#scan(options?.prefix)) yield [item[S.key]!.S!, itemValue(item) as V];
+    for await (const item of this.#scan(options?.prefix)) yield [item[S.key], itemValue(item) as V];
   }
 
   async getMany(keys: Iterable<string>): Promise<Array<V | undefined>> {
     const list = [...iterate(keys, this.name, 'getMany(keys)')].map((key, i) => checkKey(this.name, key, `key at keys[${i}]`));
     const unique = [...new Set(list)];
-    const items = await this.#guard(
-      batchGet(
-        this.#client,
-        this.#table,
-        unique.map((k) => ({ [S.key]: { S: k } })),
-        this.#batch,
-      ),
-    );
+    const items = await this.#guard(batchGet(this.#documents, this.#table, unique.map(entryKey), this.#batch));
     const now = this.#clock();
     const byKey = new Map<string, unknown>();
-    for (const item of items) if (!isExpired(item, now)) byKey.set(item[S.key]!.S!, itemValue(item));
+    for (const item of items) if (!isExpired(item, now)) byKey.set(item[S.key], itemValue(item));
     return list.map((key) => byKey.get(key) as V | undefined);
   }
 
   async setMany(entries: Iterable<readonly [string, V]>, options?: SetOptions): Promise<void> {
     const expiry = this.#expiry(options);
     // BatchWriteItem refuses two writes to one key in a request; the last value wins, as with sequential sets.
-    const byKey = new Map<string, Item>();
+    const byKey = new Map<string, EntryItem>();
     let index = 0;
     for (const entry of iterate(entries, this.name, 'setMany(entries)')) {
       if (!Array.isArray(entry) || entry.length !== 2) {
@@ -206,7 +194,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     }
     await this.#guard(
       batchWrite(
-        this.#client,
+        this.#documents,
         this.#table,
         [...byKey.values()].map((Item) => ({ PutRequest: { Item } })),
         this.#batch,
@@ -218,9 +206,9 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     const unique = new Set([...iterate(keys, this.name, 'deleteMany(keys)')].map((key, i) => checkKey(this.name, key, `key at keys[${i}]`)));
     await this.#guard(
       batchWrite(
-        this.#client,
+        this.#documents,
         this.#table,
-        [...unique].map((k) => ({ DeleteRequest: { Key: { [S.key]: { S: k } } } })),
+        [...unique].map((k) => ({ DeleteRequest: { Key: entryKey(k) } })),
         this.#batch,
       ),
     );
@@ -228,8 +216,8 @@ export class DictClient<V = unknown> implements DictHandle<V> {
 
   // ---- internals
 
-  #now(): Record<string, AttributeValue> {
-    return { ':now': { N: String(Math.floor(this.#clock() / 1000)) } };
+  #now(): Values {
+    return { ':now': Math.floor(this.#clock() / 1000) };
   }
 
   #expiry(options: SetOptions | undefined): number | undefined {
@@ -241,32 +229,32 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     return expiryFor(this.#clock(), parsed.seconds);
   }
 
-  #item(key: string, value: V, options: SetOptions | undefined): Item {
+  #item(key: string, value: V, options: SetOptions | undefined): EntryItem {
     return entryItem(this.name, checkKey(this.name, key), storeValue(value, 'value'), this.#expiry(options));
   }
 
   /** The live item for `key`, or undefined when missing or expired. */
-  async #read(key: string, projection?: string, includeExpired = false): Promise<Item | undefined> {
+  async #read(key: string, projection?: string, includeExpired = false): Promise<EntryItem | undefined> {
     const output = await this.#guard(
-      this.#client.send(
-        new GetItemCommand({
+      this.#documents.send(
+        new GetCommand({
           TableName: this.#table,
-          Key: { [S.key]: { S: key } },
+          Key: entryKey(key),
           ConsistentRead: true,
           ...(projection ? { ProjectionExpression: projection, ...withNames(projection) } : {}),
         }),
       ),
     );
-    const item = output.Item;
+    const item = output.Item as EntryItem | undefined;
     if (!item || (!includeExpired && isExpired(item, this.#clock()))) return undefined;
     return item;
   }
 
   /** Writes `next` only if the live entry still holds `current`. */
   async #replaceIf(key: string, current: StoredValue, next: StoredValue, expiry: number | undefined): Promise<boolean> {
-    const [attribute, value]: [string, AttributeValue] = 'n' in current ? [S.number, { N: current.n }] : [S.hash, { S: current.h }];
+    const [attribute, value] = compared(current);
     return this.#conditional(
-      new PutItemCommand({
+      new PutCommand({
         TableName: this.#table,
         Item: entryItem(this.name, key, next, expiry),
         ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
@@ -276,20 +264,20 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     );
   }
 
-  async *#scan(prefix: string | undefined, projection?: string): AsyncIterable<Item> {
+  async *#scan(prefix: string | undefined, projection?: string): AsyncIterable<EntryItem> {
     if (prefix !== undefined && (typeof prefix !== 'string' || Buffer.byteLength(prefix) > 2048)) {
       throw new InvalidArgumentError(`dict "${this.name}": prefix must be a string of at most 2048 bytes.`);
     }
     const filters = [`(attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`];
-    const values: Record<string, AttributeValue> = this.#now();
+    const values = this.#now();
     if (prefix) {
       filters.push(`begins_with(#${S.key}, :prefix)`);
-      values[':prefix'] = { S: prefix };
+      values[':prefix'] = prefix;
     }
-    let start: Record<string, AttributeValue> | undefined;
+    let start: Record<string, unknown> | undefined;
     do {
       const output = await this.#guard(
-        this.#client.send(
+        this.#documents.send(
           new ScanCommand({
             TableName: this.#table,
             ConsistentRead: true,
@@ -301,14 +289,14 @@ export class DictClient<V = unknown> implements DictHandle<V> {
           }),
         ),
       );
-      for (const item of output.Items ?? []) yield item;
+      for (const item of output.Items ?? []) yield item as EntryItem;
       start = output.LastEvaluatedKey;
     } while (start);
   }
 
   /** Runs a conditional write: true when it was applied, false when its condition failed. */
-  #conditional(command: PutItemCommand): Promise<boolean> {
-    return appliedIfCondition(this.#guard(this.#client.send(command)));
+  #conditional(command: PutCommand): Promise<boolean> {
+    return appliedIfCondition(this.#guard(this.#documents.send(command)));
   }
 
   /** Turns the service's errors for a missing table or an oversize item into ours. */
@@ -326,6 +314,11 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       return explainMissing(error, `The table "${this.#table}" of dict "${this.name}"`);
     }
   }
+}
+
+/** What compare-and-set compares for a stored value: the number itself, or the hash of its JSON. */
+function compared(stored: StoredValue): [attribute: string, value: string | NumberValue] {
+  return 'n' in stored ? [S.number, dynamoNumber(stored.n)] : [S.hash, stored.h];
 }
 
 function iterate<T>(items: Iterable<T>, dict: string, what: string): Iterable<T> {

@@ -3,12 +3,31 @@
  * key rules and the item size check.
  */
 import { createHash } from 'node:crypto';
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { fromWire, toWire, type WireValue } from '../../lib/codec.js';
 import { InvalidKeyError, ValueTooLargeError } from '../../lib/errors.js';
 import { DICT_SCHEMA as S, ITEM_LIMIT_BYTES, KEY_LIMIT_BYTES } from './schema.js';
 
-export type Item = Record<string, AttributeValue>;
+/**
+ * A dict entry's item: the one definition of its attributes (schema.ts says what each holds). `n` is written as a
+ * NumberValue carrying the exact text `storeValue` chose, and read back as a number (or, beyond the safe integers,
+ * as a NumberValue of the stored text: see core/clients.ts).
+ */
+export type EntryItem = {
+  readonly [S.key]: string;
+  readonly [S.number]?: number | NumberValue;
+  readonly [S.value]?: string;
+  readonly [S.hash]?: string;
+  readonly [S.ttl]?: number;
+};
+
+/** The key of an entry's item. */
+export type EntryKey = Pick<EntryItem, typeof S.key>;
+
+export const entryKey = (key: string): EntryKey => ({ [S.key]: key });
+
+/** A DynamoDB number with exactly this text (the text `storeValue` chose, or an amount to add). */
+export const dynamoNumber = (text: string): NumberValue => NumberValue.from(text);
 
 /** How a value is stored: a DynamoDB number, or codec JSON with its canonical hash. */
 export type StoredValue = { readonly n: string } | { readonly v: string; readonly h: string };
@@ -28,10 +47,10 @@ export function storeValue(value: unknown, path: string): StoredValue {
 }
 
 /** The value an item holds. */
-export function itemValue(item: Item): unknown {
-  const n = item[S.number]?.N;
+export function itemValue(item: EntryItem): unknown {
+  const n = item[S.number];
   if (n !== undefined) return Number(n);
-  const v = item[S.value]?.S;
+  const v = item[S.value];
   return v === undefined ? undefined : fromWire(JSON.parse(v));
 }
 
@@ -53,9 +72,9 @@ export function expiryFor(nowMs: number, ttlSeconds: number): number {
 }
 
 /** Whether an item is expired at `nowMs` (DynamoDB deletes expired items days late; reads must not see them). */
-export function isExpired(item: Item, nowMs: number): boolean {
-  const x = item[S.ttl]?.N;
-  return x !== undefined && Number(x) <= Math.floor(nowMs / 1000);
+export function isExpired(item: EntryItem, nowMs: number): boolean {
+  const x = item[S.ttl];
+  return x !== undefined && x <= Math.floor(nowMs / 1000);
 }
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -83,14 +102,12 @@ export function checkKey(dict: string, key: unknown, what = 'key'): string {
 }
 
 /** A full item for `set`; throws ValueTooLargeError when it would exceed DynamoDB's item limit. */
-export function entryItem(dict: string, key: string, stored: StoredValue, expiry: number | undefined): Item {
-  const item: Item = { [S.key]: { S: key } };
-  if ('n' in stored) item[S.number] = { N: stored.n };
-  else {
-    item[S.value] = { S: stored.v };
-    item[S.hash] = { S: stored.h };
-  }
-  if (expiry !== undefined) item[S.ttl] = { N: String(expiry) };
+export function entryItem(dict: string, key: string, stored: StoredValue, expiry: number | undefined): EntryItem {
+  const item: EntryItem = {
+    [S.key]: key,
+    ...('n' in stored ? { [S.number]: dynamoNumber(stored.n) } : { [S.value]: stored.v, [S.hash]: stored.h }),
+    ...(expiry === undefined ? {} : { [S.ttl]: expiry }),
+  };
   const size = itemSize(item);
   if (size > ITEM_LIMIT_BYTES) {
     throw new ValueTooLargeError(
@@ -105,12 +122,13 @@ export function entryItem(dict: string, key: string, stored: StoredValue, expiry
 }
 
 /** DynamoDB's item size: attribute names plus values (strings in UTF-8 bytes; numbers at most 21 bytes). */
-export function itemSize(item: Item): number {
+export function itemSize(item: EntryItem): number {
   let size = 0;
-  for (const [name, value] of Object.entries(item)) {
+  for (const [name, value] of Object.entries(item) as Array<[string, string | number | NumberValue | undefined]>) {
+    if (value === undefined) continue;
     size += Buffer.byteLength(name, 'utf8');
-    if (value.S !== undefined) size += Buffer.byteLength(value.S, 'utf8');
-    else if (value.N !== undefined) size += Math.min(21, Math.ceil(value.N.replace(/^-|\.|^0+/g, '').length / 2) + 1);
+    if (typeof value === 'string') size += Buffer.byteLength(value, 'utf8');
+    else size += Math.min(21, Math.ceil(String(value).replace(/^-|\.|^0+/g, '').length / 2) + 1);
   }
   return size;
 }

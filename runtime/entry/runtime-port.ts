@@ -31,7 +31,7 @@ export function createRuntimePort(context: RuntimeContext): RuntimePort {
     dict: (name) =>
       cached(dicts, name, () => {
         context.definition(name, 'dict');
-        return new DictClient({ client: context.clients.dynamodb, name, table: context.names.dictTable(name), clock: context.clock });
+        return new DictClient({ documents: context.clients.documents, name, table: context.names.dictTable(name), clock: context.clock });
       }),
     job: (name) => cached(jobs, name, () => createJobClient(context, name)),
     lock: (name) => cached(locks, name, () => createLockClient(context, name)),

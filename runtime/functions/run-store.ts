@@ -21,7 +21,7 @@ import type { Payloads } from '../core/payloads.js';
 import { STATE_INLINE_LIMIT, PAYLOAD_PREFIXES } from '../core/payloads.js';
 import { RUN_ID_PATTERN } from '../state/ids.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
-import { attr, type Item, type StateTable } from '../state/state-table.js';
+import type { Expiring, StateTable, Stored } from '../state/state-table.js';
 
 /** How long a run's state is kept after it was created. */
 export const RUN_RETENTION_DAYS = STATE_RETENTION_DAYS;
@@ -37,7 +37,29 @@ export const RUN_STALE_AFTER_MS = 60_000;
 /** Remote error type of a run whose executor stopped reporting. */
 export const LOST_RUN_TYPE = 'AttemptLost';
 
-/** Attribute names of a run item. */
+/** A run's item in the state table (besides its key): the one definition of its attributes. */
+export interface RunItem extends Expiring {
+  readonly status: Status;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly deadline: number;
+  /** The arguments as JSON of the codec's wire form, inline; or `argsKey`, their S3 key when large. */
+  readonly args?: string;
+  readonly argsKey?: string;
+  /** The result, like the arguments. */
+  readonly result?: string;
+  readonly resultKey?: string;
+  /** A RemoteErrorInfo as JSON. */
+  readonly error?: string;
+  readonly owner?: string;
+  readonly heartbeatAt?: number;
+  readonly staleAfterMs: number;
+  readonly batchJobId?: string;
+}
+
+/** Attribute names of a run item, for expressions. */
 const A = {
   status: 'status',
   attempts: 'attempts',
@@ -54,7 +76,7 @@ const A = {
   heartbeatAt: 'heartbeatAt',
   staleAfterMs: 'staleAfterMs',
   batchJobId: 'batchJobId',
-} as const;
+} as const satisfies { readonly [K in keyof RunItem & string]?: K };
 
 export interface RunRecord {
   readonly id: string;
@@ -72,7 +94,7 @@ export interface RunRecord {
   readonly staleAfterMs: number;
   /** The Batch job last submitted to execute it (Batch placement). */
   readonly batchJobId?: string;
-  readonly item: Item;
+  readonly item: Stored<RunItem>;
 }
 
 export type FinalOutcome =
@@ -95,13 +117,13 @@ export class RunStore {
   /** Records a new PENDING run holding its arguments (in S3 when large). */
   async create(id: string, args: WireValue, timeoutSeconds: number, staleAfterMs: number = RUN_STALE_AFTER_MS): Promise<void> {
     const now = this.clock();
-    const attributes: Item = {
-      [A.status]: attr.s('PENDING'),
-      [A.attempts]: attr.n(0),
-      [A.createdAt]: attr.n(now),
-      [A.deadline]: attr.n(now + timeoutSeconds * 1000),
-      [A.staleAfterMs]: attr.n(staleAfterMs),
-      [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + RUN_RETENTION_DAYS * 86400),
+    const attributes: RunItem = {
+      status: 'PENDING',
+      attempts: 0,
+      createdAt: now,
+      deadline: now + timeoutSeconds * 1000,
+      staleAfterMs: staleAfterMs,
+      [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + RUN_RETENTION_DAYS * 86400,
       ...(await this.#stored(id, 'args', args)),
     };
     await this.table.putIfAbsent(this.#pk, id, attributes);
@@ -109,13 +131,13 @@ export class RunStore {
 
   /** The run as stored (no reconciliation); undefined when there is none. */
   async read(id: string): Promise<RunRecord | undefined> {
-    const item = await this.table.get(this.#pk, id);
+    const item = await this.table.get<RunItem>(this.#pk, id);
     return item ? toRecord(id, item) : undefined;
   }
 
   async get(id: string): Promise<RunRecord> {
     checkRunId(this.functionName, id);
-    const item = await this.table.get(this.#pk, id);
+    const item = await this.table.get<RunItem>(this.#pk, id);
     if (!item) throw new RunNotFoundError(this.functionName, id);
     return this.#reconcile(toRecord(id, item));
   }
@@ -145,8 +167,8 @@ export class RunStore {
     if (options.cursor !== undefined && (typeof options.cursor !== 'string' || !RUN_ID_PATTERN.test(options.cursor))) {
       throw new InvalidArgumentError(`${this.functionName}.list(): cursor ${JSON.stringify(options.cursor)} is not a cursor returned by list().`);
     }
-    const page = await this.table.query(this.#pk, { limit, descending: true, ...(options.cursor ? { after: options.cursor } : {}) });
-    const items = await Promise.all(page.items.map(async (item) => this.toInfo(await this.#reconcile(toRecord(item[STATE_SCHEMA.sortKey]!.S!, item)))));
+    const page = await this.table.query<RunItem>(this.#pk, { limit, descending: true, ...(options.cursor ? { after: options.cursor } : {}) });
+    const items = await Promise.all(page.items.map(async (item) => this.toInfo(await this.#reconcile(toRecord(item[STATE_SCHEMA.sortKey], item)))));
     return { items, ...(page.lastSortKey ? { cursor: page.lastSortKey } : {}) };
   }
 
@@ -160,9 +182,9 @@ export class RunStore {
     checkRunId(this.functionName, id);
     for (;;) {
       const now = this.clock();
-      const cancelled = await this.#transition(id, 'PENDING', { [A.status]: attr.s('CANCELLED'), [A.finishedAt]: attr.n(now) });
+      const cancelled = await this.#transition(id, 'PENDING', { status: 'CANCELLED', finishedAt: now });
       if (cancelled) return 'CANCELLED';
-      const cancelling = await this.#transition(id, 'RUNNING', { [A.status]: attr.s('CANCELLING') });
+      const cancelling = await this.#transition(id, 'RUNNING', { status: 'CANCELLING' });
       if (cancelling) return 'CANCELLING';
       const record = await this.get(id);
       if (record.status === 'CANCELLING') return 'CANCELLING';
@@ -173,38 +195,38 @@ export class RunStore {
   /** PENDING -> RUNNING for the executor `owner`; undefined when the run is not PENDING (a duplicate delivery). */
   async claim(id: string, owner: string): Promise<RunRecord | undefined> {
     const now = this.clock();
-    const item = await this.table.update(this.#pk, id, {
-      set: { [A.status]: attr.s('RUNNING'), [A.owner]: attr.s(owner), [A.startedAt]: attr.n(now), [A.heartbeatAt]: attr.n(now) },
-      add: { [A.attempts]: 1 },
+    const item = await this.table.update<RunItem>(this.#pk, id, {
+      set: { status: 'RUNNING', owner, startedAt: now, heartbeatAt: now },
+      add: { attempts: 1 },
       condition: `#${A.status} = :pending AND #${A.deadline} > :now`,
-      values: { ':pending': attr.s('PENDING'), ':now': attr.n(now) },
+      values: { ':pending': 'PENDING', ':now': now },
     });
     return item ? toRecord(id, item) : undefined;
   }
 
   /** Counts another attempt by the owner; false when the owner lost the run (cancelled meanwhile). */
   async nextAttempt(id: string, owner: string): Promise<boolean> {
-    const item = await this.table.update(this.#pk, id, {
-      add: { [A.attempts]: 1 },
+    const item = await this.table.update<RunItem>(this.#pk, id, {
+      add: { attempts: 1 },
       condition: `#${A.owner} = :owner AND #${A.status} = :running`,
-      values: { ':owner': attr.s(owner), ':running': attr.s('RUNNING') },
+      values: { ':owner': owner, ':running': 'RUNNING' },
     });
     return item !== undefined;
   }
 
   /** The owner's heartbeat: the status now (CANCELLING shows a cancel request), or undefined when it lost the run. */
   async heartbeat(id: string, owner: string): Promise<Status | undefined> {
-    const item = await this.table.update(this.#pk, id, {
-      set: { [A.heartbeatAt]: attr.n(this.clock()) },
+    const item = await this.table.update<RunItem>(this.#pk, id, {
+      set: { heartbeatAt: this.clock() },
       condition: `#${A.owner} = :owner AND #${A.status} IN (:running, :cancelling)`,
-      values: { ':owner': attr.s(owner), ':running': attr.s('RUNNING'), ':cancelling': attr.s('CANCELLING') },
+      values: { ':owner': owner, ':running': 'RUNNING', ':cancelling': 'CANCELLING' },
     });
-    return item ? (attr.str(item, A.status) as Status) : undefined;
+    return item?.status;
   }
 
   /** Records the Batch job just submitted to execute the run. */
   async setBatchJob(id: string, batchJobId: string): Promise<void> {
-    await this.table.update(this.#pk, id, { set: { [A.batchJobId]: attr.s(batchJobId) }, condition: `attribute_exists(#${STATE_SCHEMA.partitionKey})` });
+    await this.table.update<RunItem>(this.#pk, id, { set: { batchJobId }, condition: `attribute_exists(#${STATE_SCHEMA.partitionKey})` });
   }
 
   /**
@@ -215,44 +237,47 @@ export class RunStore {
    */
   async settleLost(seen: RunRecord, retry: boolean, error: RemoteErrorInfo): Promise<RunRecord | undefined> {
     const now = this.clock();
-    const set: Item =
+    const set: Partial<RunItem> =
       seen.status === 'CANCELLING'
-        ? { [A.status]: attr.s('CANCELLED'), [A.finishedAt]: attr.n(now) }
+        ? { status: 'CANCELLED', finishedAt: now }
         : retry
-          ? { [A.status]: attr.s('PENDING') }
-          : { [A.status]: attr.s('FAILED'), [A.finishedAt]: attr.n(now), [A.error]: attr.s(JSON.stringify(error)) };
-    const item = await this.table.update(this.#pk, seen.id, {
+          ? { status: 'PENDING' }
+          : { status: 'FAILED', finishedAt: now, error: JSON.stringify(error) };
+    const item = await this.table.update<RunItem>(this.#pk, seen.id, {
       set,
       remove: [A.owner],
       condition: `#${A.status} = :seen AND #${A.owner} = :owner AND #${A.heartbeatAt} = :beat`,
-      values: { ':seen': attr.s(seen.status), ':owner': attr.s(seen.owner ?? ''), ':beat': attr.n(seen.heartbeatAt ?? 0) },
+      values: { ':seen': seen.status, ':owner': seen.owner ?? '', ':beat': seen.heartbeatAt ?? 0 },
     });
     return item ? toRecord(seen.id, item) : undefined;
   }
 
   /** PENDING -> FAILED: its executor died before claiming it (a Batch container that never ran); false if it moved on. */
   async failPending(id: string, error: RemoteErrorInfo): Promise<boolean> {
-    return this.#transition(id, 'PENDING', { [A.status]: attr.s('FAILED'), [A.finishedAt]: attr.n(this.clock()), [A.error]: attr.s(JSON.stringify(error)) });
+    return this.#transition(id, 'PENDING', { status: 'FAILED', finishedAt: this.clock(), error: JSON.stringify(error) });
   }
 
   /** The status now, as the owner sees it (to notice CANCELLING). */
   async status(id: string): Promise<Status | undefined> {
-    const item = await this.table.get(this.#pk, id);
-    return item ? (attr.str(item, A.status) as Status) : undefined;
+    const item = await this.table.get<RunItem>(this.#pk, id);
+    return item?.status;
   }
 
   /** Writes the final outcome; false when the owner no longer holds the run (a late write, refused). */
   async finish(id: string, owner: string, outcome: FinalOutcome): Promise<boolean> {
-    const set: Item = { [A.status]: attr.s(outcome.status), [A.finishedAt]: attr.n(this.clock()) };
-    if (outcome.status === 'SUCCEEDED') Object.assign(set, await this.#stored(id, 'result', outcome.result));
-    if (outcome.status === 'FAILED' || outcome.status === 'TIMED_OUT') set[A.error] = attr.s(JSON.stringify(outcome.error));
+    const set: Partial<RunItem> = {
+      status: outcome.status,
+      finishedAt: this.clock(),
+      ...(outcome.status === 'SUCCEEDED' ? await this.#stored(id, 'result', outcome.result) : {}),
+      ...(outcome.status === 'FAILED' || outcome.status === 'TIMED_OUT' ? { error: JSON.stringify(outcome.error) } : {}),
+    };
     // A cancel request wins over a late success: CANCELLING ends as CANCELLED.
     const from = outcome.status === 'CANCELLED' ? ':running, :cancelling' : ':running';
-    const item = await this.table.update(this.#pk, id, {
+    const item = await this.table.update<RunItem>(this.#pk, id, {
       set,
       remove: [A.owner],
       condition: `#${A.owner} = :owner AND #${A.status} IN (${from})`,
-      values: { ':owner': attr.s(owner), ':running': attr.s('RUNNING'), ...(outcome.status === 'CANCELLED' ? { ':cancelling': attr.s('CANCELLING') } : {}) },
+      values: { ':owner': owner, ':running': 'RUNNING', ...(outcome.status === 'CANCELLED' ? { ':cancelling': 'CANCELLING' } : {}) },
     });
     return item !== undefined;
   }
@@ -264,51 +289,46 @@ export class RunStore {
       type: 'TimeoutError',
       message: `${this.functionName} run ${record.id} did not finish by its deadline (${new Date(record.deadline).toISOString()}).`,
     };
-    const item = await this.table.update(this.#pk, record.id, {
-      set: { [A.status]: attr.s('TIMED_OUT'), [A.finishedAt]: attr.n(this.clock()), [A.error]: attr.s(JSON.stringify(error)) },
+    const item = await this.table.update<RunItem>(this.#pk, record.id, {
+      set: { status: 'TIMED_OUT', finishedAt: this.clock(), error: JSON.stringify(error) },
       remove: [A.owner],
       condition: `#${A.status} = :seen`,
-      values: { ':seen': attr.s(record.status) },
+      values: { ':seen': record.status },
     });
     return item ? toRecord(record.id, item) : this.get(record.id);
   }
 
-  async #transition(id: string, from: Status, set: Item): Promise<boolean> {
-    const item = await this.table.update(this.#pk, id, { set, condition: `#${A.status} = :from`, values: { ':from': attr.s(from) } });
+  async #transition(id: string, from: Status, set: Partial<RunItem>): Promise<boolean> {
+    const item = await this.table.update<RunItem>(this.#pk, id, { set, condition: `#${A.status} = :from`, values: { ':from': from } });
     return item !== undefined;
   }
 
   /** The attributes holding a value: inline JSON, or an S3 key when over the inline limit. */
-  async #stored(id: string, what: 'args' | 'result', value: WireValue): Promise<Item> {
+  async #stored(id: string, what: 'args' | 'result', value: WireValue): Promise<Pick<RunItem, 'args' | 'argsKey' | 'result' | 'resultKey'>> {
     const json = JSON.stringify(value);
-    if (Buffer.byteLength(json, 'utf8') <= STATE_INLINE_LIMIT) return { [what === 'args' ? A.args : A.result]: attr.s(json) };
+    if (Buffer.byteLength(json, 'utf8') <= STATE_INLINE_LIMIT) return what === 'args' ? { args: json } : { result: json };
     const ref = await this.payloads.put(`${PAYLOAD_PREFIXES.runs}${this.functionName}/${id}/${what}`, json);
-    return { [what === 'args' ? A.argsKey : A.resultKey]: attr.s(ref.key) };
+    return what === 'args' ? { argsKey: ref.key } : { resultKey: ref.key };
   }
 
-  async #load(item: Item, what: 'args' | 'result'): Promise<string> {
-    const inline = attr.str(item, what === 'args' ? A.args : A.result);
+  async #load(item: RunItem, what: 'args' | 'result'): Promise<string> {
+    const inline = what === 'args' ? item.args : item.result;
     if (inline !== undefined) return inline;
-    const key = attr.str(item, what === 'args' ? A.argsKey : A.resultKey);
+    const key = what === 'args' ? item.argsKey : item.resultKey;
     if (key === undefined) return 'null';
     return this.payloads.get({ bucket: this.payloads.bucket, key });
   }
 }
 
-function toRecord(id: string, item: Item): RunRecord {
-  const error = attr.str(item, A.error);
-  const startedAt = attr.num(item, A.startedAt);
-  const finishedAt = attr.num(item, A.finishedAt);
-  const heartbeatAt = attr.num(item, A.heartbeatAt);
-  const owner = attr.str(item, A.owner);
-  const batchJobId = attr.str(item, A.batchJobId);
+function toRecord(id: string, item: Stored<RunItem>): RunRecord {
+  const { startedAt, finishedAt, heartbeatAt, owner, batchJobId, error } = item;
   return {
     id,
-    status: attr.str(item, A.status) as Status,
-    attempts: attr.num(item, A.attempts) ?? 0,
-    createdAt: attr.num(item, A.createdAt) ?? 0,
-    deadline: attr.num(item, A.deadline) ?? 0,
-    staleAfterMs: attr.num(item, A.staleAfterMs) ?? RUN_STALE_AFTER_MS,
+    status: item.status,
+    attempts: item.attempts ?? 0,
+    createdAt: item.createdAt ?? 0,
+    deadline: item.deadline ?? 0,
+    staleAfterMs: item.staleAfterMs ?? RUN_STALE_AFTER_MS,
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(heartbeatAt !== undefined ? { heartbeatAt } : {}),

@@ -37,7 +37,7 @@ export function jobLauncher(context: RuntimeContext, definition: JobManifest, tu
 }
 
 export function createLockClient(context: RuntimeContext, name: string): LockClient {
-  return new LockClient({ client: context.clients.dynamodb, table: context.names.stateTable, name, clock: context.clock });
+  return new LockClient({ state: context.state, name, clock: context.clock });
 }
 
 /** The parts every user of a job shares in one process: its store, settings, launcher and queue (with its gate). */

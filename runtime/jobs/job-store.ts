@@ -16,7 +16,6 @@
  *
  * Attribute names avoid DynamoDB's reserved words (`status`, `owner`, `result`, `input`, `error` are reserved).
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { fromWire, type WireValue } from '../../lib/codec.js';
 import { InvalidArgumentError, JobNotFoundError, RunFinishedError, RunNotFinishedError } from '../../lib/errors.js';
 import { FINAL_STATUSES, type RemoteErrorInfo, type Status } from '../../lib/handles.js';
@@ -24,14 +23,42 @@ import type { Placement } from '../../lib/placement.js';
 import { PAYLOAD_PREFIXES, STATE_INLINE_LIMIT, type Payloads } from '../core/payloads.js';
 import { RUN_ID_PATTERN } from '../state/ids.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
-import { attr, type Item, type StateTable } from '../state/state-table.js';
+import type { ConditionValues, Expiring, StateTable, Stored } from '../state/state-table.js';
 import type { JobTuning } from './tuning.js';
 
 /** How long a job's state is kept after it was created (DynamoDB TTL). */
 export const JOB_RETENTION_DAYS = STATE_RETENTION_DAYS;
 export const JOB_LIST_LIMIT = { min: 1, max: 50, default: 50 } as const;
 
-/** Attribute names of a job item. */
+/** A job's item in the state table (besides its key): the one definition of its attributes. */
+export interface JobItem extends Expiring {
+  readonly jobStatus: Status;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly createdAt: number;
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
+  readonly deadline: number;
+  /** The input as JSON of the codec's wire form, inline; or `inputKey`, its S3 key when large. */
+  readonly inputData?: string;
+  readonly inputKey?: string;
+  /** The latest progress (or the final value), like the input. */
+  readonly progress?: string;
+  readonly progressKey?: string;
+  readonly seq: number;
+  /** The last failure, a RemoteErrorInfo as JSON. */
+  readonly failure?: string;
+  readonly runner?: string;
+  readonly heartbeatAt?: number;
+  readonly cancelRequestedAt?: number;
+  readonly placement: Placement;
+  readonly batchJobId?: string;
+  readonly batchAttempt?: number;
+  /** The carried JobTuning, as JSON. */
+  readonly tuning: string;
+}
+
+/** Attribute names of a job item, for expressions. */
 export const J = {
   status: 'jobStatus',
   attempts: 'attempts',
@@ -53,7 +80,7 @@ export const J = {
   batchJobId: 'batchJobId',
   batchAttempt: 'batchAttempt',
   tuning: 'tuning',
-} as const;
+} as const satisfies Record<string, keyof JobItem>;
 
 export interface JobRecord {
   readonly id: string;
@@ -77,7 +104,7 @@ export interface JobRecord {
   readonly batchAttempt?: number;
   /** The timings the starter chose (heartbeat, grace, staleness, lock lease): every party of this job uses them. */
   readonly tuning: Partial<JobTuning>;
-  readonly item: Item;
+  readonly item: Stored<JobItem>;
 }
 
 export type JobOutcome =
@@ -105,16 +132,16 @@ export class JobStore {
     settings: { timeoutSeconds: number; maxAttempts: number; placement: Placement; tuning: JobTuning },
   ): Promise<void> {
     const now = this.clock();
-    await this.table.putIfAbsent(this.#pk, id, {
-      [J.status]: attr.s('PENDING'),
-      [J.attempts]: attr.n(0),
-      [J.maxAttempts]: attr.n(settings.maxAttempts),
-      [J.createdAt]: attr.n(now),
-      [J.deadline]: attr.n(now + settings.timeoutSeconds * 1000),
-      [J.seq]: attr.n(0),
-      [J.placement]: attr.s(settings.placement),
-      [J.tuning]: attr.s(JSON.stringify(carried(settings.tuning))),
-      [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + JOB_RETENTION_DAYS * 86400),
+    await this.table.putIfAbsent<JobItem>(this.#pk, id, {
+      jobStatus: 'PENDING',
+      attempts: 0,
+      maxAttempts: settings.maxAttempts,
+      createdAt: now,
+      deadline: now + settings.timeoutSeconds * 1000,
+      seq: 0,
+      placement: settings.placement,
+      tuning: JSON.stringify(carried(settings.tuning)),
+      [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + JOB_RETENTION_DAYS * 86400,
       ...(await this.#stored(id, 'input', input)),
     });
   }
@@ -122,15 +149,15 @@ export class JobStore {
   /** The job as stored (no reconciliation); JobNotFoundError when there is none. */
   async read(id: string): Promise<JobRecord> {
     this.checkId(id);
-    const item = await this.table.get(this.#pk, id);
+    const item = await this.table.get<JobItem>(this.#pk, id);
     if (!item) throw new JobNotFoundError(this.jobName, id);
     return toRecord(id, item);
   }
 
   /** One page of jobs, newest first. */
   async page(limit: number, cursor: string | undefined): Promise<{ records: JobRecord[]; cursor?: string }> {
-    const page = await this.table.query(this.#pk, { limit, descending: true, ...(cursor ? { after: cursor } : {}) });
-    const records = page.items.map((item) => toRecord(item[STATE_SCHEMA.sortKey]!.S!, item));
+    const page = await this.table.query<JobItem>(this.#pk, { limit, descending: true, ...(cursor ? { after: cursor } : {}) });
+    const records = page.items.map((item) => toRecord(item[STATE_SCHEMA.sortKey], item));
     return { records, ...(page.lastSortKey ? { cursor: page.lastSortKey } : {}) };
   }
 
@@ -150,24 +177,24 @@ export class JobStore {
    */
   async claim(seen: JobRecord, runner: string, attempt: number): Promise<JobRecord | undefined> {
     const now = this.clock();
-    const item = await this.table.update(this.#pk, seen.id, {
+    const item = await this.table.update<JobItem>(this.#pk, seen.id, {
       set: {
-        [J.status]: attr.s('RUNNING'),
-        [J.attempts]: attr.n(attempt),
-        [J.runner]: attr.s(runner),
-        [J.heartbeatAt]: attr.n(now),
-        ...(seen.startedAt === undefined ? { [J.startedAt]: attr.n(now) } : {}),
+        jobStatus: 'RUNNING',
+        attempts: attempt,
+        runner: runner,
+        heartbeatAt: now,
+        ...(seen.startedAt === undefined ? { startedAt: now } : {}),
       },
       condition: `${J.status} = :pending AND ${J.attempts} = :previous AND ${J.deadline} > :now`,
-      values: { ':pending': attr.s('PENDING'), ':previous': attr.n(attempt - 1), ':now': attr.n(now) },
+      values: { ':pending': 'PENDING', ':previous': attempt - 1, ':now': now },
     });
     return item ? toRecord(seen.id, item) : undefined;
   }
 
   /** Records the Batch job that runs attempt `attempt` (submitted just now). */
   async setBatchJob(id: string, attempt: number, batchJobId: string): Promise<void> {
-    await this.table.update(this.#pk, id, {
-      set: { [J.batchJobId]: attr.s(batchJobId), [J.batchAttempt]: attr.n(attempt) },
+    await this.table.update<JobItem>(this.#pk, id, {
+      set: { batchJobId, batchAttempt: attempt },
       condition: `attribute_exists(${STATE_SCHEMA.partitionKey})`,
     });
   }
@@ -175,11 +202,11 @@ export class JobStore {
   /** The runner's latest yield; undefined when the write was refused (the runner no longer holds the job). */
   async writeProgress(id: string, runner: string, value: WireValue): Promise<JobRecord | undefined> {
     const stored = await this.#stored(id, 'progress', value);
-    const inline = stored[J.progress] !== undefined;
-    const item = await this.table.update(this.#pk, id, {
-      set: { ...stored, [J.heartbeatAt]: attr.n(this.clock()) },
+    const inline = stored.progress !== undefined;
+    const item = await this.table.update<JobItem>(this.#pk, id, {
+      set: { ...stored, heartbeatAt: this.clock() },
       ...(inline ? { remove: [J.progressKey] } : { remove: [J.progress] }),
-      add: { [J.seq]: 1 },
+      add: { seq: 1 },
       condition: this.#runnerHolds(),
       values: this.#runnerValues(runner),
     });
@@ -188,8 +215,8 @@ export class JobStore {
 
   /** The runner's heartbeat; undefined when refused. The returned status shows a cancel request. */
   async heartbeat(id: string, runner: string): Promise<JobRecord | undefined> {
-    const item = await this.table.update(this.#pk, id, {
-      set: { [J.heartbeatAt]: attr.n(this.clock()) },
+    const item = await this.table.update<JobItem>(this.#pk, id, {
+      set: { heartbeatAt: this.clock() },
       condition: this.#runnerHolds(),
       values: this.#runnerValues(runner),
     });
@@ -201,22 +228,22 @@ export class JobStore {
     const set = await this.#outcome(id, outcome);
     // A success only from RUNNING: a cancel request wins over a late success.
     const from = outcome.status === 'SUCCEEDED' ? ':running' : ':running, :cancelling';
-    const item = await this.table.update(this.#pk, id, {
+    const item = await this.table.update<JobItem>(this.#pk, id, {
       set,
       remove: [J.runner],
       condition: `${J.runner} = :runner AND ${J.status} IN (${from})`,
-      values: { ':runner': attr.s(runner), ':running': attr.s('RUNNING'), ...(outcome.status === 'SUCCEEDED' ? {} : { ':cancelling': attr.s('CANCELLING') }) },
+      values: { ':runner': runner, ':running': 'RUNNING', ...(outcome.status === 'SUCCEEDED' ? {} : { ':cancelling': 'CANCELLING' }) },
     });
     return item ? toRecord(id, item) : undefined;
   }
 
   /** The runner's failed attempt, with attempts left: back to PENDING for the next attempt. */
   async retry(id: string, runner: string, error: RemoteErrorInfo): Promise<JobRecord | undefined> {
-    const item = await this.table.update(this.#pk, id, {
-      set: { [J.status]: attr.s('PENDING'), [J.failure]: attr.s(JSON.stringify(error)) },
+    const item = await this.table.update<JobItem>(this.#pk, id, {
+      set: { jobStatus: 'PENDING', failure: JSON.stringify(error) },
       remove: [J.runner],
       condition: `${J.runner} = :runner AND ${J.status} = :running AND ${J.deadline} > :now`,
-      values: { ':runner': attr.s(runner), ':running': attr.s('RUNNING'), ':now': attr.n(this.clock()) },
+      values: { ':runner': runner, ':running': 'RUNNING', ':now': this.clock() },
     });
     return item ? toRecord(id, item) : undefined;
   }
@@ -228,10 +255,8 @@ export class JobStore {
       if (isFinal(record.status)) throw new RunFinishedError(this.jobName, id, record.status);
       if (record.status === 'CANCELLING') return record;
       const now = this.clock();
-      const set: Record<string, AttributeValue> =
-        record.status === 'PENDING'
-          ? { [J.status]: attr.s('CANCELLED'), [J.finishedAt]: attr.n(now) }
-          : { [J.status]: attr.s('CANCELLING'), [J.cancelRequestedAt]: attr.n(now) };
+      const set: Partial<JobItem> =
+        record.status === 'PENDING' ? { jobStatus: 'CANCELLED', finishedAt: now } : { jobStatus: 'CANCELLING', cancelRequestedAt: now };
       const changed = await this.#from(record, set, record.status === 'PENDING' ? [J.runner] : []);
       if (changed) return changed;
     }
@@ -247,9 +272,9 @@ export class JobStore {
     outcome: JobOutcome | { status: 'PENDING'; attempts: number; error: RemoteErrorInfo },
     options: { heartbeat?: boolean } = {},
   ): Promise<JobRecord | undefined> {
-    const set =
+    const set: Partial<JobItem> =
       outcome.status === 'PENDING'
-        ? { [J.status]: attr.s('PENDING'), [J.attempts]: attr.n(outcome.attempts), [J.failure]: attr.s(JSON.stringify(outcome.error)) }
+        ? { jobStatus: 'PENDING', attempts: outcome.attempts, failure: JSON.stringify(outcome.error) }
         : await this.#outcome(seen.id, outcome);
     return this.#from(seen, set, [J.runner], options.heartbeat ?? false);
   }
@@ -258,13 +283,12 @@ export class JobStore {
   async remove(id: string): Promise<void> {
     const record = await this.read(id);
     if (!isFinal(record.status)) throw new RunNotFinishedError(this.jobName, id, record.status);
-    const removed = await this.table.delete(this.#pk, id, {
+    const removed = await this.table.delete<JobItem>(this.#pk, id, {
       expression: `${J.status} IN (:succeeded, :failed, :cancelled, :timedOut)`,
-      values: { ':succeeded': attr.s('SUCCEEDED'), ':failed': attr.s('FAILED'), ':cancelled': attr.s('CANCELLED'), ':timedOut': attr.s('TIMED_OUT') },
+      values: { ':succeeded': 'SUCCEEDED', ':failed': 'FAILED', ':cancelled': 'CANCELLED', ':timedOut': 'TIMED_OUT' },
     });
     if (!removed) return this.remove(id);
-    for (const name of [J.inputKey, J.progressKey]) {
-      const key = attr.str(removed, name);
+    for (const key of [removed.inputKey, removed.progressKey]) {
       if (key) await this.payloads.delete({ bucket: this.payloads.bucket, key });
     }
   }
@@ -275,50 +299,50 @@ export class JobStore {
     if (!RUN_ID_PATTERN.test(id)) throw new JobNotFoundError(this.jobName, id);
   }
 
-  async #from(seen: JobRecord, set: Record<string, AttributeValue>, remove: string[], sameHeartbeat = false): Promise<JobRecord | undefined> {
+  async #from(seen: JobRecord, set: Partial<JobItem>, remove: Array<keyof JobItem & string>, sameHeartbeat = false): Promise<JobRecord | undefined> {
     const beat = !sameHeartbeat ? '' : seen.heartbeatAt === undefined ? ` AND attribute_not_exists(${J.heartbeatAt})` : ` AND ${J.heartbeatAt} = :seenBeat`;
-    const item = await this.table.update(this.#pk, seen.id, {
+    const item = await this.table.update<JobItem>(this.#pk, seen.id, {
       set,
       ...(remove.length > 0 ? { remove } : {}),
       condition: `${J.status} = :seenStatus AND ${J.attempts} = :seenAttempts${beat}`,
       values: {
-        ':seenStatus': attr.s(seen.status),
-        ':seenAttempts': attr.n(seen.attempts),
-        ...(sameHeartbeat && seen.heartbeatAt !== undefined ? { ':seenBeat': attr.n(seen.heartbeatAt) } : {}),
+        ':seenStatus': seen.status,
+        ':seenAttempts': seen.attempts,
+        ...(sameHeartbeat && seen.heartbeatAt !== undefined ? { ':seenBeat': seen.heartbeatAt } : {}),
       },
     });
     return item ? toRecord(seen.id, item) : undefined;
   }
 
-  async #outcome(id: string, outcome: JobOutcome): Promise<Record<string, AttributeValue>> {
-    const set: Record<string, AttributeValue> = { [J.status]: attr.s(outcome.status), [J.finishedAt]: attr.n(this.clock()) };
-    if (outcome.status === 'SUCCEEDED' && outcome.result !== undefined) Object.assign(set, await this.#stored(id, 'progress', outcome.result));
-    if (outcome.status === 'FAILED' || outcome.status === 'TIMED_OUT') set[J.failure] = attr.s(JSON.stringify(outcome.error));
-    return set;
+  async #outcome(id: string, outcome: JobOutcome): Promise<Partial<JobItem>> {
+    return {
+      jobStatus: outcome.status,
+      finishedAt: this.clock(),
+      ...(outcome.status === 'SUCCEEDED' && outcome.result !== undefined ? await this.#stored(id, 'progress', outcome.result) : {}),
+      ...(outcome.status === 'FAILED' || outcome.status === 'TIMED_OUT' ? { failure: JSON.stringify(outcome.error) } : {}),
+    };
   }
 
   #runnerHolds(): string {
     return `${J.runner} = :runner AND ${J.status} IN (:running, :cancelling)`;
   }
 
-  #runnerValues(runner: string): Record<string, AttributeValue> {
-    return { ':runner': attr.s(runner), ':running': attr.s('RUNNING'), ':cancelling': attr.s('CANCELLING') };
+  #runnerValues(runner: string): ConditionValues {
+    return { ':runner': runner, ':running': 'RUNNING', ':cancelling': 'CANCELLING' };
   }
 
   /** A value inline, or in S3 when over the inline limit (input at start, progress at each yield). */
-  async #stored(id: string, what: 'input' | 'progress', value: WireValue): Promise<Record<string, AttributeValue>> {
+  async #stored(id: string, what: 'input' | 'progress', value: WireValue): Promise<Pick<JobItem, 'inputData' | 'inputKey' | 'progress' | 'progressKey'>> {
     const json = JSON.stringify(value);
-    const [inline, ref] = what === 'input' ? [J.input, J.inputKey] : [J.progress, J.progressKey];
-    if (Buffer.byteLength(json, 'utf8') <= STATE_INLINE_LIMIT) return { [inline]: attr.s(json) };
+    if (Buffer.byteLength(json, 'utf8') <= STATE_INLINE_LIMIT) return what === 'input' ? { inputData: json } : { progress: json };
     const stored = await this.payloads.put(`${PAYLOAD_PREFIXES.runs}${this.jobName}/${id}/${what}`, json);
-    return { [ref]: attr.s(stored.key) };
+    return what === 'input' ? { inputKey: stored.key } : { progressKey: stored.key };
   }
 
-  async #load(item: Item, what: 'input' | 'progress'): Promise<string> {
-    const [inline, ref] = what === 'input' ? [J.input, J.inputKey] : [J.progress, J.progressKey];
-    const text = attr.str(item, inline);
+  async #load(item: JobItem, what: 'input' | 'progress'): Promise<string> {
+    const text = what === 'input' ? item.inputData : item.progress;
     if (text !== undefined) return text;
-    const key = attr.str(item, ref);
+    const key = what === 'input' ? item.inputKey : item.progressKey;
     if (key === undefined) return 'null';
     return this.payloads.get({ bucket: this.payloads.bucket, key });
   }
@@ -330,29 +354,26 @@ function carried(tuning: JobTuning): Partial<JobTuning> {
   return { heartbeatMs, staleAfterMs, graceMs, lockTtlSeconds };
 }
 
-export function toRecord(id: string, item: Item): JobRecord {
-  const optional = (name: string) => attr.num(item, name);
-  const failure = attr.str(item, J.failure);
-  const record: Record<string, unknown> = {
+export function toRecord(id: string, item: Stored<JobItem>): JobRecord {
+  const { startedAt, finishedAt, heartbeatAt, cancelRequestedAt, batchAttempt, runner, batchJobId, failure } = item;
+  return {
     id,
-    status: attr.str(item, J.status) as Status,
-    attempts: attr.num(item, J.attempts) ?? 0,
-    maxAttempts: attr.num(item, J.maxAttempts) ?? 1,
-    createdAt: attr.num(item, J.createdAt) ?? 0,
-    deadline: attr.num(item, J.deadline) ?? 0,
-    seq: attr.num(item, J.seq) ?? 0,
-    placement: (attr.str(item, J.placement) ?? 'lambda') as Placement,
-    tuning: JSON.parse(attr.str(item, J.tuning) ?? '{}') as Partial<JobTuning>,
+    status: item.jobStatus,
+    attempts: item.attempts ?? 0,
+    maxAttempts: item.maxAttempts ?? 1,
+    createdAt: item.createdAt ?? 0,
+    deadline: item.deadline ?? 0,
+    seq: item.seq ?? 0,
+    placement: item.placement ?? 'lambda',
+    tuning: JSON.parse(item.tuning ?? '{}') as Partial<JobTuning>,
+    ...(startedAt !== undefined ? { startedAt } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(heartbeatAt !== undefined ? { heartbeatAt } : {}),
+    ...(cancelRequestedAt !== undefined ? { cancelRequestedAt } : {}),
+    ...(batchAttempt !== undefined ? { batchAttempt } : {}),
+    ...(runner !== undefined ? { runner } : {}),
+    ...(batchJobId !== undefined ? { batchJobId } : {}),
+    ...(failure !== undefined ? { error: JSON.parse(failure) as RemoteErrorInfo } : {}),
     item,
   };
-  for (const name of [J.startedAt, J.finishedAt, J.heartbeatAt, J.cancelRequestedAt, J.batchAttempt]) {
-    const value = optional(name);
-    if (value !== undefined) record[name] = value;
-  }
-  const runner = attr.str(item, J.runner);
-  if (runner !== undefined) record.runner = runner;
-  const batchJobId = attr.str(item, J.batchJobId);
-  if (batchJobId !== undefined) record.batchJobId = batchJobId;
-  if (failure !== undefined) record.error = JSON.parse(failure) as RemoteErrorInfo;
-  return record as unknown as JobRecord;
 }

@@ -10,17 +10,24 @@
  * `lease.signal` (aborted with a LockLostError).
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { InvalidArgumentError, LockLostError, LockUnavailableError } from '../../lib/errors.js';
 import type { AcquireOptions, Lease, LockHandle } from '../../lib/handles.js';
 import { NAME_PATTERN, NAME_RULE } from '../../lib/options/fields.js';
 import { DURATION_FORMS, parseDurationSeconds } from '../../lib/units/duration.js';
-import { explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
 import { sleep } from '../core/retry.js';
 import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
+import type { Expiring, StateTable } from '../state/state-table.js';
 
 /** The sort key of a lock's one item. */
 export const LEASE_SORT_KEY = 'lease';
+
+/** A lock's item in the state table (besides its key): the lease. */
+export interface LeaseItem extends Expiring {
+  /** The token of the holder: only it renews or releases the lease. */
+  readonly holder: string;
+  /** When the lease ends unless renewed, epoch ms. */
+  readonly expiresAt: number;
+}
 
 export const LOCK_LIMITS = { minTtlSeconds: 1, maxTtlSeconds: 86_400 } as const;
 
@@ -28,9 +35,8 @@ export const LOCK_LIMITS = { minTtlSeconds: 1, maxTtlSeconds: 86_400 } as const;
 export const WITH_LOCK_DEFAULTS = { ttl: '1m', wait: true } as const;
 
 export interface LockClientOptions {
-  readonly client: DynamoDBClient;
   /** The app's state table. */
-  readonly table: string;
+  readonly state: StateTable;
   readonly name: string;
   /** Epoch ms; injectable so expiry is testable without waiting. */
   readonly clock?: () => number;
@@ -46,8 +52,8 @@ export interface InternalAcquireOptions extends AcquireOptions {
 
 export class LockClient implements LockHandle {
   readonly name: string;
-  readonly #client: DynamoDBClient;
-  readonly #table: string;
+  readonly #state: StateTable;
+  readonly #pk: string;
   readonly #clock: () => number;
   readonly #pollMs: number;
 
@@ -56,14 +62,10 @@ export class LockClient implements LockHandle {
       throw new InvalidArgumentError(`The lock name ${JSON.stringify(options.name)} is not valid; a lock name is ${NAME_RULE}.`);
     }
     this.name = options.name;
-    this.#client = options.client;
-    this.#table = options.table;
+    this.#state = options.state;
+    this.#pk = partitionKey('lock', options.name);
     this.#clock = options.clock ?? Date.now;
     this.#pollMs = options.pollMs ?? 250;
-  }
-
-  get #key() {
-    return { [STATE_SCHEMA.partitionKey]: { S: partitionKey('lock', this.name) }, [STATE_SCHEMA.sortKey]: { S: LEASE_SORT_KEY } };
   }
 
   async acquire(options: InternalAcquireOptions): Promise<Lease> {
@@ -111,63 +113,34 @@ export class LockClient implements LockHandle {
   async #tryPut(holder: string, ttlMs: number): Promise<number | undefined> {
     const now = this.#clock();
     const expiresAt = now + ttlMs;
-    try {
-      await this.#client.send(
-        new PutItemCommand({
-          TableName: this.#table,
-          Item: { ...this.#key, holder: { S: holder }, expiresAt: { N: String(expiresAt) }, [STATE_SCHEMA.ttl]: { N: String(ttlSeconds(expiresAt)) } },
-          ConditionExpression: `attribute_not_exists(${STATE_SCHEMA.partitionKey}) OR expiresAt <= :now`,
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
-        }),
-      );
-      return expiresAt;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return undefined;
-      return explainMissing(error, `The state table ${this.#table}`);
-    }
+    const put = await this.#state.put<LeaseItem>(
+      this.#pk,
+      LEASE_SORT_KEY,
+      { holder, expiresAt, [STATE_SCHEMA.ttl]: ttlSeconds(expiresAt) },
+      { expression: `attribute_not_exists(#${STATE_SCHEMA.partitionKey}) OR #expiresAt <= :now`, values: { ':now': now } },
+    );
+    return put ? expiresAt : undefined;
   }
 
   /** The current lease's expiry (undefined when there is none). */
   async #heldUntil(): Promise<number | undefined> {
-    const { Item } = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: this.#key, ConsistentRead: true }));
-    return Item?.expiresAt?.N === undefined ? undefined : Number(Item.expiresAt.N);
+    return (await this.#state.get<LeaseItem>(this.#pk, LEASE_SORT_KEY))?.expiresAt;
   }
 
   /** @internal Renews `holder`'s lease; false when it is no longer ours. */
   async renew(holder: string, ttlMs: number): Promise<{ ok: true; expiresAt: number } | { ok: false }> {
     const expiresAt = this.#clock() + ttlMs;
-    try {
-      await this.#client.send(
-        new UpdateItemCommand({
-          TableName: this.#table,
-          Key: this.#key,
-          UpdateExpression: 'SET expiresAt = :expiresAt, #ttl = :ttl',
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeNames: { '#ttl': STATE_SCHEMA.ttl },
-          ExpressionAttributeValues: { ':expiresAt': { N: String(expiresAt) }, ':ttl': { N: String(ttlSeconds(expiresAt)) }, ':holder': { S: holder } },
-        }),
-      );
-      return { ok: true, expiresAt };
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return { ok: false };
-      throw error;
-    }
+    const renewed = await this.#state.update<LeaseItem>(this.#pk, LEASE_SORT_KEY, {
+      set: { expiresAt, [STATE_SCHEMA.ttl]: ttlSeconds(expiresAt) },
+      condition: '#holder = :holder',
+      values: { ':holder': holder },
+    });
+    return renewed ? { ok: true, expiresAt } : { ok: false };
   }
 
   /** @internal Deletes `holder`'s lease if it is still ours. */
   async remove(holder: string): Promise<void> {
-    try {
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.#table,
-          Key: this.#key,
-          ConditionExpression: 'holder = :holder',
-          ExpressionAttributeValues: { ':holder': { S: holder } },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    await this.#state.delete<LeaseItem>(this.#pk, LEASE_SORT_KEY, { expression: '#holder = :holder', values: { ':holder': holder } });
   }
 
   /** @internal */

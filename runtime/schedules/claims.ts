@@ -1,7 +1,8 @@
 /**
  * Schedule claims: at most one run per schedule and scheduled time, whatever EventBridge delivers. EventBridge
- * Scheduler and Lambda's asynchronous queue are at-least-once (docs/aws-behaviour.md, "Scheduler delivery is at least once"), and a Unix cron with both day
- * fields compiles to two schedules that both fire when a day matches both; every delivery first claims
+ * Scheduler and Lambda's asynchronous queue are at-least-once (docs/aws-behaviour.md, "Scheduler delivery is at
+ * least once"), and a Unix cron with both day fields compiles to two schedules that both fire when a day matches
+ * both; every delivery first claims
  * `sched#<name>` / `<scheduled time>` with a conditional put, and only the winner runs.
  *
  * A claim holds a lease (the run's timeout): a delivery that finds a RUNNING claim whose lease expired (its
@@ -11,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RemoteErrorInfo } from '../../lib/handles.js';
 import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
-import { attr, type Item, type StateTable } from '../state/state-table.js';
+import type { Expiring, StateTable } from '../state/state-table.js';
 
 /** How long claims are kept after their scheduled time. */
 export const CLAIM_RETENTION_DAYS = 30;
@@ -27,6 +28,21 @@ export interface Claim {
   readonly attempt: number;
 }
 
+/** A claim's item in the state table (besides its key): the one definition of its attributes. */
+export interface ClaimItem extends Expiring {
+  readonly status: ClaimStatus;
+  /** The executor's token. */
+  readonly owner: string;
+  readonly attempts: number;
+  readonly claimedAt: number;
+  readonly leaseUntil: number;
+  /** The compute that started the run (`start`). */
+  readonly runner?: string;
+  readonly finishedAt?: number;
+  /** A RemoteErrorInfo as JSON, when FAILED. */
+  readonly error?: string;
+}
+
 export type ClaimResult = { readonly claimed: true; readonly claim: Claim } | { readonly claimed: false; readonly status: ClaimStatus };
 
 export class ScheduleClaims {
@@ -40,25 +56,25 @@ export class ScheduleClaims {
     const pk = partitionKey('scheduleClaim', name);
     const owner = randomUUID();
     const now = this.clock();
-    const fresh: Item = {
-      status: attr.s('RUNNING'),
-      owner: attr.s(owner),
-      attempts: attr.n(1),
-      claimedAt: attr.n(now),
-      leaseUntil: attr.n(now + leaseMs),
-      [STATE_SCHEMA.ttl]: attr.n(Math.ceil(Date.parse(scheduledTime) / 1000) + CLAIM_RETENTION_DAYS * 86400),
+    const fresh: ClaimItem = {
+      status: 'RUNNING',
+      owner,
+      attempts: 1,
+      claimedAt: now,
+      leaseUntil: now + leaseMs,
+      [STATE_SCHEMA.ttl]: Math.ceil(Date.parse(scheduledTime) / 1000) + CLAIM_RETENTION_DAYS * 86400,
     };
     if (await this.table.putIfAbsent(pk, scheduledTime, fresh)) return { claimed: true, claim: { name, scheduledTime, owner, attempt: 1 } };
-    const taken = await this.table.update(pk, scheduledTime, {
-      set: { owner: attr.s(owner), claimedAt: attr.n(now), leaseUntil: attr.n(now + leaseMs) },
+    const taken = await this.table.update<ClaimItem>(pk, scheduledTime, {
+      set: { owner, claimedAt: now, leaseUntil: now + leaseMs },
       add: { attempts: 1 },
       remove: ['runner'],
       condition: 'attribute_exists(#pk) AND #status = :running AND #leaseUntil < :now',
-      values: { ':running': attr.s('RUNNING'), ':now': attr.n(now) },
+      values: { ':running': 'RUNNING', ':now': now },
     });
-    if (taken) return { claimed: true, claim: { name, scheduledTime, owner, attempt: attr.num(taken, 'attempts') ?? 2 } };
-    const current = await this.table.get(pk, scheduledTime);
-    return { claimed: false, status: (current ? attr.str(current, 'status') : 'RUNNING') as ClaimStatus };
+    if (taken) return { claimed: true, claim: { name, scheduledTime, owner, attempt: taken.attempts ?? 2 } };
+    const current = await this.table.get<ClaimItem>(pk, scheduledTime);
+    return { claimed: false, status: current?.status ?? 'RUNNING' };
   }
 
   /**
@@ -66,10 +82,10 @@ export class ScheduleClaims {
    * other. A submission made twice (an SDK retry after a lost answer starts a second Batch job) runs once.
    */
   async start(claim: Claim, runner: string): Promise<boolean> {
-    const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
-      set: { runner: attr.s(runner) },
+    const item = await this.table.update<ClaimItem>(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
+      set: { runner: runner },
       condition: '#owner = :owner AND #status = :running AND (attribute_not_exists(#runner) OR #runner = :runner)',
-      values: { ':owner': attr.s(claim.owner), ':running': attr.s('RUNNING'), ':runner': attr.s(runner) },
+      values: { ':owner': claim.owner, ':running': 'RUNNING', ':runner': runner },
     });
     return item !== undefined;
   }
@@ -84,27 +100,26 @@ export class ScheduleClaims {
     outcome: { status: 'SUCCEEDED' } | { status: 'FAILED'; error: RemoteErrorInfo },
     options: { runner?: string } = {},
   ): Promise<boolean> {
-    const item = await this.table.update(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
+    const item = await this.table.update<ClaimItem>(partitionKey('scheduleClaim', claim.name), claim.scheduledTime, {
       set: {
-        status: attr.s(outcome.status),
-        finishedAt: attr.n(this.clock()),
-        ...(outcome.status === 'FAILED' ? { error: attr.s(JSON.stringify(outcome.error)) } : {}),
+        status: outcome.status,
+        finishedAt: this.clock(),
+        ...(outcome.status === 'FAILED' ? { error: JSON.stringify(outcome.error) } : {}),
       },
       condition: options.runner === undefined ? '#owner = :owner' : '#owner = :owner AND (attribute_not_exists(#runner) OR #runner = :runner)',
-      values: { ':owner': attr.s(claim.owner), ...(options.runner === undefined ? {} : { ':runner': attr.s(options.runner) }) },
+      values: { ':owner': claim.owner, ...(options.runner === undefined ? {} : { ':runner': options.runner }) },
     });
     return item !== undefined;
   }
 
   /** The claim's stored state (for tests and tools); `error` when the run FAILED. */
   async read(name: string, scheduledTime: string): Promise<{ status: ClaimStatus; attempts: number; error?: RemoteErrorInfo } | undefined> {
-    const item = await this.table.get(partitionKey('scheduleClaim', name), scheduledTime);
+    const item = await this.table.get<ClaimItem>(partitionKey('scheduleClaim', name), scheduledTime);
     if (!item) return undefined;
-    const error = attr.str(item, 'error');
     return {
-      status: attr.str(item, 'status') as ClaimStatus,
-      attempts: attr.num(item, 'attempts') ?? 0,
-      ...(error ? { error: JSON.parse(error) as RemoteErrorInfo } : {}),
+      status: item.status,
+      attempts: item.attempts ?? 0,
+      ...(item.error ? { error: JSON.parse(item.error) as RemoteErrorInfo } : {}),
     };
   }
 }

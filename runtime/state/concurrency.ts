@@ -33,7 +33,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { partitionKey, STATE_SCHEMA } from './schema.js';
-import { attr, type Item, type StateTable } from './state-table.js';
+import type { Expiring, StateTable, Stored } from './state-table.js';
 import { currentLogger } from '../core/invocation-log.js';
 
 /** What becomes of a slot whose check time passed. */
@@ -80,8 +80,26 @@ interface Slot {
   readonly checkAfterMs: number;
 }
 
-/** Slot and queue attribute names. */
-const C = { holder: 'holder', token: 'token', checkAt: 'checkAt', checkAfterMs: 'checkAfterMs', since: 'since', queuedAt: 'queuedAt' } as const;
+/** A slot's item (`slot#<nnnn>`, besides its key). */
+export interface SlotItem {
+  /** The id (a run or job) the slot was handed to. */
+  readonly holder: string;
+  /** Made by the hand-off: only its holder's release (or a check of the slot as read) deletes the slot. */
+  readonly token: string;
+  /** When the slot is next checked, epoch ms. */
+  readonly checkAt: number;
+  readonly checkAfterMs: number;
+  /** When it was handed over, epoch ms. */
+  readonly since: number;
+}
+
+/** A queue entry's item (`queue#<id>`, besides its key). */
+export interface QueueItem extends Expiring {
+  readonly queuedAt: number;
+}
+
+/** Slot attribute names, for expressions. */
+const C = { holder: 'holder', token: 'token', checkAt: 'checkAt' } as const satisfies Record<string, keyof SlotItem>;
 const SLOT = 'slot#';
 const QUEUE = 'queue#';
 /** A pump gives up after this many rounds lost to other pumpers (they made the progress; the next pump goes on). */
@@ -127,9 +145,9 @@ export class ConcurrencyGate {
   /** Puts `id` in line (idempotent; its place is its creation time). */
   async enqueue(id: string): Promise<void> {
     const now = this.#clock();
-    await this.#table.put(this.#pk, queueKey(id), {
-      [C.queuedAt]: attr.n(now),
-      [STATE_SCHEMA.ttl]: attr.n(Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400),
+    await this.#table.put<QueueItem>(this.#pk, queueKey(id), {
+      queuedAt: now,
+      [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400,
     });
   }
 
@@ -221,20 +239,20 @@ export class ConcurrencyGate {
    */
   async confirm(id: string, slot: number, checkAfterMs: number): Promise<Hold | undefined> {
     if (!Number.isInteger(slot) || slot < 0 || slot >= 10_000) return undefined;
-    const item = await this.#table.update(this.#pk, slotKey(slot), {
-      set: { [C.checkAt]: attr.n(this.#clock() + checkAfterMs), [C.checkAfterMs]: attr.n(checkAfterMs) },
+    const item = await this.#table.update<SlotItem>(this.#pk, slotKey(slot), {
+      set: { checkAt: this.#clock() + checkAfterMs, checkAfterMs },
       condition: `#${C.holder} = :id`,
-      values: { ':id': attr.s(id) },
+      values: { ':id': id },
     });
-    return item ? { slot, token: attr.str(item, C.token)! } : undefined;
+    return item ? { slot, token: item.token } : undefined;
   }
 
   /** Keeps a confirmed slot from being checked for `checkAfterMs` more; false when it is no longer held. */
   async renew(hold: Hold, checkAfterMs: number): Promise<boolean> {
-    const item = await this.#table.update(this.#pk, slotKey(hold.slot), {
-      set: { [C.checkAt]: attr.n(this.#clock() + checkAfterMs) },
+    const item = await this.#table.update<SlotItem>(this.#pk, slotKey(hold.slot), {
+      set: { checkAt: this.#clock() + checkAfterMs },
       condition: `#${C.token} = :token`,
-      values: { ':token': attr.s(hold.token) },
+      values: { ':token': hold.token },
     });
     return item !== undefined;
   }
@@ -296,12 +314,12 @@ export class ConcurrencyGate {
     }
     const token = randomUUID();
     const now = this.#clock();
-    const taken = await this.#table.putIfAbsent(this.#pk, slotKey(slot), {
-      [C.holder]: attr.s(id),
-      [C.token]: attr.s(token),
-      [C.checkAt]: attr.n(now + waiting.checkAfterMs),
-      [C.checkAfterMs]: attr.n(waiting.checkAfterMs),
-      [C.since]: attr.n(now),
+    const taken = await this.#table.putIfAbsent<SlotItem>(this.#pk, slotKey(slot), {
+      holder: id,
+      token,
+      checkAt: now + waiting.checkAfterMs,
+      checkAfterMs: waiting.checkAfterMs,
+      since: now,
     });
     if (!taken) return 'contended';
     // Whoever removes the queue entry launches; another pumper (or a cancel) got there first otherwise.
@@ -322,13 +340,13 @@ export class ConcurrencyGate {
   /** Judges a slot whose check time passed. Every write is conditional on the slot as read. */
   async #check(slot: Slot, all: readonly Slot[]): Promise<void> {
     const now = this.#clock();
-    const unchanged = { expression: `#${C.token} = :token AND #${C.checkAt} = :seen`, values: { ':token': attr.s(slot.token), ':seen': attr.n(slot.checkAt) } };
+    const unchanged = { expression: `#${C.token} = :token AND #${C.checkAt} = :seen`, values: { ':token': slot.token, ':seen': slot.checkAt } };
     // A second slot of the same holder (a hand-off repeated after a crash) is simply freed.
     const twin = all.some((s) => s.holder === slot.holder && s.slot !== slot.slot && s.checkAt > now);
     const verdict = twin ? 'release' : await this.#members.inspect(slot.holder);
     if (verdict === 'keep') {
-      await this.#table.update(this.#pk, slotKey(slot.slot), {
-        set: { [C.checkAt]: attr.n(this.#clock() + slot.checkAfterMs) },
+      await this.#table.update<SlotItem>(this.#pk, slotKey(slot.slot), {
+        set: { checkAt: this.#clock() + slot.checkAfterMs },
         condition: unchanged.expression,
         values: unchanged.values,
       });
@@ -344,7 +362,7 @@ export class ConcurrencyGate {
   }
 
   async #release(slot: number, token: string): Promise<void> {
-    await this.#table.delete(this.#pk, slotKey(slot), { expression: `#${C.token} = :token`, values: { ':token': attr.s(token) } });
+    await this.#table.delete(this.#pk, slotKey(slot), { expression: `#${C.token} = :token`, values: { ':token': token } });
   }
 
   /** Every slot in use (at most `limit`, plus any left from a higher limit before a redeploy). */
@@ -352,7 +370,7 @@ export class ConcurrencyGate {
     const slots: Slot[] = [];
     let after: string | undefined;
     do {
-      const page = await this.#table.query(this.#pk, { limit: 1000, prefix: SLOT, ...(after ? { after } : {}) });
+      const page = await this.#table.query<SlotItem>(this.#pk, { limit: 1000, prefix: SLOT, ...(after ? { after } : {}) });
       for (const item of page.items) slots.push(toSlot(item));
       after = page.lastSortKey;
     } while (after);
@@ -361,18 +379,18 @@ export class ConcurrencyGate {
 
   /** The oldest `count` waiting ids. */
   async #queue(count: number): Promise<string[]> {
-    const page = await this.#table.query(this.#pk, { limit: count, prefix: QUEUE });
-    return page.items.map((item) => item[STATE_SCHEMA.sortKey]!.S!.slice(QUEUE.length));
+    const page = await this.#table.query<QueueItem>(this.#pk, { limit: count, prefix: QUEUE });
+    return page.items.map((item) => item[STATE_SCHEMA.sortKey].slice(QUEUE.length));
   }
 }
 
-function toSlot(item: Item): Slot {
+function toSlot(item: Stored<SlotItem>): Slot {
   return {
-    slot: Number(item[STATE_SCHEMA.sortKey]!.S!.slice(SLOT.length)),
-    holder: attr.str(item, C.holder) ?? '',
-    token: attr.str(item, C.token) ?? '',
-    checkAt: attr.num(item, C.checkAt) ?? 0,
-    checkAfterMs: attr.num(item, C.checkAfterMs) ?? 60_000,
+    slot: Number(item[STATE_SCHEMA.sortKey].slice(SLOT.length)),
+    holder: item.holder ?? '',
+    token: item.token ?? '',
+    checkAt: item.checkAt ?? 0,
+    checkAfterMs: item.checkAfterMs ?? 60_000,
   };
 }
 

@@ -1,86 +1,93 @@
 /**
  * Access to the app's state table (schema.ts): reads, conditional writes and queries by partition. Every kind
- * of state (runs, schedule claims, and jobs, locks and concurrency slots) goes through this class, so the key
- * attributes and the meaning of a failed condition live in one place.
+ * of state (runs, schedule claims, jobs, locks, concurrency slots) goes through this class, so the key attributes
+ * and the meaning of a failed condition live in one place.
+ *
+ * Items are plain objects (the document client translates them, see core/clients.ts). Each kind of record declares
+ * its attributes once, as an interface next to its store (RunItem, JobItem, ClaimItem, SlotItem, QueueItem,
+ * LeaseItem), and reads and writes here are typed by it.
  */
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
 import { withNames } from '../core/expression-names.js';
 import { STATE_SCHEMA as S } from './schema.js';
 
-export type Item = Record<string, AttributeValue>;
+/** The key attributes of every state item. */
+export type StateKey = { readonly [K in typeof S.partitionKey | typeof S.sortKey]: string };
 
-export interface ConditionalUpdate {
-  /** `SET` assignments: attribute -> value. */
-  readonly set?: Readonly<Record<string, AttributeValue>>;
-  /** Attributes to `REMOVE`. */
-  readonly remove?: readonly string[];
-  /** Numeric attributes to `ADD` to. */
-  readonly add?: Readonly<Record<string, number>>;
-  /** A condition expression; write attributes as `#name` (some are reserved words) and values as `:value`. */
-  readonly condition?: string;
-  readonly values?: Readonly<Record<string, AttributeValue>>;
+/** The TTL attribute (epoch seconds) of records DynamoDB deletes after a while. */
+export type Expiring = { readonly [K in typeof S.ttl]: number };
+
+/** A record's item as stored: its attributes and its key. */
+export type Stored<A extends object> = A & StateKey;
+
+/** Values of `:placeholders` in conditions: the runtime compares strings and numbers only. */
+export type ConditionValues = Readonly<Record<string, string | number>>;
+
+export interface Condition {
+  /** Write attributes as `#name` (some are reserved words) and values as `:value`. */
+  readonly expression: string;
+  readonly values?: ConditionValues;
 }
 
-export interface QueryPage {
-  readonly items: Item[];
+/** The attributes of `A` that hold numbers: what `ADD` may add to. */
+type NumericAttributes<A> = { [K in keyof A]-?: NonNullable<A[K]> extends number ? K : never }[keyof A] & string;
+
+export interface ConditionalUpdate<A extends object> {
+  /** `SET` assignments: attribute -> value (an undefined value sets nothing). */
+  readonly set?: Partial<A>;
+  /** Attributes to `REMOVE`. */
+  readonly remove?: ReadonlyArray<keyof A & string>;
+  /** Numeric attributes to `ADD` to. */
+  readonly add?: Partial<Record<NumericAttributes<A>, number>>;
+  /** A condition expression; write attributes as `#name` (some are reserved words) and values as `:value`. */
+  readonly condition?: string;
+  readonly values?: ConditionValues;
+}
+
+export interface QueryPage<A extends object> {
+  readonly items: Array<Stored<A>>;
   /** The sort key to continue after, when there may be more. */
   readonly lastSortKey?: string;
 }
 
 export class StateTable {
-  constructor(
-    readonly client: DynamoDBClient,
-    readonly tableName: string,
-  ) {}
+  readonly documents: DynamoDBDocumentClient;
 
-  key(pk: string, sk: string): Item {
-    return { [S.partitionKey]: { S: pk }, [S.sortKey]: { S: sk } };
+  constructor(
+    documents: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {
+    this.documents = checkDocumentClient(documents, `StateTable "${tableName}"`);
+  }
+
+  key(pk: string, sk: string): StateKey {
+    return { [S.partitionKey]: pk, [S.sortKey]: sk };
   }
 
   /** A strongly consistent read. */
-  async get(pk: string, sk: string): Promise<Item | undefined> {
-    const output = await this.#guard(this.client.send(new GetItemCommand({ TableName: this.tableName, Key: this.key(pk, sk), ConsistentRead: true })));
-    return output.Item;
+  async get<A extends object>(pk: string, sk: string): Promise<Stored<A> | undefined> {
+    const output = await this.#guard(this.documents.send(new GetCommand({ TableName: this.tableName, Key: this.key(pk, sk), ConsistentRead: true })));
+    return output.Item as Stored<A> | undefined;
   }
 
   /** Puts `attributes` under (pk, sk) only if no item is there; false when one was. */
-  async putIfAbsent(pk: string, sk: string, attributes: Item): Promise<boolean> {
-    return this.#conditional(
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: { ...attributes, ...this.key(pk, sk) },
-          ConditionExpression: `attribute_not_exists(#${S.partitionKey})`,
-          ...withNames(`#${S.partitionKey}`),
-        }),
-      ),
-    );
+  async putIfAbsent<A extends object>(pk: string, sk: string, attributes: A): Promise<boolean> {
+    return this.put(pk, sk, attributes, { expression: `attribute_not_exists(#${S.partitionKey})` });
   }
 
   /** Puts an item, replacing any, when `condition` holds (or always without one); false when it did not hold. */
-  async put(pk: string, sk: string, attributes: Item, condition?: { expression: string; values?: Item }): Promise<boolean> {
-    return this.#conditional(
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: { ...attributes, ...this.key(pk, sk) },
-          ...(condition
-            ? {
-                ConditionExpression: condition.expression,
-                ...withNames(condition.expression),
-                ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-              }
-            : {}),
-        }),
+  async put<A extends object>(pk: string, sk: string, attributes: A, condition?: Condition): Promise<boolean> {
+    return appliedIfCondition(
+      this.#guard(
+        this.documents.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...attributes, ...this.key(pk, sk) },
+            ...conditionInput(condition),
+          }),
+        ),
       ),
     );
   }
@@ -89,24 +96,28 @@ export class StateTable {
    * Updates (pk, sk) when `change.condition` holds. Returns the whole item after the update, or undefined when
    * the condition failed. Add `attribute_exists(pk)` to the condition to avoid creating a missing item.
    */
-  async update(pk: string, sk: string, change: ConditionalUpdate): Promise<Item | undefined> {
-    const values: Item = { ...change.values };
+  async update<A extends object>(pk: string, sk: string, change: ConditionalUpdate<A>): Promise<Stored<A> | undefined> {
+    const values: Record<string, unknown> = { ...change.values };
     const clauses: string[] = [];
-    const sets = Object.entries(change.set ?? {}).map(([name, value], i) => {
-      values[`:set${i}`] = value;
-      return `#${name} = :set${i}`;
-    });
+    const sets = Object.entries(change.set ?? {})
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value], i) => {
+        values[`:set${i}`] = value;
+        return `#${name} = :set${i}`;
+      });
     if (sets.length > 0) clauses.push(`SET ${sets.join(', ')}`);
-    const adds = Object.entries(change.add ?? {}).map(([name, by], i) => {
-      values[`:add${i}`] = { N: String(by) };
-      return `#${name} :add${i}`;
-    });
+    const adds = Object.entries<number | undefined>(change.add ?? {})
+      .filter(([, by]) => by !== undefined)
+      .map(([name, by], i) => {
+        values[`:add${i}`] = by;
+        return `#${name} :add${i}`;
+      });
     if (adds.length > 0) clauses.push(`ADD ${adds.join(', ')}`);
     if (change.remove?.length) clauses.push(`REMOVE ${change.remove.map((name) => `#${name}`).join(', ')}`);
     try {
       const output = await this.#guard(
-        this.client.send(
-          new UpdateItemCommand({
+        this.documents.send(
+          new UpdateCommand({
             TableName: this.tableName,
             Key: this.key(pk, sk),
             UpdateExpression: clauses.join(' '),
@@ -117,7 +128,7 @@ export class StateTable {
           }),
         ),
       );
-      return output.Attributes;
+      return output.Attributes as Stored<A> | undefined;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
@@ -125,25 +136,12 @@ export class StateTable {
   }
 
   /** Deletes (pk, sk) when `condition` holds; returns the deleted item, or undefined when none was deleted. */
-  async delete(pk: string, sk: string, condition?: { expression: string; values?: Item }): Promise<Item | undefined> {
+  async delete<A extends object>(pk: string, sk: string, condition?: Condition): Promise<Stored<A> | undefined> {
     try {
       const output = await this.#guard(
-        this.client.send(
-          new DeleteItemCommand({
-            TableName: this.tableName,
-            Key: this.key(pk, sk),
-            ReturnValues: 'ALL_OLD',
-            ...(condition
-              ? {
-                  ConditionExpression: condition.expression,
-                  ...withNames(condition.expression),
-                  ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
-                }
-              : {}),
-          }),
-        ),
+        this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(pk, sk), ReturnValues: 'ALL_OLD', ...conditionInput(condition) })),
       );
-      return output.Attributes;
+      return output.Attributes as Stored<A> | undefined;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
@@ -155,18 +153,18 @@ export class StateTable {
    * the items whose sort key starts with it. The page holds `limit` items unless the partition ends first: DynamoDB
    * stops a query at 1 MB, so large items (inline arguments, results) take several requests to fill a page.
    */
-  async query(pk: string, options: { limit: number; after?: string; descending?: boolean; prefix?: string }): Promise<QueryPage> {
+  async query<A extends object>(pk: string, options: { limit: number; after?: string; descending?: boolean; prefix?: string }): Promise<QueryPage<A>> {
     const keyCondition = `#${S.partitionKey} = :pk${options.prefix === undefined ? '' : ` AND begins_with(#${S.sortKey}, :prefix)`}`;
-    const items: Item[] = [];
+    const items: Array<Stored<A>> = [];
     let after = options.after;
     for (;;) {
       const output = await this.#guard(
-        this.client.send(
+        this.documents.send(
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: keyCondition,
             ...withNames(keyCondition),
-            ExpressionAttributeValues: { ':pk': { S: pk }, ...(options.prefix === undefined ? {} : { ':prefix': { S: options.prefix } }) },
+            ExpressionAttributeValues: { ':pk': pk, ...(options.prefix === undefined ? {} : { ':prefix': options.prefix }) },
             ScanIndexForward: !options.descending,
             Limit: options.limit - items.length,
             ConsistentRead: true,
@@ -174,14 +172,10 @@ export class StateTable {
           }),
         ),
       );
-      items.push(...(output.Items ?? []));
-      after = output.LastEvaluatedKey?.[S.sortKey]?.S;
+      items.push(...((output.Items ?? []) as Array<Stored<A>>));
+      after = (output.LastEvaluatedKey as StateKey | undefined)?.[S.sortKey];
       if (!after || items.length >= options.limit) return { items, ...(after ? { lastSortKey: after } : {}) };
     }
-  }
-
-  #conditional(promise: Promise<unknown>): Promise<boolean> {
-    return appliedIfCondition(this.#guard(promise));
   }
 
   async #guard<T>(promise: Promise<T>): Promise<T> {
@@ -194,10 +188,12 @@ export class StateTable {
   }
 }
 
-/** Attribute value helpers, so state items read like records. */
-export const attr = {
-  s: (value: string): AttributeValue => ({ S: value }),
-  n: (value: number): AttributeValue => ({ N: String(value) }),
-  str: (item: Item, name: string): string | undefined => item[name]?.S,
-  num: (item: Item, name: string): number | undefined => (item[name]?.N === undefined ? undefined : Number(item[name]!.N)),
-};
+/** The condition parameters of a write: the expression, the names it uses, its values. */
+function conditionInput(condition: Condition | undefined) {
+  if (!condition) return {};
+  return {
+    ConditionExpression: condition.expression,
+    ...withNames(condition.expression),
+    ...(condition.values ? { ExpressionAttributeValues: condition.values } : {}),
+  };
+}

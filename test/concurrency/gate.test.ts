@@ -13,7 +13,8 @@ import { createTables } from '../../runtime/local/tables.js';
 import { ConcurrencyGate, slotKey, type GateMembers, type SlotVerdict, type Waiting } from '../../runtime/state/concurrency.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { partitionKey } from '../../runtime/state/schema.js';
-import { attr, StateTable } from '../../runtime/state/state-table.js';
+import { StateTable } from '../../runtime/state/state-table.js';
+import { documentClient } from '../../runtime/core/clients.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   dynamo = await startDynamo();
   client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
   await createTables(client, [['gate-test-state', STATE_TABLE_SCHEMA]]);
-  table = new StateTable(client, 'gate-test-state');
+  table = new StateTable(documentClient(client), 'gate-test-state');
 });
 afterAll(async () => {
   client?.destroy();
@@ -405,10 +406,10 @@ describe('the concurrency gate', () => {
       kind.state.set(id, 'RUNNING');
       kind.alive.add(id);
       await table.put(partitionKey('concurrency', name), slotKey(slot), {
-        holder: attr.s(id),
-        token: attr.s(`t-${slot}`),
-        checkAt: attr.n(clock() + 60_000),
-        checkAfterMs: attr.n(60_000),
+        holder: id,
+        token: `t-${slot}`,
+        checkAt: clock() + 60_000,
+        checkAfterMs: 60_000,
       });
     }
     const waiting = kind.create(Date.now());

@@ -3,8 +3,11 @@
  * DynamoDB (dynalite), including TTL, compare-and-set races, concurrent increments, batch operations with
  * partial (Unprocessed*) answers, oversize values and key rules.
  */
+import { type AttributeValue, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CodecError, InvalidArgumentError, InvalidKeyError, KeyNotFoundError, NotANumberError, ValueTooLargeError } from '../../lib/errors.js';
+import { documentClient } from '../../runtime/core/clients.js';
+import { DictClient } from '../../runtime/dicts/dict-client.js';
 import { dynamoClient, startDynamoFixture, startPartialBatchProxy, type DynamoFixture } from './dynamo-support.js';
 
 let fx: DynamoFixture;
@@ -190,6 +193,92 @@ describe('increment', () => {
   });
 });
 
+describe('numbers', () => {
+  /** Numbers at the edges, and how each must be stored: a DynamoDB number only when it holds the JS number exactly. */
+  const NUMBERS: ReadonlyArray<readonly [key: string, value: number, stored: 'n' | 'v']> = [
+    ['int', 42, 'n'],
+    ['negative', -7, 'n'],
+    ['max-safe', Number.MAX_SAFE_INTEGER, 'n'],
+    ['above-safe', 2 ** 53 + 2, 'n'],
+    ['2^60', 2 ** 60, 'n'],
+    ['-1e20', -1e20, 'n'],
+    ['float', 0.1, 'n'],
+    ['third', 1 / 3, 'n'],
+    ['negative-float', -123.456, 'n'],
+    ['1e21', 1e21, 'v'],
+    ['tiny', 1.5e-7, 'v'],
+    ['min-value', Number.MIN_VALUE, 'v'],
+    ['max-value', Number.MAX_VALUE, 'v'],
+    ['-0', -0, 'v'],
+    ['nan', NaN, 'v'],
+    ['-infinity', -Infinity, 'v'],
+  ];
+
+  async function raw(table: string, key: string): Promise<Record<string, AttributeValue> | undefined> {
+    return (await fx.client.send(new GetItemCommand({ TableName: table, Key: { k: { S: key } }, ConsistentRead: true }))).Item;
+  }
+
+  async function expectStored(table: string) {
+    for (const [key, value, stored] of NUMBERS) {
+      const item = await raw(table, key);
+      if (stored === 'n') expect(item, key).toEqual({ k: { S: key }, n: { N: String(value) } });
+      else expect(Object.keys(item ?? {}).sort(), key).toEqual(['h', 'k', 'v']);
+    }
+  }
+
+  it('stores each as a DynamoDB number only when exact, and reads every one back as the same number', async () => {
+    const table = await fx.dictTable('numbers');
+    const d = new DictClient<number>({ documents: fx.documents, name: 'numbers', table });
+    for (const [key, value] of NUMBERS) await d.set(key, value);
+    await expectStored(table);
+    for (const [key, value] of NUMBERS) expect(Object.is(await d.get(key), value), key).toBe(true);
+    const many = await d.getMany(NUMBERS.map(([key]) => key));
+    for (const [i, [key, value]] of NUMBERS.entries()) expect(Object.is(many[i], value), key).toBe(true);
+    const listed = new Map<string, number>();
+    for await (const [key, value] of d.entries()) listed.set(key, value);
+    for (const [key, value] of NUMBERS) expect(Object.is(listed.get(key), value), key).toBe(true);
+    // Compare-and-set compares the codec's form: every one equals itself (NaN and -0 included).
+    for (const [key, value] of NUMBERS) expect(await d.update(key, { expected: value, value: 1 }), key).toBe(true);
+  });
+
+  it('re-sends unprocessed batch writes with the same numbers', async () => {
+    const proxy = await startPartialBatchProxy(fx.dynamo.endpoint);
+    const client = dynamoClient(proxy.endpoint);
+    try {
+      const table = await fx.dictTable('numbers-batch');
+      const d = new DictClient<number>({ documents: documentClient(client), name: 'numbers-batch', table, batch: { backoff: { baseMs: 5, capMs: 40 } } });
+      // The proxy answers the second half of a batch as unprocessed: the DynamoDB numbers go last, so the document
+      // client hands them back translated and sends them again.
+      await d.setMany(NUMBERS.map(([key, value]) => [key, value] as const).reverse());
+      expect(proxy.partialAnswers).toBeGreaterThan(0);
+      await expectStored(table);
+      const values = await d.getMany(NUMBERS.map(([key]) => key));
+      for (const [i, [key, value]] of NUMBERS.entries()) expect(Object.is(values[i], value), key).toBe(true);
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('increments beyond the safe integers with one ADD, in DynamoDB exact decimal arithmetic', async () => {
+    const table = await fx.dictTable('increments');
+    const d = new DictClient<number>({ documents: fx.documents, name: 'increments', table });
+    await d.set('big', 2 ** 53);
+    expect(await d.increment('big', 2)).toBe(2 ** 53 + 2);
+    expect(await raw(table, 'big')).toEqual({ k: { S: 'big' }, n: { N: '9007199254740994' } });
+    expect(await d.increment('huge', 1e20)).toBe(1e20);
+    expect(await d.increment('huge', 1e20)).toBe(2e20);
+    expect(await raw(table, 'huge')).toEqual({ k: { S: 'huge' }, n: { N: '200000000000000000000' } });
+    // A sum DynamoDB holds exactly but a JS number cannot reads as the nearest JS number.
+    expect(await d.increment('huge', 0.5)).toBe(2e20);
+    expect(await raw(table, 'huge')).toEqual({ k: { S: 'huge' }, n: { N: '200000000000000000000.5' } });
+    expect(await d.get('huge')).toBe(2e20);
+    expect(await d.increment('cents', 0.1)).toBe(0.1);
+    // DynamoDB adds decimals exactly: 0.1 + 0.2 is 0.3 there, where JS would make 0.30000000000000004.
+    expect(await d.increment('cents', 0.2)).toBe(0.3);
+  });
+});
+
 describe('keys / entries', () => {
   it('lists every key, by prefix, across scan pages', async () => {
     const d = await fx.dict('listing');
@@ -316,8 +405,14 @@ describe('limits and bad input', () => {
   });
 
   it('names the missing table when the dict was never created', async () => {
-    const { DictClient } = await import('../../runtime/dicts/dict-client.js');
-    const d = new DictClient({ client: fx.client, name: 'ghost', table: 'no-such-table' });
+    const d = new DictClient({ documents: fx.documents, name: 'ghost', table: 'no-such-table' });
     await expect(d.get('k')).rejects.toThrow(/The table "no-such-table" of dict "ghost" does not exist/);
+  });
+
+  it('refuses a low-level DynamoDBClient in place of the document client', () => {
+    expect(() => new DictClient({ documents: fx.client as never, name: 'raw', table: 't' })).toThrow(InvalidArgumentError);
+    expect(() => new DictClient({ documents: fx.client as never, name: 'raw', table: 't' })).toThrow(
+      /dict "raw" needs the DynamoDB document client \(documentClient\(dynamodb\) of multinode\/runtime\), got a DynamoDBClient/,
+    );
   });
 });

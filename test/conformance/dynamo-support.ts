@@ -3,6 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../../runtime/core/clients.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
@@ -20,6 +22,7 @@ export function dynamoClient(endpoint: string, maxAttempts?: number): DynamoDBCl
 
 export interface DictFixtureOptions {
   clock?: () => number;
+  /** Another low-level client (through a proxy); the dict gets the document client over it. */
   client?: DynamoDBClient;
   batch?: BatchOptions;
 }
@@ -27,8 +30,12 @@ export interface DictFixtureOptions {
 export interface DynamoFixture {
   readonly dynamo: LocalDynamo;
   readonly client: DynamoDBClient;
+  /** The document client over `client`. */
+  readonly documents: DynamoDBDocumentClient;
   /** A fresh dict table and a client for it. */
   dict<V = unknown>(name: string, options?: DictFixtureOptions): Promise<DictClient<V>>;
+  /** A fresh dict table, by name. */
+  dictTable(name: string): Promise<string>;
   stateTable(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -38,20 +45,27 @@ let tables = 0;
 export async function startDynamoFixture(): Promise<DynamoFixture> {
   const dynamo = await startDynamo();
   const client = dynamoClient(dynamo.endpoint);
+  const documents = documentClient(client);
+  const dictTable = async (name: string) => {
+    const table = `t${++tables}-dict-${name}`;
+    await createTables(client, [[table, DICT_TABLE_SCHEMA]]);
+    return table;
+  };
   return {
     dynamo,
     client,
+    documents,
     async dict<V>(name: string, options: DictFixtureOptions = {}) {
-      const table = `t${++tables}-dict-${name}`;
-      await createTables(client, [[table, DICT_TABLE_SCHEMA]]);
+      const table = await dictTable(name);
       return new DictClient<V>({
-        client: options.client ?? client,
+        documents: options.client ? documentClient(options.client) : documents,
         name,
         table,
         ...(options.clock ? { clock: options.clock } : {}),
         ...(options.batch ? { batch: options.batch } : {}),
       });
     },
+    dictTable,
     async stateTable(name: string) {
       const table = `t${++tables}-${name}`;
       await createTables(client, [[table, STATE_TABLE_SCHEMA]]);

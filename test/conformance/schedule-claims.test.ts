@@ -13,7 +13,7 @@ let now = Date.parse('2030-01-01T00:00:00Z');
 let claims: ScheduleClaims;
 beforeAll(async () => {
   fx = await startDynamoFixture();
-  claims = new ScheduleClaims(new StateTable(fx.client, await fx.stateTable('claims')), () => now);
+  claims = new ScheduleClaims(new StateTable(fx.documents, await fx.stateTable('claims')), () => now);
 });
 afterAll(async () => {
   await fx?.close();

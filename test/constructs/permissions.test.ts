@@ -1,7 +1,8 @@
 /**
  * The app's access policy allows exactly the AWS calls the runtime makes: read from the runtime's sources (every
- * `...Command` it imports from an AWS SDK client, outside the local cloud), so a call added to the runtime without
- * its permission, or a permission no call needs, fails here.
+ * `...Command` it imports from an AWS SDK client or DynamoDB's document client, outside the local cloud), so a call
+ * added to the runtime without its permission, or a permission no call needs, fails here. Batch actions are the jobs
+ * runtime's declared set.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,13 @@ import { asArray, REPO, resourcesOf, synthApp } from './helpers.js';
 /** IAM action of an SDK command where it is not `<service>:<CommandName>`. */
 const ACTION_OF: Record<string, string> = {
   'lambda:Invoke': 'lambda:InvokeFunction',
+  // The document client's commands send the DynamoDB operation of the same item API.
+  'dynamodb:Get': 'dynamodb:GetItem',
+  'dynamodb:Put': 'dynamodb:PutItem',
+  'dynamodb:Update': 'dynamodb:UpdateItem',
+  'dynamodb:Delete': 'dynamodb:DeleteItem',
+  'dynamodb:BatchGet': 'dynamodb:BatchGetItem',
+  'dynamodb:BatchWrite': 'dynamodb:BatchWriteItem',
   's3:HeadObject': 's3:GetObject',
   's3:ListObjectsV2': 's3:ListBucket',
 };
@@ -28,7 +36,7 @@ function sourceFiles(dir: string): string[] {
 function runtimeActions(): Set<string> {
   const actions = new Set<string>();
   for (const file of sourceFiles(path.join(REPO, 'runtime'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/client-([a-z0-9-]+)'/g)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(?:client|lib)-([a-z0-9-]+)'/g)) {
       for (const name of match[1]!.split(',').map(
         (n) =>
           n

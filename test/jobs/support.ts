@@ -17,6 +17,7 @@ import { Logger } from '../../runtime/core/logger.js';
 import { Payloads } from '../../runtime/core/payloads.js';
 import type { ConcurrencyGate } from '../../runtime/state/concurrency.js';
 import { StateTable } from '../../runtime/state/state-table.js';
+import { documentClient } from '../../runtime/core/clients.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 import type { AttemptLauncher } from '../../runtime/jobs/launcher.js';
 import { type AttemptOutcome, executeAttempt, type JobSettings } from '../../runtime/jobs/executor.js';
@@ -110,7 +111,7 @@ export async function startJobFixture(): Promise<JobFixture> {
   const { port } = await s3server.run();
   const s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', forcePathStyle: true, credentials });
   await s3.send(new CreateBucketCommand({ Bucket: 'payloads' }));
-  const state = new StateTable(dynamo, table);
+  const state = new StateTable(documentClient(dynamo), table);
   const payloads = new Payloads(s3, 'payloads');
   return {
     dynamo,
@@ -122,7 +123,7 @@ export async function startJobFixture(): Promise<JobFixture> {
       const settings: JobSettings = { timeoutSeconds: 60, maxRetries: 0, maxConcurrency: 10, lock: null, ...partial };
       const store = new JobStore(name, state, payloads, clock);
       const launcher = new InProcessLauncher();
-      const locks = (lock: string) => new LockClient({ client: dynamo, table, name: lock, clock, pollMs: 20 });
+      const locks = (lock: string) => new LockClient({ state, name: lock, clock, pollMs: 20 });
       const queue = queueOf(store, settings, launcher, tuning, clock);
       launcher.run = (id, attempt, slot) =>
         executeAttempt(

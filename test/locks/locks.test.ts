@@ -14,6 +14,8 @@ import { InvalidArgumentError, LockLostError, LockUnavailableError } from '../..
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { LockClient, type LockClientOptions } from '../../runtime/locks/lock-client.js';
+import { documentClient } from '../../runtime/core/clients.js';
+import { StateTable } from '../../runtime/state/state-table.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -21,11 +23,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const TABLE = 'locks-test-state';
 let dynamo: LocalDynamo;
 let client: DynamoDBClient;
+let state: StateTable;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await createTables(client, [[TABLE, STATE_TABLE_SCHEMA]]);
+  state = new StateTable(documentClient(client), TABLE);
 });
 
 afterAll(async () => {
@@ -34,12 +38,12 @@ afterAll(async () => {
 });
 
 let names = 0;
-const lockFor = (options: Partial<LockClientOptions> = {}) => new LockClient({ client, table: TABLE, name: `lock-${++names}`, pollMs: 20, ...options });
+const lockFor = (options: Partial<LockClientOptions> = {}) => new LockClient({ state, name: `lock-${++names}`, pollMs: 20, ...options });
 
 describe('locks', () => {
   it('lets one holder in; others are refused until it releases', async () => {
     const a = lockFor();
-    const b = new LockClient({ client, table: TABLE, name: a.name });
+    const b = new LockClient({ state, name: a.name });
     const lease = await a.acquire({ ttl: '30s' });
     expect(lease.lock).toBe(a.name);
     expect(lease.expiresAt.getTime()).toBeGreaterThan(Date.now() + 25_000);
@@ -59,7 +63,7 @@ describe('locks', () => {
     const order: number[] = [];
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        new LockClient({ client, table: TABLE, name, pollMs: 10 }).withLock(
+        new LockClient({ state, name, pollMs: 10 }).withLock(
           async () => {
             inside++;
             maxInside = Math.max(maxInside, inside);
@@ -90,8 +94,8 @@ describe('locks', () => {
     child.kill('SIGKILL');
     await once(child, 'exit');
     // The holder is dead but its lease stands until it expires.
-    await expect(new LockClient({ client, table: TABLE, name }).acquire({ ttl: '5s' })).rejects.toBeInstanceOf(LockUnavailableError);
-    const lease = await new LockClient({ client, table: TABLE, name, pollMs: 50 }).acquire({ ttl: '5s', wait: '20s' });
+    await expect(new LockClient({ state, name }).acquire({ ttl: '5s' })).rejects.toBeInstanceOf(LockUnavailableError);
+    const lease = await new LockClient({ state, name, pollMs: 50 }).acquire({ ttl: '5s', wait: '20s' });
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     await lease.release();
   });
@@ -104,14 +108,14 @@ describe('locks', () => {
     while (Date.now() < first + 300) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lease.expiresAt.getTime()).toBeGreaterThan(first);
     expect(lease.signal.aborted).toBe(false);
-    await expect(new LockClient({ client, table: TABLE, name: a.name }).acquire({ ttl: '1s' })).rejects.toBeInstanceOf(LockUnavailableError);
+    await expect(new LockClient({ state, name: a.name }).acquire({ ttl: '1s' })).rejects.toBeInstanceOf(LockUnavailableError);
     await lease.release();
   });
 
   it('trusts the clock only for expiry: a contender whose clock is past the expiry takes the lease, and the old holder learns it lost it', async () => {
     const a = lockFor();
     const lease = await a.acquire({ ttl: '2s' });
-    const late = new LockClient({ client, table: TABLE, name: a.name, clock: () => Date.now() + 3_000 });
+    const late = new LockClient({ state, name: a.name, clock: () => Date.now() + 3_000 });
     const taken = await late.acquire({ ttl: '5s' });
     const reason = await new Promise<unknown>((resolve) => lease.signal.addEventListener('abort', () => resolve(lease.signal.reason), { once: true }));
     expect(reason).toBeInstanceOf(LockLostError);
@@ -137,14 +141,14 @@ describe('locks', () => {
     const a = lockFor();
     const lease = await a.acquire({ ttl: '30s' });
     const controller = new AbortController();
-    const waiting = new LockClient({ client, table: TABLE, name: a.name, pollMs: 10 }).acquire({ ttl: '5s', wait: true, signal: controller.signal });
+    const waiting = new LockClient({ state, name: a.name, pollMs: 10 }).acquire({ ttl: '5s', wait: true, signal: controller.signal });
     controller.abort(new Error('cancelled by the job'));
     await expect(waiting).rejects.toThrow('cancelled by the job');
     await lease.release();
   });
 
   it('refuses wrong input with what is allowed', async () => {
-    expect(() => new LockClient({ client, table: TABLE, name: 'bad name' })).toThrow(/not valid; a lock name is 1 to 64 characters/);
+    expect(() => new LockClient({ state, name: 'bad name' })).toThrow(/not valid; a lock name is 1 to 64 characters/);
     const a = lockFor();
     await expect(a.acquire({ ttl: 30 as never })).rejects.toThrow(/ttl 30 is not valid \(a bare number has no unit/);
     await expect(a.acquire({ ttl: '0s' })).rejects.toThrow(/from 1 s to 1 day/);
