@@ -50,97 +50,29 @@ export async function runBatchMap(
   argLists: readonly WireValue[],
   options: { returnExceptions: boolean; pollMaxMs?: number },
 ): Promise<MapRun> {
-  const batch = new BatchJobs(context);
-  const { clock, payloads } = context;
-  const timeoutSeconds = definition.options.timeoutSeconds;
-  const mapId = `${clock()}-${randomUUID()}`;
-  const deadline = clock() + timeoutSeconds * 1000;
-  let batchCalls = 0;
-  if (argLists.length === 0) return { results: [], batchCalls };
-
-  const chunks = Math.ceil(argLists.length / INPUT_CHUNK);
-  await mapLimit(
-    Array.from({ length: chunks }, (_, c) => c),
-    16,
-    (c) => payloads.put(inputKey(mapId, c), JSON.stringify(argLists.slice(c * INPUT_CHUNK, (c + 1) * INPUT_CHUNK))),
-  );
-
-  const parents: Array<{ id: string; offset: number; size: number }> = [];
-  try {
-    for (const { offset, size } of arrayParts(argLists.length)) {
-      const id = await batch.submit({
-        definition,
-        task: 'map',
-        run: mapId,
-        environment: { [TASK_ENV.mapOffset]: String(offset), [TASK_ENV.deadline]: String(deadline) },
-        ...(size >= 2 ? { arraySize: size } : {}),
-        attemptSeconds: timeoutSeconds,
-      });
-      batchCalls++;
-      parents.push({ id, offset, size });
-    }
-  } catch (error) {
-    // A part could not be submitted: the map fails, so the parts already running would only waste their compute.
-    await Promise.all(parents.map((p) => batch.terminate(p.id, 'multinode: another part of the map could not be submitted').catch(() => undefined)));
-    void Promise.all(Array.from({ length: chunks }, (_, c) => payloads.delete({ bucket: payloads.bucket, key: inputKey(mapId, c) })));
-    throw error;
-  }
-
-  // Wait for every array job to end (or the first failure, without returnExceptions).
-  const giveUpAt = deadline + START_GRACE_MS;
-  let stopped = false;
-  for (let pause = 100; ; pause = Math.min(pause * 2, options.pollMaxMs ?? 2000)) {
-    const details = await batch.describe(parents.map((p) => p.id));
-    batchCalls += Math.ceil(parents.length / 100);
-    const statuses = parents.map((p) => details.get(p.id));
-    if (statuses.every((d) => d && (d.status === 'SUCCEEDED' || d.status === 'FAILED'))) break;
-    const failedSoFar = statuses.some((d) => d && (d.status === 'FAILED' || (d.arrayProperties?.statusSummary?.FAILED ?? 0) > 0));
-    if ((failedSoFar && !options.returnExceptions) || clock() >= giveUpAt) {
-      const reason = failedSoFar ? 'multinode: another item of the map failed' : 'multinode: the map passed its deadline';
-      await Promise.all(parents.map((p) => batch.terminate(p.id, reason)));
-      batchCalls += parents.length;
-      stopped = true;
-      break;
-    }
-    await sleep(pause);
-  }
-
-  const outputs = await mapLimit(
-    argLists.map((_, i) => i),
-    50,
-    async (index): Promise<Output | undefined> => {
-      try {
-        return JSON.parse(await payloads.get({ bucket: payloads.bucket, key: outputKey(mapId, index) })) as Output;
-      } catch {
-        return undefined;
-      }
-    },
-  );
-  // Children without an output: ask Batch why (their ids are `<parent>:<index>`, or the parent for a plain job).
-  const missing = outputs.flatMap((o, i) => (o === undefined ? [i] : []));
-  const reasons = new Map<number, string>();
-  if (missing.length > 0) {
-    const childId = (i: number) => {
-      const parent = parents.find((p) => i >= p.offset && i < p.offset + p.size)!;
-      return parent.size >= 2 ? `${parent.id}:${i - parent.offset}` : parent.id;
-    };
-    const details = await batch.describe(missing.map(childId));
-    batchCalls += Math.ceil(missing.length / 100);
-    for (const i of missing) {
-      const detail = details.get(childId(i));
-      reasons.set(
-        i,
-        detail ? `Batch job ${detail.jobId} ${detail.status}: ${viewOf(detail).reason || 'no reason given'}` : `Batch job ${childId(i)} is unknown`,
-      );
-    }
-  }
-  void Promise.all(outputs.map((o, i) => (o ? payloads.delete({ bucket: payloads.bucket, key: outputKey(mapId, i) }) : undefined)));
-  void Promise.all(Array.from({ length: chunks }, (_, c) => payloads.delete({ bucket: payloads.bucket, key: inputKey(mapId, c) })));
-
+  if (argLists.length === 0) return { results: [], batchCalls: 0 };
+  const { clock } = context;
+  const map: MapJob = {
+    context,
+    definition,
+    batch: new BatchJobs(context),
+    id: `${clock()}-${randomUUID()}`,
+    deadline: clock() + definition.options.timeoutSeconds * 1000,
+    items: argLists.length,
+    chunks: Math.ceil(argLists.length / INPUT_CHUNK),
+    calls: { count: 0 },
+  };
+  await stageInputs(map, argLists);
+  const parents = await submitParts(map);
+  const stopped = await awaitParts(map, parents, options);
+  const outputs = await collectOutputs(map);
+  const reasons = await explainMissing(map, parents, outputs);
+  removePayloads(map, outputs);
+  const timedOut = stopped && clock() >= map.deadline + START_GRACE_MS;
   const results = outputs.map((output, i): WireValue | InvocationFailedError => {
     if (output && 'value' in output) return output.value;
     const error: RemoteErrorInfo = output?.error ?? {
-      type: stopped && clock() >= giveUpAt ? 'TimeoutError' : 'BatchJobFailed',
+      type: timedOut ? 'TimeoutError' : 'BatchJobFailed',
       message: `${definition.name} item ${i} did not finish: ${reasons.get(i) ?? 'stopped'}.`,
     };
     return new InvocationFailedError(definition.name, error);
@@ -151,7 +83,132 @@ export async function runBatchMap(
     const firstFailure = failedItem >= 0 ? results[failedItem] : results.find((r) => r instanceof InvocationFailedError);
     if (firstFailure) throw firstFailure;
   }
-  return { results, batchCalls };
+  return { results, batchCalls: map.calls.count };
+}
+
+/** One map on Batch, as its steps share it. */
+interface MapJob {
+  readonly context: RuntimeContext;
+  readonly definition: FunctionManifest;
+  readonly batch: BatchJobs;
+  readonly id: string;
+  readonly deadline: number;
+  readonly items: number;
+  /** Input objects in S3, INPUT_CHUNK argument lists each. */
+  readonly chunks: number;
+  /** Batch API calls made so far. */
+  readonly calls: { count: number };
+}
+
+/** A submitted array job (or a plain job for a map of one) and the items it runs. */
+interface Part {
+  readonly id: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** Stores the argument lists in S3, INPUT_CHUNK per object: only ids travel in the submit. */
+async function stageInputs(map: MapJob, argLists: readonly WireValue[]): Promise<void> {
+  const { payloads } = map.context;
+  await mapLimit(
+    Array.from({ length: map.chunks }, (_, c) => c),
+    16,
+    (c) => payloads.put(inputKey(map.id, c), JSON.stringify(argLists.slice(c * INPUT_CHUNK, (c + 1) * INPUT_CHUNK))),
+  );
+}
+
+/** Submits one array job per part; when a part cannot be submitted, stops the parts already submitted. */
+async function submitParts(map: MapJob): Promise<Part[]> {
+  const parents: Part[] = [];
+  try {
+    for (const { offset, size } of arrayParts(map.items)) {
+      const id = await map.batch.submit({
+        definition: map.definition,
+        task: 'map',
+        run: map.id,
+        environment: { [TASK_ENV.mapOffset]: String(offset), [TASK_ENV.deadline]: String(map.deadline) },
+        ...(size >= 2 ? { arraySize: size } : {}),
+        attemptSeconds: map.definition.options.timeoutSeconds,
+      });
+      map.calls.count++;
+      parents.push({ id, offset, size });
+    }
+  } catch (error) {
+    // The map fails, so the parts already running would only waste their compute.
+    const reason = 'multinode: another part of the map could not be submitted';
+    await Promise.all(parents.map((p) => map.batch.terminate(p.id, reason).catch(() => undefined)));
+    removeInputs(map);
+    throw error;
+  }
+  return parents;
+}
+
+/**
+ * Polls until every part ended; without `returnExceptions`, stops them all at the first failed item, and after the
+ * deadline (plus a grace for children that never started) stops them too. Resolves true when it stopped them.
+ */
+async function awaitParts(map: MapJob, parents: readonly Part[], options: { returnExceptions: boolean; pollMaxMs?: number }): Promise<boolean> {
+  const giveUpAt = map.deadline + START_GRACE_MS;
+  for (let pause = 100; ; pause = Math.min(pause * 2, options.pollMaxMs ?? 2000)) {
+    const details = await map.batch.describe(parents.map((p) => p.id));
+    map.calls.count += Math.ceil(parents.length / 100);
+    const statuses = parents.map((p) => details.get(p.id));
+    if (statuses.every((d) => d && (d.status === 'SUCCEEDED' || d.status === 'FAILED'))) return false;
+    const failedSoFar = statuses.some((d) => d && (d.status === 'FAILED' || (d.arrayProperties?.statusSummary?.FAILED ?? 0) > 0));
+    if ((failedSoFar && !options.returnExceptions) || map.context.clock() >= giveUpAt) {
+      const reason = failedSoFar ? 'multinode: another item of the map failed' : 'multinode: the map passed its deadline';
+      await Promise.all(parents.map((p) => map.batch.terminate(p.id, reason)));
+      map.calls.count += parents.length;
+      return true;
+    }
+    await sleep(pause);
+  }
+}
+
+/** Each item's output from S3; undefined for an item that wrote none (it never ran, or its container died). */
+function collectOutputs(map: MapJob): Promise<Array<Output | undefined>> {
+  const { payloads } = map.context;
+  return mapLimit(
+    Array.from({ length: map.items }, (_, i) => i),
+    50,
+    async (index): Promise<Output | undefined> => {
+      try {
+        return JSON.parse(await payloads.get({ bucket: payloads.bucket, key: outputKey(map.id, index) })) as Output;
+      } catch {
+        return undefined;
+      }
+    },
+  );
+}
+
+/** Why each item without an output did not finish, from Batch (children are `<parent>:<index>`, or the plain job). */
+async function explainMissing(map: MapJob, parents: readonly Part[], outputs: ReadonlyArray<Output | undefined>): Promise<Map<number, string>> {
+  const missing = outputs.flatMap((o, i) => (o === undefined ? [i] : []));
+  const reasons = new Map<number, string>();
+  if (missing.length === 0) return reasons;
+  const childId = (i: number) => {
+    const parent = parents.find((p) => i >= p.offset && i < p.offset + p.size)!;
+    return parent.size >= 2 ? `${parent.id}:${i - parent.offset}` : parent.id;
+  };
+  const details = await map.batch.describe(missing.map(childId));
+  map.calls.count += Math.ceil(missing.length / 100);
+  for (const i of missing) {
+    const detail = details.get(childId(i));
+    reasons.set(i, detail ? `Batch job ${detail.jobId} ${detail.status}: ${viewOf(detail).reason || 'no reason given'}` : `Batch job ${childId(i)} is unknown`);
+  }
+  return reasons;
+}
+
+/** Deletes the map's inputs and the outputs read, in the background (the bucket's lifecycle removes what remains). */
+function removePayloads(map: MapJob, outputs: ReadonlyArray<Output | undefined>): void {
+  const { payloads } = map.context;
+  void Promise.all(outputs.map((o, i) => (o ? payloads.delete({ bucket: payloads.bucket, key: outputKey(map.id, i) }) : undefined)));
+  removeInputs(map);
+}
+
+function removeInputs(map: MapJob): void {
+  const { payloads } = map.context;
+  void Promise.all(Array.from({ length: map.chunks }, (_, c) => payloads.delete({ bucket: payloads.bucket, key: inputKey(map.id, c) })));
 }
 
 /**
