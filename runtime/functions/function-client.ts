@@ -130,7 +130,8 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
 
   /**
    * One call per item, at most `concurrency` in flight, results in input order. Without `returnExceptions` the
-   * first failure rejects and no further item is started (calls in flight finish, their results unused).
+   * first failure rejects at once and no further item is started: calls already in flight are not waited for (a
+   * Lambda invocation cannot be recalled); they finish on their own, their retries stop, and their results are dropped.
    */
   async #fanOut<T>(
     method: string,
@@ -156,31 +157,32 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     const stop = new AbortController();
     const iterator = toAsyncIterator(items);
     let nextIndex = 0;
-    let failure: unknown;
     const worker = async (): Promise<void> => {
-      while (failure === undefined) {
+      while (!stop.signal.aborted) {
         const step = await iterator.next();
-        if (step.done || failure !== undefined) return;
+        if (step.done || stop.signal.aborted) return;
         const index = nextIndex++;
         try {
-          results[index] = fromWire(await this.#invoker.call(encode(step.value, index), { signal: stop.signal }));
+          const value = fromWire(await this.#invoker.call(encode(step.value, index), { signal: stop.signal }));
+          if (!stop.signal.aborted) results[index] = value;
         } catch (error) {
           if (returnExceptions && error instanceof InvocationFailedError) {
             results[index] = error;
             continue;
           }
-          failure ??= error;
-          stop.abort(error);
+          // The first failure wins; a later one (often the abort itself, seen by a call in its retry pause) is dropped.
+          if (!stop.signal.aborted) stop.abort(error);
           return;
         }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: concurrency }, worker));
-    } catch (error) {
-      failure ??= error;
-    }
-    if (failure !== undefined) throw failure;
+    const failed = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
+    // Workers never reject (a failure aborts `stop`); an iterator that throws does, and fails the map the same way.
+    const workers = Promise.all(Array.from({ length: concurrency }, worker)).catch((error: unknown) => {
+      if (!stop.signal.aborted) stop.abort(error);
+    });
+    await Promise.race([workers, failed]);
+    if (stop.signal.aborted) throw stop.signal.reason;
     return results;
   }
 

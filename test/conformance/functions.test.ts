@@ -15,6 +15,7 @@ import {
   WaitTimeoutError,
 } from '../../lib/errors.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
+import { until } from '../helpers/poll.js';
 import * as app from '../local/fixtures/functions-app/src/app.js';
 
 const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');
@@ -136,6 +137,30 @@ describe('map and starmap', () => {
     const before = t.cloud.lambda.stats(t.cloud.names.lambdaFunction('failWhenOdd'))!.invocations;
     await expect(app.failWhenOdd.map([1, ...Array.from({ length: 50 }, (_, i) => i * 2)], { concurrency: 1 })).rejects.toThrow(InvocationFailedError);
     expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('failWhenOdd'))!.invocations - before).toBe(1);
+  });
+
+  it('rejects at the first failure without waiting for calls in flight, which finish on their own; nothing more starts', async () => {
+    const key = `first-failure-${Date.now()}`;
+    const stats = () => t.cloud.lambda.stats(t.cloud.names.lambdaFunction('held'))!;
+    const before = stats().invocations;
+    // Item 0 stays in flight until released (or 10 s), item 1 fails at once, and items 2.. must never start.
+    const argLists: Array<[string, number, boolean]> = [
+      [`${key}-0`, 10_000, false],
+      [`${key}-1`, 0, true],
+      ...Array.from({ length: 20 }, (_, i): [string, number, boolean] => [`${key}-${i + 2}`, 0, false]),
+    ];
+    const error = (await app.held.starmap(argLists, { concurrency: 2 }).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote).toMatchObject({ type: 'RangeError', message: `${key}-1 failed at once` });
+    // The map rejected while item 0 was still running: it had not reached its end.
+    expect(await app.marks.get(`done/${key}-0`)).toBeUndefined();
+    await app.marks.set(`release/${key}-0`, 1);
+    await until(
+      async () => ({ done: await app.marks.get(`done/${key}-0`), inFlight: stats().inFlight }),
+      (seen) => seen.done === 1 && seen.inFlight === 0,
+      'item 0 to finish after the map rejected',
+    );
+    expect(stats().invocations - before).toBe(2);
   });
 
   it('keeps at most maxConcurrency calls in flight, or fewer with { concurrency }', async () => {
