@@ -154,35 +154,41 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
       return results.map((r) => (r instanceof Error ? r : fromWire(r)));
     }
     const results: Array<unknown | Error> = [];
-    const stop = new AbortController();
     const iterator = toAsyncIterator(items);
     let nextIndex = 0;
-    const worker = async (): Promise<void> => {
-      while (!stop.signal.aborted) {
+    // The first failure, kept once; it aborts every worker's signal (stopping retry pauses) and rejects `failed`.
+    let failure: { error: unknown } | undefined;
+    let rejectFailed!: (error: unknown) => void;
+    const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+    // A signal per worker, not one for the whole map: each retry or throttle pause listens on its own worker's signal
+    // and stops listening when it ends, so one signal never carries more than one listener.
+    const controllers = Array.from({ length: concurrency }, () => new AbortController());
+    const fail = (error: unknown): void => {
+      if (failure) return;
+      failure = { error };
+      for (const controller of controllers) controller.abort(error);
+      rejectFailed(error);
+    };
+    const worker = async (signal: AbortSignal): Promise<void> => {
+      while (!failure) {
         const step = await iterator.next();
-        if (step.done || stop.signal.aborted) return;
+        if (step.done || failure) return;
         const index = nextIndex++;
         try {
-          const value = fromWire(await this.#invoker.call(encode(step.value, index), { signal: stop.signal }));
-          if (!stop.signal.aborted) results[index] = value;
+          results[index] = fromWire(await this.#invoker.call(encode(step.value, index), { signal }));
         } catch (error) {
           if (returnExceptions && error instanceof InvocationFailedError) {
             results[index] = error;
             continue;
           }
-          // The first failure wins; a later one (often the abort itself, seen by a call in its retry pause) is dropped.
-          if (!stop.signal.aborted) stop.abort(error);
-          return;
+          return fail(error);
         }
       }
     };
-    const failed = new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason), { once: true }));
-    // Workers never reject (a failure aborts `stop`); an iterator that throws does, and fails the map the same way.
-    const workers = Promise.all(Array.from({ length: concurrency }, worker)).catch((error: unknown) => {
-      if (!stop.signal.aborted) stop.abort(error);
-    });
+    // Workers reject only when the iterator throws, which fails the map the same way.
+    const workers = Promise.all(controllers.map((controller) => worker(controller.signal))).catch(fail);
     await Promise.race([workers, failed]);
-    if (stop.signal.aborted) throw stop.signal.reason;
+    if (failure) throw failure.error;
     return results;
   }
 

@@ -21,12 +21,15 @@ import * as app from '../local/fixtures/functions-app/src/app.js';
 const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');
 let throttleEvery = 0;
 let throttleCount = 0;
+/** Throttles this many invokes of countOnce in a row (so that every call of a map is pausing at once). */
+let throttleNext = 0;
 let t: TestCloud;
 
 beforeAll(async () => {
   t = await startTestCloud(entry, {
     module: app,
-    throttle: (functionName) => functionName.endsWith('-countOnce') && throttleEvery > 0 && ++throttleCount % throttleEvery === 0,
+    throttle: (functionName) =>
+      functionName.endsWith('-countOnce') && ((throttleNext > 0 && throttleNext-- > 0) || (throttleEvery > 0 && ++throttleCount % throttleEvery === 0)),
     runtime: { tuning: { retryBackoff: { baseMs: 10, capMs: 50 }, throttleBackoff: { baseMs: 5, capMs: 20 }, cancelPollMs: 50 } },
   });
 }, 120_000);
@@ -188,6 +191,28 @@ describe('map and starmap', () => {
     } finally {
       throttleEvery = 0;
     }
+  });
+
+  it('leaves no abort listeners behind under retries and throttling (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    // 50 calls in flight (countOnce's maxConcurrency), all throttled many times over: they pause side by side.
+    throttleNext = 500;
+    try {
+      const items = Array.from({ length: 100 }, (_, i) => `listeners-${i}`);
+      expect(await app.countOnce.map(items)).toEqual(items.map(() => 1));
+      expect(throttleNext).toBe(0);
+      // Retries of failures pause too: 30 calls that each fail twice, with maxRetries 2.
+      const keys = Array.from({ length: 30 }, (_, i) => `listeners-${Date.now()}-${i}`);
+      expect(await app.flaky.starmap(keys.map((key) => [key, 2]))).toEqual(keys.map(() => 3));
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      throttleNext = 0;
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
   });
 
   it('checks its options and items', async () => {
