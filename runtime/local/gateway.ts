@@ -4,12 +4,15 @@
  * (against the local Lambda endpoint), and the integration response becomes the HTTP response.
  *
  * Like API Gateway: request line + headers at most 10,240 bytes (431), bodies at most 10 MB (413), malformed HTTP
- * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503.
+ * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503, and
+ * an event Lambda refuses for its size (over 6 MB: binary bodies are base64 in it) 413 `{"message":"Request Entity
+ * Too Large"}`, what an HTTP API answers then (AWS's own emulator, aws-lambda-dotnet's LambdaTestTool-v2, does the same).
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsErrorName } from '../core/aws-errors.js';
+import { SYNC_PAYLOAD_LIMIT } from '../core/payloads.js';
 import { isText, type HttpApiEvent, type HttpApiResult } from '../services/http-api.js';
 import { readBody, startLocalServer } from './http-server.js';
 
@@ -68,10 +71,19 @@ async function serve(options: GatewayOptions, req: http.IncomingMessage, res: ht
     return;
   }
   const event = toEvent(req, body.bytes);
+  const payload = Buffer.from(JSON.stringify(event));
   let answer: InvokeCommandOutput;
   try {
-    answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }));
+    answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: payload }));
   } catch (error) {
+    if (isRequestTooLarge(error)) {
+      options.log?.(
+        `${options.service}: ${req.method} ${req.url}: the event is ${payload.length.toLocaleString('en-US')} bytes, over Lambda's ` +
+          `${SYNC_PAYLOAD_LIMIT.toLocaleString('en-US')}-byte limit for a synchronous invoke (a ${body.bytes.length.toLocaleString('en-US')}-byte ` +
+          `${event.isBase64Encoded ? 'binary body, base64 in the event' : 'text body'}); answered 413 as API Gateway does`,
+      );
+      return reply(res, 413, { message: 'Request Entity Too Large' });
+    }
     const throttled = awsErrorName(error) === 'TooManyRequestsException';
     options.log?.(`${options.service}: invoke failed: ${(error as Error).message}`);
     return reply(res, throttled ? 503 : 500, { message: throttled ? 'Service Unavailable' : 'Internal Server Error' });
@@ -82,6 +94,19 @@ async function serve(options: GatewayOptions, req: http.IncomingMessage, res: ht
     return reply(res, 500, { message: 'Internal Server Error' });
   }
   writeResult(res, parseResult(text));
+}
+
+/**
+ * Lambda refused the event for its size (413; the API model names it RequestTooLargeException, the service has also
+ * answered RequestEntityTooLargeException).
+ */
+function isRequestTooLarge(error: unknown): boolean {
+  const name = awsErrorName(error);
+  return name === 'RequestTooLargeException' || name === 'RequestEntityTooLargeException' || httpStatus(error) === 413;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }
 
 /** A request as API Gateway's payload format 2.0 event. */
