@@ -4,7 +4,8 @@
  *
  * - Sockets: fan-out (`map` with up to 1,000 calls in flight) needs more than the SDK's 50 sockets per client.
  * - Lambda retries: off in the SDK (maxAttempts 1). The function client retries throttling and failures itself,
- *   because the SDK would also re-run a non-idempotent function after a client-side timeout (aws-facts pitfall 20).
+ *   because the SDK would also re-run a non-idempotent function after a client-side timeout.
+ * - Connection failures: ConnectionError naming the endpoint (connection-error.ts).
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -12,6 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { RuntimeConfig, Service } from './config.js';
+import { reportUnreachable } from './connection-error.js';
 
 /** Sockets per client: enough for the largest `maxConcurrency` (1,000). */
 export const MAX_SOCKETS = 1000;
@@ -34,6 +36,8 @@ export function clientConfig(config: RuntimeConfig, service: Service, options: C
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     // Resolve each command's middleware once per client, not on every send: a large share of a call's CPU.
     cacheMiddleware: true,
+    // A lost endpoint is reported as such (ConnectionError naming it), not as the handler's "TimeoutError".
+    extensions: [reportUnreachable(service)],
     requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
