@@ -7,6 +7,7 @@
  * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503, and
  * an event Lambda refuses for its size (over 6 MB: binary bodies are base64 in it) 413 `{"message":"Request Entity
  * Too Large"}`, what an HTTP API answers then (AWS's own emulator, aws-lambda-dotnet's LambdaTestTool-v2, does the same).
+ * A service's `auth` (IAM or JWT) is checked before the handler runs, with API Gateway's refusals (service-auth.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
@@ -15,6 +16,10 @@ import { awsErrorName } from '../core/aws-errors.js';
 import { SYNC_PAYLOAD_LIMIT } from '../core/payloads.js';
 import { isText, type HttpApiEvent, type HttpApiResult } from '../services/http-api.js';
 import { readBody, startLocalServer } from './http-server.js';
+import type { RequestAuthorizer } from './service-auth.js';
+
+/** The account id local events carry. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
 
 export const GATEWAY_LIMITS = { headerBytes: 10_240, bodyBytes: 10 * 1024 * 1024 } as const;
 
@@ -26,6 +31,8 @@ export interface GatewayOptions {
   /** Appended to the error when `port` is taken: what the user can do about it. */
   readonly portHint?: string;
   readonly log?: (line: string) => void;
+  /** The service's `auth`, checked before the handler runs (service-auth.ts); none: every request passes. */
+  readonly authorize?: RequestAuthorizer;
 }
 
 export interface Gateway {
@@ -70,7 +77,15 @@ async function serve(options: GatewayOptions, req: http.IncomingMessage, res: ht
     req.destroy();
     return;
   }
-  const event = toEvent(req, body.bytes);
+  let event = toEvent(req, body.bytes);
+  if (options.authorize) {
+    const decision = await options.authorize(req, body.bytes);
+    if (!decision.ok) {
+      options.log?.(`${options.service}: ${req.method} ${req.url} refused (${decision.status}): ${decision.reason}`);
+      return reply(res, decision.status, decision.body, decision.headers);
+    }
+    if (decision.authorizer) event = { ...event, requestContext: { ...event.requestContext, authorizer: decision.authorizer } };
+  }
   const payload = Buffer.from(JSON.stringify(event));
   let answer: InvokeCommandOutput;
   try {
@@ -141,7 +156,7 @@ export function toEvent(req: http.IncomingMessage, body: Buffer): HttpApiEvent {
     headers,
     ...(rawQueryString ? { queryStringParameters: query } : {}),
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: 'local',
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: (headers.host ?? '127').split('.')[0]!,
@@ -177,9 +192,9 @@ function writeResult(res: http.ServerResponse, result: HttpApiResult): void {
   res.end(body);
 }
 
-function reply(res: http.ServerResponse, status: number, body: unknown): void {
+function reply(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
 }
 
