@@ -4,6 +4,7 @@ import { devCommand } from './dev.js';
 import { manifestCommand } from './manifest.js';
 import { runCommand } from './run.js';
 import { schedulesCommand } from './schedules.js';
+import { tokenCommand } from './token.js';
 import type { Command } from './types.js';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -12,4 +13,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   manifest: manifestCommand,
   schedules: schedulesCommand,
   cdk: cdkCommand,
+  token: tokenCommand,
 };

@@ -8,6 +8,7 @@
  *   "Lambda invoke results and errors").
  * - DynamoDB items are read and written as plain objects through the document client (`documentClient`), built on
  *   the one DynamoDBClient so sockets, endpoint and retries stay in one place.
+ * - Connection failures: ConnectionError naming the endpoint (connection-error.ts).
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -17,6 +18,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { RuntimeConfig, Service } from './config.js';
+import { reportUnreachable } from './connection-error.js';
 
 /** Sockets per client: enough for the largest `maxConcurrency` (1,000). */
 export const MAX_SOCKETS = 1000;
@@ -40,6 +42,8 @@ export function clientConfig(config: RuntimeConfig, service: Service, options: C
     // Resolve each command's middleware once per client, not on every send: a large share of a call's CPU. Not for
     // DynamoDB: the document client's commands carry their input in the middleware they resolve, so it refuses this.
     cacheMiddleware: service !== 'dynamodb',
+    // A lost endpoint is reported as such (ConnectionError naming it), not as the handler's "TimeoutError".
+    extensions: [reportUnreachable(service)],
     requestHandler: {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),

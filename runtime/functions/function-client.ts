@@ -130,7 +130,8 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
 
   /**
    * One call per item, at most `concurrency` in flight, results in input order. Without `returnExceptions` the
-   * first failure rejects and no further item is started (calls in flight finish, their results unused).
+   * first failure rejects at once and no further item is started: calls already in flight are not waited for (a
+   * Lambda invocation cannot be recalled); they finish on their own, their retries stop, and their results are dropped.
    */
   async #fanOut<T>(
     method: string,
@@ -153,34 +154,41 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
       return results.map((r) => (r instanceof Error ? r : fromWire(r)));
     }
     const results: Array<unknown | Error> = [];
-    const stop = new AbortController();
     const iterator = toAsyncIterator(items);
     let nextIndex = 0;
-    let failure: unknown;
-    const worker = async (): Promise<void> => {
-      while (failure === undefined) {
+    // The first failure, kept once; it aborts every worker's signal (stopping retry pauses) and rejects `failed`.
+    let failure: { error: unknown } | undefined;
+    let rejectFailed!: (error: unknown) => void;
+    const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+    // A signal per worker, not one for the whole map: each retry or throttle pause listens on its own worker's signal
+    // and stops listening when it ends, so one signal never carries more than one listener.
+    const controllers = Array.from({ length: concurrency }, () => new AbortController());
+    const fail = (error: unknown): void => {
+      if (failure) return;
+      failure = { error };
+      for (const controller of controllers) controller.abort(error);
+      rejectFailed(error);
+    };
+    const worker = async (signal: AbortSignal): Promise<void> => {
+      while (!failure) {
         const step = await iterator.next();
-        if (step.done || failure !== undefined) return;
+        if (step.done || failure) return;
         const index = nextIndex++;
         try {
-          results[index] = fromWire(await this.#invoker.call(encode(step.value, index), { signal: stop.signal }));
+          results[index] = fromWire(await this.#invoker.call(encode(step.value, index), { signal }));
         } catch (error) {
           if (returnExceptions && error instanceof InvocationFailedError) {
             results[index] = error;
             continue;
           }
-          failure ??= error;
-          stop.abort(error);
-          return;
+          return fail(error);
         }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: concurrency }, worker));
-    } catch (error) {
-      failure ??= error;
-    }
-    if (failure !== undefined) throw failure;
+    // Workers reject only when the iterator throws, which fails the map the same way.
+    const workers = Promise.all(controllers.map((controller) => worker(controller.signal))).catch(fail);
+    await Promise.race([workers, failed]);
+    if (failure) throw failure.error;
     return results;
   }
 

@@ -2,8 +2,9 @@
  * Functions placed on Lambda: a call is a synchronous Invoke of the definition's Lambda function; a started run is
  * an asynchronous (`Event`) Invoke that executes the run recorded in the state table.
  *
- * - A 200 response with `FunctionError` is a failure (docs/aws-behaviour.md, "Lambda invoke results and errors"): the payload is the Node.js runtime's
- *   error JSON, re-raised as InvocationFailedError.
+ * - A 200 response with `FunctionError` is a failure (docs/aws-behaviour.md, "Lambda invoke results and errors"): the
+ *   payload is the Node.js runtime's error JSON, re-raised as InvocationFailedError. An endpoint that cannot be
+ *   reached is a failed attempt of type ConnectionError (the call may or may not have run), retried like any failure.
  * - Failures are retried up to `maxRetries` times with backoff while the call's deadline allows; a timeout is not
  *   retried (the time is spent). Throttling (429) is retried without counting as a failure.
  * - Arguments and results over Lambda's 6 MB limit travel through S3 (payloads.ts).

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { isKind, type Manifest, type ManifestDefinitionOf } from '../../lib/manifest.js';
+import type { ServiceAuth } from '../../lib/definitions/service.js';
 import type { DefinitionKind } from '../../lib/options/context.js';
 import { prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
@@ -24,14 +25,16 @@ import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
 import type { LocalServiceContext, LocalServiceExtension, LocalServiceInstance } from './extensions.js';
 import { localBatchExtension } from './batch/extension.js';
-import { startGateway, type Gateway } from './gateway.js';
+import { LOCAL_ACCOUNT_ID, startGateway, type Gateway } from './gateway.js';
 import { LocalLambda, type InvocationType, type LocalFunction, type LocalLambdaOptions } from './lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
 import { formatCloudLog } from './log-format.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
+import { serviceAuthorizer } from './service-auth.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
 import { appTables, createTables } from './tables.js';
+import { jwtAuthOf, LocalTokenIssuer, type IssueOptions } from './tokens.js';
 
 /** Services beyond DynamoDB, S3 and Lambda that an app may need, each starting only when the app needs it. */
 const LOCAL_SERVICES: readonly LocalServiceExtension[] = [localBatchExtension];
@@ -88,8 +91,10 @@ export class LocalCloud {
   #manifest: Manifest;
   #bundle: string;
   #lambda: LocalLambda;
-  #gateways: Array<{ name: string; gateway: Gateway; port: number }> = [];
+  #gateways: Array<{ name: string; auth: ServiceAuth; gateway: Gateway; port: number }> = [];
   #scheduler: LocalScheduler | undefined;
+  /** The key that signs and verifies local JWTs; made when a service with JWT auth first needs it. */
+  #tokens: Promise<LocalTokenIssuer> | undefined;
   /** Builds made so far (the first one at start); each goes to its own numbered folder. */
   #builds = 1;
   #stopped = false;
@@ -174,6 +179,19 @@ export class LocalCloud {
     const found = this.#gateways.find((g) => g.name === name);
     if (!found) throw new LocalCloudError(`The app has no service named "${name}"; its services: ${this.#gateways.map((g) => g.name).join(', ') || '(none)'}.`);
     return found.gateway.url;
+  }
+
+  /**
+   * A JWT that the gateway of `service` (declared with `auth: { jwt }`) accepts: signed with the local key, for its
+   * issuer and first audience (what `multinode token` prints).
+   */
+  async issueToken(service: string, options: IssueOptions = {}): Promise<string> {
+    return (await this.#tokenIssuer()).issue(jwtAuthOf(this.#manifest, service), options);
+  }
+
+  #tokenIssuer(): Promise<LocalTokenIssuer> {
+    this.#tokens ??= this.#parts.layout ? LocalTokenIssuer.load(this.#parts.layout.root) : LocalTokenIssuer.generate();
+    return this.#tokens;
   }
 
   /** The local Lambda service (invocation statistics, fault injection). */
@@ -268,8 +286,9 @@ export class LocalCloud {
     this.#bundle = bundle;
     this.#lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log);
     for (const extension of this.#parts.extensions) await extension.replaceBundle?.(bundle, manifest);
-    const services = manifest.definitions.filter((d) => d.kind === 'service').map((d) => d.name);
-    if (services.join() !== this.#gateways.map((g) => g.name).join()) {
+    // A gateway serves one service with its auth: a new, removed or renamed service, or a changed auth, restarts them.
+    const services = manifest.definitions.filter((d) => d.kind === 'service').map((d) => gatewayKey(d.name, d.options.auth));
+    if (services.join() !== this.#gateways.map((g) => gatewayKey(g.name, g.auth)).join()) {
       const firstPort = this.#gateways[0]?.port ?? this.#options.port ?? 0;
       await Promise.all(this.#gateways.splice(0).map((g) => g.gateway.close()));
       await this.#startGateways(firstPort);
@@ -338,6 +357,13 @@ export class LocalCloud {
     const services = this.#manifest.definitions.filter((d) => d.kind === 'service');
     for (const [index, service] of services.entries()) {
       const port = firstPort === 0 ? 0 : firstPort + index;
+      const { auth } = service.options;
+      const authorize = serviceAuthorizer(auth, {
+        credentials: LOCAL_CREDENTIALS,
+        region: this.config.region,
+        accountId: LOCAL_ACCOUNT_ID,
+        ...(typeof auth === 'object' ? { tokens: await this.#tokenIssuer() } : {}),
+      });
       const gateway = await startGateway({
         service: service.name,
         functionName: this.names.lambdaFunction(service.name),
@@ -345,10 +371,15 @@ export class LocalCloud {
         port,
         portHint: 'pass --port to choose another',
         log: (line) => this.#log(service.name, line),
+        ...(authorize ? { authorize } : {}),
       });
-      this.#gateways.push({ name: service.name, gateway, port });
+      this.#gateways.push({ name: service.name, auth, gateway, port });
     }
   }
+}
+
+function gatewayKey(name: string, auth: ServiceAuth): string {
+  return `${name}:${JSON.stringify(auth)}`;
 }
 
 interface Closable {

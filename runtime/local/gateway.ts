@@ -4,14 +4,22 @@
  * (against the local Lambda endpoint), and the integration response becomes the HTTP response.
  *
  * Like API Gateway: request line + headers at most 10,240 bytes (431), bodies at most 10 MB (413), malformed HTTP
- * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503.
+ * answered 400, a function error answered 500 `{"message":"Internal Server Error"}`, a throttled function 503, and
+ * an event Lambda refuses for its size (over 6 MB: binary bodies are base64 in it) 413 `{"message":"Request Entity
+ * Too Large"}`, what an HTTP API answers then (AWS's own emulator, aws-lambda-dotnet's LambdaTestTool-v2, does the same).
+ * A service's `auth` (IAM or JWT) is checked before the handler runs, with API Gateway's refusals (service-auth.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsErrorName } from '../core/aws-errors.js';
+import { SYNC_PAYLOAD_LIMIT } from '../core/payloads.js';
 import { isText, type HttpApiEvent, type HttpApiResult } from '../services/http-api.js';
 import { readBody, startLocalServer } from './http-server.js';
+import type { RequestAuthorizer } from './service-auth.js';
+
+/** The account id local events carry. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
 
 export const GATEWAY_LIMITS = { headerBytes: 10_240, bodyBytes: 10 * 1024 * 1024 } as const;
 
@@ -23,6 +31,8 @@ export interface GatewayOptions {
   /** Appended to the error when `port` is taken: what the user can do about it. */
   readonly portHint?: string;
   readonly log?: (line: string) => void;
+  /** The service's `auth`, checked before the handler runs (service-auth.ts); none: every request passes. */
+  readonly authorize?: RequestAuthorizer;
 }
 
 export interface Gateway {
@@ -67,11 +77,28 @@ async function serve(options: GatewayOptions, req: http.IncomingMessage, res: ht
     req.destroy();
     return;
   }
-  const event = toEvent(req, body.bytes);
+  let event = toEvent(req, body.bytes);
+  if (options.authorize) {
+    const decision = await options.authorize(req, body.bytes);
+    if (!decision.ok) {
+      options.log?.(`${options.service}: ${req.method} ${req.url} refused (${decision.status}): ${decision.reason}`);
+      return reply(res, decision.status, decision.body, decision.headers);
+    }
+    if (decision.authorizer) event = { ...event, requestContext: { ...event.requestContext, authorizer: decision.authorizer } };
+  }
+  const payload = Buffer.from(JSON.stringify(event));
   let answer: InvokeCommandOutput;
   try {
-    answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: Buffer.from(JSON.stringify(event)) }));
+    answer = await options.lambda.send(new InvokeCommand({ FunctionName: options.functionName, Payload: payload }));
   } catch (error) {
+    if (isRequestTooLarge(error)) {
+      options.log?.(
+        `${options.service}: ${req.method} ${req.url}: the event is ${payload.length.toLocaleString('en-US')} bytes, over Lambda's ` +
+          `${SYNC_PAYLOAD_LIMIT.toLocaleString('en-US')}-byte limit for a synchronous invoke (a ${body.bytes.length.toLocaleString('en-US')}-byte ` +
+          `${event.isBase64Encoded ? 'binary body, base64 in the event' : 'text body'}); answered 413 as API Gateway does`,
+      );
+      return reply(res, 413, { message: 'Request Entity Too Large' });
+    }
     const throttled = awsErrorName(error) === 'TooManyRequestsException';
     options.log?.(`${options.service}: invoke failed: ${(error as Error).message}`);
     return reply(res, throttled ? 503 : 500, { message: throttled ? 'Service Unavailable' : 'Internal Server Error' });
@@ -82,6 +109,19 @@ async function serve(options: GatewayOptions, req: http.IncomingMessage, res: ht
     return reply(res, 500, { message: 'Internal Server Error' });
   }
   writeResult(res, parseResult(text));
+}
+
+/**
+ * Lambda refused the event for its size (413; the API model names it RequestTooLargeException, the service has also
+ * answered RequestEntityTooLargeException).
+ */
+function isRequestTooLarge(error: unknown): boolean {
+  const name = awsErrorName(error);
+  return name === 'RequestTooLargeException' || name === 'RequestEntityTooLargeException' || httpStatus(error) === 413;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }
 
 /** A request as API Gateway's payload format 2.0 event. */
@@ -116,7 +156,7 @@ export function toEvent(req: http.IncomingMessage, body: Buffer): HttpApiEvent {
     headers,
     ...(rawQueryString ? { queryStringParameters: query } : {}),
     requestContext: {
-      accountId: '000000000000',
+      accountId: LOCAL_ACCOUNT_ID,
       apiId: 'local',
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: (headers.host ?? '127').split('.')[0]!,
@@ -152,9 +192,9 @@ function writeResult(res: http.ServerResponse, result: HttpApiResult): void {
   res.end(body);
 }
 
-function reply(res: http.ServerResponse, status: number, body: unknown): void {
+function reply(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
   res.end(text);
 }
 

@@ -25,9 +25,25 @@ export interface HttpApiEvent {
     readonly stage: string;
     readonly time: string;
     readonly timeEpoch: number;
+    /** Who the route's authorizer accepted (routes with IAM or JWT auth). */
+    readonly authorizer?: HttpApiAuthorizer;
   };
   readonly body?: string;
   readonly isBase64Encoded: boolean;
+}
+
+/** `requestContext.authorizer` of an event: the JWT's claims and scopes, or the IAM caller. */
+export interface HttpApiAuthorizer {
+  readonly jwt?: { readonly claims: Readonly<Record<string, string>>; readonly scopes: readonly string[] | null };
+  readonly iam?: {
+    readonly accessKey: string;
+    readonly accountId: string;
+    readonly callerId: string;
+    readonly cognitoIdentity: null;
+    readonly principalOrgId: null;
+    readonly userArn: string;
+    readonly userId: string;
+  };
 }
 
 export interface HttpApiResult {

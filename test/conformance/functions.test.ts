@@ -15,17 +15,21 @@ import {
   WaitTimeoutError,
 } from '../../lib/errors.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
+import { until } from '../helpers/poll.js';
 import * as app from '../local/fixtures/functions-app/src/app.js';
 
 const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');
 let throttleEvery = 0;
 let throttleCount = 0;
+/** Throttles this many invokes of countOnce in a row (so that every call of a map is pausing at once). */
+let throttleNext = 0;
 let t: TestCloud;
 
 beforeAll(async () => {
   t = await startTestCloud(entry, {
     module: app,
-    throttle: (functionName) => functionName.endsWith('-countOnce') && throttleEvery > 0 && ++throttleCount % throttleEvery === 0,
+    throttle: (functionName) =>
+      functionName.endsWith('-countOnce') && ((throttleNext > 0 && throttleNext-- > 0) || (throttleEvery > 0 && ++throttleCount % throttleEvery === 0)),
     runtime: { tuning: { retryBackoff: { baseMs: 10, capMs: 50 }, throttleBackoff: { baseMs: 5, capMs: 20 }, cancelPollMs: 50 } },
   });
 }, 120_000);
@@ -138,6 +142,30 @@ describe('map and starmap', () => {
     expect(t.cloud.lambda.stats(t.cloud.names.lambdaFunction('failWhenOdd'))!.invocations - before).toBe(1);
   });
 
+  it('rejects at the first failure without waiting for calls in flight, which finish on their own; nothing more starts', async () => {
+    const key = `first-failure-${Date.now()}`;
+    const stats = () => t.cloud.lambda.stats(t.cloud.names.lambdaFunction('held'))!;
+    const before = stats().invocations;
+    // Item 0 stays in flight until released (or 10 s), item 1 fails at once, and items 2.. must never start.
+    const argLists: Array<[string, number, boolean]> = [
+      [`${key}-0`, 10_000, false],
+      [`${key}-1`, 0, true],
+      ...Array.from({ length: 20 }, (_, i): [string, number, boolean] => [`${key}-${i + 2}`, 0, false]),
+    ];
+    const error = (await app.held.starmap(argLists, { concurrency: 2 }).catch((e: unknown) => e)) as InvocationFailedError;
+    expect(error).toBeInstanceOf(InvocationFailedError);
+    expect(error.remote).toMatchObject({ type: 'RangeError', message: `${key}-1 failed at once` });
+    // The map rejected while item 0 was still running: it had not reached its end.
+    expect(await app.marks.get(`done/${key}-0`)).toBeUndefined();
+    await app.marks.set(`release/${key}-0`, 1);
+    await until(
+      async () => ({ done: await app.marks.get(`done/${key}-0`), inFlight: stats().inFlight }),
+      (seen) => seen.done === 1 && seen.inFlight === 0,
+      'item 0 to finish after the map rejected',
+    );
+    expect(stats().invocations - before).toBe(2);
+  });
+
   it('keeps at most maxConcurrency calls in flight, or fewer with { concurrency }', async () => {
     const observed = (await app.bounded.map(Array.from({ length: 16 }, () => 300))) as number[];
     // Never more than 4 at once (measured inside the function and at the endpoint), and the bound is reached.
@@ -163,6 +191,28 @@ describe('map and starmap', () => {
     } finally {
       throttleEvery = 0;
     }
+  });
+
+  it('leaves no abort listeners behind under retries and throttling (no MaxListenersExceededWarning)', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    // 50 calls in flight (countOnce's maxConcurrency), all throttled many times over: they pause side by side.
+    throttleNext = 500;
+    try {
+      const items = Array.from({ length: 100 }, (_, i) => `listeners-${i}`);
+      expect(await app.countOnce.map(items)).toEqual(items.map(() => 1));
+      expect(throttleNext).toBe(0);
+      // Retries of failures pause too: 30 calls that each fail twice, with maxRetries 2.
+      const keys = Array.from({ length: 30 }, (_, i) => `listeners-${Date.now()}-${i}`);
+      expect(await app.flaky.starmap(keys.map((key) => [key, 2]))).toEqual(keys.map(() => 3));
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      throttleNext = 0;
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message)).toEqual([]);
   });
 
   it('checks its options and items', async () => {

@@ -104,6 +104,40 @@ describe('malformed and oversize requests', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 431/);
   });
 
+  it("answers 413 as API Gateway does when the event is over Lambda's 6 MB, and logs why", async () => {
+    // Text travels as text: 7 MB of text is under the gateway's 10 MB but over Lambda's 6 MB request limit.
+    const text = await fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(7 * 1024 * 1024) });
+    expect(text.status).toBe(413);
+    expect(text.headers.get('content-type')).toBe('application/json');
+    expect(await text.json()).toEqual({ message: 'Request Entity Too Large' });
+    // Binary bodies travel base64 in the event: 5 MB of bytes is about 6.7 MB of event.
+    const binary = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(5 * 1024 * 1024),
+    });
+    expect(binary.status).toBe(413);
+    expect(await binary.json()).toEqual({ message: 'Request Entity Too Large' });
+    const reasons = t.logs.filter((line) => line.startsWith('[api]') && /over Lambda's 6,291,456-byte limit/.test(line));
+    expect(reasons.length).toBeGreaterThanOrEqual(2);
+    expect(reasons[0]).toMatch(/POST \/echo: the event is [\d,]+ bytes/);
+    // Just under the real limit, both kinds get through.
+    const fits = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(4 * 1024 * 1024).fill(1),
+    });
+    expect(fits.status).toBe(201);
+    expect(await fits.json()).toMatchObject({ bodyLength: 4 * 1024 * 1024, bodySum: 4 * 1024 * 1024 });
+    const fitsText = await fetch(`${base}/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify('y'.repeat(6 * 1024 * 1024 - 4096)),
+    });
+    expect(fitsText.status).toBe(201);
+    expect(await fitsText.json()).toMatchObject({ bodyLength: 6 * 1024 * 1024 - 4094 });
+  });
+
   it('answers 413 to a body over 10 MB', async () => {
     const response = await fetch(`${base}/echo`, {
       method: 'POST',
