@@ -202,9 +202,8 @@ describe('findDeployedApp', () => {
     cfn.putStack({ stackName: 'Failed', template, status: 'ROLLBACK_COMPLETE' });
     const failed = await problemOf(findDeployedApp({ stackName: 'Failed' }));
     expect(failed.problem).toBe('stack-failed');
-    expect(failed.message).toMatch(
-      /^Stack Failed is ROLLBACK_COMPLETE: its creation failed and was rolled back, so the app is not deployed\. See why in its events \(aws cloudformation describe-stack-events --stack-name Failed\)/,
-    );
+    expect(failed.message).toMatch(/^Stack Failed is ROLLBACK_COMPLETE: its creation failed and was rolled back, so the app is not deployed\. /);
+    expect(failed.message).toMatch(/See why in its events \(aws cloudformation describe-stack-events --stack-name Failed\)/);
     cfn.putStack({ stackName: 'Updating', template, status: 'UPDATE_IN_PROGRESS' });
     const updating = await problemOf(findDeployedApp({ stackName: 'Updating' }));
     expect(updating.problem).toBe('stack-not-ready');
