@@ -118,7 +118,8 @@ function checkStatus(stack: Stack, stackName: string): void {
   if (BEING_CREATED.has(status)) {
     throw new DeployedAppError(
       'stack-not-ready',
-      `Stack ${stackName} is still being created (${status}); its outputs exist once it reaches CREATE_COMPLETE. Wait for the deploy to finish, then try again.`,
+      `Stack ${stackName} is still being created (${status}); its outputs exist once it reaches CREATE_COMPLETE. ` +
+        'Wait for the deploy to finish, then try again.',
     );
   }
   const gone = GONE[status];

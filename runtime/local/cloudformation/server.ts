@@ -139,7 +139,8 @@ export async function startLocalCloudFormation(options: LocalCloudFormationOptio
         throw new QueryError(
           400,
           'ValidationError',
-          `1 validation error detected: Value '${stage}' at 'templateStage' failed to satisfy constraint: Member must satisfy enum value set: [Original, Processed]`,
+          `1 validation error detected: Value '${stage}' at 'templateStage' failed to satisfy constraint: ` +
+            'Member must satisfy enum value set: [Original, Processed]',
         );
       }
       const stack = required(region, params);
