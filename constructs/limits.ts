@@ -7,16 +7,17 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { environmentBytes, LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../runtime/core/config.js';
+import { metadataBytes } from './app-description.js';
 import { SynthError } from './errors.js';
 
 export const STACK_LIMITS = { resources: 500, outputs: 200, templateBytes: 1_000_000 } as const;
-/** Room left in the template for everything besides the job definitions' commands. */
+/** Room left in the template for everything besides the job definitions' commands and the manifest. */
 const COMMANDS_BUDGET = 0.8 * STACK_LIMITS.templateBytes;
 /** The longest value a token stands for in an app's environment: an S3 bucket name. */
 const TOKEN_VALUE = 'x'.repeat(63);
 
 /** Checks the stack the app is in, once the app's resources exist. */
-export function checkStackLimits(app: IConstruct & { manifest: { definitions: readonly { name: string }[] } }): void {
+export function checkStackLimits(app: IConstruct & { prefix: string; manifest: { definitions: readonly { name: string }[] } }): void {
   const stack = Stack.of(app);
   const all = stack.node.findAll();
   const resources = all.filter((c) => c instanceof CfnResource && Stack.of(c) === stack).length;
@@ -35,14 +36,16 @@ export function checkStackLimits(app: IConstruct & { manifest: { definitions: re
       app,
     );
   }
-  // Each job definition carries the bootstrap script (about 5 KB): the largest part of a big app's template.
+  // Each job definition carries the bootstrap script (about 5 KB): the largest part of a big app's template. The
+  // manifest in the template's Metadata comes next (about 1 KB per definition).
   const jobDefinitions = app.node.findAll().filter((c): c is batch.CfnJobDefinition => c instanceof batch.CfnJobDefinition);
   const commandBytes = jobDefinitions.reduce((sum, job) => sum + JSON.stringify(stack.resolve(job.containerProperties) ?? {}).length, 0);
-  if (commandBytes > COMMANDS_BUDGET) {
+  const manifestBytes = metadataBytes(stack, app.prefix);
+  if (commandBytes + manifestBytes > COMMANDS_BUDGET) {
     throw new SynthError(
-      `the app's ${jobDefinitions.length} Batch job definitions alone take ${Math.round(commandBytes / 1000)} KB of template, ` +
-        `close to CloudFormation's ${STACK_LIMITS.templateBytes / 1_000_000} MB limit. Split the app across stacks (a MultinodeApp per stack, each ` +
-        `with its own prefix).`,
+      `the app's ${jobDefinitions.length} Batch job definitions take ${Math.round(commandBytes / 1000)} KB of template and its manifest (in the ` +
+        `template's Metadata) ${Math.round(manifestBytes / 1000)} KB, close to CloudFormation's ${STACK_LIMITS.templateBytes / 1_000_000} MB limit. ` +
+        'Split the app across stacks (a MultinodeApp per stack, each with its own prefix).',
       app,
     );
   }

@@ -41,6 +41,7 @@ import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/core/confi
 import { lambdaFunctionTimeoutSeconds } from '../runtime/jobs/tuning.js';
 import { acknowledgeStatements, appAccessStatements, combineGrants, type ExplainedStatement, grantStatements } from './app-access.js';
 import { AppBatch, needsGpu } from './app-batch.js';
+import { describeApp } from './app-description.js';
 import { AppFunction } from './app-function.js';
 import { AppSchedule, schedulerRole } from './app-schedule.js';
 import { AppService } from './app-service.js';
@@ -50,6 +51,7 @@ import { SynthError } from './errors.js';
 import { checkStackLimits } from './limits.js';
 import { lookUp } from './lookup.js';
 import { acknowledgeWildcards } from './nag.js';
+import { type OperatorAccessInput, operatorStatements } from './operator-access.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
 import { PayloadBucket } from './payload-bucket.js';
 import { type AppLocation, connectionEnvironment, lambdaEnvironment } from './runtime-env.js';
@@ -204,6 +206,8 @@ export interface MultinodeService {
   readonly service: AppService;
   /** The service's URL (the `$default` stage). */
   readonly url: string;
+  /** The stack output holding the URL (`Url-<service>` in the app construct). */
+  readonly output: CfnOutput;
 }
 
 /**
@@ -257,6 +261,11 @@ export class MultinodeApp extends Construct {
   readonly scheduleGroup?: scheduler.ScheduleGroup;
   /** Environment variables that connect runtime code outside the app to it (with `grantAccess`). */
   readonly connectionEnvironment: Readonly<Record<string, string>>;
+  /**
+   * The stack output describing the app once deployed (JSON: app, prefix, bucket, region, service URLs), which
+   * `multinode --stack` reads along with the app's manifest in the template's Metadata (`multinode:<prefix>`).
+   */
+  readonly connectionOutput: CfnOutput;
 
   private readonly props: MultinodeAppProps;
   private readonly overrides: ReadonlyMap<string, DefinitionOverrides>;
@@ -301,6 +310,14 @@ export class MultinodeApp extends Construct {
 
     // Services.
     this.services = this.createServices();
+
+    // What the stack says about the app, for operators' tools.
+    this.connectionOutput = describeApp(this, {
+      manifest: this.manifest,
+      prefix: this.prefix,
+      bucketName: this.payloadBucket.bucket.bucketName,
+      services: this.services,
+    });
 
     checkStackLimits(this);
   }
@@ -348,6 +365,24 @@ export class MultinodeApp extends Construct {
     const grant = this.grantAccess(fn);
     for (const [key, value] of Object.entries(this.connectionEnvironment)) fn.addEnvironment(key, value);
     return grant;
+  }
+
+  /**
+   * Lets `grantee` (people, or the role their tools assume) look at the deployed app: find it from its stack, list
+   * and inspect its runs, jobs and schedules, read its dicts, logs and large payloads. Nothing that runs or changes
+   * anything. See docs/operate.md for each action and why.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantStatements(grantee, operatorStatements(this, this.operatorAccess(), 'read'));
+  }
+
+  /**
+   * `grantRead`, plus acting on the app: cancel, retry and trigger runs (invoking its functions, jobs, scheduled
+   * tasks and dispatcher, submitting and stopping its Batch jobs), pause and resume scheduled tasks, and edit dicts.
+   * Never invoking its services' functions, which are called through their APIs and the APIs' auth.
+   */
+  grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return grantStatements(grantee, operatorStatements(this, this.operatorAccess(), 'operate'));
   }
 
   /** Read and write access to the named dicts only (at least one). */
@@ -489,6 +524,29 @@ export class MultinodeApp extends Construct {
       jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
       jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])],
     });
+  }
+
+  /** The app's resources as the operator grants see them. */
+  private operatorAccess(): OperatorAccessInput {
+    const lambdaPlaced = this.onLambda();
+    const batchPlaced = this.onBatch();
+    const dispatcher = this.dispatcher ? [this.names.lambdaFunction(DISPATCHER_DEFINITION)] : [];
+    const isService = (d: ManifestDefinition) => d.kind === 'service';
+    return {
+      prefix: this.prefix,
+      stackName: Stack.of(this).stackName,
+      stateTableArn: this.stateTable.table.tableArn,
+      dictTableArns: Object.values(this.dicts).map((d) => d.table.tableArn),
+      dictTablePrefix: this.names.dictTable(''),
+      bucketArn: this.payloadBucket.bucket.bucketArn,
+      lambdaFunctions: [...lambdaPlaced.map((d) => this.names.lambdaFunction(d.name)), ...dispatcher],
+      invocableFunctions: [...lambdaPlaced.filter((d) => !isService(d)).map((d) => this.names.lambdaFunction(d.name)), ...dispatcher],
+      serviceFunctions: lambdaPlaced.filter(isService).map((d) => this.names.lambdaFunction(d.name)),
+      ...(this.batch ? { batchLogGroup: `/aws/batch/${this.prefix}` } : {}),
+      jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
+      jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])],
+      ...(this.scheduleGroup ? { scheduleGroup: this.names.scheduleGroup } : {}),
+    };
   }
 
   private createAccessPolicy(): iam.ManagedPolicy {
@@ -633,8 +691,8 @@ export class MultinodeApp extends Construct {
       ...(override?.throttle ? { throttle: override.throttle } : {}),
       ...(override?.corsPreflight ? { corsPreflight: override.corsPreflight } : {}),
     });
-    new CfnOutput(this, `Url-${definition.name}`, { value: service.url, description: `URL of the multinode service ${definition.name}` });
-    return { service, url: service.url };
+    const output = new CfnOutput(this, `Url-${definition.name}`, { value: service.url, description: `URL of the multinode service ${definition.name}` });
+    return { service, url: service.url, output };
   }
 }
 

@@ -11,6 +11,12 @@ export type { RuntimePort } from '../lib/runtime-port.js';
 export { connect, connectTo, ConnectError, CLOUD_FILE, readLocal } from './entry/connect.js';
 export type { Connection, ConnectOptions, Handles } from './entry/connect.js';
 
+// A deployed app, found from its stack (the CloudFormation client loads only when it is called).
+export { findDeployedApp, DeployedAppError } from './entry/deployed-app.js';
+export type { DeployedApp, DeployedAppProblem, DeployedService, FindDeployedAppOptions } from './entry/deployed-app.js';
+export { CONNECTION_OUTPUT_LIMIT, METADATA_KEY_PREFIX, metadataKey, STACK_DESCRIPTION_VERSION } from './core/stack-description.js';
+export type { AppMetadata, ConnectionOutput } from './core/stack-description.js';
+
 // Configuration: the environment contract the constructs set.
 export {
   checkConfig,

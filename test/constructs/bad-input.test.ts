@@ -121,7 +121,8 @@ describe('names and limits', () => {
     const lines = Array.from({ length: 170 }, (_, i) => `export const heavy${i} = mn.fn({ cpu: 8 }, async (x: number) => x + ${i});`);
     const entry = app(`import * as mn from 'multinode';\n${lines.join('\n')}\n`, 'heavy-app');
     const error = synthError(() => synthApp(entry));
-    expect(error.message).toMatch(/the app's 170 Batch job definitions alone take \d+ KB of template, close to CloudFormation's 1 MB limit/);
+    expect(error.message).toMatch(/the app's 170 Batch job definitions take \d+ KB of template and its manifest \(in the template's Metadata\) \d+ KB/);
+    expect(error.message).toMatch(/close to CloudFormation's 1 MB limit/);
   });
 
   it('refuses a prefix that is not a valid resource prefix', () => {

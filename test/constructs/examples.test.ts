@@ -151,7 +151,10 @@ describe('tweet-summaries', () => {
     expect(stage.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThan(0);
     expect(stage.DefaultRouteSettings.ThrottlingBurstLimit).toBeGreaterThan(0);
     const outputs = Object.values(template.findOutputs('*')) as Array<{ Value: unknown; Description: string }>;
-    expect(outputs.map((o) => o.Description)).toEqual(['URL of the multinode service api']);
+    expect(outputs.map((o) => o.Description)).toEqual([
+      'URL of the multinode service api',
+      'Connection of the multinode app tweet-summaries (prefix tweets), read by multinode --stack',
+    ]);
     expect(JSON.stringify(outputs[0]!.Value)).toContain('execute-api');
   });
 

@@ -1,11 +1,13 @@
 /**
  * The app's access policy allows exactly the AWS calls the runtime makes: read from the runtime's sources (every
- * `...Command` it imports from an AWS SDK client or DynamoDB's document client, outside the local cloud), so a call
- * added to the runtime without its permission, or a permission no call needs, fails here. Batch actions are the jobs
- * runtime's declared set.
+ * `...Command` it imports from an AWS SDK client or DynamoDB's document client, statically or when called, outside the
+ * local cloud), so a call added to the runtime without its permission, or a permission no call needs, fails here. Code
+ * that people run to operate the app (finding it from its stack, the control plane) is held to the operator grants
+ * instead.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempApp } from '../helpers/temp-app.js';
 import { asArray, REPO, resourcesOf, synthApp } from './helpers.js';
@@ -32,12 +34,21 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** `service:Action` for every SDK command the runtime imports. */
-function runtimeActions(): Set<string> {
+/** Sources run by the people who operate the app, not by the app: their calls need grantRead or grantOperate. */
+const OPERATOR_SOURCES = ['runtime/entry/deployed-app.ts', 'runtime/control/'];
+
+function isOperatorSource(file: string): boolean {
+  const relative = path.relative(REPO, file).split(path.sep).join('/');
+  return OPERATOR_SOURCES.some((source) => relative === source || relative.startsWith(source));
+}
+
+/** `service:Action` for every SDK command the chosen runtime sources import (statically or with `await import`). */
+function runtimeActions(chosen: (file: string) => boolean = (file) => !isOperatorSource(file)): Set<string> {
   const actions = new Set<string>();
-  for (const file of sourceFiles(path.join(REPO, 'runtime'))) {
-    for (const match of readFileSync(file, 'utf8').matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*'@aws-sdk\/(?:client|lib)-([a-z0-9-]+)'/g)) {
-      for (const name of match[1]!.split(',').map(
+  const imports = /(?:import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*|const\s*\{([^}]*)\}\s*=\s*await\s+import\()'@aws-sdk\/(?:client|lib)-([a-z0-9-]+)'/g;
+  for (const file of sourceFiles(path.join(REPO, 'runtime')).filter(chosen)) {
+    for (const match of readFileSync(file, 'utf8').matchAll(imports)) {
+      for (const name of (match[1] ?? match[2]!).split(',').map(
         (n) =>
           n
             .trim()
@@ -45,7 +56,7 @@ function runtimeActions(): Set<string> {
             .split(/\s+as\s+/)[0]!,
       )) {
         if (!/^[A-Z]\w*Command$/.test(name)) continue;
-        const action = `${match[2]}:${name.replace(/Command$/, '')}`;
+        const action = `${match[3]}:${name.replace(/Command$/, '')}`;
         actions.add(ACTION_OF[action] ?? action);
       }
     }
@@ -88,5 +99,38 @@ export const work = mn.job(async function* () { yield 1; });
   it('allows no Batch call that no deployed code makes (ListJobs, CancelJob: cancelling uses TerminateJob)', () => {
     expect(used).toContain('batch:TerminateJob');
     expect([...allowed].filter((action) => action === 'batch:ListJobs' || action === 'batch:CancelJob')).toEqual([]);
+  });
+});
+
+describe('the operator grants of the same app', () => {
+  const made = tempApp(
+    {
+      'app.ts': `import * as mn from 'multinode';
+export const notes = mn.dict<string>('notes');
+export const light = mn.fn(async (x: number) => x);
+export const heavy = mn.fn({ cpu: 8 }, async (x: number) => x);
+export const nightly = mn.schedule({ cron: '0 2 * * *' }, async () => {});
+`,
+    },
+    'all-compute-operated',
+  );
+  afterAll(made.cleanup);
+  const { stack, mn } = synthApp(made.entry, { prefix: 'all' });
+  const actionsOf = (grant: iam.Grant) => new Set(grant.principalStatements.flatMap((s) => s.actions));
+  const read = actionsOf(mn.grantRead(new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() })));
+  const operate = actionsOf(mn.grantOperate(new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() })));
+  const finding = runtimeActions((file) => file.endsWith(path.join('runtime', 'entry', 'deployed-app.ts')));
+  const operating = runtimeActions(isOperatorSource);
+
+  it("finds the calls of the operators' code, imported when called (the scan works)", () => {
+    expect([...finding].sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:GetTemplate']);
+  });
+
+  it('lets a reader find the app from its stack', () => {
+    expect([...finding].filter((action) => !read.has(action))).toEqual([]);
+  });
+
+  it("lets an operator make every call of the operators' code", () => {
+    expect([...operating].filter((action) => !operate.has(action))).toEqual([]);
   });
 });
