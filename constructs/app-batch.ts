@@ -77,7 +77,7 @@ export class AppBatch extends Construct {
 
     const bundle = new Asset(this, 'Bundle', { path: props.bundleFile });
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/batch/${props.names.prefix}`,
+      logGroupName: props.names.batchLogGroup,
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { lambdaLogGroup } from '../lib/naming.js';
 
 /** The newest Node.js runtime of aws-cdk-lib 2.276 (cdk-nag AwsSolutions-L1 checks for it). Set explicitly, never NODEJS_LATEST. */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -42,7 +43,7 @@ export class AppFunction extends Construct {
     super(scope, id);
     // Lambda's default log group name, so the console's links work; deleted with the stack so a redeploy can recreate it.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      logGroupName: lambdaLogGroup(props.functionName),
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });

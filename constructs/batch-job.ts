@@ -10,6 +10,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FARGATE_SIZES, type BatchCompute as BatchComputeSpec } from '../lib/placement.js';
+import { batchLogStreamPrefix } from '../lib/naming.js';
 import { formatMiB } from '../lib/units/memory.js';
 import { BATCH_IMAGE } from './batch-bootstrap.js';
 import { SynthError } from './errors.js';
@@ -49,7 +50,7 @@ export class BatchJob extends Construct {
       environment: { ...props.environment },
       jobRole: props.jobRole,
       executionRole: props.executionRole,
-      logging: ecs.LogDriver.awsLogs({ logGroup: props.logGroup, streamPrefix: props.definition }),
+      logging: ecs.LogDriver.awsLogs({ logGroup: props.logGroup, streamPrefix: batchLogStreamPrefix(props.definition) }),
     };
     const container =
       compute.platform === 'fargate'
