@@ -1,7 +1,8 @@
 /**
  * The app's access policy allows exactly the AWS calls the runtime makes: read from the runtime's sources (every
- * `...Command` it imports from an AWS SDK client, outside the local cloud), so a call added to the runtime without
- * its permission, or a permission no call needs, fails here. Batch actions are the jobs runtime's declared set.
+ * `...Command` it imports from an AWS SDK client, outside the local cloud, the build tooling and the log reader, which
+ * runs with an operator's credentials rather than the app's role), so a call added to the runtime without its
+ * permission, or a permission no call needs, fails here. Batch actions are the jobs runtime's declared set.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ const ACTION_OF: Record<string, string> = {
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const file = path.join(dir, name);
-    if (statSync(file).isDirectory()) return name === 'local' || name === 'build' ? [] : sourceFiles(file);
+    if (statSync(file).isDirectory()) return ['local', 'build', 'logs'].includes(name) ? [] : sourceFiles(file);
     return file.endsWith('.ts') ? [file] : [];
   });
 }

@@ -52,11 +52,11 @@ export function functionLogWriter(delivery: LogDelivery, functionName: string, c
       delivery.push(group, stream, text);
     },
     end(stream, requestId, report) {
-      const now = new Date(clock()).toISOString();
       if (report.timedOutAfterSeconds !== undefined) {
-        delivery.push(group, stream, `${now} ${requestId} Task timed out after ${report.timedOutAfterSeconds.toFixed(2)} seconds`);
+        const seconds = report.timedOutAfterSeconds.toFixed(2);
+        delivery.push(group, stream, `${new Date(clock()).toISOString()} ${requestId} Task timed out after ${seconds} seconds`);
       } else if (report.error !== undefined) {
-        delivery.push(group, stream, `${now}\t${requestId}\tERROR\tInvoke Error \t${invokeError(report.error)}`);
+        delivery.push(group, stream, `${new Date(clock()).toISOString()}\t${requestId}\tERROR\tInvoke Error \t${invokeError(report.error)}`);
       }
       delivery.push(group, stream, `END RequestId: ${requestId}`);
       delivery.push(group, stream, reportLine(requestId, report));
