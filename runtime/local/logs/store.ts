@@ -48,7 +48,8 @@ class LogStream {
 
   insert(event: StoredEvent): void {
     const last = this.events[this.events.length - 1];
-    if (!last || compareKeys(keyOf(event), keyOf(last)) >= 0) this.events.push(event);
+    // Nearly always the newest: appended without allocating keys.
+    if (!last || event.timestamp > last.timestamp || (event.timestamp === last.timestamp && event.seq >= last.seq)) this.events.push(event);
     else this.events.splice(lowerBound(this.events, keyOf(event)), 0, event);
     this.lastIngestionTime = Math.max(this.lastIngestionTime ?? 0, event.ingestionTime);
   }
