@@ -20,7 +20,7 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalLogs, LOGS_LIMITS, startLocalLogs } from '../../runtime/local/logs/index.js';
+import { functionLogWriter, type LocalLogs, LOGS_LIMITS, startLocalLogs } from '../../runtime/local/logs/index.js';
 import { until } from '../helpers/poll.js';
 
 // The SDK warns on Node 20 (support ends in 2027); Lambda runs Node 22+, so here it is noise.
@@ -489,6 +489,42 @@ describe('delivery (how the local services log)', () => {
     );
   });
 
+  it("writes Lambda's lines: START, output, the timeout line, END and REPORT with Status: timeout; an Invoke Error line", async () => {
+    const writer = functionLogWriter(logs.delivery, 'shop-report', () => now);
+    const stream = writer.newStream();
+    expect(stream).toBe(`2024/06/01/[$LATEST]${stream.slice(-32)}`);
+    expect(stream).toMatch(/\[\$LATEST\][0-9a-f]{32}$/);
+    writer.start(stream, 'r-1');
+    writer.line(stream, 'working');
+    writer.end(stream, 'r-1', { durationMs: 3000, memoryMB: 128, maxMemoryUsedMB: 40.2, initMs: 151.234, timedOutAfterSeconds: 3 });
+    writer.start(stream, 'r-2');
+    writer.end(stream, 'r-2', {
+      durationMs: 1.5,
+      memoryMB: 128,
+      error: JSON.stringify({ errorType: 'TypeError', errorMessage: 'no rows', trace: ['TypeError: no rows'] }),
+    });
+    const { events } = await filterAll({ logStreamNames: [stream] });
+    expect(events.map((e) => e.message)).toEqual([
+      'START RequestId: r-1 Version: $LATEST',
+      'working',
+      '2024-06-01T12:00:00.000Z r-1 Task timed out after 3.00 seconds',
+      'END RequestId: r-1',
+      [
+        'REPORT RequestId: r-1',
+        'Duration: 3000.00 ms',
+        'Billed Duration: 3152 ms',
+        'Memory Size: 128 MB',
+        'Max Memory Used: 41 MB',
+        'Init Duration: 151.23 ms',
+        'Status: timeout',
+      ].join('\t'),
+      'START RequestId: r-2 Version: $LATEST',
+      '2024-06-01T12:00:00.000Z\tr-2\tERROR\tInvoke Error \t{"errorType":"TypeError","errorMessage":"no rows","stack":["TypeError: no rows"]}',
+      'END RequestId: r-2',
+      'REPORT RequestId: r-2\tDuration: 1.50 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 0 MB',
+    ]);
+  });
+
   it('reports a batch it cannot store (an unknown group) without throwing at the writer', async () => {
     const errors: string[] = [];
     const local = await startLocalLogs({ delivery: { onError: (error, group) => errors.push(`${group}: ${error.message}`) } });
@@ -496,6 +532,11 @@ describe('delivery (how the local services log)', () => {
       local.delivery.push('/missing', 's', 'x');
       local.delivery.flushAll();
       expect(errors).toEqual(['/missing: The specified log group does not exist.']);
+      local.createLogGroup('/present');
+      local.delivery.push('/present', 's', 'from long ago', Date.parse('2000-01-01T00:00:00Z'));
+      local.delivery.push('/present', 's', 'now');
+      local.delivery.flush('/present', 's');
+      expect(errors[1]).toBe('/present: 1 of 2 lines were timed too far in the past or future and were dropped');
     } finally {
       await local.close();
     }

@@ -88,7 +88,13 @@ export class LogDelivery {
     events.sort((a, b) => a.timestamp - b.timestamp);
     try {
       this.#store.ensureLogStream(group, stream);
-      for (const batch of batches(events)) this.#store.putLogEvents(group, stream, batch);
+      for (const batch of batches(events)) {
+        const rejected = this.#store.putLogEvents(group, stream, batch).rejectedLogEventsInfo;
+        if (rejected) {
+          const kept = (rejected.tooNewLogEventStartIndex ?? batch.length) - (rejected.tooOldLogEventEndIndex ?? 0);
+          this.#onError(new Error(`${batch.length - kept} of ${batch.length} lines were timed too far in the past or future and were dropped`), group, stream);
+        }
+      }
     } catch (error) {
       this.#onError(error as Error, group, stream);
     }

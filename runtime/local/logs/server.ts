@@ -109,7 +109,8 @@ export async function startLocalLogs(options: LocalLogsOptions = {}): Promise<Lo
     },
     { port: options.port ?? 0, name: 'the local CloudWatch Logs endpoint' },
   );
-  const delivery = new LogDelivery(store, options.delivery);
+  // One clock for the store and the lines delivered to it.
+  const delivery = new LogDelivery(store, { ...(options.clock ? { clock: options.clock } : {}), ...options.delivery });
   return {
     endpoint: server.url,
     store,
