@@ -138,7 +138,7 @@ export class AppBatch extends Construct {
 
   private createLogGroup(props: AppBatchProps): logs.LogGroup {
     return new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/batch/${props.names.prefix}`,
+      logGroupName: props.names.batchLogGroup,
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { lambdaLogGroup } from '../lib/naming.js';
 import { LAMBDA_LIMITS } from '../lib/placement.js';
 import { SynthError } from './errors.js';
 
@@ -89,7 +90,7 @@ export class AppFunction extends Construct {
     }
     // Lambda's default log group name, so the console's links work; deleted with the stack so a redeploy can recreate it.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/aws/lambda/${props.functionName}`,
+      logGroupName: lambdaLogGroup(props.functionName),
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });

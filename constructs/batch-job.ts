@@ -9,6 +9,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { batchLogStreamPrefix } from '../lib/naming.js';
 import { FARGATE_SIZES } from '../lib/placement.js';
 import { formatMiB } from '../lib/units/memory.js';
 import { BATCH_IMAGE } from './batch-bootstrap.js';
@@ -78,7 +79,7 @@ export class BatchJob extends Construct {
       environment: { ...environment },
       jobRole: props.jobRole,
       executionRole: props.executionRole,
-      logging: ecs.LogDriver.awsLogs({ logGroup: props.logGroup, streamPrefix: props.definition }),
+      logging: ecs.LogDriver.awsLogs({ logGroup: props.logGroup, streamPrefix: batchLogStreamPrefix(props.definition) }),
     };
     const container =
       props.gpu === undefined

@@ -48,6 +48,21 @@ export interface ResourceNames {
    * apps in one stack would otherwise clash.
    */
   schedule(definition: string, index: number): string;
+  /** The CloudWatch Logs group of the app's Batch containers; each definition's streams start with `<definition>/`. */
+  readonly batchLogGroup: string;
+}
+
+/** Lambda's own log group name for a function (the constructs create it under this name). */
+export function lambdaLogGroup(functionName: string): string {
+  return `/aws/lambda/${functionName}`;
+}
+
+/**
+ * The awslogs stream prefix of a definition's Batch containers. Their streams are named
+ * `<prefix>/<container name>/<ECS task id>`, and Batch names a job's container `default`.
+ */
+export function batchLogStreamPrefix(definition: string): string {
+  return definition;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -64,6 +79,7 @@ export function resourceNames(prefix: string): ResourceNames {
     lambdaFunction: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.lambdaFunction),
     batchJobDefinition: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.batchJobDefinition),
     schedule: (definition, index) => fitName(`${prefix}-${definition}-${index}`, NAME_LIMITS.schedule),
+    batchLogGroup: `/aws/batch/${prefix}`,
   };
 }
 

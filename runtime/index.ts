@@ -31,15 +31,20 @@ export {
   RuntimeConfigError,
 } from './core/config.js';
 export type { RuntimeConfig, Service } from './core/config.js';
-export { clientConfig, createClients, DOCUMENT_TRANSLATION, documentClient, MAX_SOCKETS } from './core/clients.js';
+export { clientConfig, createClients, createLogsClient, DOCUMENT_TRANSLATION, documentClient, MAX_SOCKETS } from './core/clients.js';
 export type { Clients, ClientOptions } from './core/clients.js';
 export { createContext, DEFAULT_TUNING } from './core/context.js';
 export type { ContextOptions, RuntimeContext, RuntimeTuning } from './core/context.js';
 export { createRuntimePort } from './entry/runtime-port.js';
 
-// Logs: the JSON line format, and reading lines back.
+// Logs: the JSON line format, reading lines back, and reading an app's logs from CloudWatch Logs.
 export { Logger, parseLogLine, stdoutSink } from './core/logger.js';
 export type { LogContext, LoggerOptions, LogKind, LogLevel, LogRecord, RecordLevel } from './core/logger.js';
+export { createLogReader, LOG_READER_DEFAULTS, LogAccessDeniedError, LogReader, LogReadError } from './logs/reader.js';
+export type { FollowOptions, LogPage, LogQuery, ReadOptions, TimeInput } from './logs/reader.js';
+export type { LogEntry, RecordEntry, TextEntry } from './logs/entries.js';
+export { logSources } from './logs/sources.js';
+export type { LogSource } from './logs/sources.js';
 
 // Tables, state and payloads.
 export type { KeyAttribute, TableSchema } from './core/table-schema.js';

@@ -1,6 +1,7 @@
 /**
  * The SDK client factory: one place that makes the DynamoDB, Lambda and S3 clients of the runtime (helper code for
- * Batch reuses `clientConfig`). Same code against AWS and against the local cloud; only `config.endpoints` differ.
+ * Batch reuses `clientConfig`), and the CloudWatch Logs client of log readers. Same code against AWS and against the
+ * local cloud; only `config.endpoints` differ.
  *
  * - Sockets: fan-out (`map` with up to 1,000 calls in flight) needs more than the SDK's 50 sockets per client.
  * - Lambda retries: off in the SDK (maxAttempts 1). The function client retries throttling and failures itself,
@@ -12,6 +13,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -123,4 +125,13 @@ export function createClients(config: RuntimeConfig): Clients {
       s3.destroy();
     },
   };
+}
+
+/**
+ * The CloudWatch Logs client of a log reader (runtime/logs). Not one of `Clients`: code in Lambda and on Batch never
+ * reads logs, and a client nothing calls is left out of the app bundle (esbuild drops the unused export and the
+ * side-effect-free SDK package with it), so cold starts never load it. Operator tools create it when they read.
+ */
+export function createLogsClient(config: RuntimeConfig): CloudWatchLogsClient {
+  return new CloudWatchLogsClient(clientConfig(config, 'logs'));
 }

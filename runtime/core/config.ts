@@ -29,6 +29,7 @@ export const ENDPOINT_ENV = {
   lambda: 'AWS_ENDPOINT_URL_LAMBDA',
   s3: 'AWS_ENDPOINT_URL_S3',
   batch: 'AWS_ENDPOINT_URL_BATCH',
+  logs: 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
 } as const;
 
 export type Service = keyof typeof ENDPOINT_ENV;

@@ -1,7 +1,8 @@
 /**
  * The local cloud of one app, all on 127.0.0.1: DynamoDB (dynalite), S3 (s3rver), the Lambda Invoke endpoint whose
- * workers run the app bundle's handler, one HTTP gateway per service, registered extras (Batch), and optionally
- * the scheduler firing the manifest's EventBridge expressions. It is what `multinode dev`, `multinode run` and
+ * workers run the app bundle's handler, CloudWatch Logs (where the functions and containers log, as in AWS), one HTTP
+ * gateway per service, registered extras (Batch), and optionally the scheduler firing the manifest's EventBridge
+ * expressions. It is what `multinode dev`, `multinode run` and
  * `multinode/testing` start; the runtime inside it is the one that runs in AWS, pointed at these endpoints.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { isKind, type Manifest, type ManifestDefinitionOf } from '../../lib/manifest.js';
 import type { ServiceAuth } from '../../lib/definitions/service.js';
 import type { DefinitionKind } from '../../lib/options/context.js';
-import { prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
+import { lambdaLogGroup, prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import { loadManifest } from '../build/load-manifest.js';
 import { readAppName } from '../build/app-name.js';
@@ -29,6 +30,7 @@ import { LOCAL_ACCOUNT_ID, startGateway, type Gateway } from './gateway.js';
 import { LocalLambda, type InvocationType, type LocalFunction, type LocalLambdaOptions } from './lambda/local-lambda.js';
 import { startLambdaEndpoint, type LambdaEndpoint } from './lambda/server.js';
 import { formatCloudLog } from './log-format.js';
+import { functionLogWriter, type LocalLogs, startLocalLogs } from './logs/index.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { serviceAuthorizer } from './service-auth.js';
@@ -69,6 +71,7 @@ interface CloudParts {
   readonly dynamo: LocalDynamo;
   readonly s3: LocalS3;
   readonly lambdaEndpoint: LambdaEndpoint;
+  readonly logs: LocalLogs;
   readonly extensions: LocalServiceInstance[];
   /** A temporary directory for bundles (and S3) when nothing is persisted. */
   readonly scratch?: string;
@@ -133,13 +136,13 @@ export class LocalCloud {
       // The Lambda endpoint starts before the cloud exists (its URL goes into every configuration); it forwards to
       // whichever LocalLambda the cloud holds once there is one (a rebuild replaces it).
       const holder: { cloud?: LocalCloud } = {};
-      const core = await startCoreServices(manifest, holder, layout, started);
+      const core = await startCoreServices(manifest, holder, layout, started, log);
       await createAppTables(core.config, manifest);
       const { extensions, config } = await startExtensions(
-        { manifest, config: core.config, bundle, ...(layout ? { stateDir: layout.root } : {}), log },
+        { manifest, config: core.config, bundle, ...(layout ? { stateDir: layout.root } : {}), log, cloudLogs: core.parts.logs },
         started,
       );
-      const lambda = newLambda(options, config, manifest, bundle, log);
+      const lambda = newLambda(options, config, manifest, bundle, log, core.parts.logs);
       started.push(lambda);
       const parts: CloudParts = { ...core.parts, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) };
       const cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts });
@@ -197,6 +200,11 @@ export class LocalCloud {
   /** The local Lambda service (invocation statistics, fault injection). */
   get lambda(): LocalLambda {
     return this.#lambda;
+  }
+
+  /** The local CloudWatch Logs (its endpoint is the configuration's `logs` endpoint). */
+  get logs(): LocalLogs {
+    return this.#parts.logs;
   }
 
   /** Environment variables that point a process at this cloud (the runtime's variables, endpoints, credentials). */
@@ -284,7 +292,7 @@ export class LocalCloud {
     const previous = this.#lambda;
     this.#manifest = manifest;
     this.#bundle = bundle;
-    this.#lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log);
+    this.#lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log, this.#parts.logs);
     for (const extension of this.#parts.extensions) await extension.replaceBundle?.(bundle, manifest);
     // A gateway serves one service with its auth: a new, removed or renamed service, or a changed auth, restarts them.
     const services = manifest.definitions.filter((d) => d.kind === 'service').map((d) => gatewayKey(d.name, d.options.auth));
@@ -310,6 +318,8 @@ export class LocalCloud {
     await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()));
     await this.#lambda.close();
     await Promise.allSettled(this.#parts.extensions.map((e) => e.close()));
+    // After the workers and containers: their last lines are delivered before the files are closed.
+    await this.#parts.logs.close();
     await this.#parts.lambdaEndpoint.close();
     await this.#parts.s3.close();
     await this.#parts.dynamo.close();
@@ -392,15 +402,16 @@ function printLog(source: string, line: string): void {
 }
 
 /**
- * DynamoDB, S3 and the Lambda Invoke endpoint (forwarding to the cloud in `holder`), and the app's configuration
- * pointing at them.
+ * DynamoDB, S3, the Lambda Invoke endpoint (forwarding to the cloud in `holder`) and CloudWatch Logs, and the app's
+ * configuration pointing at them.
  */
 async function startCoreServices(
   manifest: Manifest,
   holder: { readonly cloud?: LocalCloud },
   layout: StateDirLayout | undefined,
   started: Closable[],
-): Promise<{ config: RuntimeConfig; parts: Pick<CloudParts, 'dynamo' | 's3' | 'lambdaEndpoint'> }> {
+  log: CloudLog,
+): Promise<{ config: RuntimeConfig; parts: Pick<CloudParts, 'dynamo' | 's3' | 'lambdaEndpoint' | 'logs'> }> {
   const prefix = prefixFrom(manifest.app.name);
   const bucket = `${prefix.toLowerCase()}-payloads`;
   const dynamo = await startDynamo(layout ? { path: layout.dynamodb } : {});
@@ -414,9 +425,21 @@ async function startCoreServices(
     },
   });
   started.push(lambdaEndpoint);
-  const endpoints: Partial<Record<Service, string>> = { dynamodb: dynamo.endpoint, s3: s3.endpoint, lambda: lambdaEndpoint.endpoint };
+  const logs = await startLocalLogs({
+    ...(layout ? { directory: layout.logs } : {}),
+    region: LOCAL_REGION,
+    onPersistError: (error) => log('logs', `writing logs to ${layout?.logs} failed: ${error.message}`),
+    delivery: { onError: (error, group, stream) => log('logs', `delivering to ${group} ${stream} failed: ${error.message}`) },
+  });
+  started.push(logs);
+  const endpoints: Partial<Record<Service, string>> = {
+    dynamodb: dynamo.endpoint,
+    s3: s3.endpoint,
+    lambda: lambdaEndpoint.endpoint,
+    logs: logs.endpoint,
+  };
   const config: RuntimeConfig = { app: manifest.app.name, prefix, bucket, region: LOCAL_REGION, endpoints, credentials: LOCAL_CREDENTIALS };
-  return { config, parts: { dynamo, s3, lambdaEndpoint } };
+  return { config, parts: { dynamo, s3, lambdaEndpoint, logs } };
 }
 
 /** The app's tables (dicts and the state table), ready for item requests. */
@@ -452,7 +475,7 @@ async function build(entry: string, appName: string, buildRoot: string, number: 
   return { manifest: loaded.manifest, bundle: loaded.bundle!.file };
 }
 
-function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: Manifest, bundle: string, log: CloudLog): LocalLambda {
+function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: Manifest, bundle: string, log: CloudLog, logs: LocalLogs): LocalLambda {
   const names = resourceNames(config.prefix);
   const functions: LocalFunction[] = [];
   const definitionOf = new Map<string, string>();
@@ -479,9 +502,12 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
       memoryMB: DISPATCHER_COMPUTE.memoryMB,
     });
   }
+  // Each function's log group, as the constructs create it.
+  for (const { functionName } of functions) logs.createLogGroup(lambdaLogGroup(functionName));
   return new LocalLambda({
     bundle,
     functions,
+    cloudLogs: (functionName) => functionLogWriter(logs.delivery, functionName),
     env: { ...environmentFor(config), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
     region: config.region,
     log: (functionName, _stream, line) => log(definitionOf.get(functionName) ?? functionName, line),

@@ -5,6 +5,7 @@
  */
 import type { Manifest } from '../../lib/manifest.js';
 import type { RuntimeConfig, Service } from '../core/config.js';
+import type { LocalLogs } from './logs/index.js';
 
 export interface LocalServiceContext {
   readonly manifest: Manifest;
@@ -15,6 +16,8 @@ export interface LocalServiceContext {
   /** The persisted state directory, when there is one. */
   readonly stateDir?: string;
   readonly log: (source: string, line: string) => void;
+  /** The local CloudWatch Logs, for services whose output goes to log groups. */
+  readonly cloudLogs: LocalLogs;
 }
 
 export interface LocalServiceInstance {

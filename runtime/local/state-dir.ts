@@ -1,10 +1,10 @@
 /**
- * The local cloud's state directory (default `<app>/.multinode/`): DynamoDB data, S3 objects and the built bundle,
- * so data survives a restart of `multinode dev`. A marker file says which app it belongs to; a directory that is
+ * The local cloud's state directory (default `<app>/.multinode/`): DynamoDB data, S3 objects, logs and the built
+ * bundle, so data survives a restart of `multinode dev`. A marker file says which app it belongs to; a directory that is
  * not one of ours, or one whose marker is unreadable, is refused with a clear error rather than written into.
  *
- * Layout: `state.json` (marker), `dynamodb/` (LevelDB), `s3/` (objects), `build/` (bundles), `cloud.json` (the
- * running cloud's endpoints, while it runs), `.gitignore` (everything).
+ * Layout: `state.json` (marker), `dynamodb/` (LevelDB), `s3/` (objects), `build/` (bundles), `logs/` (CloudWatch
+ * Logs), `cloud.json` (the running cloud's endpoints, while it runs), `.gitignore` (everything).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +20,8 @@ export interface StateDirLayout {
   readonly dynamodb: string;
   readonly s3: string;
   readonly build: string;
+  /** CloudWatch Logs: a folder per log group, a JSON-lines file per stream. */
+  readonly logs: string;
   /** Written while a local cloud runs: how to reach it (see connect). */
   readonly cloudFile: string;
 }
@@ -30,6 +32,7 @@ export function stateDirLayout(root: string): StateDirLayout {
     dynamodb: path.join(root, 'dynamodb'),
     s3: path.join(root, 's3'),
     build: path.join(root, 'build'),
+    logs: path.join(root, 'logs'),
     cloudFile: path.join(root, CLOUD_FILE),
   };
 }
@@ -72,7 +75,7 @@ export async function prepareStateDir(root: string, app: string): Promise<StateD
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, STATE_MARKER), `${JSON.stringify({ multinode: STATE_VERSION, app }, null, 2)}\n`);
   await writeFile(path.join(root, '.gitignore'), '# multinode dev state: local data, not source\n*\n');
-  await Promise.all([mkdir(layout.dynamodb, { recursive: true }), mkdir(layout.s3, { recursive: true }), mkdir(layout.build, { recursive: true })]);
+  await Promise.all([layout.dynamodb, layout.s3, layout.build, layout.logs].map((dir) => mkdir(dir, { recursive: true })));
   return layout;
 }
 

@@ -1,9 +1,9 @@
 /**
  * The app's access policy allows exactly the AWS calls the runtime makes: read from the runtime's sources (every
  * `...Command` it imports from an AWS SDK client or DynamoDB's document client, statically or when called, outside the
- * local cloud), so a call added to the runtime without its permission, or a permission no call needs, fails here. Code
- * that people run to operate the app (finding it from its stack, the control plane) is held to the operator grants
- * instead.
+ * local cloud and the build tooling), so a call added to the runtime without its permission, or a permission no call
+ * needs, fails here. Code that people run to operate the app (finding it from its stack, the control plane, the log
+ * reader) runs with an operator's credentials and is held to the operator grants instead.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -26,16 +26,19 @@ const ACTION_OF: Record<string, string> = {
   's3:ListObjectsV2': 's3:ListBucket',
 };
 
+/** IAM prefix of an SDK client package where it is not the package's service name. */
+const IAM_PREFIX_OF: Record<string, string> = { 'cloudwatch-logs': 'logs' };
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const file = path.join(dir, name);
-    if (statSync(file).isDirectory()) return name === 'local' || name === 'build' ? [] : sourceFiles(file);
+    if (statSync(file).isDirectory()) return ['local', 'build'].includes(name) ? [] : sourceFiles(file);
     return file.endsWith('.ts') ? [file] : [];
   });
 }
 
 /** Sources run by the people who operate the app, not by the app: their calls need grantRead or grantOperate. */
-const OPERATOR_SOURCES = ['runtime/entry/deployed-app.ts', 'runtime/control/'];
+const OPERATOR_SOURCES = ['runtime/entry/deployed-app.ts', 'runtime/control/', 'runtime/logs/'];
 
 function isOperatorSource(file: string): boolean {
   const relative = path.relative(REPO, file).split(path.sep).join('/');
@@ -56,7 +59,7 @@ function runtimeActions(chosen: (file: string) => boolean = (file) => !isOperato
             .split(/\s+as\s+/)[0]!,
       )) {
         if (!/^[A-Z]\w*Command$/.test(name)) continue;
-        const action = `${match[3]}:${name.replace(/Command$/, '')}`;
+        const action = `${IAM_PREFIX_OF[match[3]!] ?? match[3]}:${name.replace(/Command$/, '')}`;
         actions.add(ACTION_OF[action] ?? action);
       }
     }

@@ -8,12 +8,13 @@
  * and SIGKILL after the stop timeout, like `docker stop`.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ContainerCredentialsEndpoint } from './credentials.js';
-import type { ContainerRun, KeyValuePair, LocalJob } from './types.js';
+import type { ContainerRun, KeyValuePair, LocalJob, RegisteredJobDefinition } from './types.js';
 
 export interface ContainerHost {
   readonly region: string;
@@ -23,7 +24,25 @@ export interface ContainerHost {
   readonly credentials: ContainerCredentialsEndpoint | undefined;
   readonly stopTimeoutMs: number;
   /** A line the container wrote (without its newline), as awslogs sends each line as one log event. */
-  onOutput(job: LocalJob, stream: 'stdout' | 'stderr', line: string): void;
+  onOutput(job: LocalJob, run: ContainerRun, stream: 'stdout' | 'stderr', line: string): void;
+  /** The container's stdout and stderr have both ended: its last line was passed to onOutput. */
+  onOutputEnd(job: LocalJob, run: ContainerRun): void;
+}
+
+/** Batch's log group when a job definition configures none, and the stream prefix then: the job definition's name. */
+export const DEFAULT_BATCH_LOG_GROUP = '/aws/batch/job';
+
+/**
+ * Where the awslogs driver sends a container's output: the job definition's `awslogs-group` and
+ * `awslogs-stream-prefix`, else Batch's defaults; the stream is `<prefix>/<container name>/<ECS task id>`, and Batch
+ * names a job's container `default`
+ * (https://docs.aws.amazon.com/batch/latest/userguide/using_awslogs.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html).
+ */
+export function awslogsTarget(definition: RegisteredJobDefinition, taskId: string): { logGroupName: string; logStreamName: string } {
+  const options = definition.logConfiguration?.logDriver === 'awslogs' ? (definition.logConfiguration.options ?? {}) : {};
+  const prefix = options['awslogs-stream-prefix'] ?? definition.name;
+  return { logGroupName: options['awslogs-group'] ?? DEFAULT_BATCH_LOG_GROUP, logStreamName: `${prefix}/default/${taskId}` };
 }
 
 /** `Ref::name` placeholders of the command, replaced from the parameters (docs/aws-behaviour.md, "Batch parameters"). */
@@ -69,10 +88,13 @@ export function startContainer(
   const executable = file === 'node' ? process.execPath : file!;
   const child = spawn(executable, args, { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let exited = false;
+  // An ECS task id: 32 hex digits.
+  const taskId = randomBytes(16).toString('hex');
   const run: ContainerRun = {
     child,
     startedAt: Date.now(),
-    logStreamName: `${job.definition.name}/default/${job.jobId.replace(/:/g, '-')}`,
+    taskId,
+    ...awslogsTarget(job.definition, taskId),
     stopping: undefined,
     killTimer: undefined,
     timeoutTimer: undefined,
@@ -84,8 +106,13 @@ export function startContainer(
     },
   };
   // Whole lines, however the pipe splits them: a JSON log line read in pieces would not parse.
+  let open = 2;
   for (const stream of ['stdout', 'stderr'] as const) {
-    createInterface({ input: child[stream]!, crlfDelay: Infinity }).on('line', (line) => host.onOutput(job, stream, line));
+    createInterface({ input: child[stream]!, crlfDelay: Infinity })
+      .on('line', (line) => host.onOutput(job, run, stream, line))
+      .on('close', () => {
+        if (--open === 0) host.onOutputEnd(job, run);
+      });
   }
   child.once('spawn', () => events.onSpawn());
   child.once('error', (error) => {

@@ -15,6 +15,7 @@ import type { ContainerCredentialsEndpoint } from './credentials.js';
 import { BATCH_LIMITS, checkRegister, checkSubmit } from './validate.js';
 import {
   BatchClientError,
+  type ContainerRun,
   FINAL_BATCH_STATUSES,
   type JobDefinitionInput,
   type JobDetail,
@@ -53,9 +54,23 @@ export interface LocalBatchEngineOptions {
   credentials?: ContainerCredentialsEndpoint;
   /** Called for each status change after submission (what EventBridge would deliver). */
   onStateChange?: (event: BatchStateChangeEvent) => void;
-  /** Container output, a line at a time (without its newline); default: kept in memory (the last 64 KiB per job, see `logs`). */
-  onOutput?: (job: { jobId: string; jobName: string; jobDefinition: string }, stream: 'stdout' | 'stderr', line: string) => void;
+  /**
+   * Container output, a line at a time (without its newline), with the log group and stream the awslogs driver would
+   * send it to; default: kept in memory (the last 64 KiB per job, see `logs`).
+   */
+  onOutput?: (job: ContainerOutputSource, stream: 'stdout' | 'stderr', line: string) => void;
+  /** A container's output has ended (its last line was passed to `onOutput`). */
+  onOutputEnd?: (job: ContainerOutputSource) => void;
   clock?: () => number;
+}
+
+/** Whose output a line is, and where awslogs sends it. */
+export interface ContainerOutputSource {
+  readonly jobId: string;
+  readonly jobName: string;
+  readonly jobDefinition: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
 }
 
 const LOG_KEEP = 64 * 1024;
@@ -91,10 +106,11 @@ export class LocalBatchEngine {
       baseEnvironment: options.containerEnvironment ?? {},
       credentials: options.credentials,
       stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
-      onOutput: (job, stream, line) => {
-        if (options.onOutput) return options.onOutput({ jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name }, stream, line);
+      onOutput: (job, run, stream, line) => {
+        if (options.onOutput) return options.onOutput(outputSource(job, run), stream, line);
         this.outputs.set(job.jobId, `${this.outputs.get(job.jobId) ?? ''}${line}\n`.slice(-LOG_KEEP));
       },
+      onOutputEnd: (job, run) => options.onOutputEnd?.(outputSource(job, run)),
     };
     for (const definition of options.jobDefinitions ?? []) this.registerDefinition(definition);
   }
@@ -115,6 +131,7 @@ export class LocalBatchEngine {
       ...(request.retryStrategy ? { retryStrategy: request.retryStrategy } : {}),
       ...(request.timeout ? { timeout: request.timeout } : {}),
       platformCapabilities: request.platformCapabilities ?? ['EC2'],
+      ...(container.logConfiguration ? { logConfiguration: container.logConfiguration } : {}),
     });
   }
 
@@ -134,6 +151,7 @@ export class LocalBatchEngine {
       retryAttempts: input.retryStrategy?.attempts ?? 1,
       attemptDurationSeconds: input.timeout?.attemptDurationSeconds,
       platformCapabilities: input.platformCapabilities ?? ['FARGATE'],
+      logConfiguration: input.logConfiguration,
     };
     revisions.push(definition);
     this.definitions.set(input.jobDefinitionName, revisions);
@@ -422,7 +440,7 @@ export class LocalBatchEngine {
           container: {
             exitCode,
             logStreamName: run.logStreamName,
-            taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/multinode-local/${job.jobId.replace(/:/g, '-')}-${attempt}`,
+            taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/multinode-local/${run.taskId}`,
           },
           startedAt: run.startedAt,
           stoppedAt,
@@ -548,6 +566,10 @@ export class LocalBatchEngine {
       jobDefinition: job.definition.arn,
     };
   }
+}
+
+function outputSource(job: LocalJob, run: ContainerRun): ContainerOutputSource {
+  return { jobId: job.jobId, jobName: job.jobName, jobDefinition: job.definition.name, logGroupName: run.logGroupName, logStreamName: run.logStreamName };
 }
 
 function mergeEnvironment(base: readonly KeyValuePair[], overrides: readonly KeyValuePair[]): KeyValuePair[] {

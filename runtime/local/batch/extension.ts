@@ -6,13 +6,15 @@
  *    (`node -e BOOTSTRAP`) and the runtime's environment; containers get credentials from the local container
  *    credentials endpoint and the local endpoints from the SDK's `AWS_ENDPOINT_URL_<SERVICE>` variables;
  *  - Batch job state changes go, as EventBridge's rule sends them (an asynchronous invoke), to the app's dispatcher
- *    function in the local Lambda (`lambdaFunction(DISPATCHER_DEFINITION)`), which reconciles the state table.
+ *    function in the local Lambda (`lambdaFunction(DISPATCHER_DEFINITION)`), which reconciles the state table;
+ *  - containers log, as the constructs configure the awslogs driver, to the app's Batch log group with the
+ *    definition as stream prefix (`<definition>/default/<ECS task id>`) in the local CloudWatch Logs.
  */
 import { readFile } from 'node:fs/promises';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { isPlaced, type Manifest, type PlacedDefinition } from '../../../lib/manifest.js';
-import { resourceNames } from '../../../lib/naming.js';
+import { batchLogStreamPrefix, resourceNames } from '../../../lib/naming.js';
 import { batchContainerCommand, batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
 import { clientConfig } from '../../core/clients.js';
 import { DISPATCHER_DEFINITION, ENDPOINT_ENV, ENV, type RuntimeConfig, type Service } from '../../core/config.js';
@@ -66,6 +68,8 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
       .filter(isPlaced)
       .filter((d) => d.placement === 'batch')
       .map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), key));
+  const { delivery } = context.cloudLogs;
+  context.cloudLogs.createLogGroup(names.batchLogGroup);
 
   const key = await upload(context.bundle);
   const batch = await startLocalBatch({
@@ -77,7 +81,10 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     onOutput: (job, _stream, line) => {
       const definition = manifest.definitions.find((d) => names.batchJobDefinition(d.name) === job.jobDefinition)?.name ?? job.jobDefinition;
       context.log(`${definition} (batch)`, line);
+      delivery.push(job.logGroupName, job.logStreamName, line);
     },
+    // The container is done writing: its last lines go out now rather than at the next tick.
+    onOutputEnd: (job) => delivery.flush(job.logGroupName, job.logStreamName),
   });
   /** EventBridge's rule: an asynchronous invoke of the dispatcher with the event. */
   async function deliver(event: BatchStateChangeEvent): Promise<void> {
@@ -130,6 +137,10 @@ function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name
       : [],
     jobRoleArn: LOCAL_JOB_ROLE,
     platformCapabilities: [compute?.platform === 'ec2' ? 'EC2' : 'FARGATE'],
+    logConfiguration: {
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': resourceNames(config.prefix).batchLogGroup, 'awslogs-stream-prefix': batchLogStreamPrefix(definition.name) },
+    },
   };
 }
 

@@ -91,6 +91,7 @@ function renderDefinition(definition: RegisteredJobDefinition) {
       environment: [...definition.environment],
       resourceRequirements: [...definition.resourceRequirements],
       ...(definition.jobRoleArn ? { jobRoleArn: definition.jobRoleArn } : {}),
+      ...(definition.logConfiguration ? { logConfiguration: definition.logConfiguration } : {}),
     },
     platformCapabilities: [...definition.platformCapabilities],
   };

@@ -10,6 +10,7 @@ import type {
   JobDetail,
   JobStatus,
   KeyValuePair,
+  LogConfiguration,
   ResourceRequirement,
   RetryStrategy,
 } from '@aws-sdk/client-batch';
@@ -36,6 +37,8 @@ export interface RegisteredJobDefinition {
   readonly retryAttempts: number;
   readonly attemptDurationSeconds: number | undefined;
   readonly platformCapabilities: readonly string[];
+  /** The container's log configuration, as registered (absent: Batch's default, see `awslogsTarget`). */
+  readonly logConfiguration: LogConfiguration | undefined;
 }
 
 /** What `registerJobDefinition` (and the endpoint's `jobDefinitions` option) takes: the container subset. */
@@ -50,6 +53,7 @@ export interface JobDefinitionInput {
   retryStrategy?: RetryStrategy;
   timeout?: { attemptDurationSeconds?: number };
   platformCapabilities?: string[];
+  logConfiguration?: LogConfiguration;
 }
 
 export interface LocalJob {
@@ -90,6 +94,10 @@ export interface LocalJob {
 export interface ContainerRun {
   readonly child: ChildProcess;
   readonly startedAt: number;
+  /** The ECS task of this attempt (its id ends the task ARN and the log stream's name). */
+  readonly taskId: string;
+  /** Where the awslogs driver sends the container's output. */
+  readonly logGroupName: string;
   readonly logStreamName: string;
   /** Why we are stopping it (TerminateJob or attempt timeout): such attempts are not retried. */
   stopping: { reason: string } | undefined;

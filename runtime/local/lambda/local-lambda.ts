@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { ASYNC_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from '../../core/payloads.js';
+import type { FunctionLogWriter } from '../logs/lambda-logs.js';
 import { FunctionWorkers, type LogSink } from './workers.js';
 
 export interface LocalFunction {
@@ -41,6 +42,8 @@ export interface LocalLambdaOptions {
   /** The account's concurrency, shared by every function (Lambda's default: 1,000). */
   readonly accountConcurrency?: number;
   readonly log?: LogSink;
+  /** Where each function's invocations log, as in Lambda's log group (START, output, END, REPORT); default nowhere. */
+  readonly cloudLogs?: (functionName: string) => FunctionLogWriter;
   /** Fault injection: answer this synchronous invoke with 429 (the handler does not run). */
   readonly throttle?: (functionName: string) => boolean;
   /** Delays before the retries of a failed asynchronous invocation (Lambda: 1 and 2 minutes). */
@@ -101,6 +104,7 @@ export class LocalLambda {
         { functionName: spec.functionName, functionArn: this.arn(spec.functionName), memoryMB: spec.memoryMB, env },
         Math.min(cap, spec.reservedConcurrency ?? cap),
         log,
+        options.cloudLogs?.(spec.functionName),
       );
       this.#functions.set(spec.functionName, { spec, workers, stats: { invocations: 0, throttles: 0, inFlight: 0, maxInFlight: 0 }, queue: [] });
     }

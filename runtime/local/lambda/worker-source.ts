@@ -9,6 +9,7 @@
 export const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
+const { getHeapStatistics } = require('node:v8');
 
 function errorPayload(error) {
   if (error instanceof Error || (error && typeof error === 'object' && 'message' in error && 'name' in error)) {
@@ -26,7 +27,14 @@ function flushed(stream) {
   return stream.writableLength === 0 ? undefined : new Promise((resolve) => stream.write('', resolve));
 }
 
+// For the REPORT line: the environment's init (importing the bundle, once), each handler's run time, and the most
+// memory the worker's heap used.
+const workerStart = performance.now();
+let initMs;
+let maxMemoryUsedMB = 0;
+
 const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
+  initMs = performance.now() - workerStart;
   if (typeof module.handler !== 'function') {
     const error = new Error('The bundle ' + workerData.bundle + ' does not export a function named "handler".');
     error.name = 'Runtime.HandlerNotFound';
@@ -48,12 +56,21 @@ parentPort.on('message', async (message) => {
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };
   let reply;
+  let started;
   try {
     const handler = await loading;
+    started = performance.now();
     const result = await handler(JSON.parse(message.payload), context);
     reply = { id: message.id, ok: true, payload: JSON.stringify(result === undefined ? null : result) };
   } catch (error) {
     reply = { id: message.id, ok: false, payload: JSON.stringify(errorPayload(error)) };
+  }
+  const heap = getHeapStatistics();
+  maxMemoryUsedMB = Math.max(maxMemoryUsedMB, (heap.total_heap_size + heap.external_memory) / 1048576);
+  reply.report = { durationMs: started === undefined ? 0 : performance.now() - started, maxMemoryUsedMB };
+  if (initMs !== undefined) {
+    reply.report.initMs = initMs;
+    initMs = undefined;
   }
   const pending = [flushed(process.stdout), flushed(process.stderr)].filter(Boolean);
   if (pending.length > 0) await Promise.all(pending);

@@ -6,11 +6,15 @@
  *
  * A worker that timed out an invocation is retired: it takes no new work and is stopped once nothing else runs in
  * it (its user code may be stuck; Lambda would discard that environment too).
+ *
+ * Each worker is one execution environment for the function's logs: its own log stream, with each invocation's
+ * START, output, END and REPORT lines (logs/lambda-logs.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { LambdaErrorPayload } from '../../core/remote-error.js';
+import type { FunctionLogWriter, InvocationReport } from '../logs/lambda-logs.js';
 import { WORKER_SOURCE } from './worker-source.js';
 
 export interface WorkerSpec {
@@ -28,7 +32,12 @@ export type LogSink = (functionName: string, stream: 'stdout' | 'stderr', line: 
 interface Pending {
   resolve(outcome: WorkerOutcome): void;
   timer: NodeJS.Timeout;
+  /** When it was sent, for the REPORT of an invocation that never answered. */
+  sentAt: number;
 }
+
+/** What the worker measures of an invocation (worker-source.ts). */
+type WorkerReport = Pick<InvocationReport, 'durationMs' | 'maxMemoryUsedMB' | 'initMs'>;
 
 class LambdaWorker {
   readonly worker: Worker;
@@ -36,7 +45,17 @@ class LambdaWorker {
   retired = false;
   exited = false;
 
-  constructor(bundle: string, spec: WorkerSpec, log: LogSink, onExit: (self: LambdaWorker) => void) {
+  /** This environment's log stream (when the function's logs go to CloudWatch Logs). */
+  readonly logStream: string | undefined;
+
+  constructor(
+    bundle: string,
+    readonly spec: WorkerSpec,
+    log: LogSink,
+    readonly logs: FunctionLogWriter | undefined,
+    onExit: (self: LambdaWorker) => void,
+  ) {
+    this.logStream = logs?.newStream();
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       env: { ...spec.env },
@@ -45,13 +64,18 @@ class LambdaWorker {
       stderr: true,
     });
     for (const stream of ['stdout', 'stderr'] as const) {
-      createInterface({ input: this.worker[stream] }).on('line', (line) => log(spec.functionName, stream, line));
+      createInterface({ input: this.worker[stream] }).on('line', (line) => {
+        log(spec.functionName, stream, line);
+        if (this.logStream) logs!.line(this.logStream, line);
+      });
     }
-    this.worker.on('message', (reply: { id: string; ok: boolean; payload: string }) => {
+    this.worker.on('message', (reply: { id: string; ok: boolean; payload: string; report?: WorkerReport }) => {
       const pending = this.pending.get(reply.id);
       if (!pending) return; // timed out before: the late answer is dropped, as Lambda drops it.
       this.pending.delete(reply.id);
       clearTimeout(pending.timer);
+      // The invocation's lines are in before it answers: its output reached us ahead of this reply.
+      this.#ended(reply.id, { durationMs: Date.now() - pending.sentAt, ...reply.report, ...(reply.ok ? {} : { error: reply.payload }) });
       pending.resolve(reply.ok ? { ok: true, payload: reply.payload } : { ok: false, payload: reply.payload });
       this.stopIfDone();
     });
@@ -59,13 +83,12 @@ class LambdaWorker {
       this.exited = true;
       for (const [requestId, pending] of this.pending) {
         clearTimeout(pending.timer);
-        pending.resolve({
-          ok: false,
-          payload: JSON.stringify({
-            errorType: 'Runtime.ExitError',
-            errorMessage: `RequestId: ${requestId} Error: Runtime exited ${reason}`,
-          } satisfies LambdaErrorPayload),
-        });
+        const payload = JSON.stringify({
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${requestId} Error: Runtime exited ${reason}`,
+        } satisfies LambdaErrorPayload);
+        this.#ended(requestId, { durationMs: Date.now() - pending.sentAt, error: payload });
+        pending.resolve({ ok: false, payload });
       }
       this.pending.clear();
       onExit(this);
@@ -79,11 +102,13 @@ class LambdaWorker {
 
   invoke(payload: string, timeoutMs: number, log: LogSink, functionName: string): Promise<WorkerOutcome> {
     const requestId = randomUUID();
+    if (this.logStream) this.logs!.start(this.logStream, requestId);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         this.retired = true;
         log(functionName, 'stderr', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (request ${requestId})`);
+        this.#ended(requestId, { durationMs: timeoutMs, timedOutAfterSeconds: timeoutMs / 1000 });
         resolve({
           ok: false,
           payload: JSON.stringify({
@@ -93,9 +118,14 @@ class LambdaWorker {
         });
         this.stopIfDone();
       }, timeoutMs);
-      this.pending.set(requestId, { resolve, timer });
+      this.pending.set(requestId, { resolve, timer, sentAt: Date.now() });
       this.worker.postMessage({ id: requestId, requestId, payload, deadline: Date.now() + timeoutMs });
     });
+  }
+
+  /** The invocation's END and REPORT lines. */
+  #ended(requestId: string, report: Omit<InvocationReport, 'memoryMB'>): void {
+    if (this.logStream) this.logs!.end(this.logStream, requestId, { ...report, memoryMB: this.spec.memoryMB });
   }
 
   stopIfDone(): void {
@@ -115,6 +145,7 @@ export class FunctionWorkers {
     readonly spec: WorkerSpec,
     readonly cap: number,
     readonly log: LogSink,
+    readonly logs?: FunctionLogWriter,
   ) {
     this.#bundle = bundle;
   }
@@ -147,7 +178,7 @@ export class FunctionWorkers {
     const idle = live.find((w) => w.pending.size === 0);
     if (idle) return idle;
     if (live.length < this.cap) {
-      const worker = new LambdaWorker(this.#bundle, this.spec, this.log, (gone) => {
+      const worker = new LambdaWorker(this.#bundle, this.spec, this.log, this.logs, (gone) => {
         const index = this.#workers.indexOf(gone);
         if (index >= 0) this.#workers.splice(index, 1);
       });
