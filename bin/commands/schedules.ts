@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { definitionsOf, type ScheduledTaskManifest } from '../../lib/manifest.js';
-import { describeScheduleSpec, formatLocalTime } from '../../lib/schedule/describe.js';
+import { describeFilter, describeScheduleSpec, formatLocalTime } from '../../lib/schedule/describe.js';
 import { nextFireTimes } from '../../lib/schedule/evaluate.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 import { loadManifest } from '../../runtime/build/load-manifest.js';
@@ -25,13 +25,14 @@ export const schedulesCommand: Command = {
 
 Loads the app module <entry> and prints, for each scheduled task, its source (cron or interval), time zone,
 the EventBridge Scheduler expressions it compiles to, and its next N fire times in UTC and local time.
-The times come from the compiled expressions, evaluated as EventBridge Scheduler does (DST rules included).
+The times come from the compiled expressions, evaluated as EventBridge Scheduler does (DST rules included);
+an expression with a day filter (every N days on a wall clock with DST) lists only the days the task runs.
 
 Options:
   --count N    how many fire times per schedule, 1 to ${MAX_COUNT} (default 5)
   --from ISO   list fire times at or after this instant, e.g. 2024-03-30T00:00Z (default: now;
                without an offset the time is read as UTC)
-  --json       print [{ "name", "timezone", "expressions": [{ "expression", "timezone", "startDate"? }], "next": [...] }]
+  --json       print [{ "name", "timezone", "expressions": [{ "expression", "timezone", "startDate"?, "filter"? }], "next": [...] }]
   --help       show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('schedules', argv, {
@@ -84,8 +85,8 @@ function formatListings(definitions: readonly ScheduledTaskManifest[], listings:
   if (listings.length === 0) return 'The app has no scheduled tasks.\n';
   const blocks = listings.map((entry, i) => {
     const lines = [`${entry.name}: ${describeScheduleSpec(definitions[i]!.schedule.spec)}`, '  EventBridge Scheduler:'];
-    for (const { expression, timezone, startDate } of entry.expressions) {
-      lines.push(`    ${expression}  ${timezone}${startDate ? `  start ${startDate}` : ''}`);
+    for (const { expression, timezone, startDate, filter } of entry.expressions) {
+      lines.push(`    ${expression}  ${timezone}${startDate ? `  start ${startDate}` : ''}${filter ? `  ${describeFilter(filter)}` : ''}`);
     }
     lines.push(`  next from ${from.toISOString()}:`);
     if (entry.next.length === 0) lines.push('    (never)');

@@ -6,12 +6,15 @@
  *   both day fields are restricted (Unix ORs them; EventBridge allows only one day field per cron).
  * - An interval whose grid repeats every week (it divides a day, is 7 days, or in elapsed time divides a week)
  *   -> cron lists: in the zone for wall-clock grids, in UTC for elapsed grids.
+ * - Every N whole days on the wall clock of a zone whose UTC offset changes -> the cron of the grid's time of day,
+ *   daily (weekly on the grid's weekday when N is a multiple of 7), with a day filter `{ everyDays, referenceDay }`:
+ *   a cron cannot count days across month ends, and `rate(N days)` counts 24-hour periods, which drift by the DST
+ *   shift. EventBridge fires the cron on the other days too; the runtime ignores those deliveries.
  * - Any other interval -> `rate(...)` with a StartDate on the grid, the first grid point at least `startLeadMs` after
  *   `now`: the time the manifest is built (synth time), and again at deploy time in AWS (the constructs recompute
- *   it in a custom resource, runtime/handler/schedule-start-kind.ts). See docs/schedules.md.
+ *   it in a custom resource, runtime/schedules/start-date-event.ts). See docs/schedules.md.
  */
-import { formatSeconds } from '../units/duration.js';
-import { daysInMonth, MINUTE_MS } from './calendar.js';
+import { daysInMonth, formatNaive, MINUTE_MS, startOfDay } from './calendar.js';
 import { ScheduleError } from './errors.js';
 import { formatValues, formatWeekdays } from './eventbridge-fields.js';
 import type { CompiledExpression, CronSpec, IntervalSpec, ScheduleManifest, ScheduleSpec } from './spec-types.js';
@@ -96,8 +99,8 @@ function compileInterval(spec: IntervalSpec, now: number, startLeadMs: number): 
       return coverWeek(weekPoints(referenceNaive, minutes)).map((expression) => ({ expression, timezone: spec.timezone }));
     }
     // Whole days other than 1 and 7: rate(N days) counts 24-hour periods, which stay on the wall clock only while
-    // the zone keeps one UTC offset.
-    if (offsetChangesWithin(zone, now, FIXED_OFFSET_HORIZON_DAYS)) throw wallClockDaysError(spec, minutes / MINUTES_PER_DAY);
+    // the zone keeps one UTC offset; otherwise the cron of the grid's time of day, filtered to the grid's days.
+    if (offsetChangesWithin(zone, now, FIXED_OFFSET_HORIZON_DAYS)) return [filteredCron(spec, referenceNaive, minutes / MINUTES_PER_DAY)];
     const earliest = zone.wallClock(now + startLeadMs);
     const startNaive = referenceNaive + Math.ceil((earliest - referenceNaive) / (minutes * MINUTE_MS)) * minutes * MINUTE_MS;
     return [rate(minutes, zone.resolve(startNaive)!)];
@@ -125,12 +128,13 @@ function rate(minutes: number, start: number): CompiledExpression {
   return { expression: `rate(${value} ${unit}${value === 1 ? '' : 's'})`, timezone: 'UTC', startDate: new Date(start).toISOString() };
 }
 
-function wallClockDaysError(spec: IntervalSpec, days: number): ScheduleError {
-  return new ScheduleError(
-    'interval',
-    formatSeconds(spec.intervalSeconds),
-    `every ${days} days at one wall-clock time cannot be expressed in EventBridge Scheduler for ${spec.timezone}, whose UTC offset changes ` +
-      `(a cron cannot count days across month ends, and rate(${days} days) counts ${days * 24}-hour periods, which drift by the DST shift); ` +
-      'allowed: an interval of 1d or 7d, timezone "UTC" or another zone without DST, or a cron expression',
-  );
+/**
+ * Every `days` days at the reference's wall-clock time: the finest cron that fires at every grid point (daily, or
+ * weekly on the reference's weekday when `days` is a multiple of 7, so fewer deliveries are ignored), and the filter
+ * that keeps the grid's days.
+ */
+function filteredCron(spec: IntervalSpec, referenceNaive: number, days: number): CompiledExpression {
+  const [expression] = coverWeek(weekPoints(referenceNaive, days % 7 === 0 ? MINUTES_PER_WEEK : MINUTES_PER_DAY));
+  const referenceDay = formatNaive(startOfDay(referenceNaive)).slice(0, 10);
+  return { expression: expression!, timezone: spec.timezone, filter: { everyDays: days, referenceDay } };
 }

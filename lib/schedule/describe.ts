@@ -1,12 +1,17 @@
 /** Human-readable schedules, for `multinode manifest` and `multinode schedules`. */
 import { formatSeconds } from '../units/duration.js';
-import type { ScheduleSpec } from './spec-types.js';
+import type { DayGridFilter, ScheduleSpec } from './spec-types.js';
 
 /** `cron "0 23 * * 1-5" in Europe/London`, `every 1d from 2023-09-08T23:00 in Europe/London (wall clock)`. */
 export function describeScheduleSpec(spec: ScheduleSpec): string {
   if (spec.type === 'cron') return `cron "${spec.cron}" in ${spec.timezone}`;
   const grid = spec.grid === 'wall-clock' ? 'wall clock' : 'elapsed time';
   return `every ${formatSeconds(spec.intervalSeconds)} from ${spec.localReferenceTime} in ${spec.timezone} (${grid})`;
+}
+
+/** `only every 2 days from 2024-03-29 (other days ignored)`: which of an expression's days are fire times. */
+export function describeFilter(filter: DayGridFilter): string {
+  return `only every ${filter.everyDays} days from ${filter.referenceDay} (other days ignored)`;
 }
 
 /** `Mon 2024-01-01 23:00 GMT`: an instant on the wall clock of `timezone`, with the zone's abbreviation. */

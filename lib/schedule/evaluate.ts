@@ -2,6 +2,11 @@
  * The one evaluator of EventBridge Scheduler expressions: when does a compiled schedule fire? It drives
  * `multinode schedules` and the local scheduler, so the local clock fires what AWS would fire.
  *
+ * `fireTimes` is what EventBridge fires for one expression. An expression with a day filter (every N days on a wall
+ * clock with DST: a daily or weekly cron) fires on more days than the schedule runs; `gridFireTimes` and the
+ * schedule-wide `nextFireTimes` / `fireTimesBetween` list only the schedule's own times, stepping from grid day to
+ * grid day rather than filtering every day.
+ *
  * cron: evaluated on the wall clock of the schedule's time zone with EventBridge's DST rules: a wall-clock time that
  *   does not exist (clocks jump forward) is skipped; one that occurs twice (clocks go back) fires once, at its first
  *   occurrence.
@@ -11,6 +16,7 @@
 import { DAY_MS, daysInMonth, fieldsOf, HOUR_MS, LAST_YEAR, MINUTE_MS, startOfDay, weekdayOf } from './calendar.js';
 import { ScheduleExpressionError } from './errors.js';
 import { type CronExpression, type DayOfMonthRule, type DayOfWeekRule, parseScheduleExpression, type RateExpression } from './expression.js';
+import { type DayGrid, dayGridOf, isGridDay, nextGridDay } from './grid-filter.js';
 import type { CompiledExpression } from './spec-types.js';
 import { resolveTimeZone, Zone } from './zone.js';
 
@@ -22,25 +28,78 @@ export interface FireTimeOptions {
   readonly createdAt?: number;
 }
 
-/** The fire times of one schedule at or after `from`, ascending (ms since the epoch). */
-export function* fireTimes(compiled: CompiledExpression, from: Date | number, options: FireTimeOptions = {}): Generator<number> {
+/** The times EventBridge fires one expression at or after `from`, ascending (ms since the epoch); its filter is ignored. */
+export function fireTimes(compiled: CompiledExpression, from: Date | number, options: FireTimeOptions = {}): Generator<number> {
+  return expressionTimes(compiled, from, options, undefined);
+}
+
+/** The schedule's own times among one expression's fire times at or after `from`: those its filter keeps. */
+export function* gridFireTimes(compiled: CompiledExpression, from: Date | number, options: FireTimeOptions = {}): Generator<number> {
+  const grid = dayGridOf(compiled);
+  if (grid === undefined || parseScheduleExpression(compiled.expression).kind === 'cron') {
+    yield* expressionTimes(compiled, from, options, grid);
+    return;
+  }
+  // A filtered rate (never compiled, but a manifest may say so): filter each time.
+  const zone = zoneOf(compiled);
+  for (const time of expressionTimes(compiled, from, options, undefined)) if (isGridDay(grid, zone.wallClock(time))) yield time;
+}
+
+/** Whether EventBridge fires `compiled` at `instant` (its filter is ignored): what `fireTimes` lists, decided directly. */
+export function firesAt(compiled: CompiledExpression, instant: number, options: FireTimeOptions = {}): boolean {
+  const expression = parseScheduleExpression(compiled.expression);
+  const start = compiled.startDate === undefined ? undefined : parseStartDate(compiled);
+  if (instant < (start ?? -Infinity) || instant >= END_OF_TIME) return false;
+  if (expression.kind === 'rate') {
+    const anchor = start ?? options.createdAt;
+    if (anchor === undefined) throw noStartDate(compiled);
+    return instant >= anchor && (instant - anchor) % expression.periodMs === 0;
+  }
+  const zone = zoneOf(compiled);
+  const naive = zone.wallClock(instant);
+  if (naive % MINUTE_MS !== 0) return false;
+  const { year, month, day, hour, minute } = fieldsOf(naive);
+  return (
+    expression.years[year] === true &&
+    expression.months[month] === true &&
+    expression.hours[hour] === true &&
+    expression.minutes[minute] === true &&
+    dayMatches(expression, year, month, day) &&
+    // Only the first occurrence of a repeated wall-clock time fires.
+    zone.resolve(naive) === instant
+  );
+}
+
+/** Whether the expression's filter (if any) keeps `instant`. */
+export function passesFilter(compiled: CompiledExpression, instant: number): boolean {
+  const grid = dayGridOf(compiled);
+  return grid === undefined || isGridDay(grid, zoneOf(compiled).wallClock(instant));
+}
+
+function* expressionTimes(compiled: CompiledExpression, from: Date | number, options: FireTimeOptions, grid: DayGrid | undefined): Generator<number> {
   const expression = parseScheduleExpression(compiled.expression);
   const start = compiled.startDate === undefined ? undefined : parseStartDate(compiled);
   const earliest = Math.max(+from, start ?? -Infinity);
   if (expression.kind === 'rate') {
     const anchor = start ?? options.createdAt;
-    if (anchor === undefined) {
-      throw new ScheduleExpressionError(`${compiled.expression} has no startDate: a rate schedule without one starts when it is created; pass createdAt`);
-    }
+    if (anchor === undefined) throw noStartDate(compiled);
     yield* rateTimes(expression, anchor, earliest);
     return;
   }
-  const timezone = resolveTimeZone(compiled.timezone);
-  if (timezone === undefined) throw new ScheduleExpressionError(`${JSON.stringify(compiled.timezone)} is not an IANA time zone`);
-  yield* cronTimes(expression, Zone.of(timezone), earliest);
+  yield* cronTimes(expression, zoneOf(compiled), earliest, grid);
 }
 
-/** The next `count` fire times at or after `from` of a schedule compiled to several expressions (their union, each time once). */
+function noStartDate(compiled: CompiledExpression): ScheduleExpressionError {
+  return new ScheduleExpressionError(`${compiled.expression} has no startDate: a rate schedule without one starts when it is created; pass createdAt`);
+}
+
+function zoneOf(compiled: CompiledExpression): Zone {
+  const timezone = resolveTimeZone(compiled.timezone);
+  if (timezone === undefined) throw new ScheduleExpressionError(`${JSON.stringify(compiled.timezone)} is not an IANA time zone`);
+  return Zone.of(timezone);
+}
+
+/** The next `count` fire times at or after `from` of a schedule compiled to several expressions (their union, each time once, filters applied). */
 export function nextFireTimes(expressions: readonly CompiledExpression[], from: Date | number, count: number, options: FireTimeOptions = {}): Date[] {
   const result: Date[] = [];
   for (const time of mergedFireTimes(expressions, from, options)) {
@@ -50,7 +109,7 @@ export function nextFireTimes(expressions: readonly CompiledExpression[], from: 
   return result;
 }
 
-/** The fire times in [from, to) of a schedule compiled to several expressions (their union, each time once). */
+/** The fire times in [from, to) of a schedule compiled to several expressions (their union, each time once, filters applied). */
 export function fireTimesBetween(expressions: readonly CompiledExpression[], from: Date | number, to: Date | number, options: FireTimeOptions = {}): Date[] {
   const result: Date[] = [];
   for (const time of mergedFireTimes(expressions, from, options)) {
@@ -62,7 +121,7 @@ export function fireTimesBetween(expressions: readonly CompiledExpression[], fro
 
 function* mergedFireTimes(expressions: readonly CompiledExpression[], from: Date | number, options: FireTimeOptions): Generator<number> {
   const heads = expressions.map((compiled) => {
-    const times = fireTimes(compiled, from, options);
+    const times = gridFireTimes(compiled, from, options);
     return { times, next: times.next() };
   });
   let last = -Infinity;
@@ -89,19 +148,21 @@ function* rateTimes(rate: RateExpression, anchor: number, earliest: number): Gen
   for (let time = anchor + skipped * rate.periodMs; time < END_OF_TIME; time += rate.periodMs) yield time;
 }
 
-function* cronTimes(cron: CronExpression, zone: Zone, earliest: number): Generator<number> {
+/** A cron's times from `earliest` on; with a day grid, only on grid days (the others are never visited). */
+function* cronTimes(cron: CronExpression, zone: Zone, earliest: number, grid: DayGrid | undefined): Generator<number> {
   const hours = indexes(cron.hours);
   const minutes = indexes(cron.minutes);
+  const onGrid = grid === undefined ? (day: number) => day : (day: number) => nextGridDay(grid, day);
   // Start a day early: a time on the previous local date may still lie at or after `earliest`.
-  let day = startOfDay(zone.wallClock(Math.max(earliest, Date.UTC(1970, 0, 1)))) - DAY_MS;
+  let day = onGrid(startOfDay(zone.wallClock(Math.max(earliest, Date.UTC(1970, 0, 1)))) - DAY_MS);
   while (day < END_OF_TIME) {
     const { year, month, day: date } = fieldsOf(day);
     if (!cron.years[year]) {
-      day = Date.UTC(year + 1, 0, 1);
+      day = onGrid(Date.UTC(year + 1, 0, 1));
       continue;
     }
     if (!cron.months[month]) {
-      day = Date.UTC(year, month, 1);
+      day = onGrid(Date.UTC(year, month, 1));
       continue;
     }
     if (dayMatches(cron, year, month, date)) {
@@ -114,7 +175,7 @@ function* cronTimes(cron: CronExpression, zone: Zone, earliest: number): Generat
       }
       yield* times.sort((a, b) => a - b);
     }
-    day += DAY_MS;
+    day = onGrid(day + DAY_MS);
   }
 }
 

@@ -34,11 +34,25 @@ export interface IntervalSpec {
 
 export type ScheduleSpec = CronSpec | IntervalSpec;
 
-/** One EventBridge Scheduler schedule: its expression, time zone and optional start (ISO UTC). */
+/**
+ * Which fire times of an expression are the schedule's: only those on the dates `referenceDay + k x everyDays` (k any
+ * integer) of the expression's wall clock. EventBridge fires the expression on the other dates too; the runtime
+ * ignores those deliveries (lib/schedule/fire-time.ts), and the evaluator does not list them.
+ */
+export interface DayGridFilter {
+  /** Whole days from one fire date to the next, 1 to 366. */
+  readonly everyDays: number;
+  /** A date on the grid, `YYYY-MM-DD` on the expression's wall clock (the reference time's date). */
+  readonly referenceDay: string;
+}
+
+/** One EventBridge Scheduler schedule: its expression, time zone, optional start (ISO UTC) and optional day filter. */
 export interface CompiledExpression {
   readonly expression: string;
   readonly timezone: string;
   readonly startDate?: string;
+  /** Present when the expression fires on more days than the schedule runs (every N days on a wall clock with DST). */
+  readonly filter?: DayGridFilter;
 }
 
 /** The manifest's `schedule` object: the spec and the schedules whose union fires exactly at its times. */

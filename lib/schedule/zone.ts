@@ -8,8 +8,18 @@
  */
 import { DAY_MS, HOUR_MS } from './calendar.js';
 
-/** The zone name to use for `name`, or undefined when Intl does not know it as an IANA zone. */
+const resolvedNames = new Map<string, string | undefined>();
+
+/** The zone name to use for `name`, or undefined when Intl does not know it as an IANA zone. Cached: Intl is slow to ask. */
 export function resolveTimeZone(name: string): string | undefined {
+  if (resolvedNames.has(name)) return resolvedNames.get(name);
+  const resolved = resolveUncached(name);
+  // Bounded: names come from definitions, but a caller may pass anything.
+  if (resolvedNames.size < 1000) resolvedNames.set(name, resolved);
+  return resolved;
+}
+
+function resolveUncached(name: string): string | undefined {
   // Intl also accepts offsets such as "+01:00"; EventBridge wants IANA names.
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return undefined;
   let resolved: string;

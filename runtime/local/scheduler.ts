@@ -13,11 +13,14 @@
  * (name, scheduledTime) keeps one. A failed delivery (deliver throws or rejects) is retried with attempt + 1 after
  * a doubling delay, up to `maxAttempts`. Runs that fell due while this process could not fire them (the machine
  * slept) are not all replayed: only the latest fires, and `onMissed` hears about the others.
+ *
+ * An expression with a day filter (every N days on a wall clock) fires here on every day, as in AWS: ignoring the
+ * days off the grid is the runtime's job, not the local cloud's. `upcoming` and `onMissed` list only true fire times.
  */
 import { MultinodeError } from '../../lib/errors.js';
 import { listWords } from '../../lib/format.js';
 import { definitionsOf, type Manifest } from '../../lib/manifest.js';
-import { fireTimes } from '../../lib/schedule/evaluate.js';
+import { fireTimes, gridFireTimes, passesFilter } from '../../lib/schedule/evaluate.js';
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 
@@ -72,6 +75,7 @@ export interface UpcomingRun {
 interface Cursor {
   readonly name: string;
   readonly index: number;
+  readonly compiled: CompiledExpression;
   readonly times: Generator<number>;
   next: number | undefined;
 }
@@ -127,7 +131,7 @@ export class LocalScheduler {
     this.#cursors = [...this.#schedules.values()].flatMap(({ name, expressions }) =>
       expressions.map((compiled, index) => {
         const times = fireTimes(compiled, now);
-        return { name, index, times, next: times.next().value ?? undefined };
+        return { name, index, compiled, times, next: times.next().value ?? undefined };
       }),
     );
     this.#arm();
@@ -157,10 +161,13 @@ export class LocalScheduler {
     return event;
   }
 
-  /** The next `count` planned runs, soonest first (empty unless started). */
+  /** The next `count` planned runs, soonest first (empty unless started); deliveries a filter ignores are not runs. */
   upcoming(count = 10): UpcomingRun[] {
     const runs: UpcomingRun[] = [];
-    for (const { name, index, next } of this.#cursors) if (next !== undefined) runs.push({ name, expression: index, scheduledTime: new Date(next) });
+    for (const { name, index, compiled, next } of this.#cursors) {
+      const run = next === undefined || compiled.filter === undefined ? next : gridFireTimes(compiled, next).next().value;
+      if (run !== undefined) runs.push({ name, expression: index, scheduledTime: new Date(run) });
+    }
     return runs.sort((a, b) => a.scheduledTime.getTime() - b.scheduledTime.getTime()).slice(0, count);
   }
 
@@ -191,10 +198,11 @@ export class LocalScheduler {
       }
       const latest = times.pop();
       if (latest === undefined) continue;
-      if (times.length > 0)
+      const missed = times.filter((time) => passesFilter(cursor.compiled, time));
+      if (missed.length > 0)
         this.#onMissed?.(
           cursor.name,
-          times.map((time) => new Date(time)),
+          missed.map((time) => new Date(time)),
         );
       due.push(renderScheduledEvent(cursor.name, new Date(latest), 1));
     }

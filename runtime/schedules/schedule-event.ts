@@ -12,6 +12,7 @@ import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
 import type { ScheduledRun } from '../../lib/handles.js';
 import type { Placement } from '../../lib/placement.js';
 import { parseScheduledEvent } from '../../lib/schedule/event.js';
+import { isOffGrid } from '../../lib/schedule/fire-time.js';
 import { envelopeType } from '../core/envelope.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { backoffDelay, sleep } from '../core/retry.js';
@@ -27,8 +28,11 @@ export interface ScheduleResponse {
   readonly multinode: 'schedule';
   readonly name: string;
   readonly scheduledTime: string;
-  /** SUCCEEDED, or `duplicate` when another delivery had this scheduled time, or `submitted` when handed off. */
-  readonly outcome: 'SUCCEEDED' | 'duplicate' | 'submitted';
+  /**
+   * SUCCEEDED, or `duplicate` when another delivery had this scheduled time, or `submitted` when handed off, or
+   * `off-grid` when it is not a fire time (every N days on a wall clock fires a daily or weekly cron): nothing recorded.
+   */
+  readonly outcome: 'SUCCEEDED' | 'duplicate' | 'submitted' | 'off-grid';
   readonly attempt?: number;
 }
 
@@ -60,6 +64,11 @@ export const scheduleEvent: EventHandler<ScheduledDelivery> = {
   async handle(raw, context): Promise<ScheduleResponse> {
     const event = parseScheduledEvent(raw)!;
     const definition = targetDefinition(context, event.name, 'schedule') as ScheduleDefinition;
+    // Before the claim: a delivery off the grid is no run at all (nothing recorded, nothing submitted).
+    if (isOffGrid(definition.schedule, Date.parse(event.scheduledTime))) {
+      context.log.debug('off the grid: not a fire time; ignored', { definition: definition.name, kind: 'schedule', scheduledTime: event.scheduledTime });
+      return { multinode: 'schedule', name: definition.name, scheduledTime: event.scheduledTime, outcome: 'off-grid' };
+    }
     const { state, clock } = context.runtime;
     const claims = new ScheduleClaims(state, clock);
     const timeoutMs = definition.options.timeoutSeconds * 1000;

@@ -450,6 +450,22 @@ describe('MultinodeApp props and grants', () => {
     template.resourceCountIs(SCHEDULE_START_RESOURCE_TYPE, 0);
   });
 
+  it("deploys a day-filtered cron as the plain cron in its zone: the filter is the runtime's, not EventBridge's", () => {
+    const { stack } = newStack();
+    const target = lambda.Function.fromFunctionName(stack, 'T', 'fn');
+    new AppSchedule(stack, 'EveryOtherDay', {
+      definition: 'everyOtherDay',
+      expressions: [{ expression: 'cron(30 2 * * ? *)', timezone: 'Europe/Berlin', filter: { everyDays: 2, referenceDay: '2024-03-29' } }],
+      input: '{}',
+      target,
+    });
+    const template = Template.fromStack(stack);
+    const [, schedule] = oneResource(template, 'AWS::Scheduler::Schedule', () => true);
+    expect([schedule.ScheduleExpression, schedule.ScheduleExpressionTimezone, schedule.StartDate]).toEqual(['cron(30 2 * * ? *)', 'Europe/Berlin', undefined]);
+    expect(JSON.stringify(template.toJSON())).not.toContain('everyDays');
+    template.resourceCountIs(SCHEDULE_START_RESOURCE_TYPE, 0);
+  });
+
   it('runs GPU definitions on an EC2 environment with their own queue, and clean under cdk-nag', () => {
     const made = tempApp(
       {

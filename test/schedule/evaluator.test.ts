@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScheduleExpressionError } from '../../lib/schedule/errors.js';
-import { fireTimes, fireTimesBetween, nextFireTimes } from '../../lib/schedule/evaluate.js';
+import { fireTimes, fireTimesBetween, firesAt, gridFireTimes, nextFireTimes, passesFilter } from '../../lib/schedule/evaluate.js';
 import { parseScheduleExpression } from '../../lib/schedule/expression.js';
 
 function times(expression: string, timezone: string, from: string, count: number, startDate?: string): string[] {
@@ -189,6 +189,85 @@ describe('rate expressions', () => {
     const generator = fireTimes({ expression: 'cron(0 * * * ? *)', timezone: 'UTC' }, Date.parse('2024-01-01T00:30Z'));
     expect(generator.next().value).toBe(Date.parse('2024-01-01T01:00Z'));
     expect(generator.next().value).toBe(Date.parse('2024-01-01T02:00Z'));
+  });
+});
+
+describe('day filters', () => {
+  const everyThirdDay = {
+    expression: 'cron(0 9 * * ? *)',
+    timezone: 'America/New_York',
+    filter: { everyDays: 3, referenceDay: '2024-03-01' },
+  } as const;
+
+  it('the expression fires every day; the schedule runs on referenceDay + k x everyDays, counting wall-clock dates', () => {
+    const from = Date.parse('2024-02-25T00:00Z');
+    const delivered: string[] = [];
+    for (const time of fireTimes(everyThirdDay, from)) {
+      if (delivered.push(new Date(time).toISOString().slice(0, 10)) === 6) break;
+    }
+    expect(delivered).toEqual(['2024-02-25', '2024-02-26', '2024-02-27', '2024-02-28', '2024-02-29', '2024-03-01']);
+    const generator = gridFireTimes(everyThirdDay, from);
+    const kept = [generator.next().value, generator.next().value, generator.next().value, generator.next().value];
+    // 2024-02-27, the leap day counts, 2024-03-01, 2024-03-04, then EDT from 2024-03-10.
+    expect(kept.map((time) => new Date(time as number).toISOString())).toEqual([
+      '2024-02-27T14:00:00.000Z',
+      '2024-03-01T14:00:00.000Z',
+      '2024-03-04T14:00:00.000Z',
+      '2024-03-07T14:00:00.000Z',
+    ]);
+    expect(times('cron(0 9 * * ? *)', 'America/New_York', '2024-03-08T00:00Z', 1)).toEqual(['2024-03-08T14:00Z']);
+    expect(nextFireTimes([everyThirdDay], Date.parse('2024-03-08T00:00Z'), 2)).toEqual([new Date('2024-03-10T13:00Z'), new Date('2024-03-13T13:00Z')]);
+    expect([passesFilter(everyThirdDay, Date.parse('2024-03-10T13:00Z')), passesFilter(everyThirdDay, Date.parse('2024-03-11T13:00Z'))]).toEqual([true, false]);
+  });
+
+  it('a filter on a rate (never compiled) filters each time by its date in the zone', () => {
+    const rate = { expression: 'rate(12 hours)', timezone: 'UTC', startDate: '2024-01-01T06:00:00Z', filter: { everyDays: 2, referenceDay: '2024-01-01' } };
+    expect(nextFireTimes([rate], 0, 4).map((d) => d.toISOString())).toEqual([
+      '2024-01-01T06:00:00.000Z',
+      '2024-01-01T18:00:00.000Z',
+      '2024-01-03T06:00:00.000Z',
+      '2024-01-03T18:00:00.000Z',
+    ]);
+  });
+
+  it.each([
+    [{ everyDays: 0, referenceDay: '2024-01-01' }, '"everyDays" must be a whole number from 1 to 366'],
+    [{ everyDays: 2.5, referenceDay: '2024-01-01' }, '"everyDays" must be a whole number from 1 to 366'],
+    [{ everyDays: 2, referenceDay: '2024-02-30' }, '"referenceDay" must be a date such as "2024-01-31"'],
+    [{ everyDays: 2 }, '"referenceDay" must be a date such as "2024-01-31"'],
+    ['every 2 days', 'expected { "everyDays": N, "referenceDay": "YYYY-MM-DD" }'],
+  ])('refuses the malformed filter %j', (filter, message) => {
+    const compiled = { expression: 'cron(0 9 * * ? *)', timezone: 'UTC', filter } as never;
+    expect(() => nextFireTimes([compiled], 0, 1)).toThrow(ScheduleExpressionError);
+    expect(() => nextFireTimes([compiled], 0, 1)).toThrow(`the filter ${JSON.stringify(filter)} of cron(0 9 * * ? *) is malformed: ${message}`);
+  });
+});
+
+describe('firesAt: what fireTimes lists, decided for one instant', () => {
+  it('agrees with fireTimes around every fire time of DST-crossing crons, L/W/#, StartDates and rates', () => {
+    const expressions = [
+      { expression: 'cron(30 1 * * ? *)', timezone: 'Europe/London' },
+      { expression: 'cron(*/20 0-3 ? * SUN *)', timezone: 'Australia/Lord_Howe' },
+      { expression: 'cron(0 12 LW * ? *)', timezone: 'America/New_York' },
+      { expression: 'cron(15 10 ? * 6#2 *)', timezone: 'Asia/Kathmandu' },
+      { expression: 'cron(0 0 * * ? *)', timezone: 'UTC', startDate: '2024-04-03T00:00:00Z' },
+      { expression: 'rate(90 minutes)', timezone: 'UTC', startDate: '2024-04-01T00:10:00Z' },
+    ];
+    const from = Date.parse('2024-03-25T00:00Z');
+    const to = Date.parse('2024-04-15T00:00Z');
+    for (const compiled of expressions) {
+      const fired = new Set(fireTimesBetween([compiled], from - 86_400_000, to + 86_400_000).map((d) => d.getTime()));
+      for (const time of fireTimesBetween([compiled], from, to).map((d) => d.getTime())) {
+        for (const probe of [time - 60_000, time, time + 30_000, time + 60_000, time + 3_600_000]) {
+          expect(firesAt(compiled, probe), `${compiled.expression} at ${new Date(probe).toISOString()}`).toBe(fired.has(probe));
+        }
+      }
+    }
+    // Before its StartDate a schedule does not fire; nor at the second 01:30 of 2024-10-27 in London.
+    expect(firesAt(expressions[4]!, Date.parse('2024-04-02T00:00Z'))).toBe(false);
+    expect(firesAt(expressions[5]!, Date.parse('2024-03-31T22:40Z'))).toBe(false);
+    expect(firesAt(expressions[0]!, Date.parse('2024-10-27T00:30Z'))).toBe(true);
+    expect(firesAt(expressions[0]!, Date.parse('2024-10-27T01:30Z'))).toBe(false);
   });
 });
 

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import * as mn from '../../lib/index.js';
 import { compileSchedule, START_LEAD_MS } from '../../lib/schedule/compile.js';
-import { nextFireTimes } from '../../lib/schedule/evaluate.js';
+import { fireTimesBetween, nextFireTimes } from '../../lib/schedule/evaluate.js';
+import { isFireTime, isOffGrid } from '../../lib/schedule/fire-time.js';
 import { normalizeScheduleSpec, type ScheduleManifest } from '../../lib/schedule/spec.js';
 
 const HOUR = 3_600_000;
@@ -178,14 +179,13 @@ describe('interval compilation', () => {
     ]);
   });
 
-  it('whole days other than 1 and 7: rate(N days) in zones with one offset, refused in zones with DST', () => {
+  it('whole days other than 1 and 7 in zones with one offset: rate(N days), exact with no ignored deliveries', () => {
     expect(compile({ interval: '2d' }).expressions).toEqual([{ expression: 'rate(2 days)', timezone: 'UTC', startDate: '2026-05-02T00:00:00.000Z' }]);
     // Kathmandu is +05:45 all year: midnight there is 18:15 UTC.
     expect(compile({ interval: '3d', referenceTime: '2026-01-01T00:00', timezone: 'Asia/Kathmandu' }).expressions).toEqual([
       // 2026-05-01 is on the grid but already past; 2026-05-04 00:00 local is 2026-05-03 18:15 UTC.
       { expression: 'rate(3 days)', timezone: 'UTC', startDate: '2026-05-03T18:15:00.000Z' },
     ]);
-    expect(() => compile({ interval: '2d', timezone: 'America/New_York' })).toThrow(/every 2 days at one wall-clock time cannot be expressed/);
   });
 
   it('renders rates in the largest exact unit, singular for 1', () => {
@@ -220,6 +220,96 @@ describe('interval compilation', () => {
 
   it('fixes the case of a time zone name', () => {
     expect(normalizeScheduleSpec({ cron: '@daily', timezone: 'europe/london' }).timezone).toBe('Europe/London');
+  });
+});
+
+describe('every N days on a wall clock with DST: the cron of the time of day, filtered to the grid days', () => {
+  const at = (iso: string) => Date.parse(iso);
+
+  it('2d in Europe/Berlin: daily cron + filter; 02:30 skipped on the spring-forward day, once on the fall-back day', () => {
+    const manifest = compile({ interval: '2d', referenceTime: '2024-03-29T02:30', timezone: 'Europe/Berlin' });
+    expect(manifest.expressions).toEqual([
+      { expression: 'cron(30 2 * * ? *)', timezone: 'Europe/Berlin', filter: { everyDays: 2, referenceDay: '2024-03-29' } },
+    ]);
+    // 2024-03-31 is on the grid, but Berlin goes from 02:00 to 03:00 that day: no 02:30, no run.
+    expect(next(manifest, '2024-03-26T00:00Z', 4)).toEqual(['2024-03-27T01:30Z', '2024-03-29T01:30Z', '2024-04-02T00:30Z', '2024-04-04T00:30Z']);
+    // 2024-10-27 is 212 days later (on the grid): 02:30 happens twice (CEST, then CET) and runs at the first.
+    expect(next(manifest, '2024-10-24T00:00Z', 3)).toEqual(['2024-10-25T00:30Z', '2024-10-27T00:30Z', '2024-10-29T01:30Z']);
+    // The cron's delivery on 2024-03-28 is off the grid; a run triggered by hand at another time is no delivery of it.
+    expect([isFireTime(manifest, at('2024-03-29T01:30Z')), isOffGrid(manifest, at('2024-03-29T01:30Z'))]).toEqual([true, false]);
+    expect([isFireTime(manifest, at('2024-03-28T01:30Z')), isOffGrid(manifest, at('2024-03-28T01:30Z'))]).toEqual([false, true]);
+    expect([isFireTime(manifest, at('2024-03-28T10:11:12Z')), isOffGrid(manifest, at('2024-03-28T10:11:12Z'))]).toEqual([false, false]);
+    // The second 02:30 of 2024-10-27 (01:30 UTC) is not delivered and is no fire time.
+    expect(isFireTime(manifest, at('2024-10-27T01:30Z'))).toBe(false);
+  });
+
+  it('3d in America/New_York: 02:30 does not exist on 2024-03-10, a grid day', () => {
+    const manifest = compile({ interval: '3d', referenceTime: '2024-03-01T02:30', timezone: 'America/New_York' });
+    expect(manifest.expressions).toEqual([
+      { expression: 'cron(30 2 * * ? *)', timezone: 'America/New_York', filter: { everyDays: 3, referenceDay: '2024-03-01' } },
+    ]);
+    expect(next(manifest, '2024-03-01T00:00Z', 5)).toEqual([
+      '2024-03-01T07:30Z',
+      '2024-03-04T07:30Z',
+      '2024-03-07T07:30Z',
+      '2024-03-13T06:30Z',
+      '2024-03-16T06:30Z',
+    ]);
+    // Across month ends and a leap day the count goes on: 2024-02-27, 2024-03-01 (2024-02-29 is a day).
+    expect(next(manifest, '2024-02-25T00:00Z', 2)).toEqual(['2024-02-27T07:30Z', '2024-03-01T07:30Z']);
+  });
+
+  it('14d in Europe/London: a weekly cron on the reference weekday + filter (one ignored delivery per run)', () => {
+    const manifest = compile({ interval: '14d', referenceTime: '2024-03-17T01:30', timezone: 'Europe/London' });
+    expect(manifest.expressions).toEqual([
+      { expression: 'cron(30 1 ? * SUN *)', timezone: 'Europe/London', filter: { everyDays: 14, referenceDay: '2024-03-17' } },
+    ]);
+    // 2024-03-31 (clocks forward at 01:00) has no 01:30; 2024-10-27, 16 periods on, has two and runs at the first (BST).
+    expect(next(manifest, '2024-03-10T00:00Z', 3)).toEqual(['2024-03-17T01:30Z', '2024-04-14T00:30Z', '2024-04-28T00:30Z']);
+    expect(next(manifest, '2024-10-20T00:00Z', 2)).toEqual(['2024-10-27T00:30Z', '2024-11-10T01:30Z']);
+    const delivered = fireTimesBetween([{ expression: 'cron(30 1 ? * SUN *)', timezone: 'Europe/London' }], at('2024-04-14T00:00Z'), at('2024-04-28T00:00Z'));
+    expect(delivered.map((d) => [d.toISOString(), isOffGrid(manifest, d)])).toEqual([
+      ['2024-04-14T00:30:00.000Z', false],
+      ['2024-04-21T00:30:00.000Z', true],
+    ]);
+  });
+
+  it('10d in Australia/Lord_Howe: 30-minute shifts; 01:45 runs once on the day it happens twice', () => {
+    const manifest = compile({ interval: '10d', referenceTime: '2024-03-28T01:45', timezone: 'Australia/Lord_Howe' });
+    expect(manifest.expressions).toEqual([
+      { expression: 'cron(45 1 * * ? *)', timezone: 'Australia/Lord_Howe', filter: { everyDays: 10, referenceDay: '2024-03-28' } },
+    ]);
+    // 2024-04-07: clocks go from 02:00 back to 01:30, so 01:45 is +11 (14:45 UTC the day before) and then +10:30.
+    expect(next(manifest, '2024-03-27T00:00Z', 3)).toEqual(['2024-03-27T14:45Z', '2024-04-06T14:45Z', '2024-04-16T15:15Z']);
+    // 2024-10-06: clocks go from 02:00 to 02:30; 02:15 on that grid day does not exist.
+    const spring = compile({ interval: '10d', referenceTime: '2024-09-26T02:15', timezone: 'Australia/Lord_Howe' });
+    expect(next(spring, '2024-09-25T00:00Z', 2)).toEqual(['2024-09-25T15:45Z', '2024-10-15T15:15Z']);
+  });
+
+  it('2d in UTC: still rate(2 days), on the grid', () => {
+    const manifest = compile({ interval: '2d', referenceTime: '2024-01-01' });
+    expect(manifest.expressions).toEqual([{ expression: 'rate(2 days)', timezone: 'UTC', startDate: '2026-05-02T00:00:00.000Z' }]);
+    expect(isFireTime(manifest, at('2026-05-04T00:00Z'))).toBe(true);
+    expect(isFireTime(manifest, at('2026-05-03T00:00Z'))).toBe(false);
+  });
+
+  it('21d in Europe/Berlin: a weekly cron + filter, two ignored deliveries per run', () => {
+    const manifest = compile({ interval: '21d', referenceTime: '2024-03-08T12:00', timezone: 'Europe/Berlin' });
+    expect(manifest.expressions).toEqual([
+      { expression: 'cron(0 12 ? * FRI *)', timezone: 'Europe/Berlin', filter: { everyDays: 21, referenceDay: '2024-03-08' } },
+    ]);
+    expect(next(manifest, '2024-03-01T00:00Z', 4)).toEqual(['2024-03-08T11:00Z', '2024-03-29T11:00Z', '2024-04-19T10:00Z', '2024-05-10T10:00Z']);
+    const offGrid = ['2024-03-15T11:00Z', '2024-03-22T11:00Z', '2024-04-05T10:00Z', '2024-04-12T10:00Z'];
+    expect(offGrid.map((iso) => isOffGrid(manifest, at(iso)))).toEqual([true, true, true, true]);
+  });
+
+  it('the handler decides by the spec: a filtered cron delivery off the grid is off the grid even where the build compiled rate(N days)', () => {
+    // The runtime may compile rate(2 days) where the build that created the schedule compiled the filtered cron.
+    const manifest = compile({ interval: '2d', referenceTime: '2024-01-01T23:00', timezone: 'Asia/Kathmandu' });
+    expect(manifest.expressions[0]!.expression).toBe('rate(2 days)');
+    // 23:00 in Kathmandu is 17:15 UTC; 2026-05-02 is 852 days after the reference, 2026-05-03 is off the grid.
+    expect(isFireTime(manifest, at('2026-05-02T17:15Z'))).toBe(true);
+    expect(isOffGrid(manifest, at('2026-05-03T17:15Z'))).toBe(true);
   });
 });
 

@@ -205,6 +205,34 @@ describe('the local scheduler', () => {
     expect(events.map((e) => e.scheduledTime)).toEqual(['2024-01-01T03:00:00Z', '2024-01-01T04:00:00Z']);
   });
 
+  it('every 3 days in New York: fires the daily cron every day as AWS would; upcoming and onMissed list only fire times', () => {
+    const clock = new FakeClock('2024-03-08T12:00:00Z');
+    const { events, deliver } = recorder();
+    const missed: Array<[string, string[]]> = [];
+    const expressions = mn.schedule(
+      { name: 'everyThirdDay', interval: '3d', referenceTime: '2024-03-01T09:00', timezone: 'America/New_York' },
+      async () => undefined,
+    ).schedule.expressions;
+    expect(expressions).toEqual([{ expression: 'cron(0 9 * * ? *)', timezone: 'America/New_York', filter: { everyDays: 3, referenceDay: '2024-03-01' } }]);
+    const scheduler = new LocalScheduler({
+      schedules: [{ name: 'everyThirdDay', expressions }],
+      deliver,
+      clock,
+      onMissed: (name, times) => missed.push([name, times.map((t) => t.toISOString())]),
+    });
+    scheduler.start();
+    // Grid days 2024-03-10, 03-13, 03-16 (EDT from 03-10 on); the cron fires on 03-08, 03-09 (EST) and 03-11 too.
+    expect(scheduler.upcoming().map((r) => r.scheduledTime.toISOString())).toEqual(['2024-03-10T13:00:00.000Z']);
+    clock.advanceTo('2024-03-11T14:00:00Z');
+    expect(events.map((e) => e.scheduledTime)).toEqual(['2024-03-08T14:00:00Z', '2024-03-09T14:00:00Z', '2024-03-10T13:00:00Z', '2024-03-11T13:00:00Z']);
+    expect(scheduler.upcoming().map((r) => r.scheduledTime.toISOString())).toEqual(['2024-03-13T13:00:00.000Z']);
+    // Asleep from 03-11 to 03-17: the deliveries of 03-12 to 03-16 fell due; only 03-13 and 03-16 were runs, and 03-17 (off the grid) fires.
+    clock.sleepUntil('2024-03-17T14:00:00Z');
+    expect(events.at(-1)!.scheduledTime).toBe('2024-03-17T13:00:00Z');
+    expect(missed).toEqual([['everyThirdDay', ['2024-03-13T13:00:00.000Z', '2024-03-16T13:00:00.000Z']]]);
+    expect(scheduler.upcoming().map((r) => r.scheduledTime.toISOString())).toEqual(['2024-03-19T13:00:00.000Z']);
+  });
+
   it('waits in steps of at most a day for a far-off run', () => {
     const clock = new FakeClock('2024-01-02T00:00:00Z');
     const { events, deliver } = recorder();

@@ -7,10 +7,20 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileSchedule, START_LEAD_MS } from '../../lib/schedule/compile.js';
 import { ScheduleError } from '../../lib/schedule/errors.js';
-import { fireTimesBetween } from '../../lib/schedule/evaluate.js';
+import { fireTimes, fireTimesBetween, passesFilter } from '../../lib/schedule/evaluate.js';
+import { isFireTime, isOffGrid } from '../../lib/schedule/fire-time.js';
 import { normalizeScheduleSpec } from '../../lib/schedule/spec.js';
 import { cronArb } from './cron-arbitrary.js';
-import { cronFireTimes, intervalFireTimes, minuteTable, offsetChanges, referenceCron, referenceInstant, referenceRefusal } from './reference.js';
+import {
+  cronFireTimes,
+  intervalFireTimes,
+  minuteTable,
+  offsetChanges,
+  referenceCron,
+  referenceInstant,
+  referenceRefusal,
+  wholeDayFireTimes,
+} from './reference.js';
 
 const DAY = 86_400_000;
 const WINDOW_DAYS = 21;
@@ -100,13 +110,6 @@ const dstDayWallClockArb = fc
   )
   .map(([date, h, mi]) => `${date}T${pad(h)}:${pad(mi)}`);
 
-const changesMemo = new Map<string, boolean>();
-function zoneChangesAfter(zone: string, now: number): boolean {
-  const key = `${zone}|${now}`;
-  if (!changesMemo.has(key)) changesMemo.set(key, offsetChanges(zone, now, 732));
-  return changesMemo.get(key)!;
-}
-
 describe('compiled intervals fire exactly on the reference + k x interval grid (brute-force reference)', () => {
   it('random intervals and reference times in five zones across DST changes', () => {
     fc.assert(
@@ -118,27 +121,116 @@ describe('compiled intervals fire exactly on the reference + k x interval grid (
           const window = windowOf(label);
           // Rate schedules start at the first grid point at least START_LEAD_MS after the manifest is built.
           const now = window.from - START_LEAD_MS;
-          let expressions: ReturnType<typeof compileSchedule>['expressions'];
+          let manifest: ReturnType<typeof compileSchedule>;
           try {
-            expressions = compileSchedule(normalizeScheduleSpec({ interval: `${minutes}m`, referenceTime: wallClock, timezone: window.zone }), {
-              now,
-            }).expressions;
+            manifest = compileSchedule(normalizeScheduleSpec({ interval: `${minutes}m`, referenceTime: wallClock, timezone: window.zone }), { now });
           } catch (error) {
+            // Only a reference time the clock skips is refused: every interval compiles.
             expect(error).toBeInstanceOf(ScheduleError);
-            const option = (error as ScheduleError).option;
-            if (option === 'referenceTime') expect(referenceInstant(wallClock, window.zone), `${wallClock} exists in ${window.zone}`).toBeUndefined();
-            else {
-              expect(option).toBe('interval');
-              expect(minutes % 1440 === 0 && minutes !== 1440 && minutes !== 10080).toBe(true);
-              expect(zoneChangesAfter(window.zone, now)).toBe(true);
-            }
+            expect((error as ScheduleError).option).toBe('referenceTime');
+            expect(referenceInstant(wallClock, window.zone), `${wallClock} exists in ${window.zone}`).toBeUndefined();
             return;
           }
-          const actual = fireTimesBetween(expressions, window.from, window.to).map((date) => date.getTime());
-          expect(actual).toEqual(intervalFireTimes({ minutes, wallClock, zone: window.zone }, window.table, window.from, window.to));
+          const expected = intervalFireTimes({ minutes, wallClock, zone: window.zone }, window.table, window.from, window.to);
+          const actual = fireTimesBetween(manifest.expressions, window.from, window.to).map((date) => date.getTime());
+          expect(actual).toEqual(expected);
+          // isFireTime, from the spec, agrees: the grid's times and their neighbours.
+          const grid = new Set(expected);
+          const probes = expected.flatMap((time) => [time - 60_000, time, time + 60_000]);
+          const wrong = probes.filter((probe) => isFireTime(manifest, probe) !== grid.has(probe)).map((probe) => new Date(probe).toISOString());
+          expect(wrong).toEqual([]);
         },
       ),
       { numRuns: 1500 },
+    );
+  });
+});
+
+// ---- every N whole days on a wall clock, over years ----
+
+/**
+ * Zones with every kind of offset change: DST at night or at midnight, 30- and 120-minute shifts, negative DST,
+ * several changes a year, abolished DST, a skipped day.
+ */
+const ZONES = [
+  'UTC',
+  'Europe/Berlin',
+  'Europe/London',
+  'Europe/Dublin', // "winter time" is the negative DST
+  'America/New_York',
+  'America/Santiago', // changes at midnight: 00:00 does not exist on the spring day
+  'America/Havana', // changes at midnight
+  'America/Sao_Paulo', // DST at midnight until 2019, then none
+  'America/St_Johns', // -03:30 / -02:30
+  'Asia/Tehran', // DST until 2022
+  'Asia/Beirut', // changes at midnight
+  'Asia/Kathmandu', // +05:45 since 1986
+  'Australia/Lord_Howe', // 30-minute shift
+  'Australia/Adelaide', // +09:30 / +10:30
+  'Pacific/Chatham', // +12:45 / +13:45
+  'Antarctica/Troll', // +00 / +02: a two-hour shift
+  'Africa/Casablanca', // clocks change around Ramadan: up to four changes a year
+  'Pacific/Apia', // skipped 2011-12-30 altogether when it crossed the date line
+] as const;
+
+const wholeDaysArb = fc.oneof(fc.integer({ min: 2, max: 40 }), fc.constantFrom(14, 21, 28, 70, 91, 364, 365, 366), fc.integer({ min: 2, max: 366 }));
+
+describe('every N whole days on a wall clock: filtered crons fire exactly at reference + k x N days (date by date reference)', () => {
+  it('random N, reference times and two-year windows in 18 zones', () => {
+    fc.assert(
+      fc.property(
+        wholeDaysArb,
+        fc.constantFrom(...ZONES),
+        fc.oneof({ weight: 3, arbitrary: wallClockArb }, { weight: 1, arbitrary: dstDayWallClockArb }),
+        fc.integer({ min: 1996, max: 2028 }),
+        fc.integer({ min: 0, max: 11 }),
+        (days, zone, wallClock, year, month) => {
+          const from = Date.UTC(year, month, 1);
+          // Two years: rate(N days) is chosen only for zones that keep one offset for two years after `now`.
+          const to = Date.UTC(year + 2, month, 1);
+          const now = from - START_LEAD_MS;
+          let manifest: ReturnType<typeof compileSchedule>;
+          try {
+            manifest = compileSchedule(normalizeScheduleSpec({ interval: `${days}d`, referenceTime: wallClock, timezone: zone }), { now });
+          } catch (error) {
+            expect((error as ScheduleError).option).toBe('referenceTime');
+            expect(referenceInstant(wallClock, zone)).toBeUndefined();
+            return;
+          }
+          // rate(N days) where the zone keeps one offset for two years (exact, no ignored deliveries), else a filtered cron.
+          const [compiled] = manifest.expressions;
+          if (days !== 7) expect(compiled!.expression.startsWith('rate(')).toBe(!offsetChanges(zone, now, 732));
+          if (compiled!.expression.startsWith('cron(') && days !== 7)
+            expect(compiled!.filter).toEqual({ everyDays: days, referenceDay: wallClock.slice(0, 10) });
+          const expected = wholeDayFireTimes(wallClock, days, zone, from, to);
+          // The evaluator, stepping from grid day to grid day.
+          expect(fireTimesBetween(manifest.expressions, from, to).map((date) => date.getTime())).toEqual(expected);
+          // What EventBridge delivers, filtered one by one: the same times; every other delivery is off the grid.
+          const delivered = manifest.expressions.flatMap((compiled) => {
+            const times: number[] = [];
+            for (const time of fireTimes(compiled, from)) {
+              if (time >= to) break;
+              times.push(time);
+            }
+            return times.map((time) => ({ time, kept: passesFilter(compiled, time) }));
+          });
+          expect(delivered.filter((d) => d.kept).map((d) => d.time)).toEqual(expected);
+          const misjudged = delivered
+            .filter(({ time, kept }) => isFireTime(manifest, time) !== kept || isOffGrid(manifest, time) === kept)
+            .map(({ time }) => new Date(time).toISOString());
+          expect(misjudged).toEqual([]);
+        },
+      ),
+      {
+        numRuns: 300,
+        examples: [
+          // Apia skipped 2011-12-30, a grid day; Santiago has no 00:00 on 2024-09-08, a grid day; Lord Howe's 01:45 twice on 2024-04-07.
+          [2, 'Pacific/Apia', '2011-12-24T10:00', 2011, 0],
+          [3, 'America/Santiago', '2024-08-30T00:00', 2024, 0],
+          [10, 'Australia/Lord_Howe', '2024-03-28T01:45', 2023, 6],
+          [21, 'Africa/Casablanca', '2024-01-05T02:30', 2023, 0],
+        ],
+      },
     );
   });
 });

@@ -244,3 +244,43 @@ export function offsetChanges(zone: string, from: number, days: number): boolean
   for (let t = from; t < from + days * 86_400_000; t += 3_600_000) if (offset(t) !== first) return true;
   return false;
 }
+
+const readers = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock reading of UTC ms `t` in `zone`, as minutes since 1970-01-01T00:00 on that wall clock. */
+function wallMinutesAt(zone: string, t: number): number {
+  let format = readers.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('sv-SE', {
+      timeZone: zone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    readers.set(zone, format);
+  }
+  return wallMinutesOf(format.format(t).replace(' ', 'T'));
+}
+
+/**
+ * Fire times in [from, to) of every `days` whole days at the wall-clock time of `wallClock` in `zone`, found date by
+ * date over long windows: for each reading reference + k x days (calendar days, same time of day), the first UTC
+ * minute that shows it, stepping 15 minutes from 15 hours before the reading; none when the clock skips it.
+ */
+export function wholeDayFireTimes(wallClock: string, days: number, zone: string, from: number, to: number): number[] {
+  const reference = wallMinutesOf(wallClock);
+  const period = days * 1440;
+  const result: number[] = [];
+  // Readings are within 15 hours of their instants: start one period before the window's first possible reading.
+  for (let wall = reference + Math.floor((from / MIN - 15 * 60 - reference) / period) * period; wall <= to / MIN + 15 * 60; wall += period) {
+    for (let t = (wall - 15 * 60) * MIN; t <= (wall + 15 * 60) * MIN; t += 15 * MIN) {
+      if (wallMinutesAt(zone, t) !== wall) continue;
+      if (t >= from && t < to) result.push(t);
+      break;
+    }
+  }
+  return result;
+}

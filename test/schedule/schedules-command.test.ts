@@ -83,17 +83,45 @@ export const store = mn.dict('store');
     expect((await run('schedules', entry, '--json')).stdout).toBe('[]\n');
   });
 
-  it('reports an invalid schedule with the definition, option and reason (exit 1)', async () => {
+  it('every 2 days in Europe/London: the filtered cron, and only the days it runs (2000-01-01 + 2k)', async () => {
     const entry = app(
       `import * as mn from 'multinode';\n\nexport const everyOtherDay = mn.scheduledTask({ interval: '2d', timezone: 'Europe/London' }, async () => ` +
+        `undefined);\n`,
+    );
+    const result = await run('schedules', entry, '--from', '2024-03-28T00:00Z', '--count', '4');
+    expect(result).toMatchObject({ code: 0 });
+    // 2024-03-28 is off the grid; 2024-03-31 is the spring-forward day (midnight still exists); then BST.
+    expect(result.stdout).toBe(`everyOtherDay: every 2d from 2000-01-01T00:00 in Europe/London (wall clock)
+  EventBridge Scheduler:
+    cron(0 0 * * ? *)  Europe/London  only every 2 days from 2000-01-01 (other days ignored)
+  next from 2024-03-28T00:00:00.000Z:
+    2024-03-29T00:00:00.000Z  Fri 2024-03-29 00:00 GMT
+    2024-03-31T00:00:00.000Z  Sun 2024-03-31 00:00 GMT
+    2024-04-01T23:00:00.000Z  Tue 2024-04-02 00:00 GMT+1
+    2024-04-03T23:00:00.000Z  Thu 2024-04-04 00:00 GMT+1
+`);
+    const json = JSON.parse((await run('schedules', entry, '--json', '--from', '2024-03-28T00:00Z', '--count', '2')).stdout);
+    expect(json).toEqual([
+      {
+        name: 'everyOtherDay',
+        timezone: 'Europe/London',
+        expressions: [{ expression: 'cron(0 0 * * ? *)', timezone: 'Europe/London', filter: { everyDays: 2, referenceDay: '2000-01-01' } }],
+        next: ['2024-03-29T00:00:00.000Z', '2024-03-31T00:00:00.000Z'],
+      },
+    ]);
+  });
+
+  it('reports an invalid schedule with the definition, option and reason (exit 1)', async () => {
+    const entry = app(
+      `import * as mn from 'multinode';\n\nexport const everyFiveMinutes = mn.scheduledTask({ interval: '5m', timezone: 'Europe/London' }, async () => ` +
         `undefined);\n`,
     );
     const result = await run('schedules', entry);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       new RegExp(
-        'has invalid definitions:\nschedule "everyOtherDay" at .*app\\.ts:3:\\d+: ' +
-          'option "interval" is "2d": every 2 days at one wall-clock time cannot be expressed',
+        'has invalid definitions:\nschedule "everyFiveMinutes" at .*app\\.ts:3:\\d+: ' +
+          'option "interval" is "5m": 5m is shorter than the minimum interval of 15 minutes',
       ),
     );
   });

@@ -118,14 +118,12 @@ const WRONG: ReadonlyArray<readonly [string, Record<string, unknown>, readonly (
   ],
   ['starred day-of-week with day-of-month', { cron: '0 0 1,15 * */2' }, ['the day-of-week field "*/2" starts with "*"', '(e.g. "0-6/2" instead of "*/2")']],
   ['never runs', { cron: '0 0 30 2 *' }, ['it never runs: none of the months 2 has day 30']],
+  // every N days on a DST wall clock compiles (a filtered cron), but its other options are still checked
+  ['2 days and 30 seconds in Europe/Berlin', { interval: { days: 2, seconds: 30 }, timezone: 'Europe/Berlin' }, ['2d30s is not a whole number of minutes']],
   [
-    'every 2 days on a DST wall clock',
-    { interval: '2d', timezone: 'Europe/London' },
-    [
-      'option "interval" is "2d": every 2 days at one wall-clock time cannot be expressed in EventBridge Scheduler for Europe/London',
-      'rate(2 days) counts 48-hour periods',
-      'allowed: an interval of 1d or 7d, timezone "UTC" or another zone without DST, or a cron expression',
-    ],
+    'every 2 days from a time the clock skips',
+    { interval: '2d', referenceTime: '2024-03-31T02:30', timezone: 'Europe/Berlin' },
+    ['2024-03-31T02:30 does not exist in Europe/Berlin: clocks go forward from 02:00 to 03:00 that day'],
   ],
 ];
 
@@ -134,6 +132,18 @@ describe('wrong schedule inputs', () => {
     const message = scheduleError(options);
     expect(message).toMatch(/^schedule "nightly" at .+: /);
     for (const part of expected) expect(message).toContain(part);
+  });
+
+  it('no longer refuses every N days in a zone with DST (2d in Berlin, 3d in New York, 14d in London, 10d in Lord Howe)', () => {
+    for (const [interval, timezone] of [
+      ['2d', 'Europe/Berlin'],
+      ['3d', 'America/New_York'],
+      ['14d', 'Europe/London'],
+      ['10d', 'Australia/Lord_Howe'],
+    ] as const) {
+      const task = mn.schedule({ name: 'everyFewDays', interval, timezone }, noop);
+      expect(task.schedule.expressions[0]!.filter).toMatchObject({ everyDays: Number.parseInt(interval, 10) });
+    }
   });
 
   it('names the variable when there is no explicit name', () => {
