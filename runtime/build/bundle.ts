@@ -51,8 +51,8 @@ function explainMessage(message: esbuild.Message): esbuild.Message {
   };
 }
 
-/** The esbuild options of an app bundle: one place for the async and sync builds. */
-function buildOptions(absoluteEntry: string, options: BundleOptions): esbuild.BuildOptions {
+/** The esbuild options of an app bundle: one place for the async and sync builds and the input watcher. */
+export function appBuildOptions(absoluteEntry: string, options: BundleOptions): esbuild.BuildOptions {
   const resolveDir = path.dirname(absoluteEntry);
   // Relative specifiers keep machine paths out of the bundle and its source map (same project, same bundle).
   const relative = (file: string) => `./${path.relative(resolveDir, file).split(path.sep).join('/')}`.replace(/^\.\/\.\.\//, '../');
@@ -111,7 +111,7 @@ export async function bundleApp(entry: string, options: BundleOptions): Promise<
   const absoluteEntry = checkEntry(entry);
   await mkdir(options.outDir, { recursive: true });
   try {
-    await esbuild.build(buildOptions(absoluteEntry, options));
+    await esbuild.build(appBuildOptions(absoluteEntry, options));
   } catch (error) {
     buildFailure(entry, error);
   }
@@ -123,7 +123,7 @@ export function bundleAppSync(entry: string, options: BundleOptions): AppBundle 
   const absoluteEntry = checkEntry(entry);
   mkdirSync(options.outDir, { recursive: true });
   try {
-    esbuild.buildSync(buildOptions(absoluteEntry, options));
+    esbuild.buildSync(appBuildOptions(absoluteEntry, options));
   } catch (error) {
     buildFailure(entry, error);
   }
