@@ -26,6 +26,10 @@ function flushed(stream) {
   return stream.writableLength === 0 ? undefined : new Promise((resolve) => stream.write('', resolve));
 }
 
+// Lambda runs the bundle with NODE_OPTIONS=--enable-source-maps; a worker thread ignores that variable, so it turns
+// source maps on itself (for this thread only) before importing: stack traces name the app's sources.
+process.setSourceMapsEnabled(true);
+
 const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
   if (typeof module.handler !== 'function') {
     const error = new Error('The bundle ' + workerData.bundle + ' does not export a function named "handler".');
