@@ -8,7 +8,7 @@ import { contextFor, Definition, objectOptions } from './base.js';
 /** Who may call a service. */
 export type ServiceAuth = 'none' | 'iam' | { jwt: { issuer: string; audience: string[] } };
 
-/** Options of `service(options, handler)`. Services run on Lambda behind an API Gateway HTTP API. */
+/** Options of `service(options, handler)` (or `service(handler)`). Services run on Lambda behind an API Gateway HTTP API. */
 export interface ServiceOptions {
   /** Overrides the export name. */
   name?: string;
@@ -96,7 +96,20 @@ function parseAuth(ctx: OptionContext, value: unknown): ServiceAuth {
   return ctx.invalid('auth', value, AUTH_FORMS);
 }
 
-/** Declares a service: `export const api = service({}, app.fetch)`. */
-export function service(options: ServiceOptions, handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition {
-  return new ServiceDefinition(callerSite(service), options, handler);
+/** True for what `service` takes as its handler: a fetch function, or an object with a `fetch` method. */
+function isFetchHandler(value: unknown): boolean {
+  return typeof value === 'function' || (typeof value === 'object' && value !== null && typeof (value as { fetch?: unknown }).fetch === 'function');
+}
+
+/**
+ * Declares a service: `export const api = service(app)` with a Hono app (or any object with a `fetch` method), a
+ * fetch function alone, or options first: `service({ auth: "iam" }, app)`.
+ */
+export function service(handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition;
+export function service(options: ServiceOptions, handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition;
+export function service(optionsOrHandler: unknown, maybeHandler?: unknown): ServiceDefinition {
+  const site = callerSite(service);
+  // One argument that is a handler: the options were left out (an options object never has a `fetch` method).
+  const [options, handler] = maybeHandler === undefined && isFetchHandler(optionsOrHandler) ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
+  return new ServiceDefinition(site, options, handler);
 }
