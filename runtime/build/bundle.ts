@@ -25,11 +25,21 @@ export interface AppBundle {
   readonly sizeBytes: number;
 }
 
-/** Throws a ManifestError naming the entry when it does not exist or is not a file. */
+/** What an app entry is, for the messages that refuse one. */
+export const ENTRY_RULE =
+  "an entry is the app's module (.ts, .mts, .tsx, .js, .mjs or .jsx) that exports its definitions (fn, job, schedule, service, dict, lock), " +
+  'e.g. src/app.ts';
+
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
+
+/** Throws a ManifestError naming the entry when it does not exist, is not a file or is not a module. */
 export function checkEntry(entry: string): string {
   const absolute = path.resolve(entry);
   if (!existsSync(absolute)) throw new ManifestError(`The app entry ${entry} does not exist (looked for ${absolute}).`);
   if (!statSync(absolute).isFile()) throw new ManifestError(`The app entry ${entry} is not a file.`);
+  if (!MODULE_EXTENSIONS.has(path.extname(absolute).toLowerCase())) {
+    throw new ManifestError(`The app entry ${entry} is not a JavaScript or TypeScript module: ${ENTRY_RULE}.`);
+  }
   return absolute;
 }
 
