@@ -16,8 +16,9 @@ export const devCommand: Command = {
 
 Builds the app module <entry> and runs it in a local cloud: DynamoDB for dicts, a Lambda endpoint
 whose workers run the app bundle, S3 for large payloads, an HTTP gateway per service and the
-scheduler firing the app's schedules. Prints the service URLs and the next schedule times, streams
-logs prefixed by definition name, rebuilds when a file the app is built from changes, and stops on Ctrl-C.
+scheduler firing the app's schedules. Prints the service URLs, the next schedule times, the
+functions and the jobs, streams logs prefixed by definition name, rebuilds when a file the app is
+built from changes, and stops on Ctrl-C.
 
 Options:
   --port N          port of the first service (the next services take the following ports); default 3000
@@ -94,6 +95,8 @@ function printSummary(cloud: LocalCloud, stateDir: string, io: CliIO): void {
   }
   const functions = cloud.manifest.definitions.filter((d) => d.kind === 'function').map((d) => d.name);
   if (functions.length > 0) lines.push(`  functions: ${functions.join(', ')} (call one with: multinode run <entry> <name> --args '[...]')`);
+  const jobs = cloud.manifest.definitions.filter((d) => d.kind === 'job').map((d) => d.name);
+  if (jobs.length > 0) lines.push(`  jobs: ${jobs.join(', ')} (start one with: multinode run <entry> <name> --args '<input>')`);
   lines.push('Press Ctrl-C to stop.\n');
   io.stdout(`${lines.join('\n')}\n`);
 }
