@@ -1,7 +1,6 @@
 import { type ComputeOptions, COMPUTE_KEYS, parseRunnable, type RunnableSettings } from '../options/compute.js';
 import { LIMITS, parseInteger } from '../options/fields.js';
 import type { Compute, Placement } from '../placement.js';
-import { currentRuntime } from '../runtime-port.js';
 import { callerSite } from '../site.js';
 import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../handles.js';
 import { Definition, openDefinition, requireHandler } from './base.js';
@@ -48,7 +47,7 @@ export class FunctionDefinition<A extends unknown[], R> extends Definition<'func
   }
 
   private remote(method: string): FunctionHandle<A, R> {
-    return currentRuntime(`${this.name}.${method}()`).function(this.name) as unknown as FunctionHandle<A, R>;
+    return this.runtimeFor(method).function(this.name) as unknown as FunctionHandle<A, R>;
   }
 
   /** Runs the handler in this process, without the runtime (no serialization, no retries). */
