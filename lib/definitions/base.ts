@@ -96,7 +96,8 @@ export function contextFor(kind: DefinitionKind, site: SourceSite | undefined, o
 export function objectOptions(ctx: OptionContext, options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    ctx.fail(`options must be an object such as { cpu: 2 }, not ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}.`);
+    const given = options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options;
+    return ctx.check(() => ctx.fail(`options must be an object such as { cpu: 2 }, not ${given}.`), {});
   }
   return options as Record<string, unknown>;
 }
@@ -115,12 +116,19 @@ export function openDefinition(
   const ctx = contextFor(kind, site, rawOptions);
   const raw = objectOptions(ctx, rawOptions);
   ctx.checkKeys(raw, keys, hints);
-  return { ctx, raw, name: raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name) };
+  return { ctx, raw, name: raw.name === undefined ? undefined : ctx.check(() => parseName(ctx, 'name', raw.name), undefined) };
 }
 
 export function requireHandler<T extends (...args: never[]) => unknown>(ctx: OptionContext, handler: unknown, what: string): T {
-  if (typeof handler !== 'function') ctx.fail(`expected ${what} as the handler, got ${handler === null ? 'null' : typeof handler}.`);
+  if (typeof handler !== 'function') {
+    return ctx.check(() => ctx.fail(`expected ${what} as the handler, got ${handler === null ? 'null' : typeof handler}.`), missingHandler as unknown as T);
+  }
   return handler as T;
+}
+
+/** Stands in for a missing handler while problems are collected (the app will not run). */
+function missingHandler(): never {
+  throw new DefinitionError('this definition has no handler.');
 }
 
 import type { FunctionDefinition } from './function.js';

@@ -41,7 +41,10 @@ export class FunctionDefinition<A extends unknown[], R> extends Definition<'func
     requireHandler(ctx, handler, 'a function');
     super('function', site, name);
     const { settings, placement, compute } = parseRunnable(ctx, raw);
-    this.options = { ...settings, maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency) };
+    this.options = {
+      ...settings,
+      maxConcurrency: ctx.check(() => parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency), LIMITS.maxConcurrency.default),
+    };
     this.placement = placement;
     this.compute = compute;
   }

@@ -43,8 +43,8 @@ export class JobDefinition<I, P> extends Definition<'job'> implements JobHandle<
     const { settings, placement, compute } = parseRunnable(ctx, raw);
     this.options = {
       ...settings,
-      maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency),
-      lock: raw.lock === undefined ? null : parseName(ctx, 'lock', raw.lock),
+      maxConcurrency: ctx.check(() => parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency), LIMITS.maxConcurrency.default),
+      lock: raw.lock === undefined ? null : ctx.check(() => parseName(ctx, 'lock', raw.lock), null),
     };
     this.placement = placement;
     this.compute = compute;

@@ -1,4 +1,4 @@
-import { parseComputeOptions } from '../options/compute.js';
+import { fallbackPlacement, parseComputeOptions } from '../options/compute.js';
 import type { OptionContext } from '../options/context.js';
 import { parseName } from '../options/fields.js';
 import { type LambdaCompute, place } from '../placement.js';
@@ -49,8 +49,8 @@ export class ServiceDefinition extends Definition<'service'> {
     const ctx = contextFor('service', site, rawOptions);
     const raw = objectOptions(ctx, rawOptions);
     ctx.checkKeys(raw, SERVICE_OPTION_KEYS);
-    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
-    const fetchHandler = toFetchHandler(ctx, handler);
+    const name = raw.name === undefined ? undefined : ctx.check(() => parseName(ctx, 'name', raw.name), undefined);
+    const fetchHandler = ctx.check(() => toFetchHandler(ctx, handler), missingFetchHandler);
     super('service', site, name);
     this.handler = fetchHandler;
     const request = parseComputeOptions(ctx, raw, SERVICE_TIMEOUT);
@@ -58,11 +58,18 @@ export class ServiceDefinition extends Definition<'service'> {
       cpu: request.cpu,
       memoryMiB: request.memoryMiB,
       timeoutSeconds: request.timeoutSeconds,
-      auth: parseAuth(ctx, raw.auth),
+      auth: ctx.check(() => parseAuth(ctx, raw.auth), 'none'),
     };
-    const { compute } = place(request, (m) => ctx.fail(m), { allowBatch: false });
-    this.compute = compute.type === 'lambda' ? compute : ctx.fail('services run on Lambda.');
+    this.compute = ctx.check(() => {
+      const { compute } = place(request, (m) => ctx.fail(m), { allowBatch: false });
+      return compute.type === 'lambda' ? compute : ctx.fail('services run on Lambda.');
+    }, fallbackPlacement(request).compute);
   }
+}
+
+/** Stands in for a missing handler while problems are collected (the app will not run). */
+function missingFetchHandler(): never {
+  throw new Error('this service has no handler.');
 }
 
 function toFetchHandler(ctx: OptionContext, handler: unknown): FetchHandler {

@@ -67,6 +67,8 @@ export function appBuildOptions(absoluteEntry: string, options: BundleOptions): 
   // Relative specifiers keep machine paths out of the bundle and its source map (same project, same bundle).
   const relative = (file: string) => `./${path.relative(resolveDir, file).split(path.sep).join('/')}`.replace(/^\.\/\.\.\//, '../');
   const contents = [
+    // First: definitions created while the user's module loads record their problems, reported together.
+    `import ${JSON.stringify(relative(moduleFile('runtime/entry/collect-definition-problems')))};`,
     `import * as userModule from ${JSON.stringify(relative(absoluteEntry))};`,
     `import { startApp } from ${JSON.stringify(relative(moduleFile('runtime/entry/app-entry')))};`,
     'const entryPoints = startApp(userModule);',
