@@ -134,6 +134,8 @@ async function runningCloud(stateDir: string): Promise<Connection | undefined> {
   } catch {
     return undefined; // A leftover cloud.json of a cloud that is gone.
   }
+  // As LocalCloud.start does for its own clients: the SDK's Node 20 deprecation notice is noise on a local call.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return connectTo(target, { install: false });
 }
 
