@@ -3,6 +3,7 @@
  * give each its name and to catch what cannot be named. Runs wherever the app starts (manifest, Lambda, Batch,
  * local cloud), so every process agrees on the names.
  */
+import { takeProblems } from './collect.js';
 import { type AnyDefinition, isDefinition } from './definitions/base.js';
 import { DefinitionError } from './errors.js';
 import { DECLARING_CALL } from './options/context.js';
@@ -25,7 +26,8 @@ export interface ResolvedApp {
  * an export name that is not a valid name, two definitions with one name.
  */
 export function resolveApp(moduleExports: Readonly<Record<string, unknown>>, definitions: readonly AnyDefinition[] = registeredDefinitions()): ResolvedApp {
-  const problems: string[] = [];
+  // Problems the definitions recorded while the module loaded come first (lib/collect.ts), then the naming ones.
+  const problems: string[] = takeProblems();
   const exportsOf = exportsByDefinition(moduleExports, definitions, problems);
   const exportNames = new Map<AnyDefinition, string>();
   const owners = new Map<string, AnyDefinition>();

@@ -116,7 +116,11 @@ export interface JobHandle<I, P> {
   remove(id: string): Promise<void>;
   list(options?: ListOptions): Promise<Page<RunInfo<P>>>;
   awaitResult(id: string, options?: AwaitOptions): Promise<P | undefined>;
-  /** Progress (each `yield`) until the job ends. */
+  /**
+   * Progress until the job ends: the latest value at each read. Progress is read by polling (at most a second apart),
+   * so values a job yields faster than that are skipped; the last value is always seen. Keep what must not be lost
+   * in the result or a dict.
+   */
   watch(id: string): AsyncIterable<P>;
 }
 

@@ -41,6 +41,11 @@ export function currentRuntime(what: string): RuntimePort {
   return port;
 }
 
+/** True when a runtime is installed in this process. */
+export function isRuntimeInstalled(): boolean {
+  return (globalThis as Slot)[SLOT] !== undefined;
+}
+
 /** The installed runtime's logger of the invocation running now; undefined outside one, or with no runtime. */
 export function currentInvocationLog(): Log | undefined {
   return (globalThis as Slot)[SLOT]?.log?.();

@@ -9,7 +9,7 @@ const MAX = 160;
 const SOURCES = /\.(ts|mts|js|mjs|json|css|html)$/;
 const FORBIDDEN = [
   { pattern: /aws-facts/i, why: 'cites a document outside the repository; cite docs/aws-behaviour.md or AWS documentation' },
-  { pattern: /\.\.\/shared\//, why: 'refers to a folder outside the repository' },
+  { pattern: /\.\.\/shared\/(reference|DESIGN)/, why: 'refers to a folder outside the repository' },
   { pattern: /\/work\/|\/home\/[a-z]+\/|\/Users\/[A-Za-z]+\//, why: 'is a path of a developer machine' },
   { pattern: /registry\.npmjs\.org|registry\.yarnpkg\.com/, why: 'names a package-registry host' },
 ];

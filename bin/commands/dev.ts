@@ -1,8 +1,8 @@
-import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { MultinodeError } from '../../lib/errors.js';
 import { formatLocalTime } from '../../lib/schedule/describe.js';
 import { checkEntry } from '../../runtime/build/bundle.js';
+import { type InputWatcher, watchAppInputs } from '../../runtime/build/watch.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
 import { formatCloudLog } from '../../runtime/local/log-format.js';
 import { defaultStateDir } from '../../runtime/local/state-dir.js';
@@ -16,8 +16,9 @@ export const devCommand: Command = {
 
 Builds the app module <entry> and runs it in a local cloud: DynamoDB for dicts, a Lambda endpoint
 whose workers run the app bundle, S3 for large payloads, an HTTP gateway per service and the
-scheduler firing the app's schedules. Prints the service URLs and the next schedule times, streams
-logs prefixed by definition name, rebuilds when a source file changes, and stops on Ctrl-C.
+scheduler firing the app's schedules. Prints the service URLs, the next schedule times, the
+functions and the jobs, streams logs prefixed by definition name, rebuilds when a file the app is
+built from changes, and stops on Ctrl-C.
 
 Options:
   --port N          port of the first service (the next services take the following ports); default 3000
@@ -51,7 +52,7 @@ Options:
 
     io.stdout(`multinode dev: building ${path.relative(io.cwd, entry) || entry} ...\n`);
     const cloud = await LocalCloud.start({ entry, stateDir, port, log, schedules: !values['no-schedules'] });
-    let watcher: FSWatcher | undefined;
+    let watcher: InputWatcher | undefined;
     try {
       for (const name of values.trigger ?? []) {
         if (!cloud.manifest.definitions.some((d) => d.kind === 'schedule' && d.name === name)) {
@@ -64,12 +65,12 @@ Options:
         const event = await cloud.trigger(name);
         io.stdout(`[multinode] triggered ${name} (scheduled time ${event.scheduledTime})\n`);
       }
-      watcher = watchSources(entry, cloud, io);
+      watcher = await watchSources(entry, cloud, io);
       await aborted(io.signal);
       io.stdout('\nmultinode dev: stopping ...\n');
       return 0;
     } finally {
-      watcher?.close();
+      await watcher?.close();
       await cloud.stop();
     }
   },
@@ -94,29 +95,41 @@ function printSummary(cloud: LocalCloud, stateDir: string, io: CliIO): void {
   }
   const functions = cloud.manifest.definitions.filter((d) => d.kind === 'function').map((d) => d.name);
   if (functions.length > 0) lines.push(`  functions: ${functions.join(', ')} (call one with: multinode run <entry> <name> --args '[...]')`);
+  const jobs = cloud.manifest.definitions.filter((d) => d.kind === 'job').map((d) => d.name);
+  if (jobs.length > 0) lines.push(`  jobs: ${jobs.join(', ')} (start one with: multinode run <entry> <name> --args '<input>')`);
   lines.push('Press Ctrl-C to stop.\n');
   io.stdout(`${lines.join('\n')}\n`);
 }
 
-/** Rebuilds on changes under the entry's folder (not node_modules or the state directory), a burst at a time. */
-function watchSources(entry: string, cloud: LocalCloud, io: CliIO): FSWatcher {
-  const root = path.dirname(entry);
+/**
+ * Rebuilds on every change of a file the bundle is built from (the entry, the files it imports from any folder,
+ * packages), however it was saved; a burst of saves makes one rebuild.
+ */
+async function watchSources(entry: string, cloud: LocalCloud, io: CliIO): Promise<InputWatcher> {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  const watcher = watch(root, { recursive: true }, (_event, file) => {
-    if (file && /(^|[\\/])(node_modules|\.multinode|\.git|dist|cdk\.out)([\\/]|$)/.test(file)) return;
+  const changed = new Set<string>();
+  const watcher = await watchAppInputs(entry, (files) => {
+    for (const file of files) changed.add(path.relative(io.cwd, file) || file);
     clearTimeout(timer);
     timer = setTimeout(() => {
+      const what = changed.size > 0 ? [...changed].join(', ') : 'a source file';
+      changed.clear();
       running = running.then(async () => {
-        io.stdout(`[multinode] ${file ?? 'a file'} changed; rebuilding ...\n`);
+        io.stdout(`[multinode] ${what} changed; rebuilding ...\n`);
         const result = await cloud.rebuild();
         if (result.ok) io.stdout('[multinode] rebuilt; new invocations run the new code.\n');
         else io.stdout(`[multinode] the rebuild failed; still running the previous build.\n${result.error.message}\n`);
       });
     }, 150);
   });
-  watcher.on('error', (error) => io.stderr(`multinode dev: watching ${root} failed (${error.message}); rebuild on change is off.\n`));
-  return watcher;
+  return {
+    async close() {
+      await watcher.close();
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 function aborted(signal: AbortSignal | undefined): Promise<void> {

@@ -51,8 +51,9 @@ Calls the function <name> of the app <entry> in the local cloud (the same runtim
 its result as JSON; fires the schedule <name> once and prints how the run went. When "multinode dev"
 is running for the app, the call goes to it; otherwise a local cloud is started for the call, on the
 same data. Exits 1 with the remote error when the call fails. For a job, starts it with the input
-(--args), prints each progress value on stderr as it comes and the final result on stdout; Ctrl-C
-cancels it; exits 1 when it fails, is cancelled or times out.
+(--args), prints its progress on stderr as it is read (polled: a line says how many values yielded
+since the previous line were skipped) and the final result on stdout; Ctrl-C cancels it; exits 1
+when it fails, is cancelled or times out.
 
 Options:
   --args JSON       the argument list as a JSON array, e.g. '["UK", 3]'; any other JSON value is the
@@ -133,6 +134,8 @@ async function runningCloud(stateDir: string): Promise<Connection | undefined> {
   } catch {
     return undefined; // A leftover cloud.json of a cloud that is gone.
   }
+  // As LocalCloud.start does for its own clients: the SDK's Node 20 deprecation notice is noise on a local call.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return connectTo(target, { install: false });
 }
 

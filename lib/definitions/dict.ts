@@ -17,11 +17,11 @@ export class DictDefinition<V> extends Definition<'dict'> implements DictHandle<
   /** @internal Use `dict(name)`. */
   constructor(site: SourceSite | undefined, name: unknown, rawOptions: unknown) {
     const ctx = new OptionContext('dict', site, typeof name === 'string' ? name : undefined);
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      ctx.fail(`the dict name ${JSON.stringify(name) ?? String(name)} is not valid; a dict name is ${NAME_RULE}.`);
-    }
+    // An invalid name stands aside while problems are collected: the definition is then named by its export.
+    const valid = typeof name === 'string' && NAME_PATTERN.test(name);
+    if (!valid) ctx.check(() => ctx.fail(`the dict name ${JSON.stringify(name) ?? String(name)} is not valid; a dict name is ${NAME_RULE}.`), undefined);
     ctx.checkKeys(objectOptions(ctx, rawOptions), []);
-    super('dict', site, name as string);
+    super('dict', site, valid ? name : undefined);
   }
 
   private get remote(): DictHandle<V> {

@@ -1,7 +1,6 @@
 import { type ComputeOptions, COMPUTE_KEYS, parseRunnable, type RunnableSettings } from '../options/compute.js';
 import { LIMITS, parseInteger } from '../options/fields.js';
 import type { Compute, Placement } from '../placement.js';
-import { currentRuntime } from '../runtime-port.js';
 import { callerSite } from '../site.js';
 import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../handles.js';
 import { Definition, openDefinition, requireHandler } from './base.js';
@@ -42,13 +41,16 @@ export class FunctionDefinition<A extends unknown[], R> extends Definition<'func
     requireHandler(ctx, handler, 'a function');
     super('function', site, name);
     const { settings, placement, compute } = parseRunnable(ctx, raw);
-    this.options = { ...settings, maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency) };
+    this.options = {
+      ...settings,
+      maxConcurrency: ctx.check(() => parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency), LIMITS.maxConcurrency.default),
+    };
     this.placement = placement;
     this.compute = compute;
   }
 
   private remote(method: string): FunctionHandle<A, R> {
-    return currentRuntime(`${this.name}.${method}()`).function(this.name) as unknown as FunctionHandle<A, R>;
+    return this.runtimeFor(method).function(this.name) as unknown as FunctionHandle<A, R>;
   }
 
   /** Runs the handler in this process, without the runtime (no serialization, no retries). */

@@ -1,7 +1,6 @@
 import { COMPUTE_KEYS, parseRunnable } from '../options/compute.js';
 import { LIMITS, parseInteger, parseName } from '../options/fields.js';
 import type { Compute, Placement } from '../placement.js';
-import { currentRuntime } from '../runtime-port.js';
 import { callerSite } from '../site.js';
 import type { AwaitOptions, JobContext, JobHandle, ListOptions, Page, RunInfo } from '../handles.js';
 import { Definition, openDefinition, requireHandler } from './base.js';
@@ -44,15 +43,15 @@ export class JobDefinition<I, P> extends Definition<'job'> implements JobHandle<
     const { settings, placement, compute } = parseRunnable(ctx, raw);
     this.options = {
       ...settings,
-      maxConcurrency: parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency),
-      lock: raw.lock === undefined ? null : parseName(ctx, 'lock', raw.lock),
+      maxConcurrency: ctx.check(() => parseInteger(ctx, 'maxConcurrency', raw.maxConcurrency, LIMITS.maxConcurrency), LIMITS.maxConcurrency.default),
+      lock: raw.lock === undefined ? null : ctx.check(() => parseName(ctx, 'lock', raw.lock), null),
     };
     this.placement = placement;
     this.compute = compute;
   }
 
   private remote(method: string): JobHandle<I, P> {
-    return currentRuntime(`${this.name}.${method}()`).job(this.name) as unknown as JobHandle<I, P>;
+    return this.runtimeFor(method).job(this.name) as unknown as JobHandle<I, P>;
   }
 
   async start(input: I): Promise<string> {

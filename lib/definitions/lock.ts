@@ -15,10 +15,10 @@ export class LockDefinition extends Definition<'lock'> implements LockHandle {
   /** @internal Use `lock(name)`. */
   constructor(site: SourceSite | undefined, name: unknown) {
     const ctx = new OptionContext('lock', site, typeof name === 'string' ? name : undefined);
-    if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
-      ctx.fail(`the lock name ${JSON.stringify(name) ?? String(name)} is not valid; a lock name is ${NAME_RULE}.`);
-    }
-    super('lock', site, name as string);
+    // An invalid name stands aside while problems are collected: the definition is then named by its export.
+    const valid = typeof name === 'string' && NAME_PATTERN.test(name);
+    if (!valid) ctx.check(() => ctx.fail(`the lock name ${JSON.stringify(name) ?? String(name)} is not valid; a lock name is ${NAME_RULE}.`), undefined);
+    super('lock', site, valid ? name : undefined);
   }
 
   private get remote(): LockHandle {

@@ -28,6 +28,9 @@ const SCHEDULE_HINTS: Record<string, string> = {
 
 export type ScheduleSettings = RunnableSettings;
 
+/** Stands in for invalid timing while problems are collected (the app will not run). */
+const FALLBACK_SCHEDULE: ScheduleManifest = { spec: { type: 'cron', cron: '0 0 * * *', timezone: 'UTC' }, expressions: [] };
+
 export type ScheduleHandler = (run: ScheduledRun) => unknown;
 
 /** A scheduled task: runs on a clock, on compute provisioned per run. */
@@ -49,7 +52,7 @@ export class ScheduleDefinition extends Definition<'schedule'> {
     super('schedule', site, name);
     const { settings, placement, compute } = parseRunnable(ctx, raw);
     this.options = settings;
-    this.schedule = scheduleFromOptions(ctx, raw);
+    this.schedule = ctx.check(() => scheduleFromOptions(ctx, raw), FALLBACK_SCHEDULE);
     this.placement = placement;
     this.compute = compute;
   }

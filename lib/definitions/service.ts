@@ -1,4 +1,4 @@
-import { parseComputeOptions } from '../options/compute.js';
+import { fallbackPlacement, parseComputeOptions } from '../options/compute.js';
 import type { OptionContext } from '../options/context.js';
 import { parseName } from '../options/fields.js';
 import { type LambdaCompute, place } from '../placement.js';
@@ -8,7 +8,7 @@ import { contextFor, Definition, objectOptions } from './base.js';
 /** Who may call a service. */
 export type ServiceAuth = 'none' | 'iam' | { jwt: { issuer: string; audience: string[] } };
 
-/** Options of `service(options, handler)`. Services run on Lambda behind an API Gateway HTTP API. */
+/** Options of `service(options, handler)` (or `service(handler)`). Services run on Lambda behind an API Gateway HTTP API. */
 export interface ServiceOptions {
   /** Overrides the export name. */
   name?: string;
@@ -49,8 +49,8 @@ export class ServiceDefinition extends Definition<'service'> {
     const ctx = contextFor('service', site, rawOptions);
     const raw = objectOptions(ctx, rawOptions);
     ctx.checkKeys(raw, SERVICE_OPTION_KEYS);
-    const name = raw.name === undefined ? undefined : parseName(ctx, 'name', raw.name);
-    const fetchHandler = toFetchHandler(ctx, handler);
+    const name = raw.name === undefined ? undefined : ctx.check(() => parseName(ctx, 'name', raw.name), undefined);
+    const fetchHandler = ctx.check(() => toFetchHandler(ctx, handler), missingFetchHandler);
     super('service', site, name);
     this.handler = fetchHandler;
     const request = parseComputeOptions(ctx, raw, SERVICE_TIMEOUT);
@@ -58,11 +58,18 @@ export class ServiceDefinition extends Definition<'service'> {
       cpu: request.cpu,
       memoryMiB: request.memoryMiB,
       timeoutSeconds: request.timeoutSeconds,
-      auth: parseAuth(ctx, raw.auth),
+      auth: ctx.check(() => parseAuth(ctx, raw.auth), 'none'),
     };
-    const { compute } = place(request, (m) => ctx.fail(m), { allowBatch: false });
-    this.compute = compute.type === 'lambda' ? compute : ctx.fail('services run on Lambda.');
+    this.compute = ctx.check(() => {
+      const { compute } = place(request, (m) => ctx.fail(m), { allowBatch: false });
+      return compute.type === 'lambda' ? compute : ctx.fail('services run on Lambda.');
+    }, fallbackPlacement(request).compute);
   }
+}
+
+/** Stands in for a missing handler while problems are collected (the app will not run). */
+function missingFetchHandler(): never {
+  throw new Error('this service has no handler.');
 }
 
 function toFetchHandler(ctx: OptionContext, handler: unknown): FetchHandler {
@@ -96,7 +103,20 @@ function parseAuth(ctx: OptionContext, value: unknown): ServiceAuth {
   return ctx.invalid('auth', value, AUTH_FORMS);
 }
 
-/** Declares a service: `export const api = service({}, app.fetch)`. */
-export function service(options: ServiceOptions, handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition {
-  return new ServiceDefinition(callerSite(service), options, handler);
+/** True for what `service` takes as its handler: a fetch function, or an object with a `fetch` method. */
+function isFetchHandler(value: unknown): boolean {
+  return typeof value === 'function' || (typeof value === 'object' && value !== null && typeof (value as { fetch?: unknown }).fetch === 'function');
+}
+
+/**
+ * Declares a service: `export const api = service(app)` with a Hono app (or any object with a `fetch` method), a
+ * fetch function alone, or options first: `service({ auth: "iam" }, app)`.
+ */
+export function service(handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition;
+export function service(options: ServiceOptions, handler: FetchHandler | { fetch: FetchHandler }): ServiceDefinition;
+export function service(optionsOrHandler: unknown, maybeHandler?: unknown): ServiceDefinition {
+  const site = callerSite(service);
+  // One argument that is a handler: the options were left out (an options object never has a `fetch` method).
+  const [options, handler] = maybeHandler === undefined && isFetchHandler(optionsOrHandler) ? [{}, optionsOrHandler] : [optionsOrHandler, maybeHandler];
+  return new ServiceDefinition(site, options, handler);
 }

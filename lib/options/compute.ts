@@ -1,5 +1,5 @@
 import type { DurationInput } from '../units/duration.js';
-import { type Compute, place, type Placement, type ResourceRequest } from '../placement.js';
+import { type Compute, type LambdaCompute, place, type Placement, type ResourceRequest } from '../placement.js';
 import type { OptionContext } from './context.js';
 import { type ComputeChoice, type GpuRequest, LIMITS, parseCompute, parseCpu, parseGpu, parseInteger, parseMemory, parseTimeout } from './fields.js';
 
@@ -25,11 +25,11 @@ export function parseComputeOptions(
   timeoutLimits: { min: number; max: number; default: number } = LIMITS.timeoutSeconds,
 ): ResourceRequest {
   return {
-    cpu: parseCpu(ctx, raw.cpu),
-    memoryMiB: parseMemory(ctx, raw.memory),
-    timeoutSeconds: parseTimeout(ctx, raw.timeout, timeoutLimits),
-    gpu: parseGpu(ctx, raw.gpu),
-    compute: parseCompute(ctx, raw.compute),
+    cpu: ctx.check(() => parseCpu(ctx, raw.cpu), LIMITS.cpu.default),
+    memoryMiB: ctx.check(() => parseMemory(ctx, raw.memory), LIMITS.memoryMiB.default),
+    timeoutSeconds: ctx.check(() => parseTimeout(ctx, raw.timeout, timeoutLimits), timeoutLimits.default),
+    gpu: ctx.check(() => parseGpu(ctx, raw.gpu), null),
+    compute: ctx.check(() => parseCompute(ctx, raw.compute), 'auto'),
   };
 }
 
@@ -50,9 +50,14 @@ export function parseRunnable(ctx: OptionContext, raw: Record<string, unknown>):
     cpu: request.cpu,
     memoryMiB: request.memoryMiB,
     timeoutSeconds: request.timeoutSeconds,
-    maxRetries: parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries),
+    maxRetries: ctx.check(() => parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries), LIMITS.maxRetries.default),
     gpu: request.gpu,
     compute: request.compute,
   };
-  return { settings, ...place(request, (message) => ctx.fail(message)) };
+  return { settings, ...ctx.check(() => place(request, (message) => ctx.fail(message)), fallbackPlacement(request)) };
+}
+
+/** Stands in for a placement that failed while problems are collected (the app will not run). */
+export function fallbackPlacement(request: ResourceRequest): { placement: 'lambda'; compute: LambdaCompute } {
+  return { placement: 'lambda', compute: { type: 'lambda', memoryMB: LIMITS.memoryMiB.default, timeoutSeconds: Math.min(request.timeoutSeconds, 900) } };
 }

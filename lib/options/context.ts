@@ -1,3 +1,4 @@
+import { recordProblem } from '../collect.js';
 import { DefinitionError } from '../errors.js';
 import { closest, listWords, showValue } from '../format.js';
 import { assignedName, formatSite, type SourceSite } from '../site.js';
@@ -42,13 +43,30 @@ export class OptionContext {
     throw new DefinitionError(`${this.label}: ${message}`);
   }
 
+  /**
+   * Runs one check of the definition (an option's parser, the handler, the placement). While an app's module loads
+   * (lib/collect.ts), a problem is recorded and `fallback` stands in, so the definition's other options are still
+   * checked and every problem is reported at once; otherwise the problem is thrown.
+   */
+  check<T>(run: () => T, fallback: T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof DefinitionError && recordProblem(error.message)) return fallback;
+      throw error;
+    }
+  }
+
   /** Rejects keys outside `allowed`, suggesting the closest allowed key (or a known alias). */
   checkKeys(options: object, allowed: readonly string[], hints: Record<string, string> = {}): void {
     for (const key of Object.keys(options)) {
       if (allowed.includes(key)) continue;
       const suggestion = hints[key] ?? closest(key, allowed);
       const accepted = allowed.length > 0 ? `accepts ${listWords(allowed.map((k) => `"${k}"`))}` : 'takes no options';
-      this.fail(`unknown option "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ${DECLARING_CALL[this.kind]}() ${accepted}.`);
+      this.check(
+        () => this.fail(`unknown option "${key}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ${DECLARING_CALL[this.kind]}() ${accepted}.`),
+        undefined,
+      );
     }
   }
 }

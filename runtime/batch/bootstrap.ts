@@ -6,6 +6,8 @@
  *  2. GETs the app bundle from S3 with a SigV4-signed request (node:crypto + global fetch),
  *  3. writes it to a temporary file, imports it, and runs its `batch` export, which runs the definition named in
  *     the job's environment and resolves to the exit code.
+ * When the job definition names the bundle's source map too (MULTINODE_BUNDLE_MAP_KEY), the bootstrap fetches it
+ * (best effort) beside the bundle and turns source maps on, so stack traces name the app's sources as in Lambda.
  * A failure before the runtime runs is one JSON log line on stdout, in the runtime's format (core/logger.ts).
  * The same bundle runs in Lambda and locally; the local Batch endpoint runs this very command as a child process.
  *
@@ -26,6 +28,8 @@ export const BATCH_ENV = {
   bundleBucket: 'MULTINODE_BUNDLE_BUCKET',
   /** S3 key of the app bundle file (`app.mjs` uploaded as a single-file asset). Set in the job definition. */
   bundleKey: 'MULTINODE_BUNDLE_KEY',
+  /** S3 key of the bundle's source map (`app.mjs.map`), optional: stack traces then name the sources. Set in the job definition. */
+  bundleMapKey: 'MULTINODE_BUNDLE_MAP_KEY',
   /** The definition (function, job or scheduled task) this job definition runs. Set in the job definition. */
   definition: 'MULTINODE_DEFINITION',
   /** The run (state-table id) a submitted job works on. Set per job in `containerOverrides.environment`. */
@@ -37,10 +41,17 @@ export const BATCH_ENV = {
 } as const;
 
 /** What the job definition's environment must hold besides the app's runtime variables (runtime/config.ts). */
-export function batchDefinitionEnvironment(input: { bundleBucket: string; bundleKey: string; definition: string; region: string }): Record<string, string> {
+export function batchDefinitionEnvironment(input: {
+  bundleBucket: string;
+  bundleKey: string;
+  bundleMapKey?: string;
+  definition: string;
+  region: string;
+}): Record<string, string> {
   return {
     [BATCH_ENV.bundleBucket]: input.bundleBucket,
     [BATCH_ENV.bundleKey]: input.bundleKey,
+    ...(input.bundleMapKey ? { [BATCH_ENV.bundleMapKey]: input.bundleMapKey } : {}),
     [BATCH_ENV.definition]: input.definition,
     [BATCH_ENV.region]: input.region,
   };
@@ -103,10 +114,10 @@ async function mnMain() {
   const key = mnRequire(env, 'MULTINODE_BUNDLE_KEY');
   const region = env.AWS_REGION || mnRequire(env, 'AWS_DEFAULT_REGION');
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || mnS3Endpoint(region);
-  const url = mnS3ObjectUrl(endpoint, bucket, key);
   const credentials = await mnContainerCredentials(env);
   // S3 errors 5xx and dropped connections are worth another try; a 4xx (no such key, access denied) is final.
-  const bundle = await mnRetry('GET s3://' + bucket + '/' + key + ' failed', async () => {
+  const get = (k) => mnRetry('GET s3://' + bucket + '/' + k + ' failed', async () => {
+    const url = mnS3ObjectUrl(endpoint, bucket, k);
     const response = await fetch(url, { headers: mnSignS3Get(url, region, credentials, new Date()), signal: AbortSignal.timeout(60000) });
     if (!response.ok) {
       const error = new Error('HTTP ' + response.status + ' ' + (await response.text()).slice(0, 500));
@@ -115,9 +126,18 @@ async function mnMain() {
     }
     return Buffer.from(await response.arrayBuffer());
   });
+  const bundle = await get(key);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multinode-'));
   const file = path.join(dir, 'app.mjs');
   fs.writeFileSync(file, bundle);
+  // The bundle names its map app.mjs.map; without one, traces point into the bundle.
+  if (env.MULTINODE_BUNDLE_MAP_KEY) {
+    const enable = (map) => {
+      fs.writeFileSync(file + '.map', map);
+      process.setSourceMapsEnabled(true);
+    };
+    await get(env.MULTINODE_BUNDLE_MAP_KEY).then(enable, () => {});
+  }
   const app = await import(url_.pathToFileURL(file).href);
   if (typeof app.batch !== 'function') throw new Error('s3://' + bucket + '/' + key + ' has no "batch" export: it is not a multinode app bundle');
   return app.batch();

@@ -25,11 +25,21 @@ export interface AppBundle {
   readonly sizeBytes: number;
 }
 
-/** Throws a ManifestError naming the entry when it does not exist or is not a file. */
+/** What an app entry is, for the messages that refuse one. */
+export const ENTRY_RULE =
+  "an entry is the app's module (.ts, .mts, .tsx, .js, .mjs or .jsx) that exports its definitions (fn, job, schedule, service, dict, lock), " +
+  'e.g. src/app.ts';
+
+const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
+
+/** Throws a ManifestError naming the entry when it does not exist, is not a file or is not a module. */
 export function checkEntry(entry: string): string {
   const absolute = path.resolve(entry);
   if (!existsSync(absolute)) throw new ManifestError(`The app entry ${entry} does not exist (looked for ${absolute}).`);
   if (!statSync(absolute).isFile()) throw new ManifestError(`The app entry ${entry} is not a file.`);
+  if (!MODULE_EXTENSIONS.has(path.extname(absolute).toLowerCase())) {
+    throw new ManifestError(`The app entry ${entry} is not a JavaScript or TypeScript module: ${ENTRY_RULE}.`);
+  }
   return absolute;
 }
 
@@ -51,12 +61,14 @@ function explainMessage(message: esbuild.Message): esbuild.Message {
   };
 }
 
-/** The esbuild options of an app bundle: one place for the async and sync builds. */
-function buildOptions(absoluteEntry: string, options: BundleOptions): esbuild.BuildOptions {
+/** The esbuild options of an app bundle: one place for the async and sync builds and the input watcher. */
+export function appBuildOptions(absoluteEntry: string, options: BundleOptions): esbuild.BuildOptions {
   const resolveDir = path.dirname(absoluteEntry);
   // Relative specifiers keep machine paths out of the bundle and its source map (same project, same bundle).
   const relative = (file: string) => `./${path.relative(resolveDir, file).split(path.sep).join('/')}`.replace(/^\.\/\.\.\//, '../');
   const contents = [
+    // First: definitions created while the user's module loads record their problems, reported together.
+    `import ${JSON.stringify(relative(moduleFile('runtime/entry/collect-definition-problems')))};`,
     `import * as userModule from ${JSON.stringify(relative(absoluteEntry))};`,
     `import { startApp } from ${JSON.stringify(relative(moduleFile('runtime/entry/app-entry')))};`,
     'const entryPoints = startApp(userModule);',
@@ -111,7 +123,7 @@ export async function bundleApp(entry: string, options: BundleOptions): Promise<
   const absoluteEntry = checkEntry(entry);
   await mkdir(options.outDir, { recursive: true });
   try {
-    await esbuild.build(buildOptions(absoluteEntry, options));
+    await esbuild.build(appBuildOptions(absoluteEntry, options));
   } catch (error) {
     buildFailure(entry, error);
   }
@@ -123,7 +135,7 @@ export function bundleAppSync(entry: string, options: BundleOptions): AppBundle 
   const absoluteEntry = checkEntry(entry);
   mkdirSync(options.outDir, { recursive: true });
   try {
-    esbuild.buildSync(buildOptions(absoluteEntry, options));
+    esbuild.buildSync(appBuildOptions(absoluteEntry, options));
   } catch (error) {
     buildFailure(entry, error);
   }

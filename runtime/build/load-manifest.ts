@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ManifestError } from '../../lib/errors.js';
 import type { Manifest } from '../../lib/manifest.js';
 import { readAppName } from './app-name.js';
-import { type AppBundle, bundleApp, bundleAppSync, checkEntry } from './bundle.js';
+import { type AppBundle, bundleApp, bundleAppSync, checkEntry, ENTRY_RULE } from './bundle.js';
 
 export interface LoadManifestOptions {
   /** Name of the app; default from package.json or the entry's folder. */
@@ -107,6 +107,7 @@ function finish(job: Job, bundle: AppBundle, run: ChildRun): LoadedManifest {
       `The app ${job.entry} threw while loading:\n${cleanStack(error.stack || `${error.name}: ${error.message}`, job.workDir, bundle.dir)}`,
     );
   }
+  if (result.manifest.definitions.length === 0) throw new ManifestError(`The app ${job.entry} declares no definitions: ${ENTRY_RULE}.`);
   return { manifest: result.manifest, logs: run.output, ...(job.keep ? { bundle } : {}) };
 }
 

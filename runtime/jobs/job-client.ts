@@ -30,6 +30,12 @@ export interface JobClientDeps {
   readonly clock: () => number;
 }
 
+/** One read of `watchUpdates`: the latest progress, and how many values came between it and the previous read's. */
+export interface ProgressUpdate {
+  readonly value: unknown;
+  readonly skipped: number;
+}
+
 export class JobClient implements JobHandle<unknown, unknown> {
   readonly name: string;
   readonly #deps: JobClientDeps;
@@ -113,6 +119,19 @@ export class JobClient implements JobHandle<unknown, unknown> {
 
   /** Each new progress value (a read sees the latest: values written between two reads are skipped) until the end. */
   watch(id: string): AsyncIterable<unknown> {
+    const updates = this.watchUpdates(id);
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const update of updates) yield update.value;
+      },
+    };
+  }
+
+  /**
+   * `watch` with the count of values it skipped: each update is the latest progress at a read and how many values
+   * the job yielded since the previous update (the job counts its yields), so a printer can say what it did not see.
+   */
+  watchUpdates(id: string): AsyncIterable<ProgressUpdate> {
     this.#deps.store.checkId(id);
     const read = (jobId: string) => this.#current(jobId);
     const progress = (record: JobRecord) => this.#deps.store.progress(record);
@@ -123,9 +142,10 @@ export class JobClient implements JobHandle<unknown, unknown> {
         for (let pause = 25; ; pause = Math.min(pause * 2, pollMaxMs)) {
           const record = await read(id);
           if (record.seq !== seq) {
+            const skipped = Math.max(0, record.seq - seq - 1);
             seq = record.seq;
             pause = 25;
-            yield await progress(record);
+            yield { value: await progress(record), skipped };
           }
           if (isFinal(record.status)) return;
           await sleep(pause);

@@ -31,6 +31,30 @@ describe('multinode run <job>', () => {
     });
   }
 
+  it('says how many progress values it skipped when the job yields faster than it reads', async () => {
+    const steps = 200;
+    const result = await runCli(
+      ['run', entry, 'lightCountdown', '--args', `{"steps": ${steps}, "stepMs": 0}`, '--state-dir', path.join(scratch, 'fast')],
+      repo,
+    );
+    expect(result.stderr).not.toMatch(/^multinode:/m);
+    expect(result.code).toBe(0);
+    const lines = [...result.stderr.matchAll(/\[lightCountdown\] progress (\{.*?\})(?: \((\d+) earlier values? skipped\))?$/gm)].map((m) => ({
+      done: (JSON.parse(m[1]!) as { done: number }).done,
+      skipped: Number(m[2] ?? 0),
+    }));
+    expect(lines.length).toBeGreaterThan(0);
+    // Each line says exactly how many values came between it and the line before; together they account for every yield.
+    let previous = 0;
+    for (const line of lines) {
+      expect(line.skipped, `line for ${line.done}`).toBe(line.done - previous - 1);
+      previous = line.done;
+    }
+    expect(previous).toBe(steps);
+    expect(lines.reduce((sum, line) => sum + 1 + line.skipped, 0)).toBe(steps);
+    expect(lines.some((line) => line.skipped > 0)).toBe(true);
+  });
+
   it('exits 1 with the job error when it fails', async () => {
     const result = await runCli(['run', entry, 'lightFlaky', '--args', '{"failures": 5}', '--state-dir', path.join(scratch, 'flaky')], repo);
     expect(result.code).toBe(1);

@@ -11,6 +11,8 @@
  *    definition as stream prefix (`<definition>/default/<ECS task id>`) in the local CloudWatch Logs.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { isPlaced, type Manifest, type PlacedDefinition } from '../../../lib/manifest.js';
@@ -58,24 +60,28 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   let manifest = context.manifest;
   let build = 0;
 
-  const upload = async (bundle: string): Promise<string> => {
+  /** Uploads the bundle and its source map (stack traces in containers name the sources, as in the Lambda workers). */
+  const upload = async (bundle: string): Promise<BundleKeys> => {
     const key = `multinode/bundles/${++build}/app.mjs`;
     await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: await readFile(bundle) }));
-    return key;
+    const map = await readFile(`${bundle}.map`, 'utf8').catch(() => undefined);
+    if (!map) return { key };
+    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: `${key}.map`, Body: anchoredSourceMap(map, bundle) }));
+    return { key, mapKey: `${key}.map` };
   };
-  const definitionsFor = (current: Manifest, key: string): JobDefinitionInput[] =>
+  const definitionsFor = (current: Manifest, keys: BundleKeys): JobDefinitionInput[] =>
     current.definitions
       .filter(isPlaced)
       .filter((d) => d.placement === 'batch')
-      .map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), key));
+      .map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), keys));
   const { delivery } = context.cloudLogs;
   context.cloudLogs.createLogGroup(names.batchLogGroup);
 
-  const key = await upload(context.bundle);
+  const keys = await upload(context.bundle);
   const batch = await startLocalBatch({
     region: config.region,
     jobQueues: [names.jobQueue, names.gpuJobQueue],
-    jobDefinitions: definitionsFor(manifest, key),
+    jobDefinitions: definitionsFor(manifest, keys),
     containerEnvironment: (endpoint) => containerEnvironment({ ...config, endpoints: { ...config.endpoints, batch: endpoint } }),
     onStateChange: (event) => void deliver(event),
     onOutput: (job, _stream, line) => {
@@ -101,8 +107,8 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     endpoints: { batch: batch.endpoint },
     async replaceBundle(bundle, next) {
       manifest = next;
-      const nextKey = await upload(bundle);
-      for (const definition of definitionsFor(next, nextKey)) batch.engine.registerDefinition(definition);
+      const nextKeys = await upload(bundle);
+      for (const definition of definitionsFor(next, nextKeys)) batch.engine.registerDefinition(definition);
     },
     async close() {
       running.delete(config.prefix);
@@ -116,13 +122,24 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
 }
 
 /** A definition's job definition, as the CDK constructs create it (command, environment, resources, role). */
-function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name: string, bundleKey: string): JobDefinitionInput {
+interface BundleKeys {
+  readonly key: string;
+  readonly mapKey?: string;
+}
+
+function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name: string, bundle: BundleKeys): JobDefinitionInput {
   const compute = definition.compute?.type === 'batch' ? definition.compute : undefined;
   const environment = {
     [ENV.app]: config.app,
     [ENV.prefix]: config.prefix,
     [ENV.bucket]: config.bucket,
-    ...batchDefinitionEnvironment({ bundleBucket: config.bucket, bundleKey, definition: definition.name, region: config.region }),
+    ...batchDefinitionEnvironment({
+      bundleBucket: config.bucket,
+      bundleKey: bundle.key,
+      ...(bundle.mapKey ? { bundleMapKey: bundle.mapKey } : {}),
+      definition: definition.name,
+      region: config.region,
+    }),
   };
   return {
     jobDefinitionName: name,
@@ -142,6 +159,15 @@ function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name
       options: { 'awslogs-group': resourceNames(config.prefix).batchLogGroup, 'awslogs-stream-prefix': batchLogStreamPrefix(definition.name) },
     },
   };
+}
+
+/**
+ * The map names the sources relative to the bundle's folder; a container runs the bundle from a temporary folder,
+ * so the map gets the build folder as its `sourceRoot` and the sources keep their real paths.
+ */
+function anchoredSourceMap(map: string, bundle: string): string {
+  const parsed = JSON.parse(map) as { sourceRoot?: string };
+  return JSON.stringify({ ...parsed, sourceRoot: `${pathToFileURL(path.dirname(bundle)).href}/${parsed.sourceRoot ?? ''}` });
 }
 
 /** What the local "host" adds to every container: the local endpoints (and the job timings, when tuned). */

@@ -27,6 +27,9 @@ function flushed(stream) {
   return stream.writableLength === 0 ? undefined : new Promise((resolve) => stream.write('', resolve));
 }
 
+// Lambda runs the bundle with NODE_OPTIONS=--enable-source-maps; a worker thread ignores that variable, so it turns
+// source maps on itself (for this thread only) before importing: stack traces name the app's sources.
+process.setSourceMapsEnabled(true);
 // For the REPORT line: the environment's init (importing the bundle, once), each handler's run time, and the most
 // memory the worker's heap used.
 const workerStart = performance.now();
