@@ -213,11 +213,14 @@ export class LocalCloud {
     return this.#deliver(options.manual ? { ...event, trigger: 'manual' } : event, type);
   }
 
-  /** Fires a schedule once now through the scheduler (with its delivery retries), or directly when it is off. */
+  /**
+   * Fires a manual run of a schedule now (it runs even while the task is paused) through the scheduler (with its
+   * delivery retries), or directly when it is off.
+   */
   async trigger(name: string): Promise<ScheduledEvent> {
     this.#definition(name, 'schedule');
     if (this.#scheduler) return this.#scheduler.trigger(name);
-    const event = renderScheduledEvent(name, new Date(Math.floor(Date.now() / 1000) * 1000), 1);
+    const event = renderManualEvent(name, Date.now());
     await this.#deliver(event, 'Event');
     return event;
   }
