@@ -1,6 +1,6 @@
 /**
- * Listing runs through the control plane, against the local DynamoDB (dynalite) with the real SDK clients: records
- * written by the runtime's own stores (started runs, jobs, scheduled runs' claims), read by definition (the table's
+ * Listing runs through the control plane, against the local DynamoDB (dynalite) with the real SDK clients: 3,000
+ * records written by the runtime's own stores (started runs, jobs, scheduled runs' claims), read by definition (the table's
  * partition), by kind (partitions merged) and across the app (the runsByTime index's shards merged), newest first,
  * in pages with cursors, filtered by status and time; records stored before the index existed; wrong input.
  */
@@ -47,22 +47,22 @@ beforeAll(async () => {
   fx = await startDynamoControl(T0);
   plane = fx.plane;
   seeder = new Seeder(fx.state);
-  // 240 started runs of echo, one every 30 s over the last 2 hours; every 7th failed, every 5th succeeded.
-  const echo = await inParallel(240, 20, async (i) => {
-    const at = T0 - 2 * 3_600_000 + i * 30 * SECOND;
+  // 1,800 started runs of echo, one every 4 s over the last 2 hours; every 7th failed, every 5th succeeded.
+  const echo = await inParallel(1800, 20, async (i) => {
+    const at = T0 - 2 * 3_600_000 + i * 4 * SECOND;
     const id = await seeder.run('echo', at);
     const status = i % 7 === 0 ? 'FAILED' : i % 5 === 0 ? 'SUCCEEDED' : 'PENDING';
     if (status !== 'PENDING') await seeder.endRun('echo', id, at, status);
     return { id, name: 'echo', time: at, status };
   });
-  // 90 jobs, every 80 s.
-  const jobs = await inParallel(90, 20, async (i) => {
-    const at = T0 - 2 * 3_600_000 + i * 80 * SECOND + 7;
+  // 700 jobs, every 10 s.
+  const jobs = await inParallel(700, 20, async (i) => {
+    const at = T0 - 2 * 3_600_000 + i * 10 * SECOND + 7;
     return { id: await seeder.job('lightCount', at), name: 'lightCount', time: at, status: 'PENDING' };
   });
-  // 60 scheduled runs of hourly on whole minutes (claims by scheduled time), every third failed.
-  const claims = await inParallel(60, 20, async (i) => {
-    const at = T0 - 2 * 3_600_000 + i * 120 * SECOND;
+  // 500 scheduled runs of hourly on whole minutes over the last 17 hours (claims by scheduled time), every third failed.
+  const claims = await inParallel(500, 20, async (i) => {
+    const at = T0 - 17 * 3_600_000 + i * 120 * SECOND;
     const outcome = i % 3 === 0 ? 'FAILED' : 'SUCCEEDED';
     return { id: await seeder.scheduled('hourly', at, outcome), name: 'hourly', time: at, status: outcome };
   });
