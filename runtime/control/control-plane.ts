@@ -381,10 +381,9 @@ export class ControlPlane<E extends LogLine = LogLine> {
   /** Releases the SDK clients (when this control plane made them) and the log source. */
   close(): void {
     this.#logs?.destroy?.();
-    if (this.#ownsClients) {
-      this.context.clients.destroy();
-      releaseBatchClient(this.context);
-    }
+    // The Batch client belongs to this context (made on first use), whoever owns the other clients.
+    releaseBatchClient(this.context);
+    if (this.#ownsClients) this.context.clients.destroy();
   }
 
   #hasDefinition(kind: RunKind, name: string): boolean {

@@ -223,6 +223,17 @@ export class RowStream {
     this.#growth = growth;
   }
 
+  /** A source with nothing in its range (the range is empty: a cursor older than `since`). */
+  static empty(): RowStream {
+    const stream = new RowStream(
+      async () => ({ items: [] }),
+      () => false,
+      1,
+    );
+    stream.#done = true;
+    return stream;
+  }
+
   get head(): { key: string; item: RowItem } | undefined {
     return this.#buffer[0];
   }
@@ -269,6 +280,7 @@ export function shardStream(state: StateTable, shard: number, bounds: Bounds, fi
   // The lower of `until` and the cursor (strings: their order is the keys' order).
   const to = [until, bounds.below].filter((key): key is string => key !== undefined).sort()[0];
   const from = bounds.since === undefined ? undefined : isoMillis(bounds.since);
+  if (from !== undefined && to !== undefined && from > to) return RowStream.empty();
   return new RowStream(
     async (startKey, limit) => {
       try {
@@ -311,6 +323,7 @@ function partitionStream(
     if (since !== undefined) from = runIdBound(since, 'low');
     if (newest !== undefined) to = runIdBound(newest, 'high');
   }
+  if (from !== undefined && to !== undefined && from > to) return RowStream.empty();
   return new RowStream(
     (startKey, limit) =>
       state.queryOnce<RowItem>({

@@ -200,8 +200,11 @@ describe('wrong input', () => {
     for (const cursor of ['nope', 'eyJ2IjoyfQ', '', '{}']) {
       await expect(plane.runs({ cursor })).rejects.toThrow(InvalidArgumentError);
     }
-    // The same query with another page size keeps its cursor.
+    // The same query with another page size keeps its cursor; a later `since` than the cursor leaves nothing.
     expect((await plane.runs({ name: 'echo', limit: 5, cursor: page.cursor! })).items).toHaveLength(5);
+    const across = await plane.runs({ limit: 2 });
+    expect(await plane.runs({ since: T0 + 3_600_000, cursor: across.cursor! })).toEqual({ items: [] });
+    expect(await plane.runs({ name: 'echo', since: T0 + 3_600_000, cursor: page.cursor! })).toEqual({ items: [] });
   });
 
   it('refuses limits, statuses, times, kinds and options it does not know', async () => {
