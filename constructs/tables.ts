@@ -46,10 +46,13 @@ function createTable(scope: Construct, schema: TableSchema, props: AppTableProps
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   });
   for (const index of schema.globalSecondaryIndexes ?? []) {
+    const projection = index.projection ?? { type: 'ALL' };
     table.addGlobalSecondaryIndex({
       indexName: index.indexName,
       partitionKey: attribute(index.partitionKey),
       ...(index.sortKey ? { sortKey: attribute(index.sortKey) } : {}),
+      projectionType: dynamodb.ProjectionType[projection.type],
+      ...(projection.type === 'INCLUDE' ? { nonKeyAttributes: [...projection.attributes] } : {}),
     });
   }
   return table;
@@ -65,7 +68,10 @@ export class DictTable extends Construct {
   }
 }
 
-/** The app's state table: invocations, jobs, schedule de-duplication, locks. */
+/**
+ * The app's state table: invocations, jobs, schedule de-duplication, locks, paused schedules; with the index
+ * `runsByTime` that lists every run across definitions (runtime/state/run-index.ts).
+ */
 export class StateTable extends Construct {
   readonly table: dynamodb.Table;
   /** Whether the schema has secondary indexes (their ARNs need their own permission). */

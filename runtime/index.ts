@@ -63,3 +63,54 @@ export type { LambdaHandler } from './entry/lambda-handler.js';
 export type { EventHandler, HandlerContext, LambdaContext } from './core/event-handler.js';
 export { INVOKERS } from './functions/invokers.js';
 export type { FunctionInvoker, InvokerFactory } from './functions/invoker.js';
+
+// Operating an app: the control plane (definitions, runs, scheduled tasks, dicts, logs through a log source).
+export { ControlPlane, createControlPlane, FAILED_WINDOW_MS } from './control/control-plane.js';
+export type { ControlPlaneOptions } from './control/control-plane.js';
+export { ControlDict, DICT_LIST_LIMIT } from './control/dicts.js';
+export {
+  ActionRefusedError,
+  LogsUnavailableError,
+  RUN_ID_FORMS,
+  RunsIndexUnavailableError,
+  UnknownDefinitionError,
+  UnknownRunError,
+} from './control/errors.js';
+export { ACTIVE_WINDOW_MS, RUNS_LIMIT } from './control/run-listing.js';
+export { RUN_KINDS, RUN_STATUSES } from './control/types.js';
+export type {
+  AppStatus,
+  CancelResult,
+  ControlPlaneTarget,
+  DefinitionInfo,
+  DefinitionLimits,
+  DictEntry,
+  DictListOptions,
+  PauseInfo,
+  PauseResult,
+  RetryResult,
+  RunCounts,
+  RunDetail,
+  RunKind,
+  RunStatus,
+  RunSummary,
+  RunsQuery,
+  ScheduleInfo,
+  ScheduleStatus,
+  ServiceUrl,
+  TriggerResult,
+} from './control/types.js';
+export type {
+  ControlLogFollowQuery,
+  ControlLogPage,
+  ControlLogQuery,
+  ControlLogReadQuery,
+  ControlLogSource,
+  ControlLogSourceOption,
+  LogLine,
+} from './control/logs.js';
+export { RUN_INDEX_SHARDS, runIndexKeys, claimIndexKeys, shardOf } from './state/run-index.js';
+export type { RunIndexKeys } from './state/run-index.js';
+export { RUNS_INDEX } from './state/schema.js';
+export { SchedulePauses } from './schedules/pauses.js';
+export type { PauseState } from './schedules/pauses.js';

@@ -25,10 +25,10 @@ export const RUNNERS: { readonly [K in RunnableKind]: Runner<K> } = {
   function: (target, args) => target.connection.port.function(target.definition.name).call(...args),
   schedule: async (target) => {
     const name = target.definition.name;
-    const scheduledTime = new Date(Math.floor(Date.now() / 1000) * 1000);
     if (!target.cloud)
       throw new MultinodeError(`Firing the schedule "${name}" needs this command's own local cloud; stop multinode dev first, or use its --trigger ${name}.`);
-    const answer = await target.cloud.fireSchedule(name, { scheduledTime, wait: true });
+    // A person's run now: it runs even while the task is paused.
+    const answer = await target.cloud.fireSchedule(name, { manual: true, wait: true });
     if (answer.functionError) throw new InvocationFailedError(name, fromLambdaError(answer.payload));
     const response = JSON.parse(answer.payload) as ScheduleResponse;
     if (response.outcome !== 'submitted') return response;

@@ -7,6 +7,11 @@
  * well-formed JSON before substitution too, as the Scheduler requires of a Lambda target's Input; so AWS delivers
  * the attempt as a string ("1"), and parseScheduledEvent turns it into a number. The local scheduler sends
  * `renderScheduledEvent(...)`, which is what parseScheduledEvent makes of AWS's delivery.
+ *
+ * A run asked for by a person ("run now": the control plane, `multinode dev --trigger`) is the same event with
+ * `trigger: "manual"` (`renderManualEvent`): its scheduled time is the current second, moved one second later when it
+ * falls on a whole minute, where EventBridge's fire times are (every schedule fires on whole minutes), so a manual
+ * run never takes the record of a scheduled one.
  */
 import { NAME_PATTERN, NAME_RULE } from '../options/fields.js';
 import { formatInstantSeconds } from './calendar.js';
@@ -21,7 +26,12 @@ export interface ScheduledEvent {
   readonly scheduledTime: string;
   /** Delivery attempt, from 1. */
   readonly attempt: number;
+  /** `manual` for a run a person asked for (run now); absent for EventBridge's own deliveries. */
+  readonly trigger?: 'manual';
 }
+
+/** What started a scheduled run: its schedule, or a person (run now). */
+export type ScheduledTrigger = 'scheduled' | 'manual';
 
 export const SCHEDULED_TIME_PLACEHOLDER = '<aws.scheduler.scheduled-time>';
 export const ATTEMPT_NUMBER_PLACEHOLDER = '<aws.scheduler.attempt-number>';
@@ -40,20 +50,32 @@ export function renderScheduledEvent(name: string, scheduledTime: Date, attempt:
   return { multinode: 'schedule', name, scheduledTime: formatInstantSeconds(scheduledTime.getTime()), attempt };
 }
 
+/** The scheduled time of a manual run asked for at `nowMs`: the current second, or the next one on a whole minute. */
+export function manualRunTime(nowMs: number): Date {
+  const second = Math.floor(nowMs / 1000) * 1000;
+  return new Date(second % 60_000 === 0 ? second + 1000 : second);
+}
+
+/** The event of a manual run of `name` asked for at `nowMs` (attempt 1, `trigger: "manual"`). */
+export function renderManualEvent(name: string, nowMs: number): ScheduledEvent {
+  return { ...renderScheduledEvent(name, manualRunTime(nowMs), 1), trigger: 'manual' };
+}
+
 /**
  * The scheduled event in `value` (as AWS delivers it, or as the local scheduler sends it), or undefined when `value`
  * is not a scheduled event at all. Throws ScheduledEventError when it says `multinode: "schedule"` but is malformed.
  */
 export function parseScheduledEvent(value: unknown): ScheduledEvent | undefined {
   if (typeof value !== 'object' || value === null || (value as { multinode?: unknown }).multinode !== 'schedule') return undefined;
-  const { name, scheduledTime, attempt } = value as Record<string, unknown>;
+  const { name, scheduledTime, attempt, trigger } = value as Record<string, unknown>;
   const problem = (what: string) => new ScheduledEventError(`Malformed scheduled event ${JSON.stringify(value)}: ${what}.`);
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw problem(`"name" must be a schedule name (${NAME_RULE})`);
   const time = typeof scheduledTime === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(scheduledTime) ? Date.parse(scheduledTime) : NaN;
   if (Number.isNaN(time)) throw problem('"scheduledTime" must be an ISO UTC date-time such as "2024-01-01T23:00:00Z"');
   const count = typeof attempt === 'string' && /^\d+$/.test(attempt) ? Number(attempt) : attempt;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw problem('"attempt" must be a whole number from 1');
-  return { multinode: 'schedule', name, scheduledTime: formatInstantSeconds(time), attempt: count };
+  if (trigger !== undefined && trigger !== 'manual') throw problem('"trigger" must be "manual" when present');
+  return { multinode: 'schedule', name, scheduledTime: formatInstantSeconds(time), attempt: count, ...(trigger === 'manual' ? { trigger } : {}) };
 }
 
 /** The key that identifies one scheduled run across retries and duplicate deliveries: name + scheduled time. */

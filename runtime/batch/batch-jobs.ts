@@ -48,6 +48,12 @@ export function batchClient(context: RuntimeContext): BatchClient {
   return client;
 }
 
+/** Closes the Batch client of `context`, if one was made (a process done with the context: the control plane). */
+export function releaseBatchClient(context: RuntimeContext): void {
+  clients.get(context)?.destroy();
+  clients.delete(context);
+}
+
 export interface Submission {
   readonly definition: PlacedDefinition;
   readonly task: BatchTask;

@@ -265,6 +265,59 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   async *#scan(prefix: string | undefined, projection?: string): AsyncIterable<EntryItem> {
+    const filter = this.#scanFilter(prefix);
+    let start: Record<string, unknown> | undefined;
+    do {
+      const output = await this.#guard(
+        this.#documents.send(
+          new ScanCommand({
+            TableName: this.#table,
+            ConsistentRead: true,
+            FilterExpression: filter.expression,
+            ...withNames(filter.expression, projection),
+            ExpressionAttributeValues: filter.values,
+            ...(projection ? { ProjectionExpression: projection } : {}),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of output.Items ?? []) yield item as EntryItem;
+      start = output.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /**
+   * One page of live entries, as `entries` reads them (a Scan: the table's order, not sorted; expired entries and
+   * keys without `prefix` are filtered on the server): at most `limit`, and `last`, the key to pass as `after` for the
+   * next page, when there may be more.
+   */
+  async page(options: { prefix?: string; limit: number; after?: string }): Promise<{ entries: Array<[string, V]>; last?: string }> {
+    const filter = this.#scanFilter(options.prefix);
+    const entries: Array<[string, V]> = [];
+    let start: Record<string, unknown> | undefined = options.after === undefined ? undefined : entryKey(options.after);
+    for (;;) {
+      const output = await this.#guard(
+        this.#documents.send(
+          new ScanCommand({
+            TableName: this.#table,
+            ConsistentRead: true,
+            // Never more items read than still wanted, so the page ends exactly where the next one starts.
+            Limit: options.limit - entries.length,
+            FilterExpression: filter.expression,
+            ...withNames(filter.expression),
+            ExpressionAttributeValues: filter.values,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        ),
+      );
+      for (const item of (output.Items ?? []) as EntryItem[]) entries.push([item[S.key], itemValue(item) as V]);
+      start = output.LastEvaluatedKey;
+      if (!start) return { entries };
+      if (entries.length >= options.limit) return { entries, last: (start as EntryItem)[S.key] };
+    }
+  }
+
+  #scanFilter(prefix: string | undefined): { expression: string; values: Values } {
     if (prefix !== undefined && (typeof prefix !== 'string' || Buffer.byteLength(prefix) > 2048)) {
       throw new InvalidArgumentError(`dict "${this.name}": prefix must be a string of at most 2048 bytes.`);
     }
@@ -274,24 +327,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       filters.push(`begins_with(#${S.key}, :prefix)`);
       values[':prefix'] = prefix;
     }
-    let start: Record<string, unknown> | undefined;
-    do {
-      const output = await this.#guard(
-        this.#documents.send(
-          new ScanCommand({
-            TableName: this.#table,
-            ConsistentRead: true,
-            FilterExpression: filters.join(' AND '),
-            ...withNames(...filters, projection),
-            ExpressionAttributeValues: values,
-            ...(projection ? { ProjectionExpression: projection } : {}),
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        ),
-      );
-      for (const item of output.Items ?? []) yield item as EntryItem;
-      start = output.LastEvaluatedKey;
-    } while (start);
+    return { expression: filters.join(' AND '), values };
   }
 
   /** Runs a conditional write: true when it was applied, false when its condition failed. */

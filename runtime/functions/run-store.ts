@@ -20,6 +20,7 @@ import { fromWire, type WireValue } from '../../lib/codec.js';
 import type { Payloads } from '../core/payloads.js';
 import { STATE_INLINE_LIMIT, PAYLOAD_PREFIXES } from '../core/payloads.js';
 import { RUN_ID_PATTERN } from '../state/ids.js';
+import { type RunIndexKeys, runIndexKeys } from '../state/run-index.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import type { Expiring, StateTable, Stored } from '../state/state-table.js';
 
@@ -37,8 +38,11 @@ export const RUN_STALE_AFTER_MS = 60_000;
 /** Remote error type of a run whose executor stopped reporting. */
 export const LOST_RUN_TYPE = 'AttemptLost';
 
-/** A run's item in the state table (besides its key): the one definition of its attributes. */
-export interface RunItem extends Expiring {
+/**
+ * A run's item in the state table (besides its key): the one definition of its attributes. The index keys (state/run-index.ts)
+ * are written at creation; runs stored before the index existed lack them.
+ */
+export interface RunItem extends Expiring, Partial<RunIndexKeys> {
   readonly status: Status;
   readonly attempts: number;
   readonly createdAt: number;
@@ -124,6 +128,7 @@ export class RunStore {
       deadline: now + timeoutSeconds * 1000,
       staleAfterMs: staleAfterMs,
       [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + RUN_RETENTION_DAYS * 86400,
+      ...runIndexKeys(id),
       ...(await this.#stored(id, 'args', args)),
     };
     await this.table.putIfAbsent(this.#pk, id, attributes);

@@ -22,6 +22,7 @@ import { FINAL_STATUSES, type RemoteErrorInfo, type Status } from '../../lib/han
 import type { Placement } from '../../lib/placement.js';
 import { PAYLOAD_PREFIXES, STATE_INLINE_LIMIT, type Payloads } from '../core/payloads.js';
 import { RUN_ID_PATTERN } from '../state/ids.js';
+import { type RunIndexKeys, runIndexKeys } from '../state/run-index.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import type { ConditionValues, Expiring, StateTable, Stored } from '../state/state-table.js';
 import type { JobTuning } from './tuning.js';
@@ -30,8 +31,11 @@ import type { JobTuning } from './tuning.js';
 export const JOB_RETENTION_DAYS = STATE_RETENTION_DAYS;
 export const JOB_LIST_LIMIT = { min: 1, max: 50, default: 50 } as const;
 
-/** A job's item in the state table (besides its key): the one definition of its attributes. */
-export interface JobItem extends Expiring {
+/**
+ * A job's item in the state table (besides its key): the one definition of its attributes. The index keys
+ * (state/run-index.ts) are written at creation; jobs stored before the index existed lack them.
+ */
+export interface JobItem extends Expiring, Partial<RunIndexKeys> {
   readonly jobStatus: Status;
   readonly attempts: number;
   readonly maxAttempts: number;
@@ -142,6 +146,7 @@ export class JobStore {
       placement: settings.placement,
       tuning: JSON.stringify(carried(settings.tuning)),
       [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + JOB_RETENTION_DAYS * 86400,
+      ...runIndexKeys(id),
       ...(await this.#stored(id, 'input', input)),
     });
   }

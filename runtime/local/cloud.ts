@@ -15,7 +15,7 @@ import { isKind, type Manifest, type ManifestDefinitionOf } from '../../lib/mani
 import type { ServiceAuth } from '../../lib/definitions/service.js';
 import type { DefinitionKind } from '../../lib/options/context.js';
 import { lambdaLogGroup, prefixFrom, resourceNames, type ResourceNames } from '../../lib/naming.js';
-import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
+import { renderManualEvent, renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import { loadManifest } from '../build/load-manifest.js';
 import { readAppName } from '../build/app-name.js';
 import { clientConfig } from '../core/clients.js';
@@ -224,22 +224,29 @@ export class LocalCloud {
 
   /**
    * Fires a schedule once, as EventBridge Scheduler would: an asynchronous invoke of its Lambda function with the
-   * scheduled event (`wait: true`: a synchronous one, resolving with the handler's answer).
+   * scheduled event (`wait: true`: a synchronous one, resolving with the handler's answer). `manual: true` sends a
+   * manual run (run now: it runs even while the task is paused), scheduled now unless `scheduledTime` says otherwise.
    */
   async fireSchedule(
     name: string,
-    options: { scheduledTime?: Date; attempt?: number; wait?: boolean } = {},
+    options: { scheduledTime?: Date; attempt?: number; wait?: boolean; manual?: boolean } = {},
   ): Promise<{ status: number; functionError?: string; payload: string }> {
     this.#definition(name, 'schedule');
+    const type = options.wait ? 'RequestResponse' : 'Event';
+    if (options.manual && !options.scheduledTime) return this.#deliver(renderManualEvent(name, Date.now()), type);
     const time = options.scheduledTime ?? new Date(Math.floor(Date.now() / 1000) * 1000);
-    return this.#deliver(renderScheduledEvent(name, time, options.attempt ?? 1), options.wait ? 'RequestResponse' : 'Event');
+    const event = renderScheduledEvent(name, time, options.attempt ?? 1);
+    return this.#deliver(options.manual ? { ...event, trigger: 'manual' } : event, type);
   }
 
-  /** Fires a schedule once now through the scheduler (with its delivery retries), or directly when it is off. */
+  /**
+   * Fires a manual run of a schedule now (it runs even while the task is paused) through the scheduler (with its
+   * delivery retries), or directly when it is off.
+   */
   async trigger(name: string): Promise<ScheduledEvent> {
     this.#definition(name, 'schedule');
     if (this.#scheduler) return this.#scheduler.trigger(name);
-    const event = renderScheduledEvent(name, new Date(Math.floor(Date.now() / 1000) * 1000), 1);
+    const event = renderManualEvent(name, Date.now());
     await this.#deliver(event, 'Event');
     return event;
   }

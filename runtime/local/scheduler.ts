@@ -21,7 +21,7 @@ import { MultinodeError } from '../../lib/errors.js';
 import { listWords } from '../../lib/format.js';
 import { definitionsOf, type Manifest } from '../../lib/manifest.js';
 import { fireTimes, gridFireTimes, passesFilter } from '../../lib/schedule/evaluate.js';
-import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
+import { renderManualEvent, renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 
 /** Time and timers, injectable so tests drive the scheduler with a fake clock. */
@@ -147,7 +147,11 @@ export class LocalScheduler {
     await this.idle();
   }
 
-  /** Delivers one run of `name` now (attempt 1, scheduled at the current whole second), with the usual retries. */
+  /**
+   * Delivers one manual run of `name` now (attempt 1, `trigger: "manual"`, scheduled at the current whole second, or
+   * the next one on a whole minute: lib/schedule/event.ts), with the usual retries. It runs even while the task is
+   * paused.
+   */
   trigger(name: string): ScheduledEvent {
     if (this.#state === 'stopped') throw new SchedulerStoppedError('This scheduler was stopped; create a new one.');
     if (!this.#schedules.has(name)) {
@@ -156,7 +160,7 @@ export class LocalScheduler {
         `There is no schedule "${name}"; ${known.length > 0 ? `schedules: ${listWords(known, 'and')}` : 'the app has no schedules'}.`,
       );
     }
-    const event = renderScheduledEvent(name, new Date(this.#clock.now()), 1);
+    const event = renderManualEvent(name, this.#clock.now());
     this.#attempt(event);
     return event;
   }
@@ -230,7 +234,10 @@ export class LocalScheduler {
     const willRetry = event.attempt < this.#maxAttempts && this.#state !== 'stopped';
     this.#onError(error, event, willRetry);
     if (!willRetry) return;
-    const retry = renderScheduledEvent(event.name, new Date(event.scheduledTime), event.attempt + 1);
+    const retry: ScheduledEvent = {
+      ...renderScheduledEvent(event.name, new Date(event.scheduledTime), event.attempt + 1),
+      ...(event.trigger ? { trigger: event.trigger } : {}),
+    };
     const timer = this.#clock.setTimer(
       () => {
         this.#retryTimers.delete(timer);

@@ -7,10 +7,9 @@
  * stops there), runs the task and finishes the claim (container-entry.ts).
  */
 import { WaitTimeoutError } from '../../lib/errors.js';
-import type { RemoteErrorInfo } from '../../lib/handles.js';
 import type { RuntimeContext } from '../core/context.js';
 import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
-import type { Claim } from './claims.js';
+import type { Claim, ClaimState, ClaimStatus } from './claims.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { sleep } from '../core/retry.js';
 import { ScheduleClaims } from './claims.js';
@@ -35,7 +34,7 @@ export async function runOnBatch(runtime: RuntimeContext, definition: ScheduleDe
 }
 
 /**
- * Waits for a scheduled run handed to Batch to end (its claim SUCCEEDED or FAILED): what a caller that fired a
+ * Waits for a scheduled run handed to Batch to end (its claim SUCCEEDED, FAILED or PAUSED): what a caller that fired a
  * Batch-placed task (`multinode run`) waits for before reporting, since the dispatcher answers once it submitted.
  */
 export async function awaitScheduledRun(
@@ -43,7 +42,7 @@ export async function awaitScheduledRun(
   name: string,
   scheduledTime: string,
   options: { timeoutMs: number; pollMs?: number },
-): Promise<{ status: 'SUCCEEDED' | 'FAILED'; attempts: number; error?: RemoteErrorInfo }> {
+): Promise<ClaimState & { status: Exclude<ClaimStatus, 'RUNNING'> }> {
   const claims = new ScheduleClaims(context.state, context.clock);
   const giveUpAt = context.clock() + options.timeoutMs;
   for (;;) {

@@ -8,16 +8,23 @@
  * A claim holds a lease (the run's timeout): a delivery that finds a RUNNING claim whose lease expired (its
  * executor crashed) takes it over as the next attempt; a finished claim (SUCCEEDED or FAILED) is never run again.
  * Batch-placed schedules claim here too, before submitting their job.
+ *
+ * The claim is also the scheduled run's record, listed with every other run (state/run-index.ts): its id is
+ * `<task>@<scheduled time>`. A fire time that came while the task was paused (pauses.ts) is recorded PAUSED and never
+ * runs, even if delivered again after a resume.
  */
 import { randomUUID } from 'node:crypto';
 import type { RemoteErrorInfo } from '../../lib/handles.js';
+import type { ScheduledTrigger } from '../../lib/schedule/event.js';
+import { claimIndexKeys, type RunIndexKeys } from '../state/run-index.js';
 import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
 import type { Expiring, StateTable } from '../state/state-table.js';
 
 /** How long claims are kept after their scheduled time. */
 export const CLAIM_RETENTION_DAYS = 30;
 
-export type ClaimStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+/** RUNNING until it ends SUCCEEDED or FAILED; PAUSED: the fire time came while the task was paused, and did not run. */
+export type ClaimStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'PAUSED';
 
 export interface Claim {
   readonly name: string;
@@ -28,11 +35,14 @@ export interface Claim {
   readonly attempt: number;
 }
 
-/** A claim's item in the state table (besides its key): the one definition of its attributes. */
-export interface ClaimItem extends Expiring {
+/**
+ * A claim's item in the state table (besides its key): the one definition of its attributes. The index keys
+ * (state/run-index.ts) and `trigger` are written at creation; claims stored before them lack them.
+ */
+export interface ClaimItem extends Expiring, Partial<RunIndexKeys> {
   readonly status: ClaimStatus;
-  /** The executor's token. */
-  readonly owner: string;
+  /** The executor's token (absent on a PAUSED record: nobody runs it). */
+  readonly owner?: string;
   readonly attempts: number;
   readonly claimedAt: number;
   readonly leaseUntil: number;
@@ -41,6 +51,16 @@ export interface ClaimItem extends Expiring {
   readonly finishedAt?: number;
   /** A RemoteErrorInfo as JSON, when FAILED. */
   readonly error?: string;
+  /** What asked for the run: its schedule, or a person (run now). Absent on claims stored before it existed: scheduled. */
+  readonly trigger?: ScheduledTrigger;
+}
+
+/** A claim as the control plane and tools read it. */
+export interface ClaimState {
+  readonly status: ClaimStatus;
+  readonly attempts: number;
+  readonly trigger: ScheduledTrigger;
+  readonly error?: RemoteErrorInfo;
 }
 
 export type ClaimResult = { readonly claimed: true; readonly claim: Claim } | { readonly claimed: false; readonly status: ClaimStatus };
@@ -52,7 +72,7 @@ export class ScheduleClaims {
   ) {}
 
   /** Claims the run of `name` at `scheduledTime` (ISO UTC) for `leaseMs`; `claimed: false` for a duplicate delivery. */
-  async claim(name: string, scheduledTime: string, leaseMs: number): Promise<ClaimResult> {
+  async claim(name: string, scheduledTime: string, leaseMs: number, trigger: ScheduledTrigger = 'scheduled'): Promise<ClaimResult> {
     const pk = partitionKey('scheduleClaim', name);
     const owner = randomUUID();
     const now = this.clock();
@@ -62,7 +82,9 @@ export class ScheduleClaims {
       attempts: 1,
       claimedAt: now,
       leaseUntil: now + leaseMs,
+      trigger,
       [STATE_SCHEMA.ttl]: Math.ceil(Date.parse(scheduledTime) / 1000) + CLAIM_RETENTION_DAYS * 86400,
+      ...claimIndexKeys(name, scheduledTime),
     };
     if (await this.table.putIfAbsent(pk, scheduledTime, fresh)) return { claimed: true, claim: { name, scheduledTime, owner, attempt: 1 } };
     const taken = await this.table.update<ClaimItem>(pk, scheduledTime, {
@@ -75,6 +97,24 @@ export class ScheduleClaims {
     if (taken) return { claimed: true, claim: { name, scheduledTime, owner, attempt: taken.attempts ?? 2 } };
     const current = await this.table.get<ClaimItem>(pk, scheduledTime);
     return { claimed: false, status: current?.status ?? 'RUNNING' };
+  }
+
+  /**
+   * Records the fire time `scheduledTime` of a paused task as PAUSED (it does not run): false when the time already
+   * has a record (a duplicate delivery, or it ran before the pause).
+   */
+  async recordPaused(name: string, scheduledTime: string, trigger: ScheduledTrigger = 'scheduled'): Promise<boolean> {
+    const now = this.clock();
+    return this.table.putIfAbsent<ClaimItem>(partitionKey('scheduleClaim', name), scheduledTime, {
+      status: 'PAUSED',
+      attempts: 0,
+      claimedAt: now,
+      leaseUntil: now,
+      finishedAt: now,
+      trigger,
+      [STATE_SCHEMA.ttl]: Math.ceil(Date.parse(scheduledTime) / 1000) + CLAIM_RETENTION_DAYS * 86400,
+      ...claimIndexKeys(name, scheduledTime),
+    });
   }
 
   /**
@@ -113,12 +153,13 @@ export class ScheduleClaims {
   }
 
   /** The claim's stored state (for tests and tools); `error` when the run FAILED. */
-  async read(name: string, scheduledTime: string): Promise<{ status: ClaimStatus; attempts: number; error?: RemoteErrorInfo } | undefined> {
+  async read(name: string, scheduledTime: string): Promise<ClaimState | undefined> {
     const item = await this.table.get<ClaimItem>(partitionKey('scheduleClaim', name), scheduledTime);
     if (!item) return undefined;
     return {
       status: item.status,
       attempts: item.attempts ?? 0,
+      trigger: item.trigger ?? 'scheduled',
       ...(item.error ? { error: JSON.parse(item.error) as RemoteErrorInfo } : {}),
     };
   }

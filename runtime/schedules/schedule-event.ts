@@ -7,6 +7,9 @@
  * retries inside the run's timeout; Batch-placed tasks are submitted as a Batch job after the claim, so a duplicate
  * never starts a container. A run that fails for good is recorded FAILED and then thrown, so Lambda counts the
  * error; Lambda's own retries of it find the claim finished and stop there.
+ *
+ * Before claiming, a scheduled delivery reads the task's pause (pauses.ts): while the task is paused, the fire time
+ * is recorded PAUSED and nothing runs. A manual run (`trigger: "manual"`) is a person's choice and runs anyway.
  */
 import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
 import type { ScheduledRun } from '../../lib/handles.js';
@@ -18,6 +21,7 @@ import { toRemoteError } from '../core/remote-error.js';
 import { backoffDelay, sleep } from '../core/retry.js';
 import { runOnBatch } from './batch-runner.js';
 import { ScheduleClaims, type Claim } from './claims.js';
+import { SchedulePauses } from './pauses.js';
 import { withDeadline } from '../core/deadline.js';
 import { withLog } from '../core/invocation-log.js';
 import { asError } from '../core/logger.js';
@@ -29,11 +33,14 @@ export interface ScheduleResponse {
   readonly name: string;
   readonly scheduledTime: string;
   /**
-   * SUCCEEDED, or `duplicate` when another delivery had this scheduled time, or `submitted` when handed off, or
-   * `off-grid` when it is not a fire time (every N days on a wall clock fires a daily or weekly cron): nothing recorded.
+   * SUCCEEDED; `duplicate` when another delivery had this scheduled time; `submitted` when handed off (Batch);
+   * `paused` when the task is paused (the fire time is recorded PAUSED and does not run); `off-grid` when it is not
+   * a fire time (every N days on a wall clock fires a daily or weekly cron): nothing recorded.
    */
-  readonly outcome: 'SUCCEEDED' | 'duplicate' | 'submitted' | 'off-grid';
+  readonly outcome: 'SUCCEEDED' | 'duplicate' | 'submitted' | 'paused' | 'off-grid';
   readonly attempt?: number;
+  /** Present for a manual run (run now). */
+  readonly trigger?: 'manual';
 }
 
 /** Runs a claimed scheduled time: here (Lambda) or by handing it to its compute (Batch). */
@@ -71,10 +78,23 @@ export const scheduleEvent: EventHandler<ScheduledDelivery> = {
     }
     const { state, clock } = context.runtime;
     const claims = new ScheduleClaims(state, clock);
-    const timeoutMs = definition.options.timeoutSeconds * 1000;
-    const claimed = await claims.claim(definition.name, event.scheduledTime, timeoutMs + LEASE_MARGIN_MS);
-    const base = { multinode: 'schedule' as const, name: definition.name, scheduledTime: event.scheduledTime };
+    const trigger = event.trigger ?? 'scheduled';
+    const base = {
+      multinode: 'schedule' as const,
+      name: definition.name,
+      scheduledTime: event.scheduledTime,
+      ...(event.trigger ? { trigger: event.trigger } : {}),
+    };
     const log = context.log.child({ definition: definition.name, kind: 'schedule', runId: event.scheduledTime });
+    if (trigger === 'scheduled' && (await new SchedulePauses(state, clock).read(definition.name))) {
+      const recorded = await claims.recordPaused(definition.name, event.scheduledTime, trigger);
+      log.info(recorded ? 'paused: fire time recorded PAUSED, not run' : 'paused, and this fire time already has a record; skipped', {
+        attempt: event.attempt,
+      });
+      return { ...base, outcome: recorded ? 'paused' : 'duplicate' };
+    }
+    const timeoutMs = definition.options.timeoutSeconds * 1000;
+    const claimed = await claims.claim(definition.name, event.scheduledTime, timeoutMs + LEASE_MARGIN_MS, trigger);
     if (!claimed.claimed) {
       const seen = claimed.status === 'RUNNING' ? 'started' : claimed.status.toLowerCase();
       log.info(`already ${seen} by another delivery; skipped`, { attempt: event.attempt });

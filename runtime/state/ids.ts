@@ -8,13 +8,24 @@ import { randomBytes } from 'node:crypto';
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 export const RUN_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;
 
-export function newRunId(nowMs: number = Date.now()): string {
+/** The 10 time characters of an id made at `ms` (clamped to what ids can hold). */
+function timePart(ms: number): string {
   let time = '';
-  let rest = Math.floor(nowMs);
+  let rest = Math.min(Math.max(Math.floor(ms), 0), 32 ** 10 - 1);
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[rest % 32]! + time;
     rest = Math.floor(rest / 32);
   }
+  return time;
+}
+
+/** The smallest (`low`) or largest (`high`) id made at `ms`: bounds of a key range of ids by time. */
+export function runIdBound(ms: number, end: 'low' | 'high'): string {
+  return timePart(ms) + (end === 'low' ? ALPHABET[0]! : ALPHABET[31]!).repeat(16);
+}
+
+export function newRunId(nowMs: number = Date.now()): string {
+  const time = timePart(nowMs);
   const random = randomBytes(16);
   let tail = '';
   for (let i = 0; i < 16; i++) tail += ALPHABET[random[i]! % 32];

@@ -12,11 +12,16 @@
  * | job | `job#<job>` | job id | a job started with `job.start` (runtime/jobs/job-store.ts) |
  * | lock | `lock#<lock>` | `lease` | a lock's lease (runtime/locks/lock-client.ts) |
  * | concurrency | `conc#<definition>` | `slot#<nnnn>` or `queue#<id>` | maxConcurrency of started runs and jobs (state/concurrency.ts) |
+ * | schedule pause | `pause#<schedule>` | `pause` | a paused scheduled task (runtime/schedules/pauses.ts) |
  *
  * Runs of one function share a partition: starting more than ~1,000 runs per second of one function would
  * throttle on it (calls, `call`/`map`, keep no state and have no such ceiling).
+ *
+ * One sparse global secondary index, `runsByTime` (run-index.ts), lists the runs of every definition by time: runs,
+ * jobs and schedule claims carry its keys (`tpk`, `tsk`) from their creating write; locks, slots and pauses do not,
+ * so they are not in it.
  */
-import type { TableSchema } from '../core/table-schema.js';
+import type { GlobalIndexSchema, TableSchema } from '../core/table-schema.js';
 
 /**
  * How long the state of runs and jobs is kept after its creation (DynamoDB TTL). Their large inputs and results live
@@ -30,11 +35,36 @@ export const STATE_SCHEMA = {
   ttl: 'ttl',
 } as const;
 
-/** The key schema of the state table. */
+/**
+ * The index of runs by time (run-index.ts says how its keys are made). Its projection holds what a list row shows:
+ * statuses, attempts, times, the error and the trigger of every kind of run record (`status` of runs and claims,
+ * `jobStatus` of jobs, ...), never heartbeats, progress or payloads, so a heartbeat or a progress write does not write
+ * the index (docs/aws-behaviour.md, "DynamoDB index reads and writes"). Each name here is an attribute of RunItem,
+ * JobItem or ClaimItem (checked by a test).
+ */
+export const RUNS_INDEX = {
+  name: 'runsByTime',
+  partitionKey: 'tpk',
+  sortKey: 'tsk',
+  projected: ['status', 'jobStatus', 'attempts', 'createdAt', 'startedAt', 'finishedAt', 'deadline', 'error', 'failure', 'claimedAt', 'leaseUntil', 'trigger'],
+} as const;
+
+const RUNS_INDEX_SCHEMA: GlobalIndexSchema = {
+  indexName: RUNS_INDEX.name,
+  partitionKey: { name: RUNS_INDEX.partitionKey, type: 'S' },
+  sortKey: { name: RUNS_INDEX.sortKey, type: 'S' },
+  projection: { type: 'INCLUDE', attributes: RUNS_INDEX.projected },
+};
+
+/**
+ * The key schema of the state table. A deployed table gains at most one new index per deploy, so a second index is
+ * added in a later release than the first (docs/aws-behaviour.md, "DynamoDB index changes").
+ */
 export const STATE_TABLE_SCHEMA: TableSchema = {
   partitionKey: { name: STATE_SCHEMA.partitionKey, type: 'S' },
   sortKey: { name: STATE_SCHEMA.sortKey, type: 'S' },
   timeToLiveAttribute: STATE_SCHEMA.ttl,
+  globalSecondaryIndexes: [RUNS_INDEX_SCHEMA],
 };
 
 /** Partition key prefixes, one per type of record. */
@@ -44,6 +74,7 @@ export const RECORD_PREFIXES = {
   job: 'job',
   lock: 'lock',
   concurrency: 'conc',
+  schedulePause: 'pause',
 } as const;
 
 export type RecordType = keyof typeof RECORD_PREFIXES;

@@ -46,6 +46,25 @@ export interface ConditionalUpdate<A extends object> {
   readonly values?: ConditionValues;
 }
 
+/** One Query request of `queryOnce`: a partition (of the table or an index), a sort-key range, a filter. */
+export interface RangeQuery {
+  /** An index of the table (read eventually consistent); default the table itself (read strongly consistent). */
+  readonly index?: string;
+  /** The partition: [attribute, value]. */
+  readonly partition: readonly [attribute: string, value: string];
+  /** Sort keys from `from` to `to`, both inclusive (either may be left out). */
+  readonly sort?: { readonly attribute: string; readonly from?: string; readonly to?: string };
+  readonly descending?: boolean;
+  /** Items to read (before the filter); DynamoDB also stops at 1 MB. */
+  readonly limit?: number;
+  /** A filter on the items read (they still count against `limit`). */
+  readonly filter?: Condition;
+  /** Only these attributes (default: all the table or index holds). */
+  readonly attributes?: readonly string[];
+  /** Where the previous page stopped (its `lastKey`). */
+  readonly startKey?: Readonly<Record<string, unknown>>;
+}
+
 export interface QueryPage<A extends object> {
   readonly items: Array<Stored<A>>;
   /** The sort key to continue after, when there may be more. */
@@ -176,6 +195,44 @@ export class StateTable {
       after = (output.LastEvaluatedKey as StateKey | undefined)?.[S.sortKey];
       if (!after || items.length >= options.limit) return { items, ...(after ? { lastSortKey: after } : {}) };
     }
+  }
+
+  /**
+   * One Query request, as given: the items that passed the filter and where it stopped (`lastKey`, absent at the end
+   * of the range). For callers that page and merge themselves (the control plane's listings).
+   */
+  async queryOnce<A extends object>(query: RangeQuery): Promise<{ items: Array<Stored<A>>; lastKey?: Record<string, unknown> }> {
+    const values: Record<string, unknown> = { ':partition': query.partition[1], ...query.filter?.values };
+    let keyCondition = `#${query.partition[0]} = :partition`;
+    const sort = query.sort;
+    if (sort?.from !== undefined && sort.to !== undefined) {
+      keyCondition += ` AND #${sort.attribute} BETWEEN :from AND :to`;
+      Object.assign(values, { ':from': sort.from, ':to': sort.to });
+    } else if (sort?.from !== undefined) {
+      keyCondition += ` AND #${sort.attribute} >= :from`;
+      values[':from'] = sort.from;
+    } else if (sort?.to !== undefined) {
+      keyCondition += ` AND #${sort.attribute} <= :to`;
+      values[':to'] = sort.to;
+    }
+    const projection = query.attributes?.map((name) => `#${name}`).join(', ');
+    const output = await this.#guard(
+      this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...(query.index ? { IndexName: query.index } : { ConsistentRead: true }),
+          KeyConditionExpression: keyCondition,
+          ...(query.filter ? { FilterExpression: query.filter.expression } : {}),
+          ...(projection ? { ProjectionExpression: projection } : {}),
+          ...withNames(keyCondition, query.filter?.expression, projection),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: !query.descending,
+          ...(query.limit !== undefined ? { Limit: query.limit } : {}),
+          ...(query.startKey ? { ExclusiveStartKey: query.startKey } : {}),
+        }),
+      ),
+    );
+    return { items: (output.Items ?? []) as Array<Stored<A>>, ...(output.LastEvaluatedKey ? { lastKey: output.LastEvaluatedKey } : {}) };
   }
 
   async #guard<T>(promise: Promise<T>): Promise<T> {

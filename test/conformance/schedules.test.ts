@@ -9,43 +9,14 @@ import { ListJobsCommand } from '@aws-sdk/client-batch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvocationFailedError } from '../../lib/errors.js';
 import { batchClient } from '../../runtime/batch/batch-jobs.js';
-import type { SchedulerClock } from '../../runtime/local/scheduler.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
 import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import * as app from '../local/fixtures/functions-app/src/app.js';
 import * as everyFewDays from './fixtures/every-few-days/src/app.js';
 import { until } from '../helpers/poll.js';
+import { TestClock } from '../helpers/test-clock.js';
 
 const entry = path.join(import.meta.dirname, '../local/fixtures/functions-app/src/app.ts');
-
-/** A clock the test moves: timers fire when `advance` passes their time. */
-class TestClock implements SchedulerClock {
-  #now: number;
-  #timers: Array<{ at: number; callback: () => void }> = [];
-  constructor(start: string) {
-    this.#now = Date.parse(start);
-  }
-  now = () => this.#now;
-  setTimer = (callback: () => void, delayMs: number) => {
-    const timer = { at: this.#now + delayMs, callback };
-    this.#timers.push(timer);
-    return timer;
-  };
-  clearTimer = (handle: unknown) => {
-    this.#timers = this.#timers.filter((t) => t !== handle);
-  };
-  advanceTo(iso: string): void {
-    const target = Date.parse(iso);
-    for (;;) {
-      const due = this.#timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.#timers = this.#timers.filter((t) => t !== due);
-      this.#now = Math.max(this.#now, due.at);
-      due.callback();
-    }
-    this.#now = target;
-  }
-}
 
 /** Polls until `read` returns a defined value (the deliveries are asynchronous invokes). */
 async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
@@ -78,7 +49,7 @@ describe('schedules', () => {
     }, 'both deliveries');
     expect(await app.marks.get('tick/2027-01-15T00:00:00.000Z')).toBe(1);
     const claims = new ScheduleClaims(t.context.state, t.context.clock);
-    expect(await claims.read('tick', '2027-01-15T00:00:00Z')).toEqual({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await claims.read('tick', '2027-01-15T00:00:00Z')).toEqual({ status: 'SUCCEEDED', attempts: 1, trigger: 'scheduled' });
   });
 
   it('ignores a duplicate delivery of a scheduled time already run', async () => {
@@ -153,7 +124,7 @@ describe('every N days on a DST wall clock: deliveries off the grid are ignored'
       return light.invocations === 2 && heavy.invocations === 2 && light.inFlight === 0 && heavy.inFlight === 0 ? true : undefined;
     }, 'four deliveries');
     expect(await everyFewDays.marks.get('everyOtherDay/2027-01-03T11:00:00.000Z')).toBe(1);
-    expect(await claim('everyOtherDay', '2027-01-03T11:00:00Z')).toEqual({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await claim('everyOtherDay', '2027-01-03T11:00:00Z')).toEqual({ status: 'SUCCEEDED', attempts: 1, trigger: 'scheduled' });
     expect(await everyFewDays.marks.get('everyOtherDay/2027-01-02T11:00:00.000Z')).toBeUndefined();
     expect(await claim('everyOtherDay', '2027-01-02T11:00:00Z')).toBeUndefined();
     // The Batch-placed task's deliveries went to the dispatcher, which submitted nothing.

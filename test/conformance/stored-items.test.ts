@@ -2,7 +2,8 @@
  * The item layout stays what a deployed app already stored. Items written the way the runtime wrote them before the
  * document client (hand-built AttributeValue maps, put here with the low-level client) read and update through
  * today's code, and today's code writes the same attribute names with the same types: runs, jobs, schedule claims,
- * concurrency slots and queue entries, locks, and dict entries.
+ * concurrency slots and queue entries, locks, and dict entries. New runs, jobs and claims also carry the keys of the
+ * runsByTime index (`tpk`, `tsk`), and new claims their `trigger`: attributes added, none changed.
  */
 import { type AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +19,7 @@ import { LockClient } from '../../runtime/locks/lock-client.js';
 import { ScheduleClaims } from '../../runtime/schedules/claims.js';
 import { ConcurrencyGate, queueKey, slotKey } from '../../runtime/state/concurrency.js';
 import { newRunId } from '../../runtime/state/ids.js';
+import { indexPartition, shardOf } from '../../runtime/state/run-index.js';
 import { partitionKey } from '../../runtime/state/schema.js';
 import { StateTable } from '../../runtime/state/state-table.js';
 import { startDynamoFixture, TEST_CREDENTIALS, type DynamoFixture } from './dynamo-support.js';
@@ -143,6 +145,8 @@ describe('runs', () => {
       staleAfterMs: n(30_000),
       ttl: anyN,
       args: s('["x",1]'),
+      tpk: s(indexPartition(shardOf(id))),
+      tsk: s(`${new Date(NOW).toISOString()}#${id}`),
     });
   });
 });
@@ -217,6 +221,8 @@ describe('jobs', () => {
       tuning: anyS,
       ttl: anyN,
       inputData: s('{"files":[]}'),
+      tpk: s(indexPartition(shardOf(id))),
+      tsk: s(`${new Date(NOW).toISOString()}#${id}`),
     });
     const { heartbeatMs, staleAfterMs, graceMs, lockTtlSeconds } = DEFAULT_JOB_TUNING;
     expect(JSON.parse(raw!.tuning!.S!)).toEqual({ heartbeatMs, staleAfterMs, graceMs, lockTtlSeconds });
@@ -238,7 +244,7 @@ describe('schedule claims', () => {
       runner: s('job-1'),
       ttl: n(1_900_000_000),
     });
-    expect(await claims().read('nightly', time)).toEqual({ status: 'RUNNING', attempts: 1 });
+    expect(await claims().read('nightly', time)).toEqual({ status: 'RUNNING', attempts: 1, trigger: 'scheduled' });
     const taken = await claims().claim('nightly', time, 60_000);
     expect(taken).toMatchObject({ claimed: true, claim: { attempt: 2 } });
     const raw = await getRaw(tableName, stateKey('sched#nightly', time));
@@ -260,7 +266,7 @@ describe('schedule claims', () => {
       error: s(JSON.stringify(error)),
       ttl: n(1_900_000_000),
     });
-    expect(await claims().read('nightly', time)).toEqual({ status: 'FAILED', attempts: 1, error });
+    expect(await claims().read('nightly', time)).toEqual({ status: 'FAILED', attempts: 1, trigger: 'scheduled', error });
     expect(await claims().claim('nightly', time, 60_000)).toEqual({ claimed: false, status: 'FAILED' });
   });
 
@@ -275,6 +281,9 @@ describe('schedule claims', () => {
       claimedAt: n(NOW),
       leaseUntil: n(NOW + 30_000),
       ttl: anyN,
+      trigger: s('scheduled'),
+      tpk: s(indexPartition(shardOf(`hourly@${time}`))),
+      tsk: s(`${time}#hourly@${time}`),
     });
   });
 });

@@ -24,7 +24,7 @@ import {
 } from '../../constructs/index.js';
 import { DICT_SCHEMA } from '../../runtime/dicts/schema.js';
 import { SCHEDULE_START_RESOURCE_TYPE } from '../../runtime/schedules/start-date-event.js';
-import { STATE_SCHEMA } from '../../runtime/state/schema.js';
+import { RUNS_INDEX, STATE_SCHEMA } from '../../runtime/state/schema.js';
 import { RUN_RETENTION_DAYS } from '../../runtime/functions/run-store.js';
 import { JOB_RETENTION_DAYS } from '../../runtime/jobs/job-store.js';
 import { tempApp } from '../helpers/temp-app.js';
@@ -81,6 +81,23 @@ describe('DictTable and StateTable', () => {
       { AttributeName: STATE_SCHEMA.sortKey, KeyType: 'RANGE' },
     ]);
     expect(template.toJSON().Resources[stateId].DeletionPolicy).toBe('Delete');
+    // One sparse index of runs by time, projecting only what a list row shows.
+    expect(state.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: RUNS_INDEX.name,
+        KeySchema: [
+          { AttributeName: RUNS_INDEX.partitionKey, KeyType: 'HASH' },
+          { AttributeName: RUNS_INDEX.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...RUNS_INDEX.projected] },
+      },
+    ]);
+    expect(state.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: RUNS_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: RUNS_INDEX.sortKey, AttributeType: 'S' },
+      ]),
+    );
     expect(nagFindings(app, stack)).toEqual([]);
   });
 });

@@ -33,7 +33,11 @@ describe('examples/daily-16cpu', () => {
     const time = new Date('2024-03-05T23:00:00Z');
     const answers = [await t.fire('weekdaysAt23', time), await t.fire('weekdaysAt23', time)];
     expect(answers.map((a) => (a as { outcome: string }).outcome)).toEqual(['submitted', 'duplicate']);
-    expect(await awaitScheduledRun(t.context, 'weekdaysAt23', '2024-03-05T23:00:00Z', { timeoutMs: 60_000 })).toEqual({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await awaitScheduledRun(t.context, 'weekdaysAt23', '2024-03-05T23:00:00Z', { timeoutMs: 60_000 })).toEqual({
+      status: 'SUCCEEDED',
+      attempts: 1,
+      trigger: 'scheduled',
+    });
     const run = await app.runs.get(`weekdaysAt23/${time.toISOString()}`);
     expect(run).toMatchObject({ schedule: 'weekdaysAt23', scheduledTime: time, primes: 1_270_607 });
     expect(t.logs.some((line) => line.startsWith('[weekdaysAt23 (batch)]') && line.includes('1270607 primes below 20,000,000'))).toBe(true);

@@ -54,6 +54,11 @@ describe('imports point one way', () => {
     expect(CAPABILITIES.flatMap((dir) => violations(dir, ['runtime/entry/']))).toEqual([]);
   });
 
+  it('the control plane sits on top: the runtime it is built on never imports it', () => {
+    const below = ['runtime/core', 'runtime/state', 'runtime/batch', 'runtime/entry', 'runtime/build', ...CAPABILITIES.map((dir) => dir.slice(0, -1))];
+    expect(below.flatMap((dir) => violations(dir, ['runtime/control/']))).toEqual([]);
+  });
+
   it('the local cloud and the constructs never import the CLI', () => {
     expect([...violations('runtime/local', ['bin/']), ...violations('constructs', ['bin/', 'runtime/local/'])]).toEqual([]);
   });

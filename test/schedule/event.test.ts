@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { ScheduledEventError } from '../../lib/schedule/errors.js';
 import {
   ATTEMPT_NUMBER_PLACEHOLDER,
+  manualRunTime,
   parseScheduledEvent,
+  renderManualEvent,
   renderScheduledEvent,
   SCHEDULED_TIME_PLACEHOLDER,
   scheduledRunKey,
@@ -81,5 +83,20 @@ describe('the scheduled event', () => {
     const retry = renderScheduledEvent('daily', new Date('2024-01-01T23:00:00Z'), 2);
     expect(scheduledRunKey(first)).toBe('daily@2024-01-01T23:00:00Z');
     expect(scheduledRunKey(retry)).toBe(scheduledRunKey(first));
+  });
+
+  it('marks a manual run, which keeps its marker through JSON, and refuses other triggers', () => {
+    const manual = renderManualEvent('daily', Date.parse('2024-01-01T22:59:59.250Z'));
+    expect(manual).toEqual({ multinode: 'schedule', name: 'daily', scheduledTime: '2024-01-01T22:59:59Z', attempt: 1, trigger: 'manual' });
+    expect(parseScheduledEvent(JSON.parse(JSON.stringify(manual)))).toEqual(manual);
+    expect(() => parseScheduledEvent({ ...manual, trigger: 'cron' })).toThrow('"trigger" must be "manual" when present');
+  });
+
+  it('never schedules a manual run on a whole minute, where fire times are', () => {
+    expect(manualRunTime(Date.parse('2024-01-01T23:00:00.900Z')).toISOString()).toBe('2024-01-01T23:00:01.000Z');
+    expect(manualRunTime(Date.parse('2024-01-01T23:00:01.900Z')).toISOString()).toBe('2024-01-01T23:00:01.000Z');
+    for (let ms = Date.parse('2024-01-01T23:00:00Z') - 3000; ms < Date.parse('2024-01-01T23:00:00Z') + 3000; ms += 250) {
+      expect(manualRunTime(ms).getTime() % 60_000).not.toBe(0);
+    }
   });
 });

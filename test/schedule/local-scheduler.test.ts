@@ -165,6 +165,29 @@ describe('the local scheduler', () => {
     await scheduler.stop();
   });
 
+  it('retries a manual run as a manual run, at the same scheduled time', async () => {
+    const clock = new FakeClock('2024-01-01T22:59:59.500Z');
+    const attempts: ScheduledEvent[] = [];
+    const scheduler = new LocalScheduler({
+      schedules: [{ name: 'daily', expressions: [{ expression: 'cron(0 23 * * ? *)', timezone: 'UTC' }] }],
+      clock,
+      retryDelayMs: 1000,
+      deliver: async (event) => {
+        attempts.push(event);
+        if (event.attempt === 1) throw new Error('busy');
+      },
+      onError: () => undefined,
+    });
+    scheduler.trigger('daily');
+    await scheduler.idle();
+    clock.advanceTo('2024-01-01T23:00:01Z');
+    await scheduler.idle();
+    expect(attempts).toEqual(
+      [1, 2].map((attempt) => ({ multinode: 'schedule', name: 'daily', scheduledTime: '2024-01-01T22:59:59Z', attempt, trigger: 'manual' })),
+    );
+    await scheduler.stop();
+  });
+
   it('counts a synchronous throw as a failed delivery and stops retrying once stopped', async () => {
     const clock = new FakeClock('2024-01-01T00:00:00Z');
     const attempts: number[] = [];
@@ -242,11 +265,17 @@ describe('the local scheduler', () => {
     expect(Math.max(...clock.delays)).toBeLessThanOrEqual(24 * 3_600_000);
   });
 
-  it('triggers a run now, at the current whole second', async () => {
+  it('triggers a manual run now, at the current whole second', async () => {
     const clock = new FakeClock('2024-05-05T10:11:12.345Z');
     const { events, deliver } = recorder();
     const scheduler = new LocalScheduler({ schedules: [{ name: 'weekdaysAt23', expressions: LONDON_WEEKDAYS }], deliver, clock });
-    expect(scheduler.trigger('weekdaysAt23')).toEqual({ multinode: 'schedule', name: 'weekdaysAt23', scheduledTime: '2024-05-05T10:11:12Z', attempt: 1 });
+    expect(scheduler.trigger('weekdaysAt23')).toEqual({
+      multinode: 'schedule',
+      name: 'weekdaysAt23',
+      scheduledTime: '2024-05-05T10:11:12Z',
+      attempt: 1,
+      trigger: 'manual',
+    });
     await scheduler.idle();
     expect(events).toHaveLength(1);
     expect(() => scheduler.trigger('weekdaysAt22')).toThrow(UnknownScheduleError);
