@@ -48,6 +48,12 @@ export interface ResourceNames {
    * apps in one stack would otherwise clash.
    */
   schedule(definition: string, index: number): string;
+  /**
+   * The Secrets Manager secret of secret `name` (`<prefix>/<name>`). A "/" rather than "-" before the name, because
+   * Secrets Manager adds "-" and six characters to a secret's ARN, and a name ending in "-" and six characters
+   * confuses lookups by partial ARN.
+   */
+  secret(name: string): string;
 }
 
 export function resourceNames(prefix: string): ResourceNames {
@@ -64,6 +70,7 @@ export function resourceNames(prefix: string): ResourceNames {
     lambdaFunction: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.lambdaFunction),
     batchJobDefinition: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.batchJobDefinition),
     schedule: (definition, index) => fitName(`${prefix}-${definition}-${index}`, NAME_LIMITS.schedule),
+    secret: (name) => `${prefix}/${name}`,
   };
 }
 
