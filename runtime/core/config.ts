@@ -29,6 +29,7 @@ export const ENDPOINT_ENV = {
   lambda: 'AWS_ENDPOINT_URL_LAMBDA',
   s3: 'AWS_ENDPOINT_URL_S3',
   batch: 'AWS_ENDPOINT_URL_BATCH',
+  secretsmanager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 } as const;
 
 export type Service = keyof typeof ENDPOINT_ENV;
