@@ -1,7 +1,8 @@
 /**
  * The local cloud of one app, all on 127.0.0.1: DynamoDB (dynalite), S3 (s3rver), the Lambda Invoke endpoint whose
- * workers run the app bundle's handler, one HTTP gateway per service, registered extras (Batch), and optionally
- * the scheduler firing the manifest's EventBridge expressions. It is what `multinode dev`, `multinode run` and
+ * workers run the app bundle's handler, Secrets Manager (the app's secrets, valued from its `.env` file), one HTTP
+ * gateway per service, registered extras (Batch), and optionally the scheduler firing the manifest's EventBridge
+ * expressions. It is what `multinode dev`, `multinode run` and
  * `multinode/testing` start; the runtime inside it is the one that runs in AWS, pointed at these endpoints.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +32,9 @@ import { formatCloudLog } from './log-format.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
+import { defaultEnvFile } from './settings/env-file.js';
+import { LocalSettings } from './settings/local-settings.js';
+import { startLocalSecretsManager, type LocalSecretsManager } from './settings/secrets-manager-server.js';
 import { appTables, createTables } from './tables.js';
 
 /** Services beyond DynamoDB, S3 and Lambda that an app may need, each starting only when the app needs it. */
@@ -60,12 +64,20 @@ export interface LocalCloudOptions extends Pick<LocalLambdaOptions, 'workerCap' 
   readonly log?: CloudLog;
   /** Run the scheduler: schedules fire at their times (default off; `multinode dev` turns it on). */
   readonly schedules?: boolean | { readonly clock?: SchedulerClock };
+  /**
+   * The `.env` file holding the values of the app's secrets and config settings (runtime/local/settings/env-file.ts).
+   * A file that does not exist is empty (and is created by the first secret set through the cloud).
+   *
+   * @default - `.env` in the app's folder (next to its package.json)
+   */
+  readonly envFile?: string;
 }
 
 interface CloudParts {
   readonly dynamo: LocalDynamo;
   readonly s3: LocalS3;
   readonly lambdaEndpoint: LambdaEndpoint;
+  readonly secretsManager: LocalSecretsManager;
   readonly extensions: LocalServiceInstance[];
   /** A temporary directory for bundles (and S3) when nothing is persisted. */
   readonly scratch?: string;
@@ -81,6 +93,8 @@ export class LocalCloud {
   /** The app's configuration in this cloud: for in-process runtimes (`context()`) and child processes (`env`). */
   readonly config: RuntimeConfig;
   readonly names: ResourceNames;
+  /** The values of the app's secrets and config settings (its `.env` file). */
+  readonly settings: LocalSettings;
   readonly #options: LocalCloudOptions;
   readonly #log: CloudLog;
   readonly #parts: CloudParts;
@@ -102,8 +116,10 @@ export class LocalCloud {
     bundle: string;
     lambda: LocalLambda;
     parts: CloudParts;
+    settings: LocalSettings;
   }) {
     this.#options = init.options;
+    this.settings = init.settings;
     this.#log = init.log;
     this.config = init.config;
     this.names = resourceNames(init.config.prefix);
@@ -129,15 +145,25 @@ export class LocalCloud {
       // whichever LocalLambda the cloud holds once there is one (a rebuild replaces it).
       const holder: { cloud?: LocalCloud } = {};
       const core = await startCoreServices(manifest, holder, layout, started);
-      await createAppTables(core.config, manifest);
+      const settings = new LocalSettings({
+        envFile: path.resolve(options.envFile ?? defaultEnvFile(options.entry)),
+        manifest,
+        prefix: core.config.prefix,
+        region: core.config.region,
+      });
+      settings.check();
+      const secretsManager = await startLocalSecretsManager(settings);
+      started.push(secretsManager);
+      const withSecrets: RuntimeConfig = { ...core.config, endpoints: { ...core.config.endpoints, secretsmanager: secretsManager.endpoint } };
+      await createAppTables(withSecrets, manifest);
       const { extensions, config } = await startExtensions(
-        { manifest, config: core.config, bundle, ...(layout ? { stateDir: layout.root } : {}), log },
+        { manifest, config: withSecrets, bundle, ...(layout ? { stateDir: layout.root } : {}), log, settings },
         started,
       );
-      const lambda = newLambda(options, config, manifest, bundle, log);
+      const lambda = newLambda(options, config, manifest, bundle, log, settings);
       started.push(lambda);
-      const parts: CloudParts = { ...core.parts, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) };
-      const cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts });
+      const parts: CloudParts = { ...core.parts, secretsManager, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) };
+      const cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts, settings });
       holder.cloud = cloud;
       started.push({ close: async () => cloud.#lambdaClient.destroy() }, cloud.#gatewaysCloser());
       await cloud.#open();
@@ -153,6 +179,7 @@ export class LocalCloud {
   async #open(): Promise<void> {
     await this.#startGateways(this.#options.port ?? 0);
     if (this.#options.schedules) this.#startScheduler();
+    this.settings.watch(() => void this.#settingsChanged());
     await this.#writeCloudFile();
   }
 
@@ -262,11 +289,19 @@ export class LocalCloud {
       return { ok: false, error: error as Error };
     }
     const { manifest, bundle } = built;
+    this.settings.setManifest(manifest);
+    let lambda: LocalLambda;
+    try {
+      lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log, this.settings);
+    } catch (error) {
+      this.settings.setManifest(this.#manifest);
+      return { ok: false, error: error as Error };
+    }
     await createAppTables(this.config, manifest);
     const previous = this.#lambda;
     this.#manifest = manifest;
     this.#bundle = bundle;
-    this.#lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log);
+    this.#lambda = lambda;
     for (const extension of this.#parts.extensions) await extension.replaceBundle?.(bundle, manifest);
     const services = manifest.definitions.filter((d) => d.kind === 'service').map((d) => d.name);
     if (services.join() !== this.#gateways.map((g) => g.name).join()) {
@@ -283,14 +318,36 @@ export class LocalCloud {
     return { ok: true, manifest };
   }
 
+  /**
+   * The `.env` file changed: as a deploy would, new workers (and Batch job definitions) take over, so later invocations
+   * read the new values (a worker keeps a secret's value once read). A file that no longer parses keeps the old ones.
+   */
+  async #settingsChanged(): Promise<void> {
+    if (this.#stopped) return;
+    let lambda: LocalLambda;
+    try {
+      lambda = newLambda(this.#options, this.config, this.#manifest, this.#bundle, this.#log, this.settings);
+    } catch (error) {
+      this.#log('multinode', `${(error as Error).message} (still using the previous values)`);
+      return;
+    }
+    const previous = this.#lambda;
+    this.#lambda = lambda;
+    for (const extension of this.#parts.extensions) await extension.replaceBundle?.(this.#bundle, this.#manifest);
+    void previous.close();
+    this.#log('multinode', `${this.settings.envFile} changed; new invocations read the new values.`);
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.settings.unwatch();
     await this.#scheduler?.stop();
     this.#lambdaClient.destroy();
     await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()));
     await this.#lambda.close();
     await Promise.allSettled(this.#parts.extensions.map((e) => e.close()));
+    await this.#parts.secretsManager.close();
     await this.#parts.lambdaEndpoint.close();
     await this.#parts.s3.close();
     await this.#parts.dynamo.close();
@@ -421,7 +478,7 @@ async function build(entry: string, appName: string, buildRoot: string, number: 
   return { manifest: loaded.manifest, bundle: loaded.bundle!.file };
 }
 
-function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: Manifest, bundle: string, log: CloudLog): LocalLambda {
+function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: Manifest, bundle: string, log: CloudLog, settings: LocalSettings): LocalLambda {
   const names = resourceNames(config.prefix);
   const functions: LocalFunction[] = [];
   const definitionOf = new Map<string, string>();
@@ -451,7 +508,12 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
   return new LocalLambda({
     bundle,
     functions,
-    env: { ...environmentFor(config), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    env: {
+      ...environmentFor(config),
+      ...settings.configEnvironment(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
     region: config.region,
     log: (functionName, _stream, line) => log(definitionOf.get(functionName) ?? functionName, line),
     ...(options.workerCap ? { workerCap: options.workerCap } : {}),

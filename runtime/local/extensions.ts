@@ -5,6 +5,7 @@
  */
 import type { Manifest } from '../../lib/manifest.js';
 import type { RuntimeConfig, Service } from '../core/config.js';
+import type { LocalSettings } from './settings/local-settings.js';
 
 export interface LocalServiceContext {
   readonly manifest: Manifest;
@@ -15,11 +16,13 @@ export interface LocalServiceContext {
   /** The persisted state directory, when there is one. */
   readonly stateDir?: string;
   readonly log: (source: string, line: string) => void;
+  /** The app's secrets and config settings (their local ARNs, the config environment). */
+  readonly settings?: LocalSettings;
 }
 
 export interface LocalServiceInstance {
   readonly endpoints?: Partial<Record<Service, string>>;
-  /** The app was rebuilt: later work uses the new bundle and manifest. */
+  /** The app was rebuilt (or its settings changed): later work uses the new bundle, manifest and settings. */
   replaceBundle?(bundle: string, manifest: Manifest): void | Promise<void>;
   close(): Promise<void>;
 }

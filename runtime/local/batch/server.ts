@@ -91,6 +91,7 @@ function renderDefinition(definition: RegisteredJobDefinition) {
       environment: [...definition.environment],
       resourceRequirements: [...definition.resourceRequirements],
       ...(definition.jobRoleArn ? { jobRoleArn: definition.jobRoleArn } : {}),
+      ...(definition.secrets.length > 0 ? { secrets: definition.secrets.map((secret) => ({ ...secret })) } : {}),
     },
     platformCapabilities: [...definition.platformCapabilities],
   };
