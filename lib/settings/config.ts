@@ -51,9 +51,10 @@ export function config(name: string, options?: ConfigOptions): ConfigDefinition 
   const existing = registeredSetting(name);
   if (existing?.kind === 'config') {
     if (existing.defaultValue !== defaultValue) {
+      const had = existing.defaultValue === undefined ? 'no default' : `the default ${showValue(existing.defaultValue)}`;
       throw new DefinitionError(
-        `config() at ${formatSite(site)}: "${name}" is already declared at ${formatSite(existing.site)} with ` +
-          `${existing.defaultValue === undefined ? 'no default' : `the default ${showValue(existing.defaultValue)}`}; declare it once, or with the same default.`,
+        `config() at ${formatSite(site)}: "${name}" is already declared at ${formatSite(existing.site)} with ${had}; ` +
+          'declare it once, or with the same default.',
       );
     }
     return existing;
