@@ -44,8 +44,9 @@ export function configEnvironmentFor(
   }
   const missing = declared.filter((c) => values[c.name] === undefined && c.default === null).map((c) => c.name);
   if (missing.length > 0) {
+    const one = missing.length === 1;
     throw new SynthError(
-      `config ${missing.map((n) => `"${n}"`).join(', ')} ${missing.length === 1 ? 'has' : 'have'} no value and no default: give ${missing.length === 1 ? 'it a value' : 'them values'} ` +
+      `config ${missing.map((n) => `"${n}"`).join(', ')} ${one ? 'has' : 'have'} no value and no default: give ${one ? 'it a value' : 'them values'} ` +
         `in the config prop ({ config: { ${missing[0]}: '...' } }) or in cdk.json's context ("${CONFIG_CONTEXT}": { "${missing[0]}": "..." }), ` +
         'or a default in the code.',
       scope,

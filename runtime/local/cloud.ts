@@ -218,9 +218,12 @@ export class LocalCloud {
     return createContext(this.config, this.#manifest, options);
   }
 
-  /** What `connect` needs to reach this cloud from another process (written to the state directory's cloud.json). */
-  connection(): { config: RuntimeConfig; manifest: Manifest; services: ServiceEndpoint[] } {
-    return { config: this.config, manifest: this.#manifest, services: this.services };
+  /**
+   * What `connect` needs to reach this cloud from another process (written to the state directory's cloud.json), and
+   * the `.env` file its values come from (for `multinode secrets`; never the values).
+   */
+  connection(): { config: RuntimeConfig; manifest: Manifest; services: ServiceEndpoint[]; settings: { envFile: string } } {
+    return { config: this.config, manifest: this.#manifest, services: this.services, settings: { envFile: this.settings.envFile } };
   }
 
   /**

@@ -8,11 +8,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import type { Manifest } from '../../../lib/manifest.js';
 import { resourceNames } from '../../../lib/naming.js';
+import { SECRET_VALUE_MAX_BYTES, secretValueProblem } from '../../../lib/settings/limits.js';
 import { configEnvironment } from '../../settings/environment.js';
 import { EnvFileError, type EnvFile, readEnvFile, removeEnvValue, setEnvValue } from './env-file.js';
 
-/** The most a Secrets Manager secret holds: 65,536 bytes (docs/aws-behaviour.md, "Secrets Manager values"). */
-export const SECRET_VALUE_LIMIT_BYTES = 65_536;
+/** The most a Secrets Manager secret holds (lib/settings/limits.ts). */
+export const SECRET_VALUE_LIMIT_BYTES = SECRET_VALUE_MAX_BYTES;
 
 export interface SecretStatus {
   readonly name: string;
@@ -73,14 +74,8 @@ export class LocalSettings {
     const file = this.#read();
     for (const { name } of this.#manifest.secrets) {
       const entry = file.get(name);
-      const bytes = entry ? Buffer.byteLength(entry.value, 'utf8') : 0;
-      if (entry && bytes > SECRET_VALUE_LIMIT_BYTES) {
-        throw new EnvFileError(
-          file.file,
-          entry.line,
-          `the value of secret ${name} is ${bytes} bytes, over the ${SECRET_VALUE_LIMIT_BYTES} bytes a Secrets Manager secret holds.`,
-        );
-      }
+      const problem = entry?.value ? secretValueProblem(name, entry.value) : undefined;
+      if (problem) throw new EnvFileError(file.file, entry!.line, `${problem}.`);
     }
     return file;
   }
@@ -115,10 +110,8 @@ export class LocalSettings {
   /** Sets a secret's value in the file (its line replaced, or appended); the secret must be declared. */
   putSecret(name: string, value: string): { versionId: string; createdAt: Date } {
     this.#requireSecret(name);
-    const bytes = Buffer.byteLength(value, 'utf8');
-    if (bytes === 0 || bytes > SECRET_VALUE_LIMIT_BYTES) {
-      throw new EnvFileError(this.envFile, undefined, `a value of secret ${name} must be 1 to ${SECRET_VALUE_LIMIT_BYTES} bytes, got ${bytes}.`);
-    }
+    const problem = secretValueProblem(name, value);
+    if (problem) throw new EnvFileError(this.envFile, undefined, `${problem}.`);
     setEnvValue(this.envFile, name, value);
     const version = this.secretValue(name);
     if (!version) throw new EnvFileError(this.envFile, undefined, `the value of ${name} did not read back after writing it.`);
