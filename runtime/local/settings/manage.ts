@@ -81,11 +81,12 @@ export function devSecrets(dev: RunningDev): SecretsTarget {
   const client = new SecretsManagerClient({ ...secretsClientConfig(dev.config), maxAttempts: 1 });
   const names = resourceNames(dev.config.prefix);
   const { manifest } = dev;
-  const unreachable = (error: unknown) =>
-    new SecretsAdminError(
-      `multinode dev of ${manifest.app.name} did not answer at ${dev.config.endpoints?.secretsmanager} (${(error as Error).name}: ${(error as Error).message}); ` +
-        'is it still running?',
+  const unreachable = (error: unknown) => {
+    const { name, message } = error as Error;
+    return new SecretsAdminError(
+      `multinode dev of ${manifest.app.name} did not answer at ${dev.config.endpoints?.secretsmanager} (${name}: ${message}); is it still running?`,
     );
+  };
   return {
     description: `multinode dev of ${manifest.app.name} (values in ${dev.envFile})`,
     async list() {
