@@ -129,7 +129,8 @@ export class AppSecrets extends Construct {
       ...(props.removalPolicy ? { removalPolicy: props.removalPolicy } : {}),
     });
     // The Secret construct generates a random value unless told otherwise; without SecretString and
-    // GenerateSecretString, CloudFormation creates the secret with no value, and no deploy ever replaces the one set.
+    // GenerateSecretString, CloudFormation creates the secret with no value, and no deploy ever replaces the one set
+    // (docs/aws-behaviour.md, "Secrets in CloudFormation").
     (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
     acknowledge(
       secret,

@@ -7,7 +7,8 @@
  * change after submission. Jobs run as child processes (container.ts); at most `maxRunning` at once, the rest wait
  * in RUNNABLE as they would for compute capacity. A job definition's container `secrets` are read (`resolveSecret`,
  * as ECS reads them with the execution role) before its container starts, into variables of that container only; a
- * secret that cannot be read fails the attempt with ECS's reason, and no container starts.
+ * secret that cannot be read fails the attempt with ECS's reason, and no container starts (docs/aws-behaviour.md,
+ * "Batch container secrets").
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
