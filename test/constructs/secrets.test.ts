@@ -123,6 +123,8 @@ describe('the secrets of an app', () => {
     expect(heavy.ContainerProperties.Secrets).toEqual([{ Name: 'MULTINODE_SECRET_API_KEY', ValueFrom: { Ref: secretIds['sec/API_KEY'] } }]);
     const executionRole = (heavy.ContainerProperties.ExecutionRoleArn['Fn::GetAtt'] as string[])[0]!;
     expect(secretsReadBy(template, executionRole)).toEqual([secretIds['sec/API_KEY']]);
+    // It still writes the container's logs, as the shared execution role does.
+    expect(roleStatements(template, executionRole).some((s) => asArray(s.Action).includes('logs:PutLogEvents'))).toBe(true);
     const plainJob = jobDefinitionNamed(template, 'sec-heavyPlain');
     expect(plainJob.ContainerProperties.Secrets).toBeUndefined();
     const sharedExecution = (plainJob.ContainerProperties.ExecutionRoleArn['Fn::GetAtt'] as string[])[0]!;
