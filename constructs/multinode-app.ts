@@ -142,7 +142,7 @@ export interface MultinodeAppProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to dict tables, the state table and the payload bucket when the stack goes.
+   * What happens to dict tables, the state table, the payload bucket and the secrets it creates when the stack goes.
    *
    * @default RemovalPolicy.RETAIN
    */
