@@ -31,6 +31,7 @@ const CLIENTS: Record<string, string> = {
   '@aws-sdk/client-lambda': 'LambdaClient',
   '@aws-sdk/client-s3': 'S3Client',
   '@aws-sdk/client-batch': 'BatchClient',
+  '@aws-sdk/client-secrets-manager': 'SecretsManagerClient',
 };
 
 /** A minimal handler that creates one client of each package (a document client on top of DynamoDB's). */

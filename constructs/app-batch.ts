@@ -44,6 +44,13 @@ export interface AppBatchProps {
    * @default - none
    */
   readonly extraEnvironment?: (definition: string) => Readonly<Record<string, string>> | undefined;
+  /**
+   * Container secrets per definition name (variable name to secret): ECS reads them when the container starts, with
+   * an execution role of that job definition's own, allowed to read exactly them.
+   *
+   * @default - none
+   */
+  readonly containerSecrets?: (definition: string) => Readonly<Record<string, batch.Secret>> | undefined;
   /** Receives the queues' job state changes (the app's dispatcher). Required. */
   readonly stateChangeTarget: lambda.IFunction;
   /** Receives job state changes the target could not take. Required. */
@@ -102,7 +109,7 @@ export class AppBatch extends Construct {
     this.compute = this.createCompute(props, maxvCpus);
     this.bundle = new Asset(this, 'Bundle', { path: props.bundleFile });
     const logGroup = this.createLogGroup(props);
-    const executionRole = this.createExecutionRole(props.appName);
+    const executionRole = this.createExecutionRole(props.appName, 'ExecutionRole');
     this.jobRole = this.createJobRole(props);
     this.jobDefinitions = this.createJobDefinitions(props, { executionRole, logGroup });
     this.sendStateChanges(props);
@@ -144,10 +151,13 @@ export class AppBatch extends Construct {
     });
   }
 
-  private createExecutionRole(appName: string): iam.Role {
-    return new iam.Role(this, 'ExecutionRole', {
+  private createExecutionRole(appName: string, id: string, definition?: string): iam.Role {
+    return new iam.Role(this, id, {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Starts the containers of the multinode app ${appName}`,
+      description:
+        definition === undefined
+          ? `Starts the containers of the multinode app ${appName}`
+          : `Starts the containers of ${definition} of the multinode app ${appName}, reading its secrets`,
     });
   }
 
@@ -177,6 +187,8 @@ export class AppBatch extends Construct {
   private createJobDefinitions(props: AppBatchProps, shared: { executionRole: iam.IRole; logGroup: logs.ILogGroup }): Record<string, batch.EcsJobDefinition> {
     const jobDefinitions: Record<string, batch.EcsJobDefinition> = {};
     for (const definition of props.definitions) {
+      const secrets = props.containerSecrets?.(definition.name) ?? {};
+      const withSecrets = Object.keys(secrets).length > 0;
       jobDefinitions[definition.name] = new BatchJob(this, `Job-${definition.name}`, {
         definition: definition.name,
         ...this.jobSize(definition),
@@ -185,6 +197,8 @@ export class AppBatch extends Construct {
         environment: { ...props.environment, ...batchEnvironment(this.bundle, definition.name), ...props.extraEnvironment?.(definition.name) },
         jobRole: this.jobRole,
         ...shared,
+        // Secrets are read with the execution role: one per definition that has some, so each reads only its own.
+        ...(withSecrets ? { executionRole: this.createExecutionRole(props.appName, `ExecutionRole-${definition.name}`, definition.name), secrets } : {}),
         assignPublicIp: this.compute.assignPublicIp,
       }).jobDefinition;
     }

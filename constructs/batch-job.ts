@@ -51,8 +51,15 @@ export interface BatchJobProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** What the container's code may do (the app's access). Required. */
   readonly jobRole: iam.IRole;
-  /** What ECS needs to start the container (write its logs). Required. */
+  /** What ECS needs to start the container (write its logs, read its secrets). Required. */
   readonly executionRole: iam.IRole;
+  /**
+   * Variables whose values ECS reads from Secrets Manager when the container starts (granted to the execution role by
+   * each secret's `grantRead`); they are in the container only, never in the template.
+   *
+   * @default - none
+   */
+  readonly secrets?: Readonly<Record<string, batch.Secret>>;
   /** Where the container's output goes. Required. */
   readonly logGroup: logs.ILogGroup;
   /**
@@ -79,6 +86,7 @@ export class BatchJob extends Construct {
       environment: { ...environment },
       jobRole: props.jobRole,
       executionRole: props.executionRole,
+      ...(props.secrets && Object.keys(props.secrets).length > 0 ? { secrets: { ...props.secrets } } : {}),
       logging: ecs.LogDriver.awsLogs({ logGroup: props.logGroup, streamPrefix: batchLogStreamPrefix(props.definition) }),
     };
     const container =

@@ -54,7 +54,7 @@ export function checkStackLimits(app: IConstruct & { prefix: string; manifest: {
     if (size > LAMBDA_ENVIRONMENT_LIMIT_BYTES) {
       throw new SynthError(
         `the environment of the Lambda function takes ${size} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}; pass less through ` +
-          `overrides.environment.`,
+          'overrides.environment and the config settings.',
         fn,
       );
     }

@@ -2,12 +2,13 @@
  * MultinodeApp: a whole multinode app in any CDK stack. It bundles the app once, reads its manifest, and creates
  * every resource the manifest asks for: a table per dict and the state table, the payload bucket, a Lambda function
  * per Lambda-placed definition, Batch compute and a job definition per heavy definition, EventBridge Scheduler
- * schedules for scheduled tasks, an HTTP API per service, and least-privilege roles.
+ * schedules for scheduled tasks, an HTTP API per service, a Secrets Manager secret per declared secret, and
+ * least-privilege roles.
  *
  * The manifest speaks in numbers (MB, MiB, seconds); they become `Size`s and `Duration`s here and in AppBatch.
  */
 import os from 'node:os';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, Stage } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -18,6 +19,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -31,6 +33,7 @@ import {
   type LambdaPlaced,
   type BatchPlaced,
   type ScheduledTaskManifest,
+  secretsOf,
   type ServiceManifest,
 } from '../lib/manifest.js';
 import type { DefinitionKind } from '../lib/options/context.js';
@@ -39,18 +42,21 @@ import type { LambdaCompute } from '../lib/placement.js';
 import { scheduleTargetInput } from '../lib/schedule/event.js';
 import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/core/config.js';
 import { lambdaFunctionTimeoutSeconds } from '../runtime/jobs/tuning.js';
+import { secretValueEnv } from '../runtime/settings/environment.js';
 import { acknowledgeStatements, appAccessStatements, combineGrants, type ExplainedStatement, grantStatements } from './app-access.js';
 import { AppBatch, needsGpu } from './app-batch.js';
 import { describeApp } from './app-description.js';
+import { configEnvironmentFor } from './app-config.js';
+import { AppSecrets } from './app-secrets.js';
 import { AppFunction } from './app-function.js';
 import { AppSchedule, schedulerRole } from './app-schedule.js';
 import { AppService } from './app-service.js';
 import { type AppBuild, buildApp, bundleRootIn } from './build.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import { SynthError } from './errors.js';
+import { appLambdaRole } from './lambda-role.js';
 import { checkStackLimits } from './limits.js';
 import { lookUp } from './lookup.js';
-import { acknowledgeWildcards } from './nag.js';
 import { type OperatorAccessInput, operatorStatements } from './operator-access.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
 import { PayloadBucket } from './payload-bucket.js';
@@ -138,7 +144,7 @@ export interface MultinodeAppProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * What happens to dict tables, the state table and the payload bucket when the stack goes.
+   * What happens to dict tables, the state table, the payload bucket and the secrets it creates when the stack goes.
    *
    * @default RemovalPolicy.RETAIN
    */
@@ -198,6 +204,21 @@ export interface MultinodeAppProps {
    * @default - `multinode-bundles` in the CDK output folder (`cdk.out`)
    */
   readonly bundleRoot?: string;
+  /**
+   * Existing Secrets Manager secrets to use for some of the app's secrets, by secret name (each holding its value as
+   * text); the others are created, named `<prefix>/<name>`, without a value. Values are never in the template.
+   *
+   * @default - every secret is created
+   */
+  readonly secrets?: Readonly<Record<string, secretsmanager.ISecret>>;
+  /**
+   * Values of the app's config settings, by name, for every Lambda function and Batch container
+   * (`MULTINODE_CONFIG_<name>`; not secret: they are in the template). A setting left out takes the CDK context
+   * `multinode:config`'s value, else the default in the code; one with neither fails the synth.
+   *
+   * @default - the context's values and the defaults in the code
+   */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 /** A service of the app: its HTTP API and URL. */
@@ -234,8 +255,10 @@ export class MultinodeApp extends Construct {
   readonly deadLetterQueue: sqs.Queue;
   /** The app's permissions (tables, bucket, functions, Batch), attached to its Lambda and Batch roles. */
   readonly accessPolicy: iam.ManagedPolicy;
-  /** The role of every Lambda function of the app. */
+  /** The role of every Lambda function of the app that reads no secrets (each one that does has its own). */
   readonly lambdaRole: iam.Role;
+  /** The Secrets Manager secret of each secret the app declares. Prefer `secret(name)`, which fails on a name the app does not have. */
+  readonly secrets: Readonly<Record<string, secretsmanager.ISecret>>;
   /**
    * Lambda functions by definition name (Lambda-placed functions, jobs, scheduled tasks and services). Prefer
    * `function(name)`, which fails on a name the app does not have.
@@ -271,6 +294,9 @@ export class MultinodeApp extends Construct {
   private readonly overrides: ReadonlyMap<string, DefinitionOverrides>;
   private readonly accessStatements: ExplainedStatement[];
   private readonly location: AppLocation;
+  private readonly appSecrets: AppSecrets;
+  /** `MULTINODE_CONFIG_<name>` of every config setting given a value for this deployment. */
+  private readonly configEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: MultinodeAppProps) {
     super(scope, id);
@@ -289,6 +315,15 @@ export class MultinodeApp extends Construct {
     this.dicts = this.createDicts();
     this.payloadBucket = this.createPayloadBucket();
     this.deadLetterQueue = this.createDeadLetters();
+    this.appSecrets = new AppSecrets(this, 'Secrets', {
+      appName: this.manifest.app.name,
+      names: this.names,
+      secrets: this.manifest.secrets.map((s) => s.name),
+      removalPolicy: this.removalPolicy,
+      ...(props.secrets ? { existing: props.secrets } : {}),
+    });
+    this.secrets = this.appSecrets.secrets;
+    this.configEnvironment = configEnvironmentFor(this, this.manifest.config, props.config);
 
     // Access: the app's permissions and the runtime's environment.
     this.accessStatements = this.appAccess();
@@ -350,6 +385,11 @@ export class MultinodeApp extends Construct {
   /** Service `name` (its HTTP API and URL); fails naming the app's services when it has none of that name. */
   service(name: string): MultinodeService {
     return lookUp(this, 'service', this.services, name);
+  }
+
+  /** The Secrets Manager secret of secret `name`; fails naming the app's secrets when it has none of that name. */
+  secret(name: string): secretsmanager.ISecret {
+    return lookUp(this, 'secret', this.secrets, name);
   }
 
   /**
@@ -558,31 +598,30 @@ export class MultinodeApp extends Construct {
     return policy;
   }
 
-  /** The role of every function of the app: the app's access, and writing the functions' logs. */
+  /** The role of every function of the app that reads no secrets: the app's access, and writing the functions' logs. */
   private createLambdaRole(): iam.Role {
-    const role = new iam.Role(this, 'LambdaRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    return appLambdaRole(this, 'LambdaRole', {
       description: `Runs the Lambda functions of the multinode app ${this.manifest.app.name}`,
-      managedPolicies: [this.accessPolicy],
+      accessPolicy: this.accessPolicy,
+      names: this.names,
     });
-    const logGroups = Stack.of(this).formatArn({
-      service: 'logs',
-      resource: 'log-group',
-      resourceName: `/aws/lambda/${this.names.lambdaFunction('')}*:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  }
+
+  /** A definition's Lambda role: the shared one, or for a definition that reads secrets its own, allowed exactly those. */
+  private roleFor(name: string, secrets: readonly string[]): iam.IRole {
+    if (secrets.length === 0) return this.lambdaRole;
+    const role = appLambdaRole(this, `Role-${name}`, {
+      description: `Runs the Lambda function of ${name} of the multinode app ${this.manifest.app.name}, which reads its secrets`,
+      accessPolicy: this.accessPolicy,
+      names: this.names,
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroups] }));
-    acknowledgeWildcards(
-      role,
-      [logGroups],
-      `The log groups of the app's functions, all named "/aws/lambda/${this.names.lambdaFunction('')}<definition>", and their streams.`,
-    );
+    this.appSecrets.grantValues(role, secrets);
     return role;
   }
 
   /** A Lambda function per Lambda-placed definition. */
   private createFunctions(code: lambda.Code): Record<string, lambda.Function> {
-    return Object.fromEntries(this.onLambda().map((d) => [d.name, this.createFunction(code, d.name, d.kind, d.compute)]));
+    return Object.fromEntries(this.onLambda().map((d) => [d.name, this.createFunction(code, d.name, d.kind, d.compute, secretsOf(d))]));
   }
 
   /** Whether the app has a dispatcher: when there are heavy definitions or rate schedules. */
@@ -595,16 +634,17 @@ export class MultinodeApp extends Construct {
     return this.needsDispatcher() ? this.createFunction(code, DISPATCHER_DEFINITION, 'dispatcher', DISPATCHER_COMPUTE) : undefined;
   }
 
-  private createFunction(code: lambda.Code, name: string, kind: string, compute: LambdaCompute): lambda.Function {
+  private createFunction(code: lambda.Code, name: string, kind: string, compute: LambdaCompute, secrets: readonly string[] = []): lambda.Function {
     const override = this.overrides.get(name);
+    const settings = kind === 'dispatcher' ? {} : { ...this.configEnvironment, ...this.appSecrets.environment(secrets) };
     return new AppFunction(this, `Function-${name}`, {
       functionName: this.names.lambdaFunction(name),
       code,
       // Lambda's "MB" are MiB.
       memory: Size.mebibytes(compute.memoryMB),
       timeout: Duration.seconds(lambdaFunctionTimeoutSeconds(kind, compute.timeoutSeconds)),
-      role: this.lambdaRole,
-      environment: { ...lambdaEnvironment(this.location, { sourceMaps: this.props.sourceMaps ?? true }), ...override?.environment },
+      role: this.roleFor(name, secrets),
+      environment: { ...lambdaEnvironment(this.location, { sourceMaps: this.props.sourceMaps ?? true }), ...settings, ...override?.environment },
       architecture: this.props.lambdaArchitecture ?? lambda.Architecture.ARM_64,
       logRetention: this.logRetention,
       deadLetterQueue: this.deadLetterQueue,
@@ -625,7 +665,11 @@ export class MultinodeApp extends Construct {
       bundleFile: build.file,
       accessPolicy: this.accessPolicy,
       environment: this.connectionEnvironment,
-      extraEnvironment: (name) => this.overrides.get(name)?.environment,
+      extraEnvironment: (name) => ({ ...this.configEnvironment, ...this.overrides.get(name)?.environment }),
+      containerSecrets: (name) => {
+        const definition = definitions.find((d) => d.name === name);
+        return this.appSecrets.containerSecrets(definition ? secretsOf(definition) : [], secretValueEnv);
+      },
       stateChangeTarget: this.dispatcher!,
       deadLetterQueue: this.deadLetterQueue,
       maxvCpus: settings?.maxvCpus ?? 256,

@@ -13,6 +13,12 @@ export type { ServiceOptions, ServiceAuth, FetchHandler, ServiceSettings } from 
 export { dict, DictDefinition } from './definitions/dict.js';
 export type { DictOptions } from './definitions/dict.js';
 export { lock, LockDefinition, withLock } from './definitions/lock.js';
+export { secret, SecretDefinition, isSecret } from './settings/secret.js';
+export type { SecretValueOptions } from './settings/secret.js';
+export { config, ConfigDefinition } from './settings/config.js';
+export type { ConfigOptions } from './settings/config.js';
+export type { SecretsOption } from './settings/option.js';
+export { ConfigValueMissingError, SecretNotDeclaredError, SecretReadError, SecretValueMissingError } from './settings/errors.js';
 export type { AnyDefinition } from './definitions/base.js';
 export { isDefinition } from './definitions/base.js';
 export type * from './handles.js';
@@ -35,7 +41,7 @@ export { JobNotFoundError, LockLostError, LockUnavailableError, RunNotFinishedEr
 export type { DurationInput, DurationObject } from './units/duration.js';
 export type { ComputeOptions } from './options/compute.js';
 export type { Placement, Compute, LambdaCompute, BatchCompute } from './placement.js';
-export type { Manifest, ManifestDefinition } from './manifest.js';
+export type { ConfigManifest, Manifest, ManifestDefinition, SecretManifest } from './manifest.js';
 export { ScheduleError, ScheduleExpressionError, ScheduledEventError } from './schedule/errors.js';
 export type { ScheduleSpec, CompiledExpression, ScheduleManifest, ScheduleTimingOptions } from './schedule/spec.js';
 export type { ScheduledEvent } from './schedule/event.js';

@@ -11,7 +11,9 @@
  *       "options": { normalized options of the kind },
  *       "placement": "lambda"|"batch"|null, "compute": { see Compute }|null,
  *       "schedule": { "spec", "expressions": [{ "expression", "timezone", "startDate"? }] }   (schedules only) }
- *   ]
+ *   ],
+ *   "secrets": [{ "name" }],                      every secret declared (values are never in the manifest)
+ *   "config": [{ "name", "default": string|null }] every config setting declared
  * }
  */
 import type { ResolvedApp } from './app.js';
@@ -25,6 +27,7 @@ import type { BatchCompute, Compute, LambdaCompute, Placement } from './placemen
 import type { ScheduleManifest } from './schedule/spec.js';
 import { describeCompute } from './placement.js';
 import { describeScheduleSpec } from './schedule/describe.js';
+import { registeredConfig, registeredSecrets } from './settings/registry.js';
 
 export const MANIFEST_VERSION = 1;
 
@@ -64,10 +67,25 @@ export type LambdaPlaced = PlacedDefinition & { readonly placement: 'lambda'; re
 /** A definition placed on AWS Batch, with its Batch settings. */
 export type BatchPlaced = Exclude<PlacedDefinition, ServiceManifest> & { readonly placement: 'batch'; readonly compute: BatchCompute };
 
+/** A secret the app declares (`secret(name)`); definitions list the ones they read in `options.secrets`. */
+export interface SecretManifest {
+  readonly name: string;
+}
+
+/** A config setting the app declares (`config(name, { default })`). */
+export interface ConfigManifest {
+  readonly name: string;
+  /** The value used when none is set; null: none, so a value must be set. */
+  readonly default: string | null;
+}
+
 export interface Manifest {
   readonly manifestVersion: typeof MANIFEST_VERSION;
   readonly app: { readonly name: string };
   readonly definitions: readonly ManifestDefinition[];
+  /** Every secret declared while the app loaded (definitions may only read declared secrets). */
+  readonly secrets: readonly SecretManifest[];
+  readonly config: readonly ConfigManifest[];
 }
 
 export function isKind<K extends DefinitionKind>(definition: ManifestDefinition, kind: K): definition is ManifestDefinitionOf<K> {
@@ -96,7 +114,14 @@ export function buildManifest(app: ResolvedApp, appName: string): Manifest {
     manifestVersion: MANIFEST_VERSION,
     app: { name: appName },
     definitions: app.definitions.map((definition) => manifestEntry(definition, app.exportNames.get(definition) ?? null)),
+    secrets: registeredSecrets().map((s) => ({ name: s.name })),
+    config: registeredConfig().map((c) => ({ name: c.name, default: c.defaultValue ?? null })),
   };
+}
+
+/** The secrets a placed definition may read (its `secrets` option); none for dicts and locks. */
+export function secretsOf(definition: ManifestDefinition): readonly string[] {
+  return definition.kind === 'dict' || definition.kind === 'lock' ? [] : definition.options.secrets;
 }
 
 function manifestEntry(definition: AnyDefinition, exportName: string | null): ManifestDefinition {
@@ -142,7 +167,13 @@ export function formatManifestTable(manifest: Manifest): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   const body = rows.length > 0 ? rows.map(line).join('\n') : '(no definitions)';
-  return `App: ${manifest.app.name}\n\n${line(header)}\n${body}\n`;
+  const settings = [
+    ...(manifest.secrets.length > 0 ? [`Secrets: ${manifest.secrets.map((s) => s.name).join(', ')}`] : []),
+    ...(manifest.config.length > 0
+      ? [`Config: ${manifest.config.map((c) => (c.default === null ? c.name : `${c.name} (default ${JSON.stringify(c.default)})`)).join(', ')}`]
+      : []),
+  ];
+  return `App: ${manifest.app.name}\n\n${line(header)}\n${body}\n${settings.length > 0 ? `\n${settings.join('\n')}\n` : ''}`;
 }
 
 function describeDefinition(definition: ManifestDefinition): string {
@@ -156,5 +187,7 @@ function describeDefinition(definition: ManifestDefinition): string {
   if (kind === 'job' && definition.options.lock) parts.push(`lock ${definition.options.lock}`);
   if (kind === 'service') parts.push(`auth ${typeof definition.options.auth === 'string' ? definition.options.auth : 'jwt'}`);
   if (kind === 'schedule') parts.push(describeScheduleSpec(definition.schedule.spec));
+  const secrets = secretsOf(definition);
+  if (secrets.length > 0) parts.push(`secrets ${secrets.join(' ')}`);
   return parts.length > 0 ? parts.join(', ') : '-';
 }

@@ -50,6 +50,12 @@ export interface ResourceNames {
   schedule(definition: string, index: number): string;
   /** The CloudWatch Logs group of the app's Batch containers; each definition's streams start with `<definition>/`. */
   readonly batchLogGroup: string;
+  /**
+   * The Secrets Manager secret of secret `name` (`<prefix>/<name>`). A "/" rather than "-" before the name, because
+   * Secrets Manager adds "-" and six characters to a secret's ARN, and a name ending in "-" and six characters
+   * confuses lookups by partial ARN.
+   */
+  secret(name: string): string;
 }
 
 /** Lambda's own log group name for a function (the constructs create it under this name). */
@@ -80,6 +86,7 @@ export function resourceNames(prefix: string): ResourceNames {
     batchJobDefinition: (definition) => fitName(`${prefix}-${definition}`, NAME_LIMITS.batchJobDefinition),
     schedule: (definition, index) => fitName(`${prefix}-${definition}-${index}`, NAME_LIMITS.schedule),
     batchLogGroup: `/aws/batch/${prefix}`,
+    secret: (name) => `${prefix}/${name}`,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { RuntimeNotInstalledError } from './errors.js';
 import type { DictHandle, FunctionHandle, JobHandle, LockHandle, Log } from './handles.js';
+import type { SecretValueOptions } from './settings/secret.js';
 
 /** Untyped clients the runtime provides, keyed by definition name; the model adds the types. */
 export interface RuntimePort {
@@ -12,6 +13,10 @@ export interface RuntimePort {
   job(name: string): JobHandle<unknown, unknown>;
   dict(name: string): DictHandle<unknown>;
   lock(name: string): LockHandle;
+  /** The value of secret `name`, for the handler running now (which must declare it). */
+  secret(name: string, options?: SecretValueOptions): Promise<string>;
+  /** The value of config setting `name` in this environment (else its default). */
+  config(name: string): string;
   /** The logger of the invocation running now (a function call, a run, a request to a service), if any. */
   log?(): Log | undefined;
 }

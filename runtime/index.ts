@@ -36,6 +36,10 @@ export type { Clients, ClientOptions } from './core/clients.js';
 export { createContext, DEFAULT_TUNING } from './core/context.js';
 export type { ContextOptions, RuntimeContext, RuntimeTuning } from './core/context.js';
 export { createRuntimePort } from './entry/runtime-port.js';
+export type { RuntimePortOptions } from './entry/runtime-port.js';
+
+// Secrets and config settings: the environment variables they arrive through (besides Secrets Manager).
+export { SETTINGS_ENV, configEnv, secretIdEnv, secretValueEnv } from './settings/environment.js';
 
 // Logs: the JSON line format, reading lines back, and reading an app's logs from CloudWatch Logs.
 export { Logger, parseLogLine, stdoutSink } from './core/logger.js';

@@ -6,13 +6,14 @@ import { type InputWatcher, watchAppInputs } from '../../runtime/build/watch.js'
 import { LocalCloud } from '../../runtime/local/cloud.js';
 import { formatCloudLog } from '../../runtime/local/log-format.js';
 import { defaultStateDir } from '../../runtime/local/state-dir.js';
+import { envFileFlag, settingsSummary } from './settings-flags.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
 import type { Command } from './types.js';
 
 export const devCommand: Command = {
   summary: 'run the app locally: its functions, services, schedules and dicts, on 127.0.0.1',
-  usage: `Usage: multinode dev <entry> [--port N] [--trigger NAME]... [--no-schedules] [--state-dir DIR]
+  usage: `Usage: multinode dev <entry> [--port N] [--trigger NAME]... [--no-schedules] [--state-dir DIR] [--env-file FILE]
 
 Builds the app module <entry> and runs it in a local cloud: DynamoDB for dicts, a Lambda endpoint
 whose workers run the app bundle, S3 for large payloads, an HTTP gateway per service and the
@@ -25,6 +26,8 @@ Options:
   --trigger NAME    fire the schedule NAME once at start (repeatable)
   --no-schedules    do not fire schedules at their times (--trigger still works)
   --state-dir DIR   keep data here; default <app>/.multinode next to the app's package.json
+  --env-file FILE   values of the app's secrets and config settings (NAME=value lines); default .env
+                    next to the app's package.json. Changes to the file reach new invocations.
   --help            show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('dev', argv, {
@@ -32,6 +35,7 @@ Options:
       trigger: { type: 'string', multiple: true },
       'no-schedules': { type: 'boolean' },
       'state-dir': { type: 'string' },
+      'env-file': { type: 'string' },
       help: { type: 'boolean' },
     });
     if (values.help) {
@@ -48,10 +52,11 @@ Options:
     const port = parsePort(values.port);
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
+    const envFile = envFileFlag('dev', values['env-file'], io.cwd);
     const log = (source: string, line: string) => io.stdout(`${formatCloudLog(source, line)}\n`);
 
     io.stdout(`multinode dev: building ${path.relative(io.cwd, entry) || entry} ...\n`);
-    const cloud = await LocalCloud.start({ entry, stateDir, port, log, schedules: !values['no-schedules'] });
+    const cloud = await LocalCloud.start({ entry, stateDir, port, log, schedules: !values['no-schedules'], ...(envFile ? { envFile } : {}) });
     let watcher: InputWatcher | undefined;
     try {
       for (const name of values.trigger ?? []) {
@@ -97,6 +102,7 @@ function printSummary(cloud: LocalCloud, stateDir: string, io: CliIO): void {
   if (functions.length > 0) lines.push(`  functions: ${functions.join(', ')} (call one with: multinode run <entry> <name> --args '[...]')`);
   const jobs = cloud.manifest.definitions.filter((d) => d.kind === 'job').map((d) => d.name);
   if (jobs.length > 0) lines.push(`  jobs: ${jobs.join(', ')} (start one with: multinode run <entry> <name> --args '<input>')`);
+  lines.push(...settingsSummary(cloud.settings.status(), io.cwd));
   lines.push('Press Ctrl-C to stop.\n');
   io.stdout(`${lines.join('\n')}\n`);
 }

@@ -12,6 +12,7 @@ import { UsageError, type CliIO } from '../io.js';
 import { awaitScheduledRun } from '../../runtime/schedules/batch-runner.js';
 import type { ScheduleResponse } from '../../runtime/schedules/schedule-event.js';
 import { runJob } from './run-job.js';
+import { envFileFlag } from './settings-flags.js';
 import { type Runner, type RunTarget, toJson } from './run-target.js';
 import type { Command } from './types.js';
 
@@ -45,7 +46,7 @@ export const RUNNERS: { readonly [K in RunnableKind]: Runner<K> } = {
 
 export const runCommand: Command = {
   summary: 'call one function (or fire one schedule) of the app in the local cloud and print the result as JSON',
-  usage: `Usage: multinode run <entry> <name> [--args JSON] [--state-dir DIR]
+  usage: `Usage: multinode run <entry> <name> [--args JSON] [--state-dir DIR] [--env-file FILE]
 
 Calls the function <name> of the app <entry> in the local cloud (the same runtime as in AWS) and prints
 its result as JSON; fires the schedule <name> once and prints how the run went. When "multinode dev"
@@ -59,9 +60,17 @@ Options:
   --args JSON       the argument list as a JSON array, e.g. '["UK", 3]'; any other JSON value is the
                     single argument; default: no arguments
   --state-dir DIR   the app's data; default <app>/.multinode next to the app's package.json
+  --env-file FILE   values of the app's secrets and config settings (NAME=value lines) for the local
+                    cloud this command starts; default .env next to the app's package.json. A running
+                    multinode dev uses its own file.
   --help            show this help`,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('run', argv, { args: { type: 'string' }, 'state-dir': { type: 'string' }, help: { type: 'boolean' } });
+    const { values, positionals } = parseCommandArgs('run', argv, {
+      args: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'env-file': { type: 'string' },
+      help: { type: 'boolean' },
+    });
     if (values.help) {
       io.stdout(`${this.usage}\n`);
       return 0;
@@ -76,9 +85,14 @@ Options:
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const name = positionals[1]!;
     const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
+    const envFile = envFileFlag('run', values['env-file'], io.cwd);
 
     const running = await runningCloud(stateDir);
-    const cloud = running ? undefined : await LocalCloud.start({ entry, stateDir, log: (source, line) => io.stderr(`${formatCloudLog(source, line)}\n`) });
+    if (running && envFile)
+      io.stderr(`multinode run: multinode dev is running for this app and uses its own values; --env-file ${values['env-file']} is not read.\n`);
+    const cloud = running
+      ? undefined
+      : await LocalCloud.start({ entry, stateDir, log: (source, line) => io.stderr(`${formatCloudLog(source, line)}\n`), ...(envFile ? { envFile } : {}) });
     const connection = running ?? connectTo({ config: cloud!.config, manifest: cloud!.manifest });
     try {
       const manifest = connection.context.manifest;

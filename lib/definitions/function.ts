@@ -1,12 +1,13 @@
 import { type ComputeOptions, COMPUTE_KEYS, parseRunnable, type RunnableSettings } from '../options/compute.js';
 import { LIMITS, parseInteger } from '../options/fields.js';
 import type { Compute, Placement } from '../placement.js';
+import type { SecretsOption } from '../settings/option.js';
 import { callerSite } from '../site.js';
 import type { AwaitOptions, FunctionHandle, ListOptions, MapOptions, Page, RunInfo } from '../handles.js';
 import { Definition, openDefinition, requireHandler } from './base.js';
 
 /** Options of `fn(options, handler)`. */
-export interface FunctionOptions extends ComputeOptions {
+export interface FunctionOptions extends ComputeOptions, SecretsOption {
   /** Overrides the export name. */
   name?: string;
   /** Retries after a failed execution, 0 to 50 (default 0). Throttling is retried without counting. */
@@ -15,7 +16,7 @@ export interface FunctionOptions extends ComputeOptions {
   maxConcurrency?: number;
 }
 
-export const FUNCTION_OPTION_KEYS = ['name', ...COMPUTE_KEYS, 'maxRetries', 'maxConcurrency'] as const;
+export const FUNCTION_OPTION_KEYS = ['name', ...COMPUTE_KEYS, 'maxRetries', 'maxConcurrency', 'secrets'] as const;
 
 /** Normalized function options, as in the manifest. */
 export interface FunctionSettings extends RunnableSettings {

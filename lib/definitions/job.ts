@@ -12,7 +12,7 @@ export interface JobOptions extends FunctionOptions {
   lock?: string;
 }
 
-export const JOB_OPTION_KEYS = ['name', ...COMPUTE_KEYS, 'maxRetries', 'maxConcurrency', 'lock'] as const;
+export const JOB_OPTION_KEYS = ['name', ...COMPUTE_KEYS, 'maxRetries', 'maxConcurrency', 'lock', 'secrets'] as const;
 
 export interface JobSettings extends FunctionSettings {
   readonly lock: string | null;

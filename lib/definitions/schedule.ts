@@ -3,17 +3,18 @@ import type { Compute, Placement } from '../placement.js';
 import { callerSite } from '../site.js';
 import type { ScheduledRun } from '../handles.js';
 import { scheduleFromOptions, type ScheduleManifest, type ScheduleTimingOptions } from '../schedule/spec.js';
+import type { SecretsOption } from '../settings/option.js';
 import { Definition, openDefinition, requireHandler } from './base.js';
 
 /** Options of `schedule(options, handler)`: when it runs (`cron` or `interval`), where, and on what. */
-export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions {
+export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions, SecretsOption {
   /** Overrides the export name. */
   name?: string;
   /** Retries after a failed run, 0 to 50 (default 0). */
   maxRetries?: number;
 }
 
-export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries'] as const;
+export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries', 'secrets'] as const;
 
 /** The original Multinode's `period=` spelling and a few other likely words, mapped to ours. */
 const SCHEDULE_HINTS: Record<string, string> = {

@@ -2,6 +2,7 @@ import { fallbackPlacement, parseComputeOptions } from '../options/compute.js';
 import type { OptionContext } from '../options/context.js';
 import { parseName } from '../options/fields.js';
 import { type LambdaCompute, place } from '../placement.js';
+import { parseSecrets, type SecretsOption } from '../settings/option.js';
 import { callerSite } from '../site.js';
 import { contextFor, Definition, objectOptions } from './base.js';
 
@@ -9,7 +10,7 @@ import { contextFor, Definition, objectOptions } from './base.js';
 export type ServiceAuth = 'none' | 'iam' | { jwt: { issuer: string; audience: string[] } };
 
 /** Options of `service(options, handler)` (or `service(handler)`). Services run on Lambda behind an API Gateway HTTP API. */
-export interface ServiceOptions {
+export interface ServiceOptions extends SecretsOption {
   /** Overrides the export name. */
   name?: string;
   /** vCPUs, 0.1 to 6 (default 0.1). */
@@ -22,7 +23,7 @@ export interface ServiceOptions {
   auth?: ServiceAuth;
 }
 
-export const SERVICE_OPTION_KEYS = ['name', 'cpu', 'memory', 'timeout', 'auth'] as const;
+export const SERVICE_OPTION_KEYS = ['name', 'cpu', 'memory', 'timeout', 'auth', 'secrets'] as const;
 
 /** The integration limit of API Gateway HTTP APIs, less a second for the Lambda round trip. */
 export const SERVICE_TIMEOUT = { min: 1, max: 29, default: 29 } as const;
@@ -32,6 +33,8 @@ export interface ServiceSettings {
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
   readonly auth: ServiceAuth;
+  /** Names of the secrets the handler may read (the `secrets` option). */
+  readonly secrets: readonly string[];
 }
 
 /** A fetch-style handler: a standard `Request` in, a `Response` out (a Hono app's `fetch`, say). */
@@ -59,6 +62,7 @@ export class ServiceDefinition extends Definition<'service'> {
       memoryMiB: request.memoryMiB,
       timeoutSeconds: request.timeoutSeconds,
       auth: ctx.check(() => parseAuth(ctx, raw.auth), 'none'),
+      secrets: ctx.check(() => parseSecrets(ctx, raw.secrets), []),
     };
     this.compute = ctx.check(() => {
       const { compute } = place(request, (m) => ctx.fail(m), { allowBatch: false });

@@ -1,5 +1,6 @@
 import type { DurationInput } from '../units/duration.js';
 import { type Compute, type LambdaCompute, place, type Placement, type ResourceRequest } from '../placement.js';
+import { parseSecrets } from '../settings/option.js';
 import type { OptionContext } from './context.js';
 import { type ComputeChoice, type GpuRequest, LIMITS, parseCompute, parseCpu, parseGpu, parseInteger, parseMemory, parseTimeout } from './fields.js';
 
@@ -41,9 +42,11 @@ export interface RunnableSettings {
   readonly maxRetries: number;
   readonly gpu: GpuRequest | null;
   readonly compute: ComputeChoice;
+  /** Names of the secrets the handler may read (the `secrets` option). */
+  readonly secrets: readonly string[];
 }
 
-/** Compute options and `maxRetries`, normalized and placed. */
+/** Compute options, `maxRetries` and `secrets`, normalized and placed. */
 export function parseRunnable(ctx: OptionContext, raw: Record<string, unknown>): { settings: RunnableSettings; placement: Placement; compute: Compute } {
   const request = parseComputeOptions(ctx, raw);
   const settings: RunnableSettings = {
@@ -53,6 +56,7 @@ export function parseRunnable(ctx: OptionContext, raw: Record<string, unknown>):
     maxRetries: ctx.check(() => parseInteger(ctx, 'maxRetries', raw.maxRetries, LIMITS.maxRetries), LIMITS.maxRetries.default),
     gpu: request.gpu,
     compute: request.compute,
+    secrets: parseSecrets(ctx, raw.secrets),
   };
   return { settings, ...ctx.check(() => place(request, (message) => ctx.fail(message)), fallbackPlacement(request)) };
 }

@@ -30,6 +30,7 @@ export const ENDPOINT_ENV = {
   s3: 'AWS_ENDPOINT_URL_S3',
   batch: 'AWS_ENDPOINT_URL_BATCH',
   logs: 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
+  secretsmanager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
 } as const;
 
 export type Service = keyof typeof ENDPOINT_ENV;

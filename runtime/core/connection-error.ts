@@ -32,7 +32,14 @@ const WHAT_HAPPENED: Readonly<Record<string, string>> = {
   ENETUNREACH: 'the network is unreachable',
 };
 
-const SERVICE_NAMES: Readonly<Record<Service, string>> = { lambda: 'Lambda', dynamodb: 'DynamoDB', s3: 'S3', batch: 'Batch', logs: 'CloudWatch Logs' };
+const SERVICE_NAMES: Readonly<Record<Service, string>> = {
+  lambda: 'Lambda',
+  dynamodb: 'DynamoDB',
+  s3: 'S3',
+  batch: 'Batch',
+  logs: 'CloudWatch Logs',
+  secretsmanager: 'Secrets Manager',
+};
 
 /** The parts of an SDK HTTP request that say where it went. */
 export interface RequestTarget {

@@ -97,23 +97,37 @@ export function connectTo(target: { config: RuntimeConfig; manifest: Manifest },
 }
 
 /**
- * The configuration, manifest and services' URLs of a running local cloud, from its state directory's cloud.json:
- * what `connectTo` and `createControlPlane` take.
+ * The configuration, manifest and services' URLs of a running local cloud, from its state directory's cloud.json (what
+ * `connectTo` and `createControlPlane` take), and, from clouds that write it, the `.env` file its secret and config
+ * values come from.
  */
-export function readLocal(where: string): { config: RuntimeConfig; manifest: Manifest; services: Array<{ name: string; url: string }> } {
+export function readLocal(where: string): {
+  config: RuntimeConfig;
+  manifest: Manifest;
+  services: Array<{ name: string; url: string }>;
+  settings?: { envFile: string };
+} {
   const absolute = path.resolve(where);
   const candidates = [absolute, path.join(absolute, '.multinode')];
   for (const dir of candidates) {
     if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
     const file = path.join(dir, CLOUD_FILE);
     if (!existsSync(file)) continue;
-    let cloud: { config?: RuntimeConfig; manifest?: Manifest; services?: Array<{ name: string; url: string }> };
+    let cloud: { config?: RuntimeConfig; manifest?: Manifest; services?: Array<{ name: string; url: string }>; settings?: { envFile?: unknown } };
     try {
       cloud = JSON.parse(readFileSync(file, 'utf8')) as typeof cloud;
     } catch (error) {
       throw new ConnectError(`${file} is not readable JSON (${(error as Error).message}); restart multinode dev.`);
     }
-    if (cloud?.config && cloud.manifest) return { config: cloud.config, manifest: cloud.manifest, services: cloud.services ?? [] };
+    const envFile = cloud?.settings?.envFile;
+    if (cloud?.config && cloud.manifest) {
+      return {
+        config: cloud.config,
+        manifest: cloud.manifest,
+        services: cloud.services ?? [],
+        ...(typeof envFile === 'string' ? { settings: { envFile } } : {}),
+      };
+    }
   }
   throw new ConnectError(
     `No running local cloud found at ${absolute} (looked for cloud.json in ${candidates.join(' and ')}). Start it with: multinode dev <entry>.`,

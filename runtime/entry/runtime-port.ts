@@ -1,7 +1,8 @@
 /**
  * The runtime's implementation of the model's RuntimePort: typed handles by definition name, made once per name
  * and process. Functions go through their placement's invoker; dicts to their table; jobs and locks to their clients
- * over the state table; `log` is the logger of the invocation running now.
+ * over the state table; `log` is the logger of the invocation running now; secrets and config settings to their
+ * sources (runtime/settings).
  */
 import type { DictHandle, FunctionHandle, JobHandle, LockHandle } from '../../lib/handles.js';
 import type { RuntimePort } from '../../lib/runtime-port.js';
@@ -11,8 +12,17 @@ import { DictClient } from '../dicts/dict-client.js';
 import { FunctionClient } from '../functions/function-client.js';
 import { invokerFor } from '../functions/invokers.js';
 import { createJobClient, createLockClient } from '../jobs/factory.js';
+import { configValue } from '../settings/config-values.js';
+import { SecretStore } from '../settings/secret-store.js';
 
-export function createRuntimePort(context: RuntimeContext): RuntimePort {
+export interface RuntimePortOptions {
+  /** Where secrets (on Batch) and config settings are read from; default: this process's environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export function createRuntimePort(context: RuntimeContext, options: RuntimePortOptions = {}): RuntimePort {
+  const env = options.env ?? process.env;
+  const secrets = new SecretStore(context, env);
   const functions = new Map<string, FunctionHandle<unknown[], unknown>>();
   const dicts = new Map<string, DictHandle<unknown>>();
   const jobs = new Map<string, JobHandle<unknown, unknown>>();
@@ -36,5 +46,7 @@ export function createRuntimePort(context: RuntimeContext): RuntimePort {
     job: (name) => cached(jobs, name, () => createJobClient(context, name)),
     lock: (name) => cached(locks, name, () => createLockClient(context, name)),
     log: invocationLog,
+    secret: (name, secretOptions) => secrets.value(name, secretOptions),
+    config: (name) => configValue(context.manifest, env, name),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The local cloud of one app, all on 127.0.0.1: DynamoDB (dynalite), S3 (s3rver), the Lambda Invoke endpoint whose
- * workers run the app bundle's handler, CloudWatch Logs (where the functions and containers log, as in AWS), one HTTP
+ * workers run the app bundle's handler, CloudWatch Logs (where the functions and containers log, as in AWS), Secrets
+ * Manager (the app's secrets, valued from its `.env` file), one HTTP
  * gateway per service, registered extras (Batch), and optionally the scheduler firing the manifest's EventBridge
  * expressions. It is what `multinode dev`, `multinode run` and
  * `multinode/testing` start; the runtime inside it is the one that runs in AWS, pointed at these endpoints.
@@ -35,6 +36,9 @@ import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
 import { serviceAuthorizer } from './service-auth.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
+import { defaultEnvFile } from './settings/env-file.js';
+import { LocalSettings } from './settings/local-settings.js';
+import { startLocalSecretsManager, type LocalSecretsManager } from './settings/secrets-manager-server.js';
 import { appTables, createTables } from './tables.js';
 import { jwtAuthOf, LocalTokenIssuer, type IssueOptions } from './tokens.js';
 
@@ -65,6 +69,13 @@ export interface LocalCloudOptions extends Pick<LocalLambdaOptions, 'workerCap' 
   readonly log?: CloudLog;
   /** Run the scheduler: schedules fire at their times (default off; `multinode dev` turns it on). */
   readonly schedules?: boolean | { readonly clock?: SchedulerClock };
+  /**
+   * The `.env` file holding the values of the app's secrets and config settings (runtime/local/settings/env-file.ts).
+   * A file that does not exist is empty (and is created by the first secret set through the cloud).
+   *
+   * @default - `.env` in the app's folder (next to its package.json)
+   */
+  readonly envFile?: string;
 }
 
 interface CloudParts {
@@ -72,6 +83,7 @@ interface CloudParts {
   readonly s3: LocalS3;
   readonly lambdaEndpoint: LambdaEndpoint;
   readonly logs: LocalLogs;
+  readonly secretsManager: LocalSecretsManager;
   readonly extensions: LocalServiceInstance[];
   /** A temporary directory for bundles (and S3) when nothing is persisted. */
   readonly scratch?: string;
@@ -87,6 +99,8 @@ export class LocalCloud {
   /** The app's configuration in this cloud: for in-process runtimes (`context()`) and child processes (`env`). */
   readonly config: RuntimeConfig;
   readonly names: ResourceNames;
+  /** The values of the app's secrets and config settings (its `.env` file). */
+  readonly settings: LocalSettings;
   readonly #options: LocalCloudOptions;
   readonly #log: CloudLog;
   readonly #parts: CloudParts;
@@ -110,8 +124,10 @@ export class LocalCloud {
     bundle: string;
     lambda: LocalLambda;
     parts: CloudParts;
+    settings: LocalSettings;
   }) {
     this.#options = init.options;
+    this.settings = init.settings;
     this.#log = init.log;
     this.config = init.config;
     this.names = resourceNames(init.config.prefix);
@@ -137,15 +153,25 @@ export class LocalCloud {
       // whichever LocalLambda the cloud holds once there is one (a rebuild replaces it).
       const holder: { cloud?: LocalCloud } = {};
       const core = await startCoreServices(manifest, holder, layout, started, log);
-      await createAppTables(core.config, manifest);
+      const settings = new LocalSettings({
+        envFile: path.resolve(options.envFile ?? defaultEnvFile(options.entry)),
+        manifest,
+        prefix: core.config.prefix,
+        region: core.config.region,
+      });
+      settings.check();
+      const secretsManager = await startLocalSecretsManager(settings);
+      started.push(secretsManager);
+      const withSecrets: RuntimeConfig = { ...core.config, endpoints: { ...core.config.endpoints, secretsmanager: secretsManager.endpoint } };
+      await createAppTables(withSecrets, manifest);
       const { extensions, config } = await startExtensions(
-        { manifest, config: core.config, bundle, ...(layout ? { stateDir: layout.root } : {}), log, cloudLogs: core.parts.logs },
+        { manifest, config: withSecrets, bundle, ...(layout ? { stateDir: layout.root } : {}), log, cloudLogs: core.parts.logs, settings },
         started,
       );
-      const lambda = newLambda(options, config, manifest, bundle, log, core.parts.logs);
+      const lambda = newLambda(options, config, manifest, bundle, log, core.parts.logs, settings);
       started.push(lambda);
-      const parts: CloudParts = { ...core.parts, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) };
-      const cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts });
+      const parts: CloudParts = { ...core.parts, secretsManager, extensions, ...(scratch ? { scratch } : {}), ...(layout ? { layout } : {}) };
+      const cloud = new LocalCloud({ options, log, config, manifest, bundle, lambda, parts, settings });
       holder.cloud = cloud;
       started.push({ close: async () => cloud.#lambdaClient.destroy() }, cloud.#gatewaysCloser());
       await cloud.#open();
@@ -161,6 +187,7 @@ export class LocalCloud {
   async #open(): Promise<void> {
     await this.#startGateways(this.#options.port ?? 0);
     if (this.#options.schedules) this.#startScheduler();
+    this.settings.watch(() => void this.#settingsChanged());
     await this.#writeCloudFile();
   }
 
@@ -217,9 +244,12 @@ export class LocalCloud {
     return createContext(this.config, this.#manifest, options);
   }
 
-  /** What `connect` needs to reach this cloud from another process (written to the state directory's cloud.json). */
-  connection(): { config: RuntimeConfig; manifest: Manifest; services: ServiceEndpoint[] } {
-    return { config: this.config, manifest: this.#manifest, services: this.services };
+  /**
+   * What `connect` needs to reach this cloud from another process (written to the state directory's cloud.json), and
+   * the `.env` file its values come from (for `multinode secrets`; never the values).
+   */
+  connection(): { config: RuntimeConfig; manifest: Manifest; services: ServiceEndpoint[]; settings: { envFile: string } } {
+    return { config: this.config, manifest: this.#manifest, services: this.services, settings: { envFile: this.settings.envFile } };
   }
 
   /**
@@ -295,11 +325,19 @@ export class LocalCloud {
       return { ok: false, error: error as Error };
     }
     const { manifest, bundle } = built;
+    this.settings.setManifest(manifest);
+    let lambda: LocalLambda;
+    try {
+      lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log, this.#parts.logs, this.settings);
+    } catch (error) {
+      this.settings.setManifest(this.#manifest);
+      return { ok: false, error: error as Error };
+    }
     await createAppTables(this.config, manifest);
     const previous = this.#lambda;
     this.#manifest = manifest;
     this.#bundle = bundle;
-    this.#lambda = newLambda(this.#options, this.config, manifest, bundle, this.#log, this.#parts.logs);
+    this.#lambda = lambda;
     for (const extension of this.#parts.extensions) await extension.replaceBundle?.(bundle, manifest);
     // A gateway serves one service with its auth: a new, removed or renamed service, or a changed auth, restarts them.
     const services = manifest.definitions.filter((d) => d.kind === 'service').map((d) => gatewayKey(d.name, d.options.auth));
@@ -317,14 +355,36 @@ export class LocalCloud {
     return { ok: true, manifest };
   }
 
+  /**
+   * The `.env` file changed: as a deploy would, new workers (and Batch job definitions) take over, so later invocations
+   * read the new values (a worker keeps a secret's value once read). A file that no longer parses keeps the old ones.
+   */
+  async #settingsChanged(): Promise<void> {
+    if (this.#stopped) return;
+    let lambda: LocalLambda;
+    try {
+      lambda = newLambda(this.#options, this.config, this.#manifest, this.#bundle, this.#log, this.#parts.logs, this.settings);
+    } catch (error) {
+      this.#log('multinode', `${(error as Error).message} (still using the previous values)`);
+      return;
+    }
+    const previous = this.#lambda;
+    this.#lambda = lambda;
+    for (const extension of this.#parts.extensions) await extension.replaceBundle?.(this.#bundle, this.#manifest);
+    void previous.close();
+    this.#log('multinode', `${this.settings.envFile} changed; new invocations read the new values.`);
+  }
+
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.settings.unwatch();
     await this.#scheduler?.stop();
     this.#lambdaClient.destroy();
     await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()));
     await this.#lambda.close();
     await Promise.allSettled(this.#parts.extensions.map((e) => e.close()));
+    await this.#parts.secretsManager.close();
     // After the workers and containers: their last lines are delivered before the files are closed.
     await this.#parts.logs.close();
     await this.#parts.lambdaEndpoint.close();
@@ -482,7 +542,15 @@ async function build(entry: string, appName: string, buildRoot: string, number: 
   return { manifest: loaded.manifest, bundle: loaded.bundle!.file };
 }
 
-function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: Manifest, bundle: string, log: CloudLog, logs: LocalLogs): LocalLambda {
+function newLambda(
+  options: LocalCloudOptions,
+  config: RuntimeConfig,
+  manifest: Manifest,
+  bundle: string,
+  log: CloudLog,
+  logs: LocalLogs,
+  settings: LocalSettings,
+): LocalLambda {
   const names = resourceNames(config.prefix);
   const functions: LocalFunction[] = [];
   const definitionOf = new Map<string, string>();
@@ -515,7 +583,12 @@ function newLambda(options: LocalCloudOptions, config: RuntimeConfig, manifest: 
     bundle,
     functions,
     cloudLogs: (functionName) => functionLogWriter(logs.delivery, functionName),
-    env: { ...environmentFor(config), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_EC2_METADATA_DISABLED: 'true' },
+    env: {
+      ...environmentFor(config),
+      ...settings.configEnvironment(),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
     region: config.region,
     log: (functionName, _stream, line) => log(definitionOf.get(functionName) ?? functionName, line),
     ...(options.workerCap ? { workerCap: options.workerCap } : {}),

@@ -6,6 +6,7 @@
 import type { Manifest } from '../../lib/manifest.js';
 import type { RuntimeConfig, Service } from '../core/config.js';
 import type { LocalLogs } from './logs/index.js';
+import type { LocalSettings } from './settings/local-settings.js';
 
 export interface LocalServiceContext {
   readonly manifest: Manifest;
@@ -18,11 +19,13 @@ export interface LocalServiceContext {
   readonly log: (source: string, line: string) => void;
   /** The local CloudWatch Logs, for services whose output goes to log groups. */
   readonly cloudLogs: LocalLogs;
+  /** The app's secrets and config settings (their local ARNs, the config environment). */
+  readonly settings?: LocalSettings;
 }
 
 export interface LocalServiceInstance {
   readonly endpoints?: Partial<Record<Service, string>>;
-  /** The app was rebuilt: later work uses the new bundle and manifest. */
+  /** The app was rebuilt (or its settings changed): later work uses the new bundle, manifest and settings. */
   replaceBundle?(bundle: string, manifest: Manifest): void | Promise<void>;
   close(): Promise<void>;
 }

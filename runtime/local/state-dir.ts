@@ -81,9 +81,14 @@ export async function prepareStateDir(root: string, app: string): Promise<StateD
 
 /** `<app>/.multinode`: next to the nearest package.json above the entry (else next to the entry). */
 export function defaultStateDir(entry: string): string {
+  return path.join(appFolder(entry), '.multinode');
+}
+
+/** The app's folder: the one of the nearest package.json above the entry, else the entry's own folder. */
+export function appFolder(entry: string): string {
   const entryDir = path.dirname(path.resolve(entry));
   for (let dir = entryDir; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, '.multinode');
-    if (path.dirname(dir) === dir) return path.join(entryDir, '.multinode');
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return entryDir;
   }
 }

@@ -65,7 +65,8 @@ export async function startTestCloud(entry: string, options: TestCloudOptions = 
     const module = options.module ?? ((await import(pathToFileURL(path.resolve(entry)).href)) as Record<string, unknown>);
     resolveApp(module, Object.values(module).filter(isDefinition));
     const context = cloud.context(options.runtime);
-    uninstall = installRuntime(createRuntimePort(context));
+    // Config settings read in the test process see the cloud's values, as its workers do.
+    uninstall = installRuntime(createRuntimePort(context, { env: { ...process.env, ...cloud.settings.configEnvironment() } }));
     return {
       cloud,
       context,

@@ -81,12 +81,14 @@ describe('manifest', () => {
           name: 'heavy',
           kind: 'function',
           exportName: 'heavy',
-          options: { cpu: 16, memoryMiB: 256, timeoutSeconds: 7200, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto' },
+          options: { cpu: 16, memoryMiB: 256, timeoutSeconds: 7200, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto', secrets: [] },
           placement: 'batch',
           compute: { type: 'batch', platform: 'fargate', vcpu: 16, memoryMiB: 32768, gpu: null, timeoutSeconds: 7200 },
         },
         { name: 'store', kind: 'dict', exportName: 'store', options: {}, placement: null, compute: null },
       ],
+      secrets: [],
+      config: [],
     });
     expect(JSON.parse(JSON.stringify(manifest))).toEqual(manifest);
   });

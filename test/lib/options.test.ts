@@ -20,7 +20,7 @@ function fnError(options: unknown): string {
 describe('function options', () => {
   it('applies the defaults', () => {
     const f = mn.fn(noop);
-    expect(f.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 900, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto' });
+    expect(f.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 900, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto', secrets: [] });
     expect(f.placement).toBe('lambda');
   });
 
@@ -93,7 +93,8 @@ describe('function options', () => {
     [{ name: '' }, 'option "name" is ""; allowed'],
     [
       { cpus: 2 },
-      'unknown option "cpus" (did you mean "cpu"?); fn() accepts "name", "cpu", "memory", "timeout", "gpu", "compute", "maxRetries" or "maxConcurrency".',
+      'unknown option "cpus" (did you mean "cpu"?); fn() accepts "name", "cpu", "memory", "timeout", "gpu", "compute", "maxRetries", ' +
+        '"maxConcurrency" or "secrets".',
     ],
     [{ max_retries: 2 }, 'unknown option "max_retries" (did you mean "maxRetries"?)'],
     [{ frobnicate: true }, 'unknown option "frobnicate"; fn() accepts'],
@@ -167,7 +168,7 @@ describe('service options', () => {
 
   it('defaults to 29 s, no auth, on Lambda', () => {
     const s = mn.service({}, handler);
-    expect(s.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 29, auth: 'none' });
+    expect(s.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 29, auth: 'none', secrets: [] });
     expect(s.placement).toBe('lambda');
   });
 
@@ -184,7 +185,7 @@ describe('service options', () => {
     [{ auth: 'basic' }, 'option "auth" is "basic"; allowed: "none", "iam" or { jwt: { issuer: "https://...", audience: ["..."] } }.'],
     [{ auth: { jwt: { issuer: 'http://insecure', audience: ['a'] } } }, 'option "auth" is'],
     [{ auth: { jwt: { issuer: 'https://x', audience: [] } } }, 'option "auth" is'],
-    [{ port: 80 }, 'unknown option "port"; service() accepts "name", "cpu", "memory", "timeout" or "auth".'],
+    [{ port: 80 }, 'unknown option "port"; service() accepts "name", "cpu", "memory", "timeout", "auth" or "secrets".'],
     [{ compute: 'batch' }, 'unknown option "compute"'],
   ])('refuses %j', (options, message) => {
     expect(() => mn.service(options as mn.ServiceOptions, handler)).toThrow(message);

@@ -19,7 +19,7 @@ async function answer(service: mn.ServiceDefinition, path: string): Promise<stri
 describe('service forms', () => {
   it('takes a Hono app alone (options left out), as fn takes a handler alone', async () => {
     const service = mn.service(honoApp());
-    expect(service.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 29, auth: 'none' });
+    expect(service.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 29, auth: 'none', secrets: [] });
     expect(await answer(service, '/hello/ada')).toBe('hello ada');
   });
 

@@ -18,7 +18,8 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('multinode dev', () => {
   it('runs tweet-summaries: triggers the schedule, serves the summaries, keeps the data across restarts', async () => {
     const stateDir = path.join(scratch, 'tweets');
-    const dev = startCli(['dev', tweetEntry, '--port', '0', '--trigger', 'extractSummaries', '--state-dir', stateDir], repo);
+    const envFile = path.join(repo, 'examples/tweet-summaries/.env.example');
+    const dev = startCli(['dev', tweetEntry, '--port', '0', '--env-file', envFile, '--trigger', 'extractSummaries', '--state-dir', stateDir], repo);
     try {
       const [, url] = await dev.waitFor(/service api: (http:\/\/127\.0\.0\.1:\d+)/);
       await dev.waitFor(/schedule extractSummaries: next at \d{4}-\d\d-\d\dT00:00:00\.000Z/);

@@ -12,7 +12,10 @@ const examples = path.resolve(import.meta.dirname, '../../examples');
 describe('tweet-summaries', () => {
   let t: TestCloud;
   beforeAll(async () => {
-    t = await startTestCloud(path.join(examples, 'tweet-summaries/src/app.ts'), { module: tweetSummaries });
+    t = await startTestCloud(path.join(examples, 'tweet-summaries/src/app.ts'), {
+      module: tweetSummaries,
+      envFile: path.join(examples, 'tweet-summaries/.env.example'),
+    });
   }, 120_000);
   afterAll(async () => {
     await t?.stop();

@@ -35,7 +35,15 @@ function violations(from: string, forbidden: readonly string[], except: readonly
     );
 }
 
-const CAPABILITIES = ['runtime/functions/', 'runtime/jobs/', 'runtime/schedules/', 'runtime/services/', 'runtime/dicts/', 'runtime/locks/'];
+const CAPABILITIES = [
+  'runtime/functions/',
+  'runtime/jobs/',
+  'runtime/schedules/',
+  'runtime/services/',
+  'runtime/dicts/',
+  'runtime/locks/',
+  'runtime/settings/',
+];
 
 describe('imports point one way', () => {
   it('lib/ (the model) imports no other folder', () => {

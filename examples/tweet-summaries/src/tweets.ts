@@ -1,4 +1,7 @@
-/** Sample tweets bundled with the example, so it runs without network access. */
+/**
+ * Sample tweets bundled with the example, so it runs without network access, and a stand-in for the tweets API client
+ * that serves them: like the real API, it wants a key.
+ */
 export interface Tweet {
   readonly subject: string;
   readonly author: string;
@@ -116,3 +119,14 @@ export const TWEETS: readonly Tweet[] = [
     text: 'The dollar strengthened against the yen as bond yields rose. Officials in Tokyo warned against rapid currency moves.',
   },
 ];
+
+/**
+ * The tweets posted in [from, to): what a client of the tweets API would fetch with `apiKey` (sent with each request;
+ * never logged). This stand-in checks it was given a key, then serves the bundled sample: the whole sample when none
+ * of it falls in the window (the sample is from 2023-09-08), so runs on any day have something to summarise.
+ */
+export async function fetchTweets(apiKey: string, from: Date, to: Date): Promise<readonly Tweet[]> {
+  if (apiKey.trim() === '') throw new Error('The tweets API needs a key: set TWEETS_API_KEY (see .env.example).');
+  const inWindow = TWEETS.filter((t) => Date.parse(t.postedAt) >= from.getTime() && Date.parse(t.postedAt) < to.getTime());
+  return inWindow.length > 0 ? inWindow : TWEETS;
+}

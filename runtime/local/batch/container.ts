@@ -74,16 +74,21 @@ export function containerEnvironment(job: LocalJob, attempt: number, host: Conta
   };
 }
 
-/** Starts the container of `job`'s attempt number `attempt`; `onExit` gets the exit code (128 + n for signal n). */
+/**
+ * Starts the container of `job`'s attempt number `attempt`; `onExit` gets the exit code (128 + n for signal n).
+ * `secrets`: the values of the job definition's container secrets, by variable name, for this process only (never
+ * in the job's recorded environment, which DescribeJobs shows).
+ */
 export function startContainer(
   job: LocalJob,
   attempt: number,
   host: ContainerHost,
   events: { onSpawn(): void; onExit(exitCode: number, error?: Error): void },
+  secrets: Readonly<Record<string, string>> = {},
 ): ContainerRun {
   const home = mkdtempSync(path.join(os.tmpdir(), 'multinode-batch-'));
   const grant = job.definition.jobRoleArn && host.credentials ? host.credentials.register(job.definition.jobRoleArn) : undefined;
-  const env = { ...containerEnvironment(job, attempt, host, home), ...(grant?.env ?? {}) };
+  const env = { ...containerEnvironment(job, attempt, host, home), ...secrets, ...(grant?.env ?? {}) };
   const [file, ...args] = substituteParameters(job.command, job.parameters);
   const executable = file === 'node' ? process.execPath : file!;
   const child = spawn(executable, args, { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -5,11 +5,14 @@
  * (`retryStrategy.attempts`; terminated and timed-out attempts are not retried), dependencies on job ids,
  * CancelJob / TerminateJob with Batch's rules (docs/aws-behaviour.md, "Batch cancel and terminate"), and a "Batch Job State Change" event for every status
  * change after submission. Jobs run as child processes (container.ts); at most `maxRunning` at once, the rest wait
- * in RUNNABLE as they would for compute capacity.
+ * in RUNNABLE as they would for compute capacity. A job definition's container `secrets` are read (`resolveSecret`,
+ * as ECS reads them with the execution role) before its container starts, into variables of that container only; a
+ * secret that cannot be read fails the attempt with ECS's reason, and no container starts (docs/aws-behaviour.md,
+ * "Batch container secrets").
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { JobDependency, JobSummary, KeyValuePair, ListJobsRequest, RegisterJobDefinitionRequest, SubmitJobRequest } from '@aws-sdk/client-batch';
+import type { JobDependency, JobSummary, KeyValuePair, ListJobsRequest, RegisterJobDefinitionRequest, SubmitJobRequest, Secret } from '@aws-sdk/client-batch';
 import { type ContainerHost, signalGroup, startContainer, stopContainer } from './container.js';
 import type { ContainerCredentialsEndpoint } from './credentials.js';
 import { BATCH_LIMITS, checkRegister, checkSubmit } from './validate.js';
@@ -52,6 +55,8 @@ export interface LocalBatchEngineOptions {
   containerEnvironment?: Readonly<Record<string, string>>;
   /** Serves credentials to containers whose job definition has a `jobRoleArn`. */
   credentials?: ContainerCredentialsEndpoint;
+  /** Reads a container secret's value from its `valueFrom` (a Secrets Manager ARN); default: none can be read. */
+  resolveSecret?: (valueFrom: string) => Promise<string>;
   /** Called for each status change after submission (what EventBridge would deliver). */
   onStateChange?: (event: BatchStateChangeEvent) => void;
   /**
@@ -127,6 +132,7 @@ export class LocalBatchEngine {
       environment: container.environment ?? [],
       resourceRequirements: container.resourceRequirements ?? [],
       ...(container.jobRoleArn ? { jobRoleArn: container.jobRoleArn } : {}),
+      ...(container.secrets ? { secrets: container.secrets } : {}),
       parameters: request.parameters ?? {},
       ...(request.retryStrategy ? { retryStrategy: request.retryStrategy } : {}),
       ...(request.timeout ? { timeout: request.timeout } : {}),
@@ -147,6 +153,7 @@ export class LocalBatchEngine {
       environment: [...(input.environment ?? [])],
       resourceRequirements: [...(input.resourceRequirements ?? [])],
       jobRoleArn: input.jobRoleArn,
+      secrets: [...(input.secrets ?? [])],
       parameters: { ...(input.parameters ?? {}) },
       retryAttempts: input.retryStrategy?.attempts ?? 1,
       attemptDurationSeconds: input.timeout?.attemptDurationSeconds,
@@ -415,43 +422,95 @@ export class LocalBatchEngine {
       this.finish(job, 'FAILED', `Container Overrides length must be at most ${BATCH_LIMITS.maxOverrideChars}`);
       return;
     }
-    const attempt = job.attempts.length + 1;
     this.running++;
-    const run = startContainer(job, attempt, this.host, {
-      onSpawn: () => {
-        job.startedAt ??= this.clock();
-        if (job.parent) job.parent.startedAt ??= job.startedAt;
-        this.transition(job, 'RUNNING');
-        if (job.attemptDurationSeconds !== undefined) {
-          run.timeoutTimer = setTimeout(
-            () => stopContainer(run, this.host.stopTimeoutMs, 'Job attempt duration exceeded timeout'),
-            job.attemptDurationSeconds * 1000,
-          );
-          run.timeoutTimer.unref();
+    if (job.definition.secrets.length === 0) {
+      this.startAttempt(job, {});
+      return;
+    }
+    void this.readSecrets(job.definition.secrets).then(
+      (secrets) => {
+        // Cancelled, terminated or shut down while the secrets were read: nothing starts.
+        if (job.status !== 'STARTING' || this.closed) {
+          this.running--;
+          this.schedule();
+          return;
         }
+        this.startAttempt(job, secrets);
       },
-      onExit: (exitCode, error) => {
+      (error: Error) => {
         this.running--;
-        run.cleanup();
-        job.run = undefined;
-        const stoppedAt = this.clock();
-        const statusReason = error ? `CannotStartContainerError: ${error.message}` : (run.stopping?.reason ?? 'Essential container in task exited');
-        job.attempts.push({
-          container: {
-            exitCode,
-            logStreamName: run.logStreamName,
-            taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/multinode-local/${run.taskId}`,
-          },
-          startedAt: run.startedAt,
-          stoppedAt,
-          statusReason,
-        });
-        if (exitCode === 0 && !run.stopping) this.finish(job, 'SUCCEEDED', statusReason);
-        else if (!run.stopping && !this.closed && job.attempts.length < job.retryAttempts) this.transition(job, 'RUNNABLE');
-        else this.finish(job, 'FAILED', statusReason);
+        if (job.status === 'STARTING') {
+          const stoppedAt = this.clock();
+          const statusReason = `ResourceInitializationError: unable to pull secrets or registry auth: ${error.message}`;
+          job.attempts.push({ startedAt: stoppedAt, stoppedAt, statusReason });
+          if (!this.closed && job.attempts.length < job.retryAttempts) this.transition(job, 'RUNNABLE');
+          else this.finish(job, 'FAILED', statusReason);
+        }
         this.schedule();
       },
-    });
+    );
+  }
+
+  /** The values of a job definition's container secrets, by variable name. */
+  private async readSecrets(secrets: readonly Secret[]): Promise<Record<string, string>> {
+    const resolve = this.options.resolveSecret;
+    const values: Record<string, string> = {};
+    for (const { name, valueFrom } of secrets) {
+      if (!name || !valueFrom) throw new Error('a container secret needs a name and a valueFrom');
+      if (!resolve) throw new Error(`unable to retrieve secret ${valueFrom}: this local Batch endpoint reads no secrets`);
+      try {
+        values[name] = await resolve(valueFrom);
+      } catch (error) {
+        const { name: type = 'Error', message } = error as Error;
+        throw new Error(`execution resource retrieval failed: unable to retrieve secret from asm: failed to fetch secret ${valueFrom}: ${type}: ${message}`);
+      }
+    }
+    return values;
+  }
+
+  private startAttempt(job: LocalJob, secrets: Readonly<Record<string, string>>): void {
+    const attempt = job.attempts.length + 1;
+    const run = startContainer(
+      job,
+      attempt,
+      this.host,
+      {
+        onSpawn: () => {
+          job.startedAt ??= this.clock();
+          if (job.parent) job.parent.startedAt ??= job.startedAt;
+          this.transition(job, 'RUNNING');
+          if (job.attemptDurationSeconds !== undefined) {
+            run.timeoutTimer = setTimeout(
+              () => stopContainer(run, this.host.stopTimeoutMs, 'Job attempt duration exceeded timeout'),
+              job.attemptDurationSeconds * 1000,
+            );
+            run.timeoutTimer.unref();
+          }
+        },
+        onExit: (exitCode, error) => {
+          this.running--;
+          run.cleanup();
+          job.run = undefined;
+          const stoppedAt = this.clock();
+          const statusReason = error ? `CannotStartContainerError: ${error.message}` : (run.stopping?.reason ?? 'Essential container in task exited');
+          job.attempts.push({
+            container: {
+              exitCode,
+              logStreamName: run.logStreamName,
+              taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/multinode-local/${run.taskId}`,
+            },
+            startedAt: run.startedAt,
+            stoppedAt,
+            statusReason,
+          });
+          if (exitCode === 0 && !run.stopping) this.finish(job, 'SUCCEEDED', statusReason);
+          else if (!run.stopping && !this.closed && job.attempts.length < job.retryAttempts) this.transition(job, 'RUNNABLE');
+          else this.finish(job, 'FAILED', statusReason);
+          this.schedule();
+        },
+      },
+      secrets,
+    );
     job.run = run;
   }
 
@@ -530,6 +589,7 @@ export class LocalBatchEngine {
         ...(vcpu ? { vcpus: Number(vcpu) } : {}),
         ...(memory ? { memory: Number(memory) } : {}),
         ...(job.definition.jobRoleArn ? { jobRoleArn: job.definition.jobRoleArn } : {}),
+        ...(job.definition.secrets.length > 0 ? { secrets: job.definition.secrets.map((x) => ({ ...x })) } : {}),
         ...(last?.container?.exitCode !== undefined ? { exitCode: last.container.exitCode } : {}),
         ...(last?.container?.logStreamName ? { logStreamName: last.container.logStreamName } : {}),
       },

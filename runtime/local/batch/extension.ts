@@ -5,6 +5,9 @@
  *  - one job queue pair and one job definition per Batch-placed definition, with the real container command
  *    (`node -e BOOTSTRAP`) and the runtime's environment; containers get credentials from the local container
  *    credentials endpoint and the local endpoints from the SDK's `AWS_ENDPOINT_URL_<SERVICE>` variables;
+ *  - a definition's secrets as container `secrets` (valueFrom the local Secrets Manager ARN), read with the real
+ *    Secrets Manager client when a container starts, as ECS does; its config settings in the job definition's
+ *    environment, as MultinodeApp sets them;
  *  - Batch job state changes go, as EventBridge's rule sends them (an asynchronous invoke), to the app's dispatcher
  *    function in the local Lambda (`lambdaFunction(DISPATCHER_DEFINITION)`), which reconciles the state table;
  *  - containers log, as the constructs configure the awslogs driver, to the app's Batch log group with the
@@ -15,13 +18,17 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { isPlaced, type Manifest, type PlacedDefinition } from '../../../lib/manifest.js';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { isPlaced, type Manifest, type PlacedDefinition, secretsOf } from '../../../lib/manifest.js';
 import { batchLogStreamPrefix, resourceNames } from '../../../lib/naming.js';
 import { batchContainerCommand, batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
 import { clientConfig } from '../../core/clients.js';
 import { DISPATCHER_DEFINITION, ENDPOINT_ENV, ENV, type RuntimeConfig, type Service } from '../../core/config.js';
 import { JOB_TUNING_ENV } from '../../jobs/tuning.js';
+import { secretValueEnv } from '../../settings/environment.js';
+import { secretsClientConfig } from '../../settings/secrets-client.js';
 import type { LocalServiceContext, LocalServiceExtension, LocalServiceInstance } from '../extensions.js';
+import type { LocalSettings } from '../settings/local-settings.js';
 import type { BatchStateChangeEvent } from './engine.js';
 import { type LocalBatch, startLocalBatch } from './server.js';
 import type { JobDefinitionInput } from './types.js';
@@ -57,6 +64,8 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   const names = resourceNames(config.prefix);
   const s3 = new S3Client(clientConfig(config, 's3'));
   const lambda = new LambdaClient(clientConfig(config, 'lambda', { maxAttempts: 1 }));
+  // What ECS does with the execution role: reads each container secret just before the container starts.
+  const secretsManager = config.endpoints?.secretsmanager ? new SecretsManagerClient(secretsClientConfig(config)) : undefined;
   let manifest = context.manifest;
   let build = 0;
 
@@ -73,7 +82,7 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     current.definitions
       .filter(isPlaced)
       .filter((d) => d.placement === 'batch')
-      .map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), keys));
+      .map((d) => jobDefinition(d, config, names.batchJobDefinition(d.name), keys, context.settings));
   const { delivery } = context.cloudLogs;
   context.cloudLogs.createLogGroup(names.batchLogGroup);
 
@@ -84,6 +93,15 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     jobDefinitions: definitionsFor(manifest, keys),
     containerEnvironment: (endpoint) => containerEnvironment({ ...config, endpoints: { ...config.endpoints, batch: endpoint } }),
     onStateChange: (event) => void deliver(event),
+    ...(secretsManager
+      ? {
+          resolveSecret: async (valueFrom: string) => {
+            const output = await secretsManager.send(new GetSecretValueCommand({ SecretId: valueFrom }));
+            if (output.SecretString === undefined) throw new Error(`${valueFrom} holds no SecretString`);
+            return output.SecretString;
+          },
+        }
+      : {}),
     onOutput: (job, _stream, line) => {
       const definition = manifest.definitions.find((d) => names.batchJobDefinition(d.name) === job.jobDefinition)?.name ?? job.jobDefinition;
       context.log(`${definition} (batch)`, line);
@@ -115,19 +133,21 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
       await batch.close();
       s3.destroy();
       lambda.destroy();
+      secretsManager?.destroy();
     },
   };
   running.set(config.prefix, service);
   return service;
 }
 
-/** A definition's job definition, as the CDK constructs create it (command, environment, resources, role). */
+/** Where a build's bundle (and its source map) were uploaded. */
 interface BundleKeys {
   readonly key: string;
   readonly mapKey?: string;
 }
 
-function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name: string, bundle: BundleKeys): JobDefinitionInput {
+/** A definition's job definition, as the CDK constructs create it (command, environment, secrets, resources, role). */
+function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name: string, bundle: BundleKeys, settings?: LocalSettings): JobDefinitionInput {
   const compute = definition.compute?.type === 'batch' ? definition.compute : undefined;
   const environment = {
     [ENV.app]: config.app,
@@ -140,7 +160,10 @@ function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name
       definition: definition.name,
       region: config.region,
     }),
+    ...settings?.configEnvironment(),
   };
+  const arns = new Map(settings?.secrets().map((s) => [s.name, s.arn]));
+  const secrets = secretsOf(definition).map((secret) => ({ name: secretValueEnv(secret), valueFrom: arns.get(secret) ?? secret }));
   return {
     jobDefinitionName: name,
     image: BATCH_CONTAINER_IMAGE,
@@ -153,6 +176,7 @@ function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name
         ]
       : [],
     jobRoleArn: LOCAL_JOB_ROLE,
+    ...(secrets.length > 0 ? { secrets } : {}),
     platformCapabilities: [compute?.platform === 'ec2' ? 'EC2' : 'FARGATE'],
     logConfiguration: {
       logDriver: 'awslogs',

@@ -92,6 +92,7 @@ function renderDefinition(definition: RegisteredJobDefinition) {
       resourceRequirements: [...definition.resourceRequirements],
       ...(definition.jobRoleArn ? { jobRoleArn: definition.jobRoleArn } : {}),
       ...(definition.logConfiguration ? { logConfiguration: definition.logConfiguration } : {}),
+      ...(definition.secrets.length > 0 ? { secrets: definition.secrets.map((secret) => ({ ...secret })) } : {}),
     },
     platformCapabilities: [...definition.platformCapabilities],
   };

@@ -13,9 +13,10 @@ import type {
   LogConfiguration,
   ResourceRequirement,
   RetryStrategy,
+  Secret,
 } from '@aws-sdk/client-batch';
 
-export type { JobDetail, JobStatus, KeyValuePair };
+export type { JobDetail, JobStatus, KeyValuePair, Secret };
 
 /** A ClientException (HTTP 400): the request was wrong. */
 export class BatchClientError extends Error {
@@ -33,6 +34,8 @@ export interface RegisteredJobDefinition {
   readonly environment: readonly KeyValuePair[];
   readonly resourceRequirements: readonly ResourceRequirement[];
   readonly jobRoleArn: string | undefined;
+  /** Variables whose values ECS reads from Secrets Manager (`valueFrom`) when a container starts. */
+  readonly secrets: readonly Secret[];
   readonly parameters: Readonly<Record<string, string>>;
   readonly retryAttempts: number;
   readonly attemptDurationSeconds: number | undefined;
@@ -49,6 +52,7 @@ export interface JobDefinitionInput {
   environment?: KeyValuePair[];
   resourceRequirements?: ResourceRequirement[];
   jobRoleArn?: string;
+  secrets?: Secret[];
   parameters?: Record<string, string>;
   retryStrategy?: RetryStrategy;
   timeout?: { attemptDurationSeconds?: number };
