@@ -50,7 +50,8 @@ Options:
     const dashboard = await startDashboard({ target: app, mode: 'deployed', where: app.stack.name, port });
     try {
       io.stdout(
-        `multinode dashboard: ${app.config.app} (prefix ${app.config.prefix}, region ${app.config.region})\n  dashboard: ${dashboard.url}\nPress Ctrl-C to stop.\n`,
+        `multinode dashboard: ${app.config.app} (prefix ${app.config.prefix}, region ${app.config.region})\n` +
+          `  dashboard: ${dashboard.url}\nPress Ctrl-C to stop.\n`,
       );
       await aborted(io.signal);
       io.stdout('\nmultinode dashboard: stopping ...\n');

@@ -53,7 +53,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/api\/schedules$/, handler: schedules },
   { method: 'POST', path: /^\/api\/schedules\/([^/]+)\/(trigger|pause|resume)$/, handler: scheduleAction },
   { method: 'GET', path: /^\/api\/runs$/, handler: runs },
-  { method: 'GET', path: /^\/api\/runs\/([^/]+)$/, handler: ({ plane, params }) => plane.run(params[0]!).then(detailJson) },
+  { method: 'GET', path: /^\/api\/runs\/([^/]+)$/, handler: ({ plane, params }) => plane.run(decode(params[0]!)).then(detailJson) },
   { method: 'POST', path: /^\/api\/runs\/([^/]+)\/(cancel|retry)$/, handler: runAction },
   { method: 'GET', path: /^\/api\/dicts$/, handler: ({ plane }) => ({ dicts: plane.dicts() }) },
   { method: 'GET', path: /^\/api\/dicts\/([^/]+)\/entries$/, handler: dictEntries },

@@ -83,9 +83,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (request.method !== 'GET') return methodNotAllowed(response, 'GET');
       return streamLogs(response, url.searchParams);
     }
-    const route = ROUTES.find((r) => r.path.test(url.pathname));
-    if (!route) return sendJson(response, 404, { error: { type: 'NotFound', message: `No API route ${url.pathname}.` } });
-    if (request.method !== route.method) return methodNotAllowed(response, route.method);
+    const matching = ROUTES.filter((r) => r.path.test(url.pathname));
+    if (matching.length === 0) return sendJson(response, 404, { error: { type: 'NotFound', message: `No API route ${url.pathname}.` } });
+    const route = matching.find((r) => r.method === request.method);
+    if (!route) return methodNotAllowed(response, matching.map((r) => r.method).join(', '));
     let body: unknown;
     if (route.method === 'POST') {
       const read = await readJsonBody(request);

@@ -29,7 +29,15 @@ h3 { font-size: 1rem; margin: 0.9rem 0 0.4rem; }
 .loading { color: var(--muted); padding: 1rem; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 0.8rem 1rem; margin-bottom: 1rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 0.8rem; margin-bottom: 1rem; }
-.count { background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 0.7rem 1rem; text-decoration: none; color: var(--fg); display: block; }
+.count {
+  background: var(--card);
+  border: 1px solid var(--line);
+  border-radius: 6px;
+  padding: 0.7rem 1rem;
+  text-decoration: none;
+  color: var(--fg);
+  display: block;
+}
 .count .n { font-size: 1.7rem; font-weight: 700; display: block; }
 .count.failed .n { color: var(--bad); }
 .count.running .n { color: var(--run); }
@@ -39,15 +47,43 @@ th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(
 th { background: #eef1f5; font-weight: 600; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.86rem; }
-pre { background: #f0f2f5; border: 1px solid var(--line); border-radius: 4px; padding: 0.6rem; overflow: auto; max-height: 24rem; white-space: pre-wrap; word-break: break-word; margin: 0.3rem 0; }
+pre {
+  background: #f0f2f5;
+  border: 1px solid var(--line);
+  border-radius: 4px;
+  padding: 0.6rem;
+  overflow: auto;
+  max-height: 24rem;
+  white-space: pre-wrap;
+  word-break: break-word;
+  margin: 0.3rem 0;
+}
 pre.stack { background: var(--bad-bg); border-color: #f4c7c3; }
-.status { display: inline-block; padding: 0.05rem 0.45rem; border-radius: 999px; font-size: 0.78rem; font-weight: 600; letter-spacing: 0.02em; background: var(--off-bg); color: var(--off); white-space: nowrap; }
+.status {
+  display: inline-block;
+  padding: 0.05rem 0.45rem;
+  border-radius: 999px;
+  font-size: 0.78rem;
+  font-weight: 600;
+  letter-spacing: 0.02em;
+  background: var(--off-bg);
+  color: var(--off);
+  white-space: nowrap;
+}
 .status-succeeded { background: var(--ok-bg); color: var(--ok); }
 .status-failed, .status-timed_out { background: var(--bad-bg); color: var(--bad); }
 .status-running, .status-cancelling { background: var(--run-bg); color: var(--run); }
 .status-pending, .status-paused { background: var(--wait-bg); color: var(--wait); }
 .status-cancelled { background: var(--off-bg); color: var(--off); }
-button, .button { font: inherit; padding: 0.35rem 0.8rem; border-radius: 4px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); cursor: pointer; }
+button, .button {
+  font: inherit;
+  padding: 0.35rem 0.8rem;
+  border-radius: 4px;
+  border: 1px solid var(--accent);
+  background: var(--accent);
+  color: var(--accent-fg);
+  cursor: pointer;
+}
 button.secondary { background: var(--card); color: var(--accent); }
 button.danger { background: var(--bad); border-color: var(--bad); }
 button:disabled { opacity: 0.5; cursor: default; }
@@ -68,7 +104,16 @@ dl.facts dd { margin: 0; }
 .fatal { max-width: 44rem; margin: 3rem auto; }
 .schedule-grid { display: grid; grid-template-columns: minmax(14rem, 1fr) 2fr; gap: 1rem; }
 ol.times { margin: 0.2rem 0; padding-left: 1.3rem; }
-.log { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.82rem; background: #111821; color: #dfe6ee; border-radius: 6px; padding: 0.5rem 0.7rem; max-height: 34rem; overflow: auto; }
+.log {
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: 0.82rem;
+  background: #111821;
+  color: #dfe6ee;
+  border-radius: 6px;
+  padding: 0.5rem 0.7rem;
+  max-height: 34rem;
+  overflow: auto;
+}
 .log .line { white-space: pre-wrap; word-break: break-word; padding: 0.05rem 0; }
 .log .time { color: #8c99a8; }
 .log .def { color: #9cc3ff; }
