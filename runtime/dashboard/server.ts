@@ -154,6 +154,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     });
   });
   bound = (server.address() as AddressInfo).port;
+  // The first read of a new plane pays for making its SDK clients and connections (a few hundred ms): pay it now,
+  // not on the first page. A failure here is the page's to show, with its message, when it asks.
+  void planes.use((plane) => plane.status()).catch(() => undefined);
   const origin = `http://127.0.0.1:${bound}`;
   return {
     url: `${origin}/?token=${token}`,

@@ -68,8 +68,6 @@ export interface Status {
   runsByDefinition: Record<string, Counts>;
   services: Array<{ name: string; url: string }>;
   schedules: Array<{ name: string; description: string; timezone: string; nextFireTime?: string; paused?: PauseInfo; lastRun?: RunRow }>;
-  recent: RunRow[];
-  failures: RunRow[];
 }
 
 export interface ScheduleView {
