@@ -102,7 +102,7 @@ dl.facts dd { margin: 0; }
 .notice.error { background: var(--bad-bg); color: var(--bad); border: 1px solid #f4c7c3; }
 .notice.ok { background: var(--ok-bg); color: var(--ok); border: 1px solid #b7e1c3; }
 .fatal { max-width: 44rem; margin: 3rem auto; }
-.schedule-grid { display: grid; grid-template-columns: minmax(14rem, 1fr) 2fr; gap: 1rem; }
+.schedule-grid { display: grid; grid-template-columns: minmax(22rem, 2fr) 3fr; gap: 1.5rem; }
 ol.times { margin: 0.2rem 0; padding-left: 1.3rem; }
 .log {
   font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;

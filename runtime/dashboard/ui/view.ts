@@ -85,9 +85,47 @@ export function progressCell(run: RunRow): Child {
   return '';
 }
 
-/** A table of runs: each links to its page; active jobs show their progress. */
-export function runsTable(caption: string, runs: readonly RunRow[], options: { empty?: string } = {}): HTMLElement {
+type Column = 'run' | 'definition' | 'kind' | 'status' | 'progress' | 'attempts' | 'created' | 'duration' | 'error';
+const ALL_COLUMNS: readonly Column[] = ['run', 'definition', 'kind', 'status', 'progress', 'attempts', 'created', 'duration', 'error'];
+const TITLES: Record<Column, string> = {
+  run: 'Run',
+  definition: 'Definition',
+  kind: 'Kind',
+  status: 'Status',
+  progress: 'Progress',
+  attempts: 'Attempts',
+  created: 'Created',
+  duration: 'Duration',
+  error: 'Error',
+};
+
+function cell(run: RunRow, column: Column): HTMLElement {
+  switch (column) {
+    case 'run':
+      return h('td', null, h('a', { href: runHref(run.id), class: 'mono' }, shortId(run.id)));
+    case 'definition':
+      return h('td', null, run.name);
+    case 'kind':
+      return h('td', null, run.kind, run.trigger === 'manual' ? h('span', { class: 'muted' }, ' (manual)') : '');
+    case 'status':
+      return h('td', null, statusBadge(run.status));
+    case 'progress':
+      return h('td', null, progressCell(run));
+    case 'attempts':
+      return h('td', { class: 'num' }, String(run.attempts));
+    case 'created':
+      return h('td', null, time(run.scheduledTime ?? run.createdAt));
+    case 'duration':
+      return h('td', { class: 'num' }, runDuration(run));
+    case 'error':
+      return h('td', null, run.error ? `${run.error.type}: ${truncate(run.error.message, 120)}` : '');
+  }
+}
+
+/** A table of runs: each links to its page; active jobs show their progress. A scheduled task's own runs need fewer columns. */
+export function runsTable(caption: string, runs: readonly RunRow[], options: { empty?: string; scheduled?: boolean } = {}): HTMLElement {
   if (runs.length === 0) return h('p', { class: 'muted' }, options.empty ?? 'No runs.');
+  const columns = options.scheduled ? (['run', 'status', 'kind', 'duration', 'error'] as const) : ALL_COLUMNS;
   return h(
     'table',
     { class: 'runs' },
@@ -98,7 +136,7 @@ export function runsTable(caption: string, runs: readonly RunRow[], options: { e
       h(
         'tr',
         null,
-        ['Run', 'Definition', 'Kind', 'Status', 'Progress', 'Attempts', 'Created', 'Duration', 'Error'].map((title) => h('th', { scope: 'col' }, title)),
+        columns.map((column) => h('th', { scope: 'col' }, options.scheduled && column === 'kind' ? 'Trigger' : TITLES[column])),
       ),
     ),
     h(
@@ -108,15 +146,13 @@ export function runsTable(caption: string, runs: readonly RunRow[], options: { e
         h(
           'tr',
           { 'data-run': run.id },
-          h('td', null, h('a', { href: runHref(run.id), class: 'mono' }, shortId(run.id))),
-          h('td', null, run.name),
-          h('td', null, run.kind, run.trigger === 'manual' ? h('span', { class: 'muted' }, ' (manual)') : ''),
-          h('td', null, statusBadge(run.status)),
-          h('td', null, progressCell(run)),
-          h('td', { class: 'num' }, String(run.attempts)),
-          h('td', null, time(run.scheduledTime ?? run.createdAt)),
-          h('td', { class: 'num' }, runDuration(run)),
-          h('td', null, run.error ? `${run.error.type}: ${truncate(run.error.message, 120)}` : ''),
+          columns.map((column) =>
+            options.scheduled && column === 'run'
+              ? h('td', null, h('a', { href: runHref(run.id) }, time(run.scheduledTime ?? run.createdAt)))
+              : options.scheduled && column === 'kind'
+                ? h('td', null, run.trigger ?? 'scheduled')
+                : cell(run, column),
+          ),
         ),
       ),
     ),

@@ -63,6 +63,8 @@ function dictPage({ route, root, notice, refresh }: PageContext, name: string): 
     valueInput.value = data.found ? json(data.value) : '';
     editorState.textContent = data.found ? `Editing "${key}".` : `"${key}" has no value: saving creates it.`;
     valueInput.focus();
+    valueInput.setSelectionRange(0, 0);
+    valueInput.scrollTop = 0;
   };
   const editor = h(
     'form',

@@ -89,7 +89,7 @@ function taskCard(task: ScheduleView, { notice, refresh }: PageContext): HTMLEle
       h(
         'div',
         null,
-        runsTable(`Last runs of ${task.name}`, task.lastRuns, { empty: 'No runs yet.' }),
+        runsTable(`Last runs of ${task.name}`, task.lastRuns, { empty: 'No runs yet.', scheduled: true }),
         h('p', null, h('a', { href: hrefWith('#/runs', { name: task.name }) }, `All runs of ${task.name} →`)),
       ),
     ),
