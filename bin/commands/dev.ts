@@ -6,6 +6,7 @@ import { type InputWatcher, watchAppInputs } from '../../runtime/build/watch.js'
 import { LocalCloud } from '../../runtime/local/cloud.js';
 import { formatCloudLog } from '../../runtime/local/log-format.js';
 import { defaultStateDir } from '../../runtime/local/state-dir.js';
+import { type Dashboard, startDashboard } from '../../runtime/dashboard/index.js';
 import { envFileFlag, settingsSummary } from './settings-flags.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -14,6 +15,7 @@ import type { Command } from './types.js';
 export const devCommand: Command = {
   summary: 'run the app locally: its functions, services, schedules and dicts, on 127.0.0.1',
   usage: `Usage: multinode dev <entry> [--port N] [--trigger NAME]... [--no-schedules] [--state-dir DIR] [--env-file FILE]
+                     [--dashboard-port N] [--no-dashboard]
 
 Builds the app module <entry> and runs it in a local cloud: DynamoDB for dicts, a Lambda endpoint
 whose workers run the app bundle, S3 for large payloads, an HTTP gateway per service and the
@@ -28,6 +30,10 @@ Options:
   --state-dir DIR   keep data here; default <app>/.multinode next to the app's package.json
   --env-file FILE   values of the app's secrets and config settings (NAME=value lines); default .env
                     next to the app's package.json. Changes to the file reach new invocations.
+  --dashboard-port N
+                    port of the web dashboard on 127.0.0.1; default any free port. Its URL, printed as
+                    "dashboard: <url>", holds a new token at every start.
+  --no-dashboard    do not serve the dashboard
   --help            show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('dev', argv, {
@@ -36,6 +42,8 @@ Options:
       'no-schedules': { type: 'boolean' },
       'state-dir': { type: 'string' },
       'env-file': { type: 'string' },
+      'dashboard-port': { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {
@@ -49,7 +57,8 @@ Options:
           : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
         'dev',
       );
-    const port = parsePort(values.port);
+    const port = parsePort(values.port, '--port', 3000);
+    const dashboardPort = parsePort(values['dashboard-port'], '--dashboard-port', 0);
     const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
     const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
     const envFile = envFileFlag('dev', values['env-file'], io.cwd);
@@ -58,6 +67,7 @@ Options:
     io.stdout(`multinode dev: building ${path.relative(io.cwd, entry) || entry} ...\n`);
     const cloud = await LocalCloud.start({ entry, stateDir, port, log, schedules: !values['no-schedules'], ...(envFile ? { envFile } : {}) });
     let watcher: InputWatcher | undefined;
+    let dashboard: Dashboard | undefined;
     try {
       for (const name of values.trigger ?? []) {
         if (!cloud.manifest.definitions.some((d) => d.kind === 'schedule' && d.name === name)) {
@@ -65,7 +75,11 @@ Options:
           throw new MultinodeError(`--trigger ${name}: the app has no schedule named "${name}"; its schedules: ${schedules.join(', ') || '(none)'}.`);
         }
       }
-      printSummary(cloud, stateDir, io);
+      if (!values['no-dashboard']) {
+        // Read at each request: a rebuild changes the manifest, and the dashboard follows.
+        dashboard = await startDashboard({ target: () => cloud.connection(), mode: 'local', where: stateDir, port: dashboardPort });
+      }
+      printSummary(cloud, stateDir, io, dashboard);
       for (const name of values.trigger ?? []) {
         const event = await cloud.trigger(name);
         io.stdout(`[multinode] triggered ${name} (scheduled time ${event.scheduledTime})\n`);
@@ -76,20 +90,22 @@ Options:
       return 0;
     } finally {
       await watcher?.close();
+      await dashboard?.close();
       await cloud.stop();
     }
   },
 };
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined) return 3000;
+function parsePort(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) > 65535)
-    throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${value}".`, 'dev');
+    throw new UsageError(`${flag} must be a port number from 0 to 65535 (0: any free port), got "${value}".`, 'dev');
   return Number(value);
 }
 
-function printSummary(cloud: LocalCloud, stateDir: string, io: CliIO): void {
+function printSummary(cloud: LocalCloud, stateDir: string, io: CliIO, dashboard: Dashboard | undefined): void {
   const lines = [`\nmultinode dev: ${cloud.manifest.app.name} is running (data in ${stateDir})`];
+  if (dashboard) lines.push(`  dashboard: ${dashboard.url}`);
   for (const service of cloud.services) lines.push(`  service ${service.name}: ${service.url}`);
   const next = new Map<string, Date>();
   for (const run of cloud.upcoming(100)) if (!next.has(run.name)) next.set(run.name, run.scheduledTime);

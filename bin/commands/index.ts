@@ -1,5 +1,6 @@
 /** The CLI's commands, one module each. */
 import { cdkCommand } from './cdk.js';
+import { dashboardCommand } from './dashboard.js';
 import { devCommand } from './dev.js';
 import { manifestCommand } from './manifest.js';
 import { runCommand } from './run.js';
@@ -14,4 +15,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   schedules: schedulesCommand,
   cdk: cdkCommand,
   token: tokenCommand,
+  dashboard: dashboardCommand,
 };
