@@ -29,6 +29,7 @@ import { findDeployedApp } from '../runtime/entry/deployed-app.js';
 import type { LogEntry } from '../runtime/logs/entries.js';
 import { createLogReader } from '../runtime/logs/reader.js';
 import { defaultStateDir, migrateLegacyStateDir, readStateMarker, STATE_FOLDER, stateDirsIn } from '../runtime/local/state-dir.js';
+import { expectArguments } from './args.js';
 import { UsageError } from './io.js';
 
 // ---- the entry argument
@@ -49,6 +50,23 @@ export function splitEntry(positionals: readonly string[], cwd: string): { entry
   // Named as given: the path the user typed, and where it was looked for.
   if (!existsSync(absolute)) throw new ManifestError(`The app entry ${first} does not exist (looked for ${absolute}).`);
   return { entry: checkEntry(absolute), rest };
+}
+
+/**
+ * splitEntry for a command whose other arguments are `names` (the last `optional` of them may be left out): a wrong
+ * count is a UsageError, found before the entry is checked.
+ */
+export function entryAndArguments(
+  command: string,
+  positionals: readonly string[],
+  cwd: string,
+  names: readonly string[],
+  optional = 0,
+): { entry?: string; rest: string[] } {
+  const [first] = positionals;
+  const rest = first !== undefined && looksLikeEntry(first) ? positionals.slice(1) : positionals;
+  expectArguments(command, rest, names, optional);
+  return splitEntry(positionals, cwd);
 }
 
 // ---- apps of the current folder
@@ -279,7 +297,8 @@ export async function findTarget(command: string, options: { entry?: string; fla
     if (!running) {
       throw new MultinodeError(
         `No multinode dev is running ${what ? `for ${what} (its state directory ${stateDir} has no live cloud)` : `from ${stateDir}`}. ` +
-          `Start it with: multinode dev ${what ?? '<entry>'}${flagDir ? ` --state-dir ${flags['state-dir']}` : ''}; or reach the deployed app with --stack <stack name>.`,
+          `Start it with: multinode dev ${what ?? '<entry>'}${flagDir ? ` --state-dir ${flags['state-dir']}` : ''}; ` +
+          'or reach the deployed app with --stack <stack name>.',
       );
     }
     return devTarget(stateDir, options.entry ?? safeMarkerEntry(stateDir), running, cwd);

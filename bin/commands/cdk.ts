@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SynthError } from '../../constructs/errors.js';
-import { checkEntry } from '../../runtime/build/bundle.js';
 import { parseCommandArgs } from '../args.js';
+import { chooseApp, entryAndArguments } from '../app-target.js';
 import { UsageError } from '../io.js';
 import type { Command } from './types.js';
 
@@ -9,12 +9,15 @@ const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 export const cdkCommand: Command = {
   summary: 'a ready CDK app: synthesize the stack of an app (use it as the "app" of cdk.json)',
-  usage: `Usage: multinode cdk <entry> [--stack-name <name>] [--prefix <prefix>] [--output <dir>]
+  usage: `Usage: multinode cdk [<entry>] [--stack-name <name>] [--prefix <prefix>] [--output <dir>]
 
 Synthesizes a CloudFormation stack holding the whole app <entry> (a MultinodeApp), so that
 "cdk deploy" works without CDK code of your own. Put it in cdk.json:
 
   { "app": "npx multinode cdk src/app.ts", "notices": false, "context": { "cli-telemetry": false } }
+
+Without <entry>: the app whose multinode dev runs in this folder's package, else the package's only
+app; cdk.json names it, as above, so that the stack never depends on what ran locally.
 
 The stack is named after the app (its package.json name) and is environment-agnostic: it deploys
 to the account and region of your AWS credentials.
@@ -35,14 +38,7 @@ Options:
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 1) {
-      throw new UsageError(
-        positionals.length === 0
-          ? 'missing <entry>: the app module, e.g. src/app.ts.'
-          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
-        'cdk',
-      );
-    }
+    const split = entryAndArguments('cdk', positionals, io.cwd, []);
     const stackName = values['stack-name'];
     if (stackName !== undefined && !STACK_NAME.test(stackName)) {
       throw new UsageError(
@@ -50,7 +46,7 @@ Options:
         'cdk',
       );
     }
-    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
+    const { entry } = await chooseApp('cdk', { ...(split.entry !== undefined ? { entry: split.entry } : {}), cwd: io.cwd });
     const { App, Stack, buildApp, bundleRootIn, MultinodeApp } = await loadCdk();
     // Run by the cdk CLI, App reads the output folder and context from CDK_OUTDIR and CDK_CONTEXT_JSON.
     const byCli = process.env.CDK_OUTDIR !== undefined;

@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { MultinodeError } from '../../lib/errors.js';
 import { formatLocalTime } from '../../lib/schedule/describe.js';
-import { checkEntry } from '../../runtime/build/bundle.js';
 import { type InputWatcher, watchAppInputs } from '../../runtime/build/watch.js';
 import { LocalCloud } from '../../runtime/local/cloud.js';
 import { formatCloudLog } from '../../runtime/local/log-format.js';
-import { defaultStateDir } from '../../runtime/local/state-dir.js';
+import { chooseApp, entryAndArguments, shownPath } from '../app-target.js';
 import { envFileFlag, settingsSummary } from './settings-flags.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError, type CliIO } from '../io.js';
@@ -13,7 +12,7 @@ import type { Command } from './types.js';
 
 export const devCommand: Command = {
   summary: 'run the app locally: its functions, services, schedules and dicts, on 127.0.0.1',
-  usage: `Usage: multinode dev <entry> [--port N] [--trigger NAME]... [--no-schedules] [--state-dir DIR] [--env-file FILE]
+  usage: `Usage: multinode dev [<entry>] [--port N] [--trigger NAME]... [--no-schedules] [--state-dir DIR] [--env-file FILE]
 
 Builds the app module <entry> and runs it in a local cloud: DynamoDB for dicts, a Lambda endpoint
 whose workers run the app bundle, S3 for large payloads, an HTTP gateway per service and the
@@ -21,11 +20,14 @@ scheduler firing the app's schedules. Prints the service URLs, the next schedule
 functions and the jobs, streams logs prefixed by definition name, rebuilds when a file the app is
 built from changes, and stops on Ctrl-C.
 
+<entry> may be left out when the app can be found without it: the only app that has run in this
+folder's package before (its state directory .multinode/<entry>/ names the entry).
+
 Options:
   --port N          port of the first service (the next services take the following ports); default 3000
   --trigger NAME    fire the schedule NAME once at start (repeatable)
   --no-schedules    do not fire schedules at their times (--trigger still works)
-  --state-dir DIR   keep data here; default <app>/.multinode next to the app's package.json
+  --state-dir DIR   keep data here; default <app>/.multinode/<entry> next to the app's package.json
   --env-file FILE   values of the app's secrets and config settings (NAME=value lines); default .env
                     next to the app's package.json. Changes to the file reach new invocations.
   --help            show this help`,
@@ -42,16 +44,20 @@ Options:
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 1)
-      throw new UsageError(
-        positionals.length === 0
-          ? 'missing <entry>: the app module, e.g. src/app.ts.'
-          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
-        'dev',
-      );
+    const split = entryAndArguments('dev', positionals, io.cwd, []);
     const port = parsePort(values.port);
-    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
-    const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
+    const { entry, stateDir, running } = await chooseApp('dev', {
+      ...(split.entry !== undefined ? { entry: split.entry } : {}),
+      ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}),
+      cwd: io.cwd,
+      opensState: true,
+    });
+    if (running) {
+      throw new MultinodeError(
+        `multinode dev is already running for ${shownPath(entry, io.cwd)} (from ${stateDir}). Use that one, or stop it first; ` +
+          'to run a second copy, pass --state-dir with another directory.',
+      );
+    }
     const envFile = envFileFlag('dev', values['env-file'], io.cwd);
     const log = (source: string, line: string) => io.stdout(`${formatCloudLog(source, line)}\n`);
 
