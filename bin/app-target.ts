@@ -19,7 +19,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ManifestError, MultinodeError } from '../lib/errors.js';
+import { InvalidArgumentError, ManifestError, MultinodeError } from '../lib/errors.js';
 import { readAppName } from '../runtime/build/app-name.js';
 import { checkEntry, MODULE_EXTENSIONS } from '../runtime/build/bundle.js';
 import { createControlPlane, type ControlPlane } from '../runtime/control/control-plane.js';
@@ -279,6 +279,14 @@ export async function findTarget(command: string, options: { entry?: string; fla
       stackName: flags.stack,
       ...(flags.app !== undefined ? { app: flags.app } : {}),
       ...(flags.region !== undefined ? { region: flags.region } : {}),
+    }).catch((error: unknown) => {
+      // A --stack, --app or --region that cannot be one is a wrong command line: named by its flag.
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      const flag = { stackName: 'stack', app: 'app', region: 'region' };
+      throw new UsageError(
+        error.message.replace(/^findDeployedApp: (stackName|app|region) /, (_, name: keyof typeof flag) => `--${flag[name]} `),
+        command,
+      );
     });
     return {
       kind: 'stack',

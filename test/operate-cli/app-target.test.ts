@@ -189,6 +189,9 @@ describe('finding the running app to operate (status, runs, logs, ...)', () => {
   it('refuses flags that do not go together', async () => {
     await expect(findTarget('status', { flags: { region: 'eu-west-1' }, cwd: '.' })).rejects.toThrow(/--region goes with --stack <name>/);
     await expect(findTarget('status', { flags: { stack: 'Shop', 'state-dir': 'x' }, cwd: '.' })).rejects.toThrow(UsageError);
-    await expect(findTarget('status', { flags: { stack: 'not a stack' }, cwd: '.' })).rejects.toThrow(/is not a CloudFormation stack name/);
+    await expect(findTarget('status', { flags: { stack: 'not a stack' }, cwd: '.' })).rejects.toThrow(
+      /^--stack "not a stack" is not a CloudFormation stack name/,
+    );
+    await expect(findTarget('status', { flags: { stack: 'Shop', region: 'mars' }, cwd: '.' })).rejects.toThrow(UsageError);
   });
 });
