@@ -3,13 +3,14 @@ import { SynthError } from '../../constructs/errors.js';
 import { parseCommandArgs } from '../args.js';
 import { chooseApp, entryAndArguments } from '../app-target.js';
 import { UsageError } from '../io.js';
+import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 export const cdkCommand: Command = {
   summary: 'a ready CDK app: synthesize the stack of an app (use it as the "app" of cdk.json)',
-  usage: `Usage: multinode cdk [<entry>] [--stack-name <name>] [--prefix <prefix>] [--output <dir>]
+  usage: `Usage: multinode cdk [<entry>] [--stack-name <name>] [--prefix <prefix>] [--output <dir>] [--json]
 
 Synthesizes a CloudFormation stack holding the whole app <entry> (a MultinodeApp), so that
 "cdk deploy" works without CDK code of your own. Put it in cdk.json:
@@ -26,12 +27,14 @@ Options:
   --stack-name <name>  name of the stack (default: the app's name)
   --prefix <prefix>    prefix of the physical resource names (default: made from the stack name)
   --output <dir>       where to write the cloud assembly when not run by the cdk CLI (default: cdk.out)
+  --json               print { "stack", "directory" } (the cloud assembly's folder)
   --help               show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('cdk', argv, {
       'stack-name': { type: 'string' },
       prefix: { type: 'string' },
       output: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {
@@ -60,7 +63,8 @@ Options:
     });
     new MultinodeApp(stack, 'App', { entry, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
     const assembly = app.synth();
-    if (!byCli) {
+    if (values.json) printJson(io, { stack: stack.stackName, directory: assembly.directory });
+    else if (!byCli) {
       const relative = path.relative(io.cwd, assembly.directory);
       const shown = relative === '' ? '.' : relative.startsWith('..') ? assembly.directory : relative;
       io.stderr(`Synthesized stack ${stack.stackName} into ${shown}\n`);

@@ -23,7 +23,7 @@ export const RUNNERS: { readonly [K in RunnableKind]: Runner<K> } = {
 
 export const runCommand: Command = {
   summary: 'call one function (or fire one schedule) of the app in the local cloud and print the result as JSON',
-  usage: `Usage: multinode run [<entry>] <name> [--args JSON] [--state-dir DIR] [--env-file FILE]
+  usage: `Usage: multinode run [<entry>] <name> [--args JSON] [--state-dir DIR] [--env-file FILE] [--json]
 
 Calls the function <name> of the app in the local cloud (the same runtime as in AWS) and prints its
 result as JSON; runs the scheduled task <name> once now (a manual run, which runs even while the task
@@ -44,12 +44,14 @@ Options:
   --env-file FILE   values of the app's secrets and config settings (NAME=value lines) for the local
                     cloud this command starts; default .env next to the app's package.json. A running
                     multinode dev uses its own file.
+  --json            the result is printed as JSON with or without it
   --help            show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('run', argv, {
       args: { type: 'string' },
       'state-dir': { type: 'string' },
       'env-file': { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {

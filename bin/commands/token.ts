@@ -5,6 +5,7 @@ import { jwtAuthOf, LocalTokenIssuer } from '../../runtime/local/tokens.js';
 import { parseCommandArgs } from '../args.js';
 import { chooseApp, entryAndArguments } from '../app-target.js';
 import { UsageError } from '../io.js';
+import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
 /** The longest a local token may live. */
@@ -12,7 +13,7 @@ const MAX_EXPIRES_SECONDS = 30 * 24 * 3600;
 
 export const tokenCommand: Command = {
   summary: 'print a JWT that the local gateway of a service with JWT auth accepts',
-  usage: `Usage: multinode token [<entry>] <service> [--sub S] [--claims JSON] [--expires DURATION] [--state-dir DIR]
+  usage: `Usage: multinode token [<entry>] <service> [--sub S] [--claims JSON] [--expires DURATION] [--state-dir DIR] [--json]
 
 Prints a JSON Web Token for <service>, a service of the app <entry> declared with
 auth: { jwt: { issuer, audience } }. It is signed with the app's local key (kept in the state
@@ -31,6 +32,7 @@ Options:
   --expires DURATION  how long the token is valid: 90s, 30m, 1h, 7d; default 1h, at most 30d
   --state-dir DIR     the app's data and token key; default <app>/.multinode/<entry> next to the
                       app's package.json
+  --json              print { "token", "service", "expiresAt" }
   --help              show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('token', argv, {
@@ -38,6 +40,7 @@ Options:
       claims: { type: 'string' },
       expires: { type: 'string' },
       'state-dir': { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {
@@ -62,7 +65,8 @@ Options:
     const layout = await prepareStateDir(stateDir, manifest.app.name, entry);
     const tokens = await LocalTokenIssuer.load(layout.root);
     const token = await tokens.issue(auth, { ...(values.sub !== undefined ? { subject: values.sub } : {}), claims, expiresInSeconds });
-    io.stdout(`${token}\n`);
+    if (values.json) printJson(io, { token, service, expiresAt: new Date(Date.now() + expiresInSeconds * 1000).toISOString() });
+    else io.stdout(`${token}\n`);
     return 0;
   },
 };
