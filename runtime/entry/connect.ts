@@ -55,7 +55,10 @@ export interface Connection {
 export interface ConnectOptions extends ContextOptions {
   /** Where the app runs. Default: the MULTINODE_* environment variables (and the SDK's credentials). */
   readonly config?: RuntimeConfig;
-  /** A running `multinode dev`: its state directory, or the app's folder (the default `.multinode` inside it). */
+  /**
+   * A running `multinode dev`: its state directory, or the app's folder (the running one of its `.multinode/<entry>/`
+   * state directories; ConnectError when several run, naming them).
+   */
   readonly local?: string;
   /** Make the module's own definitions (`app.myFn.call`) use this connection; default true. */
   readonly install?: boolean;
