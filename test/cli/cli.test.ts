@@ -16,6 +16,18 @@ describe('multinode CLI', () => {
     expect((await run()).code).toBe(2);
   });
 
+  it('lists every command in the help, and each has its own --help', async () => {
+    const help = (await run('--help')).stdout;
+    const names = ['dev', 'run', 'status', 'runs', 'logs', 'cancel', 'retry', 'schedules', 'dict', 'secrets', 'manifest', 'cdk', 'token'];
+    for (const name of names) {
+      expect(help).toMatch(new RegExp(`\\n  ${name} +\\S`));
+      const own = await run(name, '--help');
+      expect(own.code, name).toBe(0);
+      expect(own.stdout, name).toMatch(new RegExp(`^Usage: multinode ${name} \\[<entry>\\]`));
+      expect(own.stdout, name).toMatch(/--json/);
+    }
+  });
+
   it('prints the package version', async () => {
     expect(await run('--version')).toEqual({ code: 0, stdout: `${packageVersion}\n`, stderr: '' });
   });

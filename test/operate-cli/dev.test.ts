@@ -55,6 +55,10 @@ describe('status', () => {
     expect(status.runs.failed).toBeGreaterThanOrEqual(1);
     expect(status.runsByDefinition.fails.failed).toBeGreaterThanOrEqual(1);
     expect(status.definitions.find((d: { name: string }) => d.name === 'echo')).toMatchObject({ kind: 'function', placement: 'lambda' });
+    const since = Date.now();
+    const recent = await app.json(['status', '--failed-since', '2s']);
+    expect(Date.parse(recent.failedSince)).toBeGreaterThanOrEqual(since - 3000);
+    expect((await cli(['status', '--failed-since', 'last week'])).code).toBe(2);
 
     const text = await cli(['status']);
     expect(text.code).toBe(0);
