@@ -45,7 +45,7 @@ export function looksLikeEntry(argument: string): boolean {
  */
 export function splitEntry(positionals: readonly string[], cwd: string): { entry?: string; rest: string[] } {
   const [first, ...rest] = positionals;
-  if (first === undefined || !looksLikeEntry(first)) return { rest: [...positionals] };
+  if (first === undefined || !meantAsEntry(first, cwd)) return { rest: [...positionals] };
   const absolute = path.resolve(cwd, first);
   // Named as given: the path the user typed, and where it was looked for.
   if (!existsSync(absolute)) throw new ManifestError(`The app entry ${first} does not exist (looked for ${absolute}).`);
@@ -64,9 +64,18 @@ export function entryAndArguments(
   optional = 0,
 ): { entry?: string; rest: string[] } {
   const [first] = positionals;
-  const rest = first !== undefined && looksLikeEntry(first) ? positionals.slice(1) : positionals;
+  const rest = first !== undefined && meantAsEntry(first, cwd) ? positionals.slice(1) : positionals;
   expectArguments(command, rest, names, optional);
   return splitEntry(positionals, cwd);
+}
+
+/**
+ * An argument meant as the entry: one ending like a module, or a path to an existing file that is not one
+ * (`package.json`), which checkEntry then refuses saying what an entry is. A name, run id or action is never a path.
+ */
+export function meantAsEntry(argument: string, cwd: string): boolean {
+  if (looksLikeEntry(argument)) return true;
+  return /[./\\]/.test(argument) && !argument.includes('@') && isFile(path.resolve(cwd, argument));
 }
 
 // ---- apps of the current folder

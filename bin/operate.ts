@@ -12,7 +12,7 @@ import {
   type AppTarget,
   checkTargetFlags,
   findTarget,
-  looksLikeEntry,
+  meantAsEntry,
   openControlPlane,
   splitEntry,
   TARGET_OPTIONS,
@@ -65,7 +65,7 @@ export function operatingCommand<O extends Options, P>(spec: OperatingCommandSpe
       checkTargetFlags(spec.name, flags);
       // The count and form of the arguments first (exit 2), then the entry's existence (exit 1).
       const [first] = positionals;
-      const rest = first !== undefined && looksLikeEntry(first) ? positionals.slice(1) : positionals;
+      const rest = first !== undefined && meantAsEntry(first, io.cwd) ? positionals.slice(1) : positionals;
       const request = spec.parse(rest, flags);
       const { entry } = splitEntry(positionals, io.cwd);
       return withAwsProfile(flags.profile, async () => {

@@ -4,7 +4,7 @@ import { describeFilter, describeScheduleSpec, formatLocalTime } from '../../lib
 import { nextFireTimes } from '../../lib/schedule/evaluate.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 import { loadManifest } from '../../runtime/build/load-manifest.js';
-import { chooseApp, entryAndArguments, looksLikeEntry, TARGET_OPTIONS } from '../app-target.js';
+import { chooseApp, entryAndArguments, meantAsEntry, TARGET_OPTIONS } from '../app-target.js';
 import { parseCommandArgs, parseCount, parseInstant } from '../args.js';
 import { UsageError } from '../io.js';
 import { entryPath } from './manifest.js';
@@ -52,7 +52,7 @@ ${SCHEDULE_ACTIONS_HELP}`,
       strict: false,
       allowPositionals: true,
     }).positionals;
-    const action = SCHEDULE_ACTIONS[(words[0] !== undefined && looksLikeEntry(words[0]) ? words[1] : words[0]) ?? ''];
+    const action = SCHEDULE_ACTIONS[(words[0] !== undefined && meantAsEntry(words[0], io.cwd) ? words[1] : words[0]) ?? ''];
     if (action && !argv.includes('--help')) return action.run(argv, io);
     const { values, positionals } = parseCommandArgs('schedules', argv, { ...LISTING_OPTIONS, ...TARGET_OPTIONS });
     if (values.help) {
@@ -66,15 +66,15 @@ ${SCHEDULE_ACTIONS_HELP}`,
         'schedules',
       );
     }
-    if (positionals.length > 0 && !looksLikeEntry(positionals[0]!) && positionals.length === 1) {
+    if (positionals.length === 1 && !meantAsEntry(positionals[0]!, io.cwd)) {
       throw new UsageError(
         `unknown action "${positionals[0]}": give one of ${Object.keys(SCHEDULE_ACTIONS).join(', ')}, or none for the listing.`,
         'schedules',
       );
     }
-    const split = entryAndArguments('schedules', positionals, io.cwd, []);
     const count = parseCount('schedules', 'count', values.count, 5, MAX_COUNT);
     const from = values.from === undefined ? new Date() : parseFrom(values.from);
+    const split = entryAndArguments('schedules', positionals, io.cwd, []);
     const { entry } = await chooseApp('schedules', { ...(split.entry !== undefined ? { entry: split.entry } : {}), cwd: io.cwd });
     const { manifest, logs } = await loadManifest(entryPath(io.cwd, entry));
     if (logs) io.stderr(logs);

@@ -9,7 +9,7 @@ import { MultinodeError } from '../../lib/errors.js';
 import { loadManifest } from '../../runtime/build/load-manifest.js';
 import { defaultEnvFile } from '../../runtime/local/settings/env-file.js';
 import { deployedSecrets, devSecrets, envFileSecrets, readSecretValue, type SecretsTarget } from '../../runtime/local/settings/manage.js';
-import { checkTargetFlags, chooseApp, findTarget, looksLikeEntry, shownPath, splitEntry, TARGET_OPTIONS, TARGET_USAGE, withAwsProfile } from '../app-target.js';
+import { checkTargetFlags, chooseApp, findTarget, meantAsEntry, shownPath, splitEntry, TARGET_OPTIONS, TARGET_USAGE, withAwsProfile } from '../app-target.js';
 import { expectArguments, parseCommandArgs } from '../args.js';
 import { type CliIO, UsageError } from '../io.js';
 import { printJson, table } from '../output.js';
@@ -62,7 +62,7 @@ Options:
     if (values.stack !== undefined && values['env-file'] !== undefined)
       throw new UsageError('--env-file names the local values; --stack the deployed ones: give one.', 'secrets');
     const [first] = positionals;
-    const args = first !== undefined && looksLikeEntry(first) ? positionals.slice(1) : positionals;
+    const args = first !== undefined && meantAsEntry(first, io.cwd) ? positionals.slice(1) : positionals;
     const action = (args[0] ?? '') as Action;
     if (!ACTIONS.includes(action)) {
       throw new UsageError(

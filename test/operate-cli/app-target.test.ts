@@ -60,6 +60,10 @@ describe('the entry argument', () => {
       expect(splitEntry([], app.dir)).toEqual({ rest: [] });
       expect(() => splitEntry(['src/ap.ts', 'echo'], app.dir)).toThrow(ManifestError);
       expect(() => splitEntry(['src/ap.ts'], app.dir)).toThrow(/The app entry src\/ap\.ts does not exist/);
+      // A path to an existing file that is no module is meant as the entry, and refused as one; a name never is.
+      expect(() => splitEntry(['package.json'], app.dir)).toThrow(/package\.json is not a JavaScript or TypeScript module/);
+      writeFileSync(path.join(app.dir, 'marks'), '');
+      expect(splitEntry(['marks', 'list'], app.dir)).toEqual({ rest: ['marks', 'list'] });
     } finally {
       app.cleanup();
     }
