@@ -1,12 +1,12 @@
-import { findDeployedApp } from '../../runtime/entry/deployed-app.js';
 import { startDashboard } from '../../runtime/dashboard/index.js';
+import { findTarget, withAwsProfile } from '../app-target.js';
 import { parseCommandArgs } from '../args.js';
 import { UsageError } from '../io.js';
 import type { Command } from './types.js';
 
 export const dashboardCommand: Command = {
   summary: 'serve the web dashboard of a deployed app on 127.0.0.1 (multinode dev serves its own)',
-  usage: `Usage: multinode dashboard --stack NAME [--app PREFIX] [--region REGION] [--port N]
+  usage: `Usage: multinode dashboard --stack NAME [--app PREFIX] [--region REGION] [--profile NAME] [--port N]
 
 Finds the app deployed in the CloudFormation stack NAME and serves its dashboard on 127.0.0.1:
 runs and jobs, scheduled tasks, dicts and logs, with cancel, retry, run now, pause and resume and
@@ -21,6 +21,7 @@ Options:
   --stack NAME      the stack's name or ARN
   --app PREFIX      the app's prefix, when the stack holds several apps
   --region REGION   the stack's region; default the SDK's (AWS_REGION or the profile's)
+  --profile NAME    the AWS profile to use (default: AWS_PROFILE)
   --port N          port on 127.0.0.1; default any free port
   --help            show this help`,
   async run(argv, io) {
@@ -28,6 +29,7 @@ Options:
       stack: { type: 'string' },
       app: { type: 'string' },
       region: { type: 'string' },
+      profile: { type: 'string' },
       port: { type: 'string' },
       help: { type: 'boolean' },
     });
@@ -42,23 +44,23 @@ Options:
       throw new UsageError(`--port must be a port number from 0 to 65535 (0: any free port), got "${values.port}".`, 'dashboard');
     }
     io.stdout(`multinode dashboard: finding the app in stack ${values.stack} ...\n`);
-    const app = await findDeployedApp({
-      stackName: values.stack,
-      ...(values.app ? { app: values.app } : {}),
-      ...(values.region ? { region: values.region } : {}),
+    // The profile stays in effect for the whole session: the SDK clients resolve credentials at their first calls.
+    return withAwsProfile(values.profile, async () => {
+      const target = await findTarget('dashboard', { flags: values, cwd: io.cwd });
+      if (target.kind !== 'stack') throw new UsageError('missing --stack NAME: the CloudFormation stack that holds the app.', 'dashboard');
+      const dashboard = await startDashboard({ target, mode: 'deployed', where: target.stack.name, port });
+      try {
+        io.stdout(
+          `multinode dashboard: ${target.config.app} (prefix ${target.config.prefix}, region ${target.config.region})\n` +
+            `  dashboard: ${dashboard.url}\nPress Ctrl-C to stop.\n`,
+        );
+        await aborted(io.signal);
+        io.stdout('\nmultinode dashboard: stopping ...\n');
+        return 0;
+      } finally {
+        await dashboard.close();
+      }
     });
-    const dashboard = await startDashboard({ target: app, mode: 'deployed', where: app.stack.name, port });
-    try {
-      io.stdout(
-        `multinode dashboard: ${app.config.app} (prefix ${app.config.prefix}, region ${app.config.region})\n` +
-          `  dashboard: ${dashboard.url}\nPress Ctrl-C to stop.\n`,
-      );
-      await aborted(io.signal);
-      io.stdout('\nmultinode dashboard: stopping ...\n');
-      return 0;
-    } finally {
-      await dashboard.close();
-    }
   },
 };
 

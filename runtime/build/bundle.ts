@@ -30,7 +30,8 @@ export const ENTRY_RULE =
   "an entry is the app's module (.ts, .mts, .tsx, .js, .mjs or .jsx) that exports its definitions (fn, job, schedule, service, dict, lock), " +
   'e.g. src/app.ts';
 
-const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
+/** The file endings of an app entry. */
+export const MODULE_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
 
 /** Throws a ManifestError naming the entry when it does not exist, is not a file or is not a module. */
 export function checkEntry(entry: string): string {
