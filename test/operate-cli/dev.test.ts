@@ -94,7 +94,7 @@ describe('runs', () => {
 
     const table = await cli(['runs', '--name', 'echo', '--limit', '1']);
     expect(table.stdout).toMatch(
-      new RegExp(`^ID +NAME +KIND +STATUS +ATTEMPTS +TIME +DURATION +ERROR\\n${second} +echo +function +SUCCEEDED +1 +${ISO} \\(\\d+s ago\\) +\\d`),
+      new RegExp(`^ID +NAME +KIND +STATUS +ATTEMPTS +TIME +DURATION +ERROR\\n${second} +echo +function +SUCCEEDED +1 +${ISO} \\((now|[\\dhms ]+ ago)\\) +\\d`),
     );
     expect(table.stderr).toMatch(/^More runs: add --cursor \S+\n$/);
     expect((await cli(['runs', '--since', '2001-01-01T00:00Z', '--until', '2001-01-02'])).stdout).toBe('No runs.\n');
