@@ -22,10 +22,11 @@ import type { BatchPlaced } from '../lib/manifest.js';
 import type { ResourceNames } from '../lib/naming.js';
 import { batchCommand, batchEnvironment, batchEventPattern } from './batch-bootstrap.js';
 import { BatchCompute } from './batch-compute.js';
-import { checkGpuImage, containerImage } from './batch-image.js';
+import { checkGpuImage, containerImage, pullsFromEcr } from './batch-image.js';
 import { BatchJob } from './batch-job.js';
 import { SynthError } from './errors.js';
 import { gpuInstanceClasses, gpuJobMemoryMiB } from './gpu.js';
+import { acknowledgeWildcards } from './nag.js';
 import type { CpuArchitecture } from './native-assets.js';
 
 export interface AppBatchProps {
@@ -241,6 +242,15 @@ export class AppBatch extends Construct {
       const withSecrets = Object.keys(secrets).length > 0;
       const architecture = this.architectureOf(definition, props);
       const image = containerImage(this, definition, architecture, props.appDir ?? process.cwd());
+      // Secrets are read with the execution role: one per definition that has some, so each reads only its own.
+      const executionRole = withSecrets ? this.createExecutionRole(props.appName, `ExecutionRole-${definition.name}`, definition.name) : shared.executionRole;
+      if (image && pullsFromEcr(definition)) {
+        acknowledgeWildcards(
+          executionRole,
+          ['*'],
+          'ecr:GetAuthorizationToken, which a private ECR image pull needs, has no resource-level permissions; the pull itself is granted on the repository.',
+        );
+      }
       jobDefinitions[definition.name] = new BatchJob(this, `Job-${definition.name}`, {
         definition: definition.name,
         ...this.jobSize(definition),
@@ -251,8 +261,8 @@ export class AppBatch extends Construct {
         ...(architecture === 'arm64' ? { cpuArchitecture: ecs.CpuArchitecture.ARM64 } : {}),
         jobRole: this.jobRole,
         ...shared,
-        // Secrets are read with the execution role: one per definition that has some, so each reads only its own.
-        ...(withSecrets ? { executionRole: this.createExecutionRole(props.appName, `ExecutionRole-${definition.name}`, definition.name), secrets } : {}),
+        executionRole,
+        ...(withSecrets ? { secrets } : {}),
         assignPublicIp: this.compute.assignPublicIp,
       }).jobDefinition;
     }

@@ -39,6 +39,12 @@ export function checkGpuImage(scope: Construct, definition: BatchPlaced): void {
   );
 }
 
+/** Whether the definition's image comes from a private ECR repository (its own, or the CDK's for a built folder). */
+export function pullsFromEcr(definition: BatchPlaced): boolean {
+  const image = definition.options.image;
+  return image !== null && imageSource(image).type !== 'registry';
+}
+
 /** The definition's image for a container on `architecture`, or undefined for the public Node.js image. */
 export function containerImage(scope: Construct, definition: BatchPlaced, architecture: CpuArchitecture, appDir: string): ecs.ContainerImage | undefined {
   const image = definition.options.image;

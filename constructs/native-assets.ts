@@ -21,8 +21,8 @@ import { folderEntries, type TarEntry, tarGzip } from '../runtime/build/tar.js';
 import type { AppBuild } from './build.js';
 import { SynthError } from './errors.js';
 
-/** Lambda's limit on a function's code, unzipped, layers included (262,144,000 bytes). */
-export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1000;
+/** Lambda's limit on a function's code, unzipped, layers included: 250 MB as AWS writes it (MiB), 262,144,000 bytes. */
+export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 
 /** The processor architectures multinode installs native modules for. */
 export type CpuArchitecture = 'x86_64' | 'arm64';
@@ -58,8 +58,27 @@ function bundleFiles(build: AppBuild): string[] {
   return [BUNDLE_FILE, `${BUNDLE_FILE}.map`].filter((name) => existsSync(path.join(build.dir, name)));
 }
 
+/** In MB as AWS writes them (MiB). */
 function megabytes(bytes: number): string {
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** Fails the synth when the functions' code would be over Lambda's unzipped limit, naming the modules and the functions. */
+export function checkLambdaCodeSize(
+  scope: Construct,
+  totalBytes: number,
+  modules: ReadonlyArray<{ readonly name: string; readonly version: string }>,
+  platform: string,
+  definitions: readonly string[],
+): void {
+  if (totalBytes <= LAMBDA_UNZIPPED_LIMIT_BYTES) return;
+  const names = modules.map((m) => `${m.name}@${m.version}`).join(', ');
+  throw new SynthError(
+    `the Lambda functions (${definitions.join(', ')}) would hold ${megabytes(totalBytes)} unzipped (the bundle and node_modules with ${names} for ` +
+      `${platform}), over Lambda's 250 MB; run the definitions that need these modules on AWS Batch ` +
+      '(compute: "batch"), whose containers have no such limit.',
+    scope,
+  );
 }
 
 /**
@@ -82,15 +101,7 @@ export function lambdaCode(scope: Construct, build: AppBuild, architecture: lamb
     renameSync(staging, dir);
   }
   const total = made.sizeBytes + bundleFiles(build).reduce((sum, name) => sum + statSync(path.join(build.dir, name)).size, 0);
-  if (total > LAMBDA_UNZIPPED_LIMIT_BYTES) {
-    const modules = made.modules.map((m) => `${m.name}@${m.version}`).join(', ');
-    throw new SynthError(
-      `the Lambda functions (${definitions.join(', ')}) would hold ${megabytes(total)} unzipped (the bundle and node_modules with ${modules} for ` +
-        `${platformName(targetOf(arch))}), over Lambda's ${megabytes(LAMBDA_UNZIPPED_LIMIT_BYTES)}; run the definitions that need these modules ` +
-        'on AWS Batch (compute: "batch"), whose containers have no such limit.',
-      scope,
-    );
-  }
+  checkLambdaCodeSize(scope, total, made.modules, platformName(targetOf(arch)), definitions);
   // The folder's content follows from the bundle (its folder's name is its hash) and the install (its key).
   const assetHash = createHash('sha256').update(path.basename(build.dir)).update(path.basename(dir)).digest('hex');
   return lambda.Code.fromAsset(dir, { assetHash, assetHashType: AssetHashType.CUSTOM, exclude: ['.complete'] });
