@@ -8,7 +8,7 @@
  *
  * GPU definitions need an image: the ECS GPU AMI of their hosts brings the NVIDIA driver, and the container must
  * bring the CUDA libraries its code links against (libcudart, cuBLAS, cuDNN, ...); the Node.js image has none, and
- * no official image has both Node.js and CUDA.
+ * no official image has both Node.js and CUDA (docs/aws-behaviour.md, "Batch container images and GPUs").
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';

@@ -21,7 +21,10 @@ import { folderEntries, type TarEntry, tarGzip } from '../runtime/build/tar.js';
 import type { AppBuild } from './build.js';
 import { SynthError } from './errors.js';
 
-/** Lambda's limit on a function's code, unzipped, layers included: 250 MB as AWS writes it (MiB), 262,144,000 bytes. */
+/**
+ * Lambda's limit on a function's code, unzipped, layers included: 250 MB as AWS writes it (MiB), 262,144,000 bytes
+ * (docs/aws-behaviour.md, "Lambda deployment package size").
+ */
 export const LAMBDA_UNZIPPED_LIMIT_BYTES = 250 * 1024 * 1024;
 
 /** The processor architectures multinode installs native modules for. */
@@ -47,9 +50,7 @@ function install(scope: Construct, build: AppBuild, architecture: CpuArchitectur
   } catch (error) {
     if (!(error instanceof NativeModuleError)) throw error;
     const names = definitions.length > 0 ? ` (${definitions.join(', ')})` : '';
-    throw new SynthError(`${who}${names} run on ${error.platform}, but ${error.message}`, scope, definitions.length === 1 ? definitions[0] : undefined, {
-      cause: error,
-    });
+    throw new SynthError(`${who}${names} run on ${error.platform}, but ${error.message}`, scope, undefined, { cause: error });
   }
 }
 

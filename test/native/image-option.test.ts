@@ -115,9 +115,8 @@ describe('images that cannot work fail the synth, naming the definition', () => 
   it('an image on a definition that must run on Lambda, naming the module, the definition and both platforms', () => {
     const made = app("export const thumb = mn.fn({ image: 'node:22-slim', compute: 'lambda' }, async () => 1);");
     const error = synthError(() => synthApp(made.entry, { prefix: 'imgs' }));
-    expect(error.message).toMatch(
-      /fn "thumb" at .*app\.ts:2:\d+: compute "lambda" was asked, but option "image" runs the definition on AWS Batch \(Lambda runs the bundle on its own Node\.js runtime, not on an image\)/,
-    );
+    expect(error.message).toMatch(/fn "thumb" at .*app\.ts:2:\d+: compute "lambda" was asked, but option "image" runs the definition on AWS Batch/);
+    expect(error.message).toContain('(Lambda runs the bundle on its own Node.js runtime, not on an image)');
   });
 
   it('an image reference that is not valid', () => {

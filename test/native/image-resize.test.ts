@@ -16,7 +16,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MultinodeAppProps } from '../../constructs/index.js';
 import { runCli } from '../helpers/cli.js';
-import { asArray, nagFindings, oneResource, policyStatements, REPO, synthApp } from '../constructs/helpers.js';
+import { asArray, exampleContext, nagFindings, oneResource, policyStatements, REPO, synthApp } from '../constructs/helpers.js';
+import { type CfnTemplate, schemaProblems } from '../constructs/cfn-schema.js';
 import { useTempNativeCache } from './fixtures.js';
 
 const cache = useTempNativeCache();
@@ -59,7 +60,7 @@ describe('multinode run, locally', () => {
 
 /** The files of a synthesized app's assets, by the object key a template names (`<hash>.zip`, `<hash>.gz`). */
 function synthesized(props: Partial<MultinodeAppProps> = {}) {
-  const made = synthApp(ENTRY, { prefix: 'img', ...props });
+  const made = synthApp(ENTRY, { prefix: 'img', ...props }, { context: exampleContext('image-resize') });
   const assembly = made.app.synth();
   const stack = assembly.getStackByName(made.stack.stackName);
   const assets = JSON.parse(readFileSync(path.join(assembly.directory, `${stack.stackName}.assets.json`), 'utf8')) as {
@@ -120,6 +121,7 @@ describe('synth', () => {
     const reads = policyStatements(template).filter((s) => asArray(s.Action).includes('s3:GetObject') && JSON.stringify(s.Resource).includes(key));
     expect(reads).toHaveLength(1);
     expect(nagFindings(app, stack)).toEqual([]);
+    expect(schemaProblems(template.toJSON() as CfnTemplate)).toEqual([]);
   });
 
   it('installs for the architectures asked for: x86_64 Lambda functions, arm64 Fargate containers', () => {

@@ -9,7 +9,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppBundle, bundleAppSync } from '../../runtime/build/bundle.js';
 import { installNativeModules, NativeModuleError, type TargetPlatform } from '../../runtime/build/native-install.js';
-import { nativeApp } from './fixtures.js';
+import { SynthError } from '../../constructs/errors.js';
+import { synthApp } from '../constructs/helpers.js';
+import { nativeApp, useTempNativeCache } from './fixtures.js';
+
+useTempNativeCache();
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const EXAMPLE = path.join(REPO, 'examples/image-resize');
@@ -128,6 +132,18 @@ describe('a module without a build for the target', () => {
       );
       // Nothing half-made is left for the next synth to trust.
       expect(readdirSync(cacheDir).filter((name) => name.startsWith('linux-arm64'))).toEqual([]);
+      // At synth: the Lambda functions (arm64) need it, and the synth says which, on what, and why not.
+      let synthError: unknown;
+      try {
+        synthApp(made.entry, { prefix: 'addon' });
+      } catch (e) {
+        synthError = e;
+      }
+      expect(synthError).toBeInstanceOf(SynthError);
+      expect((synthError as Error).message).toBe(
+        'TestStack/App: the Lambda functions (f) run on linux-arm64, but addon-pkg has no build for linux-arm64: its native addons are built for other ' +
+          'processors: build/Release/addon.node (x64). It may compile its addon at install, which builds for this machine, not for the target.',
+      );
     } finally {
       made.cleanup();
     }
