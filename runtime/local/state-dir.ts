@@ -14,6 +14,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { appFolder } from '../build/app-folder.js';
 import { CLOUD_FILE } from '../entry/connect.js';
 import { StateDirError } from './errors.js';
 
@@ -182,11 +183,4 @@ export function entryKey(folder: string, entry: string): string {
   return path.relative(folder, path.resolve(entry)).split(path.sep).join('-');
 }
 
-/** The app's folder: the one of the nearest package.json above the entry, else the entry's own folder. */
-export function appFolder(entry: string): string {
-  const entryDir = path.dirname(path.resolve(entry));
-  for (let dir = entryDir; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) return entryDir;
-  }
-}
+export { appFolder };
