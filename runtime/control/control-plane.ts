@@ -16,7 +16,6 @@
  *
  * Every error is a MultinodeError saying what was wrong and what to do (./errors.ts).
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { ManifestDefinition } from '../../lib/manifest.js';
 import type { RuntimePort } from '../../lib/runtime-port.js';
@@ -27,6 +26,7 @@ import { explainMissing } from '../core/aws-errors.js';
 import { DISPATCHER_DEFINITION } from '../core/config.js';
 import { type ContextOptions, createContext, type RuntimeContext } from '../core/context.js';
 import { Logger } from '../core/logger.js';
+import { lambdaSdk } from '../core/sdk-modules.js';
 import { DictClient } from '../dicts/dict-client.js';
 import { createRuntimePort } from '../entry/runtime-port.js';
 import { SchedulePauses } from '../schedules/pauses.js';
@@ -281,7 +281,8 @@ export class ControlPlane<E extends LogLine = LogLine> {
     const event = renderManualEvent(definition.name, this.context.clock());
     const target = this.context.names.lambdaFunction(definition.placement === 'lambda' ? definition.name : DISPATCHER_DEFINITION);
     try {
-      await this.context.clients.lambda.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
+      const [{ InvokeCommand }, client] = await Promise.all([lambdaSdk(), this.context.clients.lambda()]);
+      await client.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
     } catch (error) {
       explainMissing(error, `The Lambda function "${target}" that runs ${definition.name}`);
     }

@@ -105,7 +105,7 @@ describe('every N days on a DST wall clock: deliveries off the grid are ignored'
   const claim = (name: string, time: string) => new ScheduleClaims(c.context.state, c.context.clock).read(name, time);
   const invocations = (name: string) => c.cloud.lambda.stats(c.cloud.scheduleTarget(name))!;
   async function batchJobs(prefix: string): Promise<string[]> {
-    const { jobSummaryList } = await batchClient(c.context).send(
+    const { jobSummaryList } = await (await batchClient(c.context)).send(
       new ListJobsCommand({ jobQueue: c.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }),
     );
     return (jobSummaryList ?? []).map((job) => job.jobName!);
