@@ -106,7 +106,12 @@ try {
   const entry = path.join(work, 'app', 'app.ts');
   writeFileSync(
     entry,
-    "import * as mn from 'multinode';\nconst counters = mn.dict<number>('counters');\nexport const hit = mn.fn(async (key: string) => counters.increment(key));\n",
+    [
+      "import * as mn from 'multinode';",
+      "const counters = mn.dict<number>('counters');",
+      'export const hit = mn.fn(async (key: string) => counters.increment(key));',
+      '',
+    ].join('\n'),
   );
   const ours = await bundleApp(entry, { outDir: path.join(work, 'multinode') });
   const dir = path.dirname(ours.file);
