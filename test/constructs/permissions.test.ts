@@ -2,8 +2,8 @@
  * The app's access policy allows exactly the AWS calls the runtime makes: read from the runtime's sources (every
  * `...Command` it imports from an AWS SDK client or DynamoDB's document client, statically, when called, or through
  * the loaders of runtime/core/sdk-modules.ts, outside the local cloud and the build tooling), so a call added to the
- * runtime without its permission, or a permission no call needs, fails here. Code that people run to operate the app (finding it from its stack, the control plane, the log
- * reader) runs with an operator's credentials and is held to the operator grants instead.
+ * runtime without its permission, or a permission no call needs, fails here. Code that people run to operate the app
+ * (finding it from its stack, the control plane, the log reader) runs with an operator's credentials and is held to the operator grants instead.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
