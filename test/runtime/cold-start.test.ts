@@ -2,7 +2,7 @@
  * The app bundle is split: the Lambda, S3 and Batch SDK packages are chunks loaded at first use
  * (runtime/core/sdk-modules.ts, runtime/build/bundle.ts). A fresh process imports the bundle of the local cloud and
  * runs one event through its Lambda handler, as a cold Lambda environment does, while a module hook records every
- * file Node loads. A function that uses only a dict loads none of those chunks; one that calls another function
+ * file Node loads. A function or a service that uses only a dict loads none of those chunks; one that calls another function
  * loads the Lambda chunk, which shows the recording sees chunks loaded on demand. An app that `import()`s a
  * CommonJS module is bundled in one file instead, where the import keeps its named exports.
  */
@@ -56,16 +56,20 @@ function chunksOf(dir: string): Map<string, string[]> {
   return holders;
 }
 
+/** One call of the function `fn` through the bundle's handler in a fresh node (`coldEvent`). */
+function coldCall(fn: string, args: unknown[]): Promise<{ loaded: string[]; answer: unknown }> {
+  return coldEvent(fn, { multinode: 'call', function: fn, args, deadline: Date.now() + 60_000, attempt: 1 });
+}
+
 /**
- * Runs one call of `fn` through the bundle's handler in a fresh node; the bundle's files it loaded, and the answer.
- * Asynchronous: the local cloud (DynamoDB, Lambda) answers the child from this process.
+ * Runs one event through the bundle's handler as the Lambda function of `definition`, in a fresh node: the bundle's
+ * files it loaded, and the answer. Asynchronous: the local cloud (DynamoDB, Lambda) answers the child from this process.
  */
-async function coldCall(fn: string, args: unknown[]): Promise<{ loaded: string[]; answer: unknown }> {
+async function coldEvent(definition: string, event: unknown): Promise<{ loaded: string[]; answer: unknown }> {
   const bundle = t.cloud.bundle;
-  const loads = path.join(work, `loads-${fn}.txt`);
+  const loads = path.join(work, `loads-${definition}.txt`);
   writeFileSync(loads, '');
-  const event = { multinode: 'call', function: fn, args, deadline: Date.now() + 60_000, attempt: 1 };
-  const lambda = { functionName: t.context.names.lambdaFunction(fn), awsRequestId: `cold-${fn}` };
+  const lambda = { functionName: t.context.names.lambdaFunction(definition), awsRequestId: `cold-${definition}` };
   const script = [
     `const app = await import(${JSON.stringify(pathToFileURL(bundle).href)});`,
     `const context = { ...${JSON.stringify(lambda)}, getRemainingTimeInMillis: () => 60_000 };`,
@@ -77,7 +81,7 @@ async function coldCall(fn: string, args: unknown[]): Promise<{ loaded: string[]
   const env = { ...process.env, ...environmentFor(t.context.config), LOADS_FILE: loads };
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(process.execPath, nodeArgs, { encoding: 'utf8', env, timeout: 60_000 }, (error, out, err) => {
-      if (error) reject(new Error(`the cold call of ${fn} failed: ${error.message}\n${out}\n${err}`));
+      if (error) reject(new Error(`the cold start of ${definition} failed: ${error.message}\n${out}\n${err}`));
       else resolve(out);
     });
   });
@@ -106,6 +110,25 @@ describe('a cold start of the app bundle', () => {
     expect(answer).toEqual({ multinode: 'result', value: 1 });
     expect(await dict<number>('counters').get('cold')).toBe(1);
     expect(loaded).toContain('app.mjs');
+    const holders = chunksOf(path.dirname(t.cloud.bundle));
+    for (const name of LAZY_PACKAGES)
+      expect(
+        loaded.filter((file) => holders.get(name)!.includes(file)),
+        name,
+      ).toEqual([]);
+  });
+
+  it('serves a request with a service that uses only a dict without loading the Lambda, S3 or Batch SDK', async () => {
+    const request = {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/',
+      rawQueryString: '',
+      headers: {},
+      requestContext: { http: { method: 'GET', path: '/' } },
+    };
+    const { loaded, answer } = await coldEvent('counter', request);
+    expect(answer).toMatchObject({ statusCode: 200, body: '1' });
     const holders = chunksOf(path.dirname(t.cloud.bundle));
     for (const name of LAZY_PACKAGES)
       expect(
