@@ -111,6 +111,20 @@ for (const plane of planes.values()) plane.close();
 const DICT_SIZES = [10_000, 100_000] as const;
 const HOT = 100;
 const raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials });
+/** Scan requests and the items they read (what DynamoDB charges a Scan for: every item read, matching or not). */
+const scans = { requests: 0, items: 0 };
+raw.middlewareStack.add(
+  (next) => async (args) => {
+    const result = await next(args);
+    const read = (result.output as { ScannedCount?: number }).ScannedCount;
+    if (read !== undefined) {
+      scans.requests++;
+      scans.items += read;
+    }
+    return result;
+  },
+  { step: 'initialize', name: 'countScans' },
+);
 const documents = documentClient(raw);
 const dicts = new Map<number, DictClient<number>>();
 for (const size of DICT_SIZES) {
@@ -134,21 +148,39 @@ for (const size of DICT_SIZES) {
   console.log(`seeding: ${size} dict keys written in ${seconds(performance.now() - started)}`);
   dicts.set(size, dict);
 }
-const dictTimes = async (read: (dict: DictClient<number>) => Promise<unknown>, repeats: number) =>
-  medians(DICT_SIZES, (size) => read(dicts.get(size)!), repeats);
+const reads: string[] = [];
+/** The median times of `read` on each dict, and the Scan requests and items one read of each takes. */
+const dictTimes = async (label: string, read: (dict: DictClient<number>) => Promise<unknown>, repeats: number) => {
+  const counts = [];
+  for (const size of DICT_SIZES) {
+    Object.assign(scans, { requests: 0, items: 0 });
+    await read(dicts.get(size)!);
+    counts.push({ ...scans });
+  }
+  const [small, large] = counts as [typeof scans, typeof scans];
+  reads.push(
+    `${label}: ${small.requests} and ${large.requests} Scan requests reading ${small.items} and ${large.items} items ` +
+      `(${(large.items / Math.max(1, small.items)).toFixed(1)}x the items)`,
+  );
+  return medians(DICT_SIZES, (size) => read(dicts.get(size)!), repeats);
+};
 const listAll = async (dict: DictClient<number>) => {
   let n = 0;
   for await (const _ of dict.entries({ prefix: 'hot/' })) n++;
   if (n !== HOT) throw new Error(`listed ${n} entries, not ${HOT}`);
 };
-const prefixed = await dictTimes(listAll, 3);
+const prefixed = await dictTimes('entries({ prefix })', listAll, 3);
 report(`dict: entries({ prefix }) of ${HOT}`, prefixed.get(10_000)!, prefixed.get(100_000)!);
-const firstPage = await dictTimes(async (dict) => {
-  const { entries } = await dict.page({ prefix: 'hot/', limit: 50 });
-  if (entries.length !== 50) throw new Error(`the first page held ${entries.length} entries, not 50`);
-}, 3);
+const firstPage = await dictTimes(
+  'first page of 50',
+  async (dict) => {
+    const { entries } = await dict.page({ prefix: 'hot/', limit: 50 });
+    if (entries.length !== 50) throw new Error(`the first page held ${entries.length} entries, not 50`);
+  },
+  3,
+);
 report('dict: first page of 50 under the prefix', firstPage.get(10_000)!, firstPage.get(100_000)!);
-const get = await dictTimes((dict) => dict.get('hot/7'), 15);
+const get = await dictTimes('get', (dict) => dict.get('hot/7'), 15);
 report('dict: get of one key', get.get(10_000)!, get.get(100_000)!);
 raw.destroy();
 await dynamo.close();
@@ -157,6 +189,7 @@ const header = ['work grown 10x', '1x', '10x', 'ratio', ''];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 console.log('');
 for (const row of [header, ...rows]) console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '));
+console.log(`\n${reads.join('\n')}`);
 console.log(
   '\nLinear is 10x for the whole work (1.0x per item). Reads of a page through an index or a partition stay near 1x.\n' +
     "A dict's prefix listing is a Scan: 10x the dict's keys costs about 10x, whatever the prefix matches.",
