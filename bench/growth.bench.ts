@@ -158,10 +158,11 @@ const dictTimes = async (label: string, read: (dict: DictClient<number>) => Prom
     counts.push({ ...scans });
   }
   const [small, large] = counts as [typeof scans, typeof scans];
-  reads.push(
-    `${label}: ${small.requests} and ${large.requests} Scan requests reading ${small.items} and ${large.items} items ` +
-      `(${(large.items / Math.max(1, small.items)).toFixed(1)}x the items)`,
-  );
+  if (large.requests > 0)
+    reads.push(
+      `${label}: ${small.requests} and ${large.requests} Scan requests reading ${small.items} and ${large.items} items ` +
+        `(${(large.items / Math.max(1, small.items)).toFixed(1)}x the items)`,
+    );
   return medians(DICT_SIZES, (size) => read(dicts.get(size)!), repeats);
 };
 const listAll = async (dict: DictClient<number>) => {
