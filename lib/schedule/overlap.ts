@@ -20,7 +20,9 @@ export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
 export const DEFAULT_OVERLAP: OverlapPolicy = 'skip';
 
 /** How the allowed values read in messages. */
-export const OVERLAP_FORMS = `"skip" (the default: a fire time that comes while a run is running is recorded SKIPPED), "bufferOne" (one waits and starts when the running one ends), "allow" (runs overlap) or "cancelOther" (the running one is cancelled and the new one starts)`;
+export const OVERLAP_FORMS =
+  '"skip" (the default: a fire time that comes while a run is running is recorded SKIPPED), "bufferOne" (one waits and starts when ' +
+  'the running one ends), "allow" (runs overlap) or "cancelOther" (the running one is cancelled and the new one starts)';
 
 export function isOverlapPolicy(value: unknown): value is OverlapPolicy {
   return typeof value === 'string' && (OVERLAP_POLICIES as readonly string[]).includes(value);

@@ -347,7 +347,7 @@ export class ControlPlane<E extends LogLine = LogLine> {
    * changes not yet deployed): each task's state and pause, and every difference in expression, time zone, start and
    * end date, target and input.
    */
-  deployedSchedules(options: { code?: Manifest } = {}): Promise<DeployedSchedules> {
+  async deployedSchedules(options: { code?: Manifest } = {}): Promise<DeployedSchedules> {
     if (typeof options !== 'object' || options === null)
       throw new InvalidArgumentError('deployedSchedules(): options must be an object such as { code: manifest }.');
     const code = options.code ?? this.context.manifest;
