@@ -299,6 +299,93 @@ describe('cancel and timeouts reach a scheduled run through its signal', () => {
   }, 60_000);
 });
 
+/** Polls a run's record by id (a run now's id is `<task>@<the second it was asked for>`) until its status is one of `statuses`. */
+async function recordOf(id: string, statuses: RunStatus[]): Promise<RunDetail> {
+  return (await until(
+    () => plane.run(id).catch(() => undefined),
+    (d) => d !== undefined && statuses.includes(d.status),
+    `${id} to be ${statuses.join(' or ')}`,
+    { timeoutMs: 60_000, intervalMs: 50 },
+  ))!;
+}
+
+describe('run now and pause under the overlap policy', () => {
+  it('makes a run now wait under bufferOne (manual, PENDING) and starts it when the running one ends', async () => {
+    await deliver('buffering', '2030-05-01T01:00:00Z');
+    await started('buffering', '2030-05-01T01:00:00Z');
+    const { id, scheduledTime } = await plane.trigger('buffering');
+    expect(await recordOf(id, ['PENDING'])).toMatchObject({ trigger: 'manual', attempts: 0 });
+    const time = scheduledTime.toISOString();
+    expect(await app.marks.get(`started/buffering/${time}`)).toBeUndefined();
+    await openGate('buffering', '2030-05-01T01:00:00Z');
+    await record('buffering', '2030-05-01T01:00:00Z', ['SUCCEEDED']);
+    expect(await started('buffering', time)).toEqual({ attempt: 1, trigger: 'manual' });
+    await openGate('buffering', time);
+    expect(await recordOf(id, ['SUCCEEDED'])).toMatchObject({ trigger: 'manual', attempts: 1 });
+  }, 90_000);
+
+  it('makes a run now cancel the running run under cancelOther, then run', async () => {
+    await deliver('cancelling', '2030-05-02T01:00:00Z');
+    await started('cancelling', '2030-05-02T01:00:00Z');
+    const { id, scheduledTime } = await plane.trigger('cancelling');
+    expect(await ended('cancelling', '2030-05-02T01:00:00Z')).toBe('aborted: RunCancelledError');
+    const cancelled = await record('cancelling', '2030-05-02T01:00:00Z', ['CANCELLED']);
+    expect(cancelled.error?.message).toContain(`a newer fire time, ${id}, came while it ran (overlap "cancelOther")`);
+    const time = scheduledTime.toISOString();
+    expect(await started('cancelling', time)).toEqual({ attempt: 1, trigger: 'manual' });
+    await openGate('cancelling', time);
+    expect(await recordOf(id, ['SUCCEEDED'])).toMatchObject({ trigger: 'manual' });
+  }, 90_000);
+
+  it('records a fire time PAUSED while paused under cancelOther, without cancelling the running run', async () => {
+    await deliver('cancelling', '2030-05-03T01:00:00Z');
+    await started('cancelling', '2030-05-03T01:00:00Z');
+    await plane.pause('cancelling', { reason: 'test' });
+    try {
+      expect(await deliverAndWait('cancelling', '2030-05-03T02:00:00Z')).toBe('paused');
+      expect(await record('cancelling', '2030-05-03T02:00:00Z', ['PAUSED'])).toMatchObject({ trigger: 'scheduled', attempts: 0 });
+      expect((await plane.run('cancelling@2030-05-03T01:00:00Z')).status).toBe('RUNNING');
+      expect(await app.marks.get('ended/cancelling/2030-05-03T01:00:00.000Z')).toBeUndefined();
+    } finally {
+      await plane.resume('cancelling');
+    }
+    await openGate('cancelling', '2030-05-03T01:00:00Z');
+    expect(await ended('cancelling', '2030-05-03T01:00:00Z')).toBe('done');
+    await record('cancelling', '2030-05-03T01:00:00Z', ['SUCCEEDED']);
+  }, 90_000);
+
+  it('records a fire time PAUSED while paused under skip, and SKIPPED (not PAUSED) once resumed with a run still running', async () => {
+    await deliver('skipping', '2030-05-04T01:00:00Z');
+    await started('skipping', '2030-05-04T01:00:00Z');
+    await plane.pause('skipping');
+    expect(await deliverAndWait('skipping', '2030-05-04T02:00:00Z')).toBe('paused');
+    await plane.resume('skipping');
+    expect(await deliverAndWait('skipping', '2030-05-04T03:00:00Z')).toBe('skipped');
+    await record('skipping', '2030-05-04T02:00:00Z', ['PAUSED']);
+    await record('skipping', '2030-05-04T03:00:00Z', ['SKIPPED']);
+    await openGate('skipping', '2030-05-04T01:00:00Z');
+    await record('skipping', '2030-05-04T01:00:00Z', ['SUCCEEDED']);
+  }, 60_000);
+});
+
+describe('the run history', () => {
+  it('lists each fire time once, by task and time, with its status and trigger', async () => {
+    const page = await plane.runs({ name: 'skipping', since: '2030-01-01T00:00:00Z', until: '2030-01-03T23:59:59Z', limit: 100 });
+    const rows = page.items.map((r) => [r.id, r.status, r.trigger]);
+    expect(new Set(rows.map(([id]) => id)).size).toBe(rows.length);
+    const day2 = rows.filter(([id]) => id!.startsWith('skipping@2030-01-02')).map(([, status]) => status);
+    expect(day2.sort()).toEqual(['SKIPPED', 'SUCCEEDED']);
+    expect(rows.filter(([id]) => !id!.startsWith('skipping@2030-01-02'))).toEqual([
+      ['skipping@2030-01-03T01:00:00Z', 'SUCCEEDED', 'scheduled'],
+      ['skipping@2030-01-01T03:00:00Z', 'SUCCEEDED', 'scheduled'],
+      ['skipping@2030-01-01T02:00:00Z', 'SKIPPED', 'scheduled'],
+      ['skipping@2030-01-01T01:00:00Z', 'SUCCEEDED', 'scheduled'],
+    ]);
+    const manual = await plane.runs({ name: 'skipping', since: new Date(Date.now() - 3_600_000), limit: 100 });
+    expect(manual.items.map((r) => [r.status, r.trigger])).toContainEqual(['SKIPPED', 'manual']);
+  });
+});
+
 describe('backfill', () => {
   it('plans the fire times without a record of a run: a dry run lists them, oldest first', async () => {
     // 2020-05-01 00:00-04:00: 00:00 ran, 01:00 was skipped, 02:00 paused, 03:00 never delivered.
