@@ -137,9 +137,8 @@ for (const task of ['allowing', 'skipping', 'buffering', 'cancelling']) {
   const base = perFire.get('allowing')!;
   const policy = manifest.definitions.find((d) => d.name === task)!;
   const overlap = policy.kind === 'schedule' ? policy.options.overlap : '?';
-  console.log(
-    `  ${overlap.padEnd(11)} ${n.toFixed(1)} requests${task === 'allowing' ? ' (baseline)' : `, +${(n - base).toFixed(1)} vs allow (${(n / base).toFixed(2)}x)`}: ${show(by, FIRE_TIMES)}`,
-  );
+  const versus = task === 'allowing' ? ' (baseline)' : `, +${(n - base).toFixed(1)} vs allow (${(n / base).toFixed(2)}x)`;
+  console.log(`  ${overlap.padEnd(11)} ${n.toFixed(1)} requests${versus}: ${show(by, FIRE_TIMES)}`);
 }
 
 console.log('Two fire times, the second coming while the first runs (from the first delivery until both ended):');
