@@ -98,12 +98,13 @@ Options:
         // Read at each request: a rebuild changes the manifest, and the dashboard follows.
         dashboard = await startDashboard({ target: () => cloud.connection(), mode: 'local', where: stateDir, port: dashboardPort });
       }
+      // Watching before the summary says it runs: an edit made once it is printed is seen.
+      watcher = await watchSources(entry, cloud, io, print);
       printSummary(cloud, entry, stateDir, io, print, dashboard);
       for (const name of values.trigger ?? []) {
         const event = await cloud.trigger(name);
         print(`[multinode] triggered ${name} (scheduled time ${event.scheduledTime})`, { event: 'triggered', name, scheduledTime: event.scheduledTime });
       }
-      watcher = await watchSources(entry, cloud, io, print);
       await aborted(io.signal);
       print('\nmultinode dev: stopping ...', { event: 'stopping' });
       return 0;
