@@ -156,7 +156,13 @@ const backfillCommand = operatingCommand({
       if (!json && run.status !== 'SENT') io.stdout(`  ${isoTime(run.scheduledTime)}  ${run.status}\n`);
     };
     if (!json && !dryRun) io.stdout(`Backfilling ${task} from ${isoTime(from)} to ${isoTime(to)}, oldest first:\n`);
-    const result = await plane.backfill(task, { from, to, concurrency, dryRun, yes, ...(dryRun ? {} : { onProgress }) });
+    // Ctrl-C stops sending fire times; those sent are waited for and reported.
+    const stop = io.signal ? { signal: io.signal } : {};
+    const result = await plane.backfill(task, { from, to, concurrency, dryRun, yes, ...(dryRun ? {} : { onProgress, ...stop }) });
+    const unsent = dryRun ? 0 : result.toRun.length - result.runs.length;
+    if (unsent > 0) {
+      io.stderr(`Stopped: ${plural(unsent, 'fire time')} not sent. The same command sends them (a backfill runs only what has no record).\n`);
+    }
     if (json) {
       if (dryRun)
         printJson(

@@ -55,7 +55,7 @@ export async function planBackfill(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError(`${method}: options must be an object such as { from: "2024-01-01T00:00:00Z", to: "2024-01-08T00:00:00Z" }.`);
   }
-  const known = new Set(['from', 'to', 'concurrency', 'dryRun', 'yes', 'onProgress', 'deliveryWaitMs']);
+  const known = new Set(['from', 'to', 'concurrency', 'dryRun', 'yes', 'onProgress', 'deliveryWaitMs', 'signal']);
   const unknown = Object.keys(options).filter((key) => !known.has(key));
   if (unknown.length > 0)
     throw new InvalidArgumentError(`${method}: unknown option ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${[...known].join(', ')}.`);
@@ -86,6 +86,7 @@ export async function planBackfill(
         'never overlap. Backfill it with concurrency 1 (the default), or declare it with overlap: "allow".',
     );
   }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new InvalidArgumentError(`${method}: signal must be an AbortSignal.`);
   for (const flag of ['dryRun', 'yes'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new InvalidArgumentError(`${method}: ${flag} must be true or false.`);
   }
@@ -143,6 +144,8 @@ export async function runBackfill(
   const report = (run: BackfillRun) => options.onProgress?.(run);
   let pause = 50;
   while (queue.length > 0 || inFlight.size > 0) {
+    // Stopped: nothing more is sent; the fire times in flight run anyway, and are waited for.
+    if (options.signal?.aborted) queue.length = 0;
     while (inFlight.size < plan.concurrency && queue.length > 0) {
       const time = queue.shift()!;
       const scheduledTime = formatInstantSeconds(time.getTime());

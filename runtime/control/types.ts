@@ -261,6 +261,8 @@ export interface BackfillOptions {
   readonly onProgress?: (run: BackfillRun) => void;
   /** How long a sent fire time may go without a record before it counts as UNDELIVERED (default 5 minutes). */
   readonly deliveryWaitMs?: number;
+  /** Stops the backfill: no more fire times are sent; those sent are waited for. `runs` then lists fewer than `toRun`. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a backfill would run. */

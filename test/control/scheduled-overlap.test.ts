@@ -461,6 +461,18 @@ describe('backfill', () => {
     for (const time of result.toRun) expect(await app.marks.get(`ran/every36h/${time.toISOString()}`)).toBe(1);
   }, 120_000);
 
+  it('stops sending fire times when its signal fires, waits for those sent, and a second backfill sends the rest', async () => {
+    const window = { from: '2020-03-01T00:00:00Z', to: '2020-03-10T00:00:00Z' };
+    const controller = new AbortController();
+    const stopped = await plane.backfill('every36h', { ...window, signal: controller.signal, onProgress: () => controller.abort() });
+    expect(stopped.toRun).toHaveLength(6);
+    expect(stopped.runs).toEqual([{ id: 'every36h@2020-03-01T00:00:00Z', scheduledTime: new Date('2020-03-01T00:00:00Z'), status: 'SUCCEEDED' }]);
+    const rest = await plane.backfill('every36h', window);
+    expect(rest).toMatchObject({ fireTimes: 6, alreadyRecorded: 1 });
+    expect(rest.runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    await expect(plane.backfill('every36h', { ...window, signal: 'stop' as never })).rejects.toThrow(/signal must be an AbortSignal/);
+  }, 60_000);
+
   it('runs while the task is paused (a person asked for it)', async () => {
     await plane.pause('every36h');
     const result = await plane.backfill('every36h', { from: '2020-02-01T00:00:00Z', to: '2020-02-02T00:00:00Z' });

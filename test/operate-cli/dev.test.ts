@@ -333,6 +333,19 @@ describe('schedules backfill', () => {
     );
   });
 
+  it('stops sending fire times at Ctrl-C, reports those sent, and says how to send the rest', async () => {
+    const backfill = startCli(['schedules', 'backfill', 'hourly', '--from', '2024-01-02T00:00Z', '--to', '2024-01-02T05:00Z'], app.dir);
+    await backfill.waitFor(/ {2}2024-01-02T00:00:00Z {2}SUCCEEDED\n/);
+    backfill.stop();
+    expect(await backfill.exit).toBe(0);
+    const ran = backfill.stdout().match(/ {2}2024-01-02T\d\d:00:00Z {2}SUCCEEDED\n/g)!.length;
+    const [, unsent] = /^Stopped: (\d) fire times? not sent\. The same command sends them/.exec(backfill.stderr())!;
+    expect(ran + Number(unsent)).toBe(5);
+    const rest = await app.json(['schedules', 'backfill', 'hourly', '--from', '2024-01-02T00:00Z', '--to', '2024-01-02T05:00Z']);
+    expect(rest).toMatchObject({ fireTimes: 5, alreadyRecorded: ran });
+    expect(rest.runs).toHaveLength(Number(unsent));
+  });
+
   it('exits 1 when a backfilled run failed, saying how each ended', async () => {
     const failed = await cli(['schedules', 'backfill', 'broken', '--from', '2024-01-01T00:00Z', '--to', '2024-01-03T00:00Z']);
     expect(failed.code).toBe(1);
