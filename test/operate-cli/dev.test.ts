@@ -324,6 +324,8 @@ describe('schedules backfill', () => {
     for (const hour of ['00', '01', '02'])
       expect(await app.json(['dict', 'marks', 'get', `hourly/2024-01-01T${hour}:00:00.000Z`])).toMatchObject({ value: true });
     expect(await app.json(['runs', 'hourly@2024-01-01T01:00:00Z'])).toMatchObject({ run: { status: 'SUCCEEDED', trigger: 'backfill' } });
+    const listed = await cli(['runs', '--name', 'hourly', '--since', '2024-01-01T00:00Z', '--until', '2024-01-01T02:30Z']);
+    expect(listed.stdout).toMatch(/\nhourly@2024-01-01T02:00:00Z +hourly +schedule \(backfill\) +SUCCEEDED +1 /);
     const again = await app.json(['schedules', 'backfill', 'hourly', '--from', '2023-12-31T23:00Z', '--to', '2024-01-01T03:00Z']);
     expect(again).toMatchObject({ where: { kind: 'dev' }, name: 'hourly', fireTimes: 4, alreadyRecorded: 3, concurrency: 1 });
     expect(again.runs).toEqual([{ id: 'hourly@2023-12-31T23:00:00Z', scheduledTime: '2023-12-31T23:00:00.000Z', status: 'SUCCEEDED' }]);
