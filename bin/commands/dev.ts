@@ -98,7 +98,7 @@ Options:
         // Read at each request: a rebuild changes the manifest, and the dashboard follows.
         dashboard = await startDashboard({ target: () => cloud.connection(), mode: 'local', where: stateDir, port: dashboardPort });
       }
-      // Watching before saying it is running: a change saved right after the ready line is seen.
+      // Watching before the summary says it runs: an edit made once it is printed is seen.
       watcher = await watchSources(entry, cloud, io, print);
       printSummary(cloud, entry, stateDir, io, print, dashboard);
       for (const name of values.trigger ?? []) {

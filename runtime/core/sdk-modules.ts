@@ -1,6 +1,6 @@
 /**
  * The AWS SDK packages the runtime loads at first use rather than when the app bundle loads: Lambda, S3 and Batch
- * (and Secrets Manager and CloudFormation, which few processes use).
+ * (and Secrets Manager, CloudFormation and EventBridge Scheduler, which few processes use).
  * The bundle is split at these `import()`s (runtime/build/bundle.ts), so a function that only uses dicts never reads
  * or evaluates their code: its cold start pays for DynamoDB alone. DynamoDB is loaded with the bundle: every runtime
  * action reads or writes the state table or a dict.
@@ -12,6 +12,7 @@ type S3Sdk = typeof import('@aws-sdk/client-s3');
 type BatchSdk = typeof import('@aws-sdk/client-batch');
 type SecretsManagerSdk = typeof import('@aws-sdk/client-secrets-manager');
 type CloudFormationSdk = typeof import('@aws-sdk/client-cloudformation');
+type SchedulerSdk = typeof import('@aws-sdk/client-scheduler');
 
 /**
  * The exports of a CommonJS package imported with `import()`: its namespace's `default`, which is `module.exports`
@@ -27,6 +28,7 @@ let s3: Promise<S3Sdk> | undefined;
 let batch: Promise<BatchSdk> | undefined;
 let secretsManager: Promise<SecretsManagerSdk> | undefined;
 let cloudFormation: Promise<CloudFormationSdk> | undefined;
+let scheduler: Promise<SchedulerSdk> | undefined;
 
 /** `@aws-sdk/client-lambda`, loaded on the first call. */
 export function lambdaSdk(): Promise<LambdaSdk> {
@@ -56,6 +58,12 @@ export function secretsManagerSdk(): Promise<SecretsManagerSdk> {
 export function cloudFormationSdk(): Promise<CloudFormationSdk> {
   cloudFormation ??= import('@aws-sdk/client-cloudformation').then(exportsOf);
   return cloudFormation;
+}
+
+/** `@aws-sdk/client-scheduler`, loaded on the first call. */
+export function schedulerSdk(): Promise<SchedulerSdk> {
+  scheduler ??= import('@aws-sdk/client-scheduler').then(exportsOf);
+  return scheduler;
 }
 
 /** A client made at its first use (its SDK package loaded then), once; `destroy` closes it if it was made. */

@@ -54,6 +54,7 @@ const LOADED_PACKAGE: Record<string, string> = {
   s3Sdk: 's3',
   batchSdk: 'batch',
   cloudFormationSdk: 'cloudformation',
+  schedulerSdk: 'scheduler',
 };
 
 /**
