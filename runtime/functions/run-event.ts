@@ -9,13 +9,12 @@
 import { randomUUID } from 'node:crypto';
 import { fromWire, toWire } from '../../lib/codec.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
-import { FINAL_STATUSES } from '../../lib/handles.js';
 import type { RuntimeTuning } from '../core/context.js';
 import { envelopeType, type RunEvent } from '../core/envelope.js';
-import { runGate } from './run-queue.js';
+import { runGate, runTicket } from './run-queue.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { backoffDelay, sleep } from '../core/retry.js';
-import type { ConcurrencyGate } from '../state/concurrency.js';
+import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import { RunStore, type FinalOutcome, type RunRecord } from './run-store.js';
 import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from '../core/deadline.js';
 import { targetDefinition } from '../core/event-handler.js';
@@ -43,24 +42,20 @@ export const runEvent: EventHandler<RunEvent> = {
     const gate = runGate(context.runtime, context.runtime.definition(definition.name, 'function'), runs);
     const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
 
-    const seen = await runs.read(event.id);
-    if (seen?.status !== 'PENDING') {
-      // Ended while its start was on the way (cancelled as its slot was handed over): the slot goes back now rather
-      // than when its check time comes. A duplicate of a running run keeps its hands off.
-      if (seen && event.slot !== undefined) await settleIfEnded(gate, runs, event.id, undefined, context.log);
-      return reply('duplicate');
-    }
     // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
-    const hold = event.slot === undefined ? undefined : await gate.confirm(event.id, event.slot, seen.staleAfterMs);
+    const hold = event.slot === undefined ? undefined : await gate.confirm(event.id, event.slot);
     if (!hold) {
-      await gate.enqueue(event.id);
+      // Not a holder (the slot was taken back, or an event without one): a run still waiting goes back in line.
+      const seen = await runs.read(event.id);
+      if (seen?.status !== 'PENDING') return reply('duplicate');
+      await gate.enqueue(event.id, runTicket(seen));
       await gate.pump();
       return reply('queued');
     }
     const owner = randomUUID();
-    const record = await runs.claim(event.id, owner);
+    const record = await runs.claim(event.id, owner, hold.token);
     if (!record) {
-      await settleIfEnded(gate, runs, event.id, undefined, context.log);
+      await giveBack(gate, runs, hold, context.log);
       return reply('duplicate');
     }
     // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
@@ -68,7 +63,8 @@ export const runEvent: EventHandler<RunEvent> = {
     const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
     const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
     const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log);
-    await settleIfEnded(gate, runs, event.id, outcome, log);
+    // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting run.
+    await gate.release(hold).catch((error: unknown) => log.warn(`run ${event.id} could not hand its slot on; the next start or read will`, asError(error)));
     return reply(outcome);
   },
 };
@@ -124,14 +120,19 @@ async function execute(
   }
 }
 
-/** A run that ended gives its slot to the oldest waiting run. A failure here is repaired by the next pump. */
-async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome: RunResponse['outcome'] | undefined, log: Logger): Promise<void> {
-  const isFinal = (status: string | undefined) => status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
+/**
+ * The claim failed: the run ended while its start was on the way (cancelled as its slot was handed over), or its
+ * deadline passed, or another executor runs it. The slot goes back now rather than when its check time comes, unless
+ * it is the running executor's own (a duplicate delivery of the same event). A failure here is repaired by the next
+ * check of the slot.
+ */
+async function giveBack(gate: ConcurrencyGate, runs: RunStore, hold: Hold, log: Logger): Promise<void> {
   try {
-    // The outcome this executor wrote; otherwise (duplicate, lost) whatever the run is now.
-    if (isFinal(outcome) || isFinal(await runs.status(id))) await gate.settled(id);
+    const now = await runs.read(hold.holder);
+    const running = now?.status === 'RUNNING' || now?.status === 'CANCELLING';
+    if (!running || (now.slotToken !== undefined && now.slotToken !== hold.token)) await gate.release(hold);
   } catch (error) {
-    log.warn(`run ${id} could not hand its slot on; the next start or read will`, asError(error));
+    log.warn(`run ${hold.holder} could not hand its slot on; the next start or read will`, asError(error));
   }
 }
 
