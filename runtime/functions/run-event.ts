@@ -62,9 +62,15 @@ export const runEvent: EventHandler<RunEvent> = {
     // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
     const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
     const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
-    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log);
-    // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting run.
-    await gate.release(hold).catch((error: unknown) => log.warn(`run ${event.id} could not hand its slot on; the next start or read will`, asError(error)));
+    // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting
+    // run. The handing on starts with the final write (it reads the line meanwhile) and moves the slot after it.
+    let handing: Promise<void> | undefined;
+    const handOn = (ended?: Promise<unknown>) =>
+      gate.release(hold, ended).catch((error: unknown) => log.warn(`run ${event.id} could not hand its slot on; the next start or read will`, asError(error)));
+    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log, (writing) => {
+      handing = handOn(writing);
+    });
+    await (handing ?? handOn());
     return reply(outcome);
   },
 };
@@ -79,6 +85,7 @@ async function execute(
   tuning: RuntimeTuning,
   clock: () => number,
   runLog: Logger,
+  onFinal: (writing: Promise<unknown>) => void,
 ): Promise<RunResponse['outcome']> {
   const id = record.id;
   const args = fromWire(await runs.args(record)) as unknown[];
@@ -108,12 +115,17 @@ async function execute(
           else continue;
         }
       }
-      const written = await runs.finish(id, owner, outcome);
-      if (!written && outcome.status !== 'CANCELLED' && (await runs.status(id)) === 'CANCELLING') {
-        await runs.finish(id, owner, { status: 'CANCELLED' });
-        return 'CANCELLED';
-      }
-      return written ? outcome.status : 'lost';
+      const final = outcome;
+      const writing = (async (): Promise<RunResponse['outcome']> => {
+        const written = await runs.finish(id, owner, final);
+        if (!written && final.status !== 'CANCELLED' && (await runs.status(id)) === 'CANCELLING') {
+          await runs.finish(id, owner, { status: 'CANCELLED' });
+          return 'CANCELLED';
+        }
+        return written ? final.status : 'lost';
+      })();
+      onFinal(writing);
+      return await writing;
     }
   } finally {
     watching.abort();

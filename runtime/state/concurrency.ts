@@ -159,8 +159,14 @@ interface Entry {
 /** What a pump is to do: place new ids, pass slots on, and (`full`) read the gate and hand out what is free. */
 interface Work {
   readonly arrivals: Arrival[];
-  readonly leaving: Hold[];
+  readonly leaving: Leaving[];
   full: boolean;
+}
+
+/** A slot given up, and the write that ends its holder (the slot moves on only once that is done). */
+interface Leaving {
+  readonly hold: Hold;
+  readonly ended?: Promise<unknown>;
 }
 
 /** A new id of this process, not yet placed (neither in line nor holding a slot). */
@@ -301,8 +307,19 @@ export class ConcurrencyGate {
    * each slot takes the next entry not yet taken). True when a slot was freed instead (nobody read still waited, or a
    * launch failed): the gate is then read again, after the deletes, and what is free handed out.
    */
-  async #pass(holds: readonly Hold[]): Promise<boolean> {
-    const head = await this.#queue(holds.length + HEAD);
+  async #pass(leaving: readonly Leaving[]): Promise<boolean> {
+    // The line's head is read while the holders' final writes are on their way; the slots move after those. A slot
+    // whose holder's final write failed stays held: its check finds the holder's executor gone, and retries or ends it.
+    const [head, ...ended] = await Promise.all([
+      this.#queue(leaving.length + HEAD),
+      ...leaving.map((l) =>
+        (l.ended ?? Promise.resolve()).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    ]);
+    const holds = leaving.filter((_, i) => ended[i]).map((l) => l.hold);
     let next = 0;
     let freed = false;
     await Promise.all(
@@ -409,10 +426,12 @@ export class ConcurrencyGate {
    * the oldest id that still does (it never shows free, so no other pumper races for it): one read of the line's head
    * (shared by the releases of this process at that moment) and two conditional writes. Else it is freed, and the gate
    * read again after the delete (an id put in line since the first read, whose starter saw every slot taken, is handed
-   * it then): three requests when nobody waits.
+   * it then): three requests when nobody waits. `ended`: the holder's final write, when it is still on its way: the
+   * line's head is read meanwhile, and the slot moves on only after it (a crash before then leaves the slot held, and
+   * its check finds the holder's executor gone).
    */
-  release(hold: Hold): Promise<void> {
-    this.#work.leaving.push(hold);
+  release(hold: Hold, ended?: Promise<unknown>): Promise<void> {
+    this.#work.leaving.push({ hold, ...(ended ? { ended } : {}) });
     return this.#schedule();
   }
 
