@@ -208,12 +208,21 @@ export class ConcurrencyGate {
 
   /** Puts `id` in line (idempotent; its place is its creation time), with what its hand-off needs to know. */
   async enqueue(id: string, ticket?: Ticket): Promise<void> {
+    await this.#table.put<QueueItem>(this.#pk, queueKey(id), this.#queueItem(ticket));
+  }
+
+  /** Puts arrivals in line together (a burst of starts: one BatchWriteItem per 25 rather than a put each). */
+  async #enqueueMany(arrivals: readonly Arrival[]): Promise<void> {
+    if (arrivals.length === 1) return this.enqueue(arrivals[0]!.id, arrivals[0]!.waiting?.ticket);
+    await this.#table.putMany<QueueItem>(
+      this.#pk,
+      arrivals.map((a) => [queueKey(a.id), this.#queueItem(a.waiting?.ticket)]),
+    );
+  }
+
+  #queueItem(ticket: Ticket | undefined): QueueItem {
     const now = this.#clock();
-    await this.#table.put<QueueItem>(this.#pk, queueKey(id), {
-      queuedAt: now,
-      [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400,
-      ...(ticket ? { ticket } : {}),
-    });
+    return { queuedAt: now, [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + QUEUE_RETENTION_DAYS * 86400, ...(ticket ? { ticket } : {}) };
   }
 
   /**
@@ -287,7 +296,7 @@ export class ConcurrencyGate {
     try {
       const freed = work.leaving.length > 0 && (await this.#pass(work.leaving));
       if (freed || work.full || work.arrivals.length > 0) await this.#rounds(unplaced, work.leaving.length > 0 ? undefined : known, unjudged);
-      if (unplaced.arrivals.length > 0) await Promise.all(unplaced.arrivals.map((a) => this.enqueue(a.id, a.waiting?.ticket)));
+      if (unplaced.arrivals.length > 0) await this.#enqueueMany(unplaced.arrivals);
     } catch (error) {
       await Promise.all(
         unplaced.arrivals.map((a) =>
@@ -379,7 +388,7 @@ export class ConcurrencyGate {
         // Every slot is taken, or others wait (they are older): in line. Then read again, after that write: a slot
         // freed meanwhile, whose releaser read the line before these entries, is handed out by this pump.
         const placing = unplaced.arrivals;
-        await Promise.all(placing.map((arrival) => this.enqueue(arrival.id, arrival.waiting?.ticket)));
+        await this.#enqueueMany(placing);
         unplaced.arrivals = [];
         continue;
       }

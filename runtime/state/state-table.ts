@@ -10,7 +10,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
-import { batchGet } from '../core/dynamo-batch.js';
+import { batchGet, batchWrite } from '../core/dynamo-batch.js';
 import { withNames } from '../core/expression-names.js';
 import { STATE_SCHEMA as S } from './schema.js';
 
@@ -106,6 +106,13 @@ export class StateTable {
       ),
     );
     return new Map(items.map((item) => [item[S.sortKey], item]));
+  }
+
+  /** Puts items of one partition, replacing any (BatchWriteItem, 25 a request): unconditional writes only. */
+  async putMany<A extends object>(pk: string, items: ReadonlyArray<readonly [sk: string, attributes: A]>): Promise<void> {
+    const unique = new Map(items.map(([sk, attributes]) => [sk, attributes]));
+    const requests = [...unique].map(([sk, attributes]) => ({ PutRequest: { Item: { ...attributes, ...this.key(pk, sk) } } }));
+    await this.#guard(batchWrite(this.documents, this.tableName, requests));
   }
 
   /** Puts `attributes` under (pk, sk) only if no item is there; false when one was. */
