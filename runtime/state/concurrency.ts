@@ -12,7 +12,7 @@
  * | sort key | attributes | what |
  * |---|---|---|
  * | `slot#<nnnn>` | `holder`, `token`, `checkAt`, `checkAfterMs`, `since` | a slot in use by `holder` |
- * | `queue#<id>` | `queuedAt` | an id waiting for a slot; ids sort by creation time, so the queue is FIFO |
+ * | `queue#<id>` | `queuedAt`, `ticket` | an id waiting for a slot; ids sort by creation time, so the queue is FIFO |
  *
  * One Query of the partition, newest key first, reads the gate: "slot#" sorts after "queue#", so the first
  * `limit + 1` items are every slot in use and, when anyone waits, a queue entry. That read (the "view") is how a new
@@ -24,11 +24,14 @@
  * - hand-off from the queue: put the free `slot#i`, then delete `queue#<id>` only if present (the one that deletes it
  *   launches; a loser frees its slot again), so an id is launched once per place in line;
  * - an executor confirms `slot#i` only while its holder is the id (and pushes `checkAt` forward);
+ * - an executor that ended passes its slot straight to the oldest waiting id: it makes the slot name that id (only
+ *   while the slot still carries its own token), then deletes the id's entry only if present (the one that deletes
+ *   it launches; a loser passes the slot on to the next entry). The slot never shows free, so nobody races for it;
  * - releasing a slot deletes it only while it still carries the token of the hand-off that made it.
  *
  * No wake-up is lost: whoever puts an id in line reads the gate after that write, and whoever frees a slot reads it
- * after the delete; of two such writers, the later read sees the other's write, so a freed slot and a waiting id
- * always meet (one of them hands the slot over).
+ * after the delete (a slot passed on was never free); of two such writers, the later read sees the other's write, so
+ * a freed slot and a waiting id always meet (one of them hands the slot over).
  *
  * Nothing is leased to a clock of its own: a slot has a `checkAt` time, and once it passed, whoever pumps asks the
  * holder's kind (GateMembers.inspect) whether the slot is still in use: kept (the holder runs: its heartbeat is fresh
