@@ -26,14 +26,21 @@ export function helpText(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
   return `multinode ${version()}: one TypeScript module of functions, jobs, schedules, services and dicts, on your own AWS.
 
-Usage: multinode <command> [options]
+Usage: multinode <command> [<entry>] [arguments] [options]
 
 Commands:
 ${lines.join('\n')}
 
+<entry> is the app's module (src/app.ts); without it, the app is the one whose multinode dev runs in
+this folder's package (or the package's only app). Commands that operate an app (status, runs,
+logs, cancel, retry, schedules pause|resume|trigger, dict, secrets) reach its running multinode dev,
+or with --stack <name> the app deployed in that CloudFormation stack. Every command takes --json.
+
 Options:
   --help      show help (also: multinode <command> --help)
   --version   print the version
+
+Exit codes: 0 done, 1 a failure (the message says what and what to do), 2 a wrong command line.
 `;
 }
 

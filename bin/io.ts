@@ -1,3 +1,5 @@
+import type { ValueInput } from '../runtime/local/settings/manage.js';
+
 /** Where a CLI command writes, and where it runs: injectable so commands run in-process in tests. */
 export interface CliIO {
   readonly stdout: (text: string) => void;
@@ -5,6 +7,8 @@ export interface CliIO {
   readonly cwd: string;
   /** Stops long-running commands (`dev`) when aborted (Ctrl-C in a terminal). */
   readonly signal?: AbortSignal;
+  /** Standard input: where `multinode secrets set` reads a value from (never from an argument). */
+  readonly stdin?: ValueInput;
 }
 
 export function processIO(signal?: AbortSignal): CliIO {
@@ -12,6 +16,7 @@ export function processIO(signal?: AbortSignal): CliIO {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
+    stdin: process.stdin,
     ...(signal ? { signal } : {}),
   };
 }

@@ -6,6 +6,7 @@
  * The manifest's numbers (vCPUs, MiB, seconds) become the job definitions' `Size`s and `Duration`s here.
  */
 import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -21,9 +22,12 @@ import type { BatchPlaced } from '../lib/manifest.js';
 import type { ResourceNames } from '../lib/naming.js';
 import { batchCommand, batchEnvironment, batchEventPattern } from './batch-bootstrap.js';
 import { BatchCompute } from './batch-compute.js';
+import { checkGpuImage, containerImage, pullsFromEcr } from './batch-image.js';
 import { BatchJob } from './batch-job.js';
 import { SynthError } from './errors.js';
 import { gpuInstanceClasses, gpuJobMemoryMiB } from './gpu.js';
+import { acknowledgeWildcards } from './nag.js';
+import type { CpuArchitecture } from './native-assets.js';
 
 export interface AppBatchProps {
   /** The app's name, for descriptions. Required. */
@@ -34,6 +38,26 @@ export interface AppBatchProps {
   readonly definitions: readonly BatchPlaced[];
   /** The bundle file (`app.mjs`) the containers download. Required. */
   readonly bundleFile: string;
+  /**
+   * The file containers on an architecture download instead of `bundleFile`: for an app with native modules, an
+   * archive of the bundle with its node_modules for that architecture (constructs/native-assets.ts). It is given the
+   * definitions that run there, for its errors.
+   *
+   * @default - `bundleFile` on every architecture
+   */
+  readonly bundleFor?: (architecture: CpuArchitecture, definitions: readonly string[]) => string;
+  /**
+   * Processor architecture of the Fargate containers (GPU jobs run on x86_64 instances).
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly architecture?: ecs.CpuArchitecture;
+  /**
+   * The folder that `image` options naming a folder (`./images/gpu`) are relative to: the app's folder.
+   *
+   * @default - the working directory
+   */
+  readonly appDir?: string;
   /** The app's permissions, for the containers' code. Required. */
   readonly accessPolicy: iam.IManagedPolicy;
   /** The runtime's variables (app, prefix, bucket); each job definition adds its own. Required. */
@@ -99,20 +123,47 @@ export class AppBatch extends Construct {
   readonly jobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
   /** What the containers' code may do: the app's access, and reading the bundle. */
   readonly jobRole: iam.Role;
-  /** The bundle (`app.mjs`) as an S3 asset. */
+  /** The bundle (`app.mjs`, or the archive of it with its native modules) as an S3 asset, for the first architecture used. */
   readonly bundle: Asset;
+  /** The downloads by processor architecture (one for each architecture the app's containers run on). */
+  readonly bundles: Readonly<Partial<Record<CpuArchitecture, Asset>>>;
 
   constructor(scope: Construct, id: string, props: AppBatchProps) {
     super(scope, id);
     const maxvCpus = props.maxvCpus ?? 256;
     this.checkSizes(props.definitions, maxvCpus);
+    for (const definition of props.definitions) checkGpuImage(this, definition);
+    const architecture = props.architecture?._cpuArchitecture;
+    if (architecture !== undefined && architecture !== 'X86_64' && architecture !== 'ARM64') {
+      throw new SynthError(`batch.architecture must be ecs.CpuArchitecture.X86_64 or ARM64 (what Fargate runs), got ${architecture}.`, this);
+    }
     this.compute = this.createCompute(props, maxvCpus);
-    this.bundle = new Asset(this, 'Bundle', { path: props.bundleFile });
+    this.bundles = this.createBundles(props);
+    this.bundle = Object.values(this.bundles)[0]!;
     const logGroup = this.createLogGroup(props);
     const executionRole = this.createExecutionRole(props.appName, 'ExecutionRole');
     this.jobRole = this.createJobRole(props);
     this.jobDefinitions = this.createJobDefinitions(props, { executionRole, logGroup });
     this.sendStateChanges(props);
+  }
+
+  /** Where a definition's containers run: GPU instances are x86_64; Fargate takes the app's architecture. */
+  private architectureOf(definition: BatchPlaced, props: AppBatchProps): CpuArchitecture {
+    if (definition.compute.platform === 'ec2') return 'x86_64';
+    return props.architecture?._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture ? 'arm64' : 'x86_64';
+  }
+
+  /** One download per architecture in use: the bundle, or its archive with the native modules built for it. */
+  private createBundles(props: AppBatchProps): Partial<Record<CpuArchitecture, Asset>> {
+    const bundles: Partial<Record<CpuArchitecture, Asset>> = {};
+    for (const architecture of ['x86_64', 'arm64'] as const) {
+      const definitions = props.definitions.filter((d) => this.architectureOf(d, props) === architecture).map((d) => d.name);
+      if (definitions.length === 0) continue;
+      const file = props.bundleFor?.(architecture, definitions) ?? props.bundleFile;
+      // The first keeps the id of the single bundle of an app without native modules, so its template is unchanged.
+      bundles[architecture] = new Asset(this, Object.keys(bundles).length === 0 ? 'Bundle' : `Bundle-${architecture}`, { path: file });
+    }
+    return bundles;
   }
 
   /** Every definition must fit in a compute environment, or its jobs would wait forever. */
@@ -168,8 +219,8 @@ export class AppBatch extends Construct {
       description: `What the multinode app ${props.appName} may do from its Batch jobs`,
       managedPolicies: [props.accessPolicy],
     });
-    const bundleArn = `arn:${Stack.of(this).partition}:s3:::${this.bundle.s3BucketName}/${this.bundle.s3ObjectKey}`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: [bundleArn] }));
+    const bundleArns = Object.values(this.bundles).map((bundle) => `arn:${Stack.of(this).partition}:s3:::${bundle.s3BucketName}/${bundle.s3ObjectKey}`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadBundle', actions: ['s3:GetObject'], resources: bundleArns }));
     if (props.assetBucketKey) {
       // An object encrypted with a customer key needs kms:Decrypt besides s3:GetObject, or S3 refuses the download.
       role.addToPrincipalPolicy(
@@ -189,16 +240,29 @@ export class AppBatch extends Construct {
     for (const definition of props.definitions) {
       const secrets = props.containerSecrets?.(definition.name) ?? {};
       const withSecrets = Object.keys(secrets).length > 0;
+      const architecture = this.architectureOf(definition, props);
+      const image = containerImage(this, definition, architecture, props.appDir ?? process.cwd());
+      // Secrets are read with the execution role: one per definition that has some, so each reads only its own.
+      const executionRole = withSecrets ? this.createExecutionRole(props.appName, `ExecutionRole-${definition.name}`, definition.name) : shared.executionRole;
+      if (image && pullsFromEcr(definition)) {
+        acknowledgeWildcards(
+          executionRole,
+          ['*'],
+          'ecr:GetAuthorizationToken, which a private ECR image pull needs, has no resource-level permissions; the pull itself is granted on the repository.',
+        );
+      }
       jobDefinitions[definition.name] = new BatchJob(this, `Job-${definition.name}`, {
         definition: definition.name,
         ...this.jobSize(definition),
         jobDefinitionName: props.names.batchJobDefinition(definition.name),
         command: batchCommand(),
-        environment: { ...props.environment, ...batchEnvironment(this.bundle, definition.name), ...props.extraEnvironment?.(definition.name) },
+        environment: { ...props.environment, ...batchEnvironment(this.bundles[architecture]!, definition.name), ...props.extraEnvironment?.(definition.name) },
+        ...(image ? { image } : {}),
+        ...(architecture === 'arm64' ? { cpuArchitecture: ecs.CpuArchitecture.ARM64 } : {}),
         jobRole: this.jobRole,
         ...shared,
-        // Secrets are read with the execution role: one per definition that has some, so each reads only its own.
-        ...(withSecrets ? { executionRole: this.createExecutionRole(props.appName, `ExecutionRole-${definition.name}`, definition.name), secrets } : {}),
+        executionRole,
+        ...(withSecrets ? { secrets } : {}),
         assignPublicIp: this.compute.assignPublicIp,
       }).jobDefinition;
     }

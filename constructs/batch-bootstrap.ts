@@ -6,7 +6,8 @@
 import { Stack } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type { Asset } from 'aws-cdk-lib/aws-s3-assets';
-import { batchContainerCommand, batchDefinitionEnvironment, batchStateChangePattern, BATCH_CONTAINER_IMAGE } from '../runtime/batch/bootstrap.js';
+import { batchDefinitionEnvironment, batchStateChangePattern, BATCH_CONTAINER_IMAGE } from '../runtime/batch/bootstrap.js';
+import { batchContainerCommand } from '../runtime/build/batch-command.js';
 
 export const BATCH_IMAGE = BATCH_CONTAINER_IMAGE;
 

@@ -1,7 +1,7 @@
 /**
- * The AWS Batch job definition of one heavy definition: the public Node.js image (no image build, no Docker), the
- * bootstrap command that fetches the app bundle and runs the definition, a valid Fargate vCPU/memory pair (or EC2
- * with GPUs), the timeout, and logs in the app's Batch log group.
+ * The AWS Batch job definition of one heavy definition: the public Node.js image (no image build, no Docker) or the
+ * image given, the bootstrap command that fetches the app bundle and runs the definition, a valid Fargate
+ * vCPU/memory pair (or EC2 with GPUs), the timeout, and logs in the app's Batch log group.
  */
 import { Duration, type Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
@@ -68,6 +68,19 @@ export interface BatchJobProps {
    * @default false
    */
   readonly assignPublicIp?: boolean;
+  /**
+   * The container image; it needs `node` 20 or newer on its PATH (the command is `node -e <bootstrap>`) and an
+   * entrypoint that runs the command (or none).
+   *
+   * @default - the public Node.js image (BATCH_IMAGE)
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * Processor architecture of a Fargate container (GPU jobs run on x86_64 instances).
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
 }
 
 export class BatchJob extends Construct {
@@ -79,7 +92,7 @@ export class BatchJob extends Construct {
     checkSize(this, props);
     checkOverrideBudget(this, props.definition, props.command, environment);
     const common = {
-      image: ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
+      image: props.image ?? ecs.ContainerImage.fromRegistry(BATCH_IMAGE),
       cpu: props.cpu,
       memory: props.memory,
       command: [...props.command],
@@ -95,7 +108,7 @@ export class BatchJob extends Construct {
             ...common,
             assignPublicIp: props.assignPublicIp ?? false,
             fargatePlatformVersion: ecs.FargatePlatformVersion.LATEST,
-            fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
+            fargateCpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64,
           })
         : new batch.EcsEc2ContainerDefinition(this, 'Container', { ...common, gpu: props.gpu });
     const timeout = props.timeout.toSeconds() < MIN_ATTEMPT.toSeconds() ? MIN_ATTEMPT : props.timeout;

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUNDLE_FILE } from '../runtime/build/bundle.js';
+import { appFolder } from '../runtime/build/app-folder.js';
+import { BUNDLE_FILE, type ExternalModule, HOST_MODULES_FOLDER } from '../runtime/build/bundle.js';
 import { loadManifestSync } from '../runtime/build/load-manifest.js';
 import { ManifestError } from '../lib/errors.js';
 import type { Manifest } from '../lib/manifest.js';
@@ -27,6 +28,13 @@ export interface AppBuild {
   readonly file: string;
   /** What the app printed while loading. */
   readonly logs: string;
+  /**
+   * Packages kept out of the bundle (native modules): each target gets them installed for its platform beside the
+   * bundle (constructs/native-assets.ts).
+   */
+  readonly externals: readonly ExternalModule[];
+  /** The app's folder (its package.json's): where its lockfile and image folders are found. */
+  readonly appDir: string;
 }
 
 export interface BuildOptions {
@@ -79,6 +87,8 @@ function buildFresh(absolute: string, entry: string, root: string, appName: stri
     if (error instanceof ManifestError) throw new SynthError(`Cannot deploy the app ${entry}: ${error.message}`);
     throw error;
   }
+  // The links to this machine's copies of the externals served the manifest's load; targets get their own installs.
+  rmSync(path.join(staging, HOST_MODULES_FOLDER), { recursive: true, force: true });
   const dir = path.join(root, contentHash(staging));
   if (existsSync(dir)) {
     rmSync(staging, { recursive: true, force: true });
@@ -93,16 +103,24 @@ function buildFresh(absolute: string, entry: string, root: string, appName: stri
     }
   }
   prune(root, dir);
-  return { manifest: loaded.manifest, dir, file: path.join(dir, BUNDLE_FILE), logs: loaded.logs };
+  return {
+    manifest: loaded.manifest,
+    dir,
+    file: path.join(dir, BUNDLE_FILE),
+    logs: loaded.logs,
+    externals: loaded.bundle?.externals ?? [],
+    appDir: appFolder(absolute),
+  };
 }
 
 function contentHash(dir: string): string {
   const hash = createHash('sha256');
   for (const name of readdirSync(dir).sort())
-    hash
-      .update(name)
-      .update('\0')
-      .update(readFileSync(path.join(dir, name)));
+    if (statSync(path.join(dir, name)).isFile())
+      hash
+        .update(name)
+        .update('\0')
+        .update(readFileSync(path.join(dir, name)));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -13,6 +13,7 @@ import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -57,6 +58,7 @@ import { SynthError } from './errors.js';
 import { appLambdaRole } from './lambda-role.js';
 import { checkStackLimits } from './limits.js';
 import { lookUp } from './lookup.js';
+import { batchDownload, lambdaCode } from './native-assets.js';
 import { type OperatorAccessInput, operatorStatements } from './operator-access.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
 import { PayloadBucket } from './payload-bucket.js';
@@ -90,6 +92,13 @@ export interface MultinodeBatchProps {
    * @default - no key: the asset bucket's objects need no permission on a customer key
    */
   readonly assetBucketKey?: kms.IKey;
+  /**
+   * Processor architecture of the Fargate containers: the app's native modules are installed for it. GPU jobs run
+   * on x86_64 instances whatever this says.
+   *
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly architecture?: ecs.CpuArchitecture;
 }
 
 /** The retry policy of every schedule's delivery to its Lambda target. */
@@ -150,7 +159,8 @@ export interface MultinodeAppProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Processor architecture of the app's Lambda functions (the bundle is plain JavaScript).
+   * Processor architecture of the app's Lambda functions (the bundle is plain JavaScript; the app's native modules
+   * are installed for it).
    *
    * @default lambda.Architecture.ARM_64
    */
@@ -333,7 +343,7 @@ export class MultinodeApp extends Construct {
     this.connectionEnvironment = connectionEnvironment(this.location);
 
     // Compute.
-    const code = lambda.Code.fromAsset(build.dir);
+    const code = this.lambdaCode(build);
     this.functions = this.createFunctions(code);
     this.dispatcher = this.createDispatcher(code);
     this.batch = this.createBatch(build);
@@ -619,6 +629,16 @@ export class MultinodeApp extends Construct {
     return role;
   }
 
+  /**
+   * The code of every function of the app: the bundle folder, or with native modules the bundle and its node_modules
+   * for the functions' architecture. Made only when the app has functions.
+   */
+  private lambdaCode(build: AppBuild): lambda.Code {
+    const definitions = [...this.onLambda().map((d) => d.name), ...(this.needsDispatcher() ? [DISPATCHER_DEFINITION] : [])];
+    if (definitions.length === 0 || build.externals.length === 0) return lambda.Code.fromAsset(build.dir);
+    return lambdaCode(this, build, this.props.lambdaArchitecture ?? lambda.Architecture.ARM_64, definitions);
+  }
+
   /** A Lambda function per Lambda-placed definition. */
   private createFunctions(code: lambda.Code): Record<string, lambda.Function> {
     return Object.fromEntries(this.onLambda().map((d) => [d.name, this.createFunction(code, d.name, d.kind, d.compute, secretsOf(d))]));
@@ -663,6 +683,9 @@ export class MultinodeApp extends Construct {
       names: this.names,
       definitions,
       bundleFile: build.file,
+      ...(build.externals.length > 0 ? { bundleFor: (architecture, names) => batchDownload(this, build, architecture, names) } : {}),
+      ...(settings?.architecture ? { architecture: settings.architecture } : {}),
+      appDir: build.appDir,
       accessPolicy: this.accessPolicy,
       environment: this.connectionEnvironment,
       extraEnvironment: (name) => ({ ...this.configEnvironment, ...this.overrides.get(name)?.environment }),

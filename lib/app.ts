@@ -72,6 +72,8 @@ function exportsByDefinition(
 /** A definition's name: its explicit one, else its one valid export name; undefined (with a problem) otherwise. */
 function nameOf(definition: AnyDefinition, exported: readonly string[], problems: string[]): string | undefined {
   if (definition.explicitName !== undefined) return definition.explicitName;
+  if (exported.length === 1 && exported[0] !== 'default' && NAME_PATTERN.test(exported[0]!)) return exported[0];
+  // Only for messages: formatting the site reads the stack, which is slow with source maps.
   const what = describe(definition);
   if (exported.length === 0) {
     problems.push(`${what} is not exported from the app's entry: export it (export const myName = ...) so it gets a name, or give it a "name" option.`);
@@ -79,10 +81,8 @@ function nameOf(definition: AnyDefinition, exported: readonly string[], problems
     problems.push(`${what} is exported under ${exported.length} names (${exported.join(', ')}); export it once, or give it a "name" option.`);
   } else if (exported[0] === 'default') {
     problems.push(`${what} is the default export, which has no name; export it by name or give it a "name" option.`);
-  } else if (!NAME_PATTERN.test(exported[0]!)) {
-    problems.push(`${what} is exported as "${exported[0]}", which is not a valid name (${NAME_RULE}); give it a "name" option.`);
   } else {
-    return exported[0];
+    problems.push(`${what} is exported as "${exported[0]}", which is not a valid name (${NAME_RULE}); give it a "name" option.`);
   }
   return undefined;
 }

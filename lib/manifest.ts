@@ -185,6 +185,7 @@ function describeDefinition(definition: ManifestDefinition): string {
   }
   if (kind === 'function' || kind === 'job') parts.push(`concurrency ${definition.options.maxConcurrency}`);
   if (kind === 'job' && definition.options.lock) parts.push(`lock ${definition.options.lock}`);
+  if ((kind === 'function' || kind === 'job' || kind === 'schedule') && definition.options.image) parts.push(`image ${definition.options.image}`);
   if (kind === 'service') parts.push(`auth ${typeof definition.options.auth === 'string' ? definition.options.auth : 'jwt'}`);
   if (kind === 'schedule') parts.push(describeScheduleSpec(definition.schedule.spec));
   const secrets = secretsOf(definition);

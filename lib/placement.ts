@@ -1,7 +1,7 @@
 /**
  * Placement: where a definition runs. Decided once, from normalized options, and recorded in the manifest.
  *
- * - `lambda` when the request fits Lambda: cpu <= 6, memory <= 10 GiB, timeout <= 15 min, no GPU. Lambda sizes CPU
+ * - `lambda` when the request fits Lambda: cpu <= 6, memory <= 10 GiB, timeout <= 15 min, no GPU, no image. Lambda sizes CPU
  *   by memory (1,769 MB buys one vCPU, 10,240 MB buys six), so the function gets max(memory, cpu x 1,769) MB.
  * - `batch` otherwise: on Fargate with the smallest valid vCPU/memory pair at or above the request, or on EC2 when a
  *   GPU is asked (Fargate has no GPUs).
@@ -45,6 +45,8 @@ export interface ResourceRequest {
   timeoutSeconds: number;
   gpu: GpuRequest | null;
   compute: ComputeChoice;
+  /** The `image` option: a container image runs on AWS Batch only. */
+  image: string | null;
 }
 
 export interface LambdaCompute {
@@ -76,6 +78,7 @@ export function lambdaMisfits(request: ResourceRequest): string[] {
     reasons.push(`timeout ${formatSeconds(request.timeoutSeconds)} is over Lambda's 15m`);
   }
   if (request.gpu) reasons.push('Lambda has no GPUs');
+  if (request.image) reasons.push(`option "image" runs the definition on AWS Batch (Lambda runs the bundle on its own Node.js runtime, not on an image)`);
   return reasons;
 }
 

@@ -1,20 +1,24 @@
 import path from 'node:path';
 import { SynthError } from '../../constructs/errors.js';
-import { checkEntry } from '../../runtime/build/bundle.js';
 import { parseCommandArgs } from '../args.js';
+import { chooseApp, entryAndArguments } from '../app-target.js';
 import { UsageError } from '../io.js';
+import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 export const cdkCommand: Command = {
   summary: 'a ready CDK app: synthesize the stack of an app (use it as the "app" of cdk.json)',
-  usage: `Usage: multinode cdk <entry> [--stack-name <name>] [--prefix <prefix>] [--output <dir>]
+  usage: `Usage: multinode cdk [<entry>] [--stack-name <name>] [--prefix <prefix>] [--output <dir>] [--json]
 
 Synthesizes a CloudFormation stack holding the whole app <entry> (a MultinodeApp), so that
 "cdk deploy" works without CDK code of your own. Put it in cdk.json:
 
   { "app": "npx multinode cdk src/app.ts", "notices": false, "context": { "cli-telemetry": false } }
+
+Without <entry>: the app whose multinode dev runs in this folder's package, else the package's only
+app; cdk.json names it, as above, so that the stack never depends on what ran locally.
 
 The stack is named after the app (its package.json name) and is environment-agnostic: it deploys
 to the account and region of your AWS credentials.
@@ -23,26 +27,21 @@ Options:
   --stack-name <name>  name of the stack (default: the app's name)
   --prefix <prefix>    prefix of the physical resource names (default: made from the stack name)
   --output <dir>       where to write the cloud assembly when not run by the cdk CLI (default: cdk.out)
+  --json               print { "stack", "directory" } (the cloud assembly's folder)
   --help               show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('cdk', argv, {
       'stack-name': { type: 'string' },
       prefix: { type: 'string' },
       output: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 1) {
-      throw new UsageError(
-        positionals.length === 0
-          ? 'missing <entry>: the app module, e.g. src/app.ts.'
-          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
-        'cdk',
-      );
-    }
+    const split = entryAndArguments('cdk', positionals, io.cwd, []);
     const stackName = values['stack-name'];
     if (stackName !== undefined && !STACK_NAME.test(stackName)) {
       throw new UsageError(
@@ -50,7 +49,7 @@ Options:
         'cdk',
       );
     }
-    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
+    const { entry } = await chooseApp('cdk', { ...(split.entry !== undefined ? { entry: split.entry } : {}), cwd: io.cwd });
     const { App, Stack, buildApp, bundleRootIn, MultinodeApp } = await loadCdk();
     // Run by the cdk CLI, App reads the output folder and context from CDK_OUTDIR and CDK_CONTEXT_JSON.
     const byCli = process.env.CDK_OUTDIR !== undefined;
@@ -64,7 +63,8 @@ Options:
     });
     new MultinodeApp(stack, 'App', { entry, ...(values.prefix !== undefined ? { prefix: values.prefix } : {}) });
     const assembly = app.synth();
-    if (!byCli) {
+    if (values.json) printJson(io, { stack: stack.stackName, directory: assembly.directory });
+    else if (!byCli) {
       const relative = path.relative(io.cwd, assembly.directory);
       const shown = relative === '' ? '.' : relative.startsWith('..') ? assembly.directory : relative;
       io.stderr(`Synthesized stack ${stack.stackName} into ${shown}\n`);

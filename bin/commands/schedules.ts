@@ -1,11 +1,14 @@
-import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { definitionsOf, type ScheduledTaskManifest } from '../../lib/manifest.js';
 import { describeFilter, describeScheduleSpec, formatLocalTime } from '../../lib/schedule/describe.js';
 import { nextFireTimes } from '../../lib/schedule/evaluate.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 import { loadManifest } from '../../runtime/build/load-manifest.js';
-import { parseCommandArgs, parseCount } from '../args.js';
+import { chooseApp, entryAndArguments, meantAsEntry, TARGET_OPTIONS } from '../app-target.js';
+import { parseCommandArgs, parseCount, parseInstant } from '../args.js';
 import { UsageError } from '../io.js';
+import { entryPath } from './manifest.js';
+import { SCHEDULE_ACTIONS, SCHEDULE_ACTIONS_HELP, SCHEDULE_ACTIONS_USAGE } from './schedule-actions.js';
 import type { Command } from './types.js';
 
 /** One entry of `multinode schedules --json`. */
@@ -18,12 +21,17 @@ export interface ScheduleListing {
 }
 
 const MAX_COUNT = 1000;
+const LISTING_OPTIONS = { count: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } as const;
+/** The actions' own flags: known here only to find the action among the arguments. */
+const ACTION_OPTIONS = { reason: { type: 'string' }, by: { type: 'string' } } as const;
 
 export const schedulesCommand: Command = {
-  summary: "print each scheduled task's EventBridge expressions and its next fire times",
-  usage: `Usage: multinode schedules <entry> [--count N] [--from ISO] [--json]
+  summary: "print each scheduled task's EventBridge expressions and next fire times; pause, resume or trigger one",
+  usage: `Usage: multinode schedules [<entry>] [--count N] [--from ISO] [--json]
+${SCHEDULE_ACTIONS_USAGE}
 
-Loads the app module <entry> and prints, for each scheduled task, its source (cron or interval), time zone,
+Without an action: loads the app module <entry> (without it: the app whose multinode dev runs in
+this folder's package, else the package's only app) and prints, for each scheduled task, its source (cron or interval), time zone,
 the EventBridge Scheduler expressions it compiles to, and its next N fire times in UTC and local time.
 The times come from the compiled expressions, evaluated as EventBridge Scheduler does (DST rules included);
 an expression with a day filter (every N days on a wall clock with DST) lists only the days the task runs.
@@ -33,29 +41,42 @@ Options:
   --from ISO   list fire times at or after this instant, e.g. 2024-03-30T00:00Z (default: now;
                without an offset the time is read as UTC)
   --json       print [{ "name", "timezone", "expressions": [{ "expression", "timezone", "startDate"?, "filter"? }], "next": [...] }]
-  --help       show this help`,
+  --help       show this help
+
+${SCHEDULE_ACTIONS_HELP}`,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs('schedules', argv, {
-      count: { type: 'string' },
-      from: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean' },
-    });
+    // An action (pause, resume, trigger) is the first argument after the entry; its own command parses the rest.
+    const words = parseArgs({
+      args: argv,
+      options: { ...LISTING_OPTIONS, ...ACTION_OPTIONS, ...TARGET_OPTIONS },
+      strict: false,
+      allowPositionals: true,
+    }).positionals;
+    const action = SCHEDULE_ACTIONS[(words[0] !== undefined && meantAsEntry(words[0], io.cwd) ? words[1] : words[0]) ?? ''];
+    if (action && !argv.includes('--help')) return action.run(argv, io);
+    const { values, positionals } = parseCommandArgs('schedules', argv, { ...LISTING_OPTIONS, ...TARGET_OPTIONS });
     if (values.help) {
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 1) {
+    const where = (['stack', 'app', 'region', 'profile', 'state-dir'] as const).find((flag) => values[flag] !== undefined);
+    if (where) {
       throw new UsageError(
-        positionals.length === 0
-          ? 'missing <entry>: the app module, e.g. src/app.ts.'
-          : `expected one <entry>, got ${positionals.length}: ${positionals.join(' ')}.`,
+        `--${where} goes with pause, resume and trigger, which act on a running app; the listing reads the app's code (give its entry).`,
+        'schedules',
+      );
+    }
+    if (positionals.length === 1 && !meantAsEntry(positionals[0]!, io.cwd)) {
+      throw new UsageError(
+        `unknown action "${positionals[0]}": give one of ${Object.keys(SCHEDULE_ACTIONS).join(', ')}, or none for the listing.`,
         'schedules',
       );
     }
     const count = parseCount('schedules', 'count', values.count, 5, MAX_COUNT);
     const from = values.from === undefined ? new Date() : parseFrom(values.from);
-    const { manifest, logs } = await loadManifest(path.resolve(io.cwd, positionals[0]!));
+    const split = entryAndArguments('schedules', positionals, io.cwd, []);
+    const { entry } = await chooseApp('schedules', { ...(split.entry !== undefined ? { entry: split.entry } : {}), cwd: io.cwd });
+    const { manifest, logs } = await loadManifest(entryPath(io.cwd, entry));
     if (logs) io.stderr(logs);
     const schedules = definitionsOf(manifest, 'schedule');
     const listings = schedules.map((definition) => listing(definition, from, count));
@@ -65,15 +86,11 @@ Options:
 };
 
 function parseFrom(text: string): Date {
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/i.exec(text.trim());
-  // Date-only strings are UTC in JS; date-times without an offset would be machine-local, so we read them as UTC.
-  const date = iso ? new Date(iso[4] === undefined && text.includes('T') ? `${text.trim()}Z` : text.trim()) : new Date(NaN);
-  // JS rolls 2024-02-30 over to March 1: check the day exists.
-  const realDay = iso !== null && Number(iso[3]) >= 1 && Number(iso[3]) <= new Date(Date.UTC(Number(iso[1]), Number(iso[2]), 0)).getUTCDate();
-  if (Number.isNaN(date.getTime()) || !realDay) {
+  const ms = parseInstant(text);
+  if (ms === undefined) {
     throw new UsageError(`--from must be an ISO date-time such as 2024-03-30T00:00Z or 2024-03-30T00:00+01:00, got "${text}".`, 'schedules');
   }
-  return date;
+  return new Date(ms);
 }
 
 function listing(definition: ScheduledTaskManifest, from: Date, count: number): ScheduleListing {

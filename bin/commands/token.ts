@@ -1,11 +1,11 @@
-import path from 'node:path';
 import { parseDurationSeconds } from '../../lib/units/duration.js';
-import { checkEntry } from '../../runtime/build/bundle.js';
 import { loadManifest } from '../../runtime/build/load-manifest.js';
-import { defaultStateDir, prepareStateDir } from '../../runtime/local/state-dir.js';
+import { prepareStateDir } from '../../runtime/local/state-dir.js';
 import { jwtAuthOf, LocalTokenIssuer } from '../../runtime/local/tokens.js';
 import { parseCommandArgs } from '../args.js';
+import { chooseApp, entryAndArguments } from '../app-target.js';
 import { UsageError } from '../io.js';
+import { printJson } from '../output.js';
 import type { Command } from './types.js';
 
 /** The longest a local token may live. */
@@ -13,7 +13,7 @@ const MAX_EXPIRES_SECONDS = 30 * 24 * 3600;
 
 export const tokenCommand: Command = {
   summary: 'print a JWT that the local gateway of a service with JWT auth accepts',
-  usage: `Usage: multinode token <entry> <service> [--sub S] [--claims JSON] [--expires DURATION] [--state-dir DIR]
+  usage: `Usage: multinode token [<entry>] <service> [--sub S] [--claims JSON] [--expires DURATION] [--state-dir DIR] [--json]
 
 Prints a JSON Web Token for <service>, a service of the app <entry> declared with
 auth: { jwt: { issuer, audience } }. It is signed with the app's local key (kept in the state
@@ -22,15 +22,17 @@ directory) for the service's issuer and first audience, and "multinode dev" of t
   curl -H "Authorization: Bearer $(multinode token src/app.ts api)" http://127.0.0.1:3000/me
 
 Locally only this key is trusted: a token of the real issuer is refused by multinode dev, and a
-token printed here is refused in AWS.
+token printed here is refused in AWS. Without <entry>: the app whose multinode dev runs in this
+folder's package, else the package's only app.
 
 Options:
   --sub S             the sub claim; default multinode-local-user
   --claims JSON       more claims, as a JSON object, applied last: '{"groups":["admin"]}'
                       (an iss, aud or exp given here replaces the service's, to try a refusal)
   --expires DURATION  how long the token is valid: 90s, 30m, 1h, 7d; default 1h, at most 30d
-  --state-dir DIR     the app's data and token key; default <app>/.multinode next to the app's
-                      package.json
+  --state-dir DIR     the app's data and token key; default <app>/.multinode/<entry> next to the
+                      app's package.json
+  --json              print { "token", "service", "expiresAt" }
   --help              show this help`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs('token', argv, {
@@ -38,32 +40,33 @@ Options:
       claims: { type: 'string' },
       expires: { type: 'string' },
       'state-dir': { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean' },
     });
     if (values.help) {
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    if (positionals.length !== 2)
-      throw new UsageError(
-        `expected <entry> and <service>, got ${positionals.length} ` +
-          `argument${positionals.length === 1 ? '' : 's'}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}.`,
-        'token',
-      );
+    const split = entryAndArguments('token', positionals, io.cwd, ['service: the service with JWT auth']);
     const claims = parseClaims(values.claims);
     const expiresInSeconds = parseExpires(values.expires);
     if (values.sub !== undefined && values.sub.trim() === '') throw new UsageError('--sub must not be empty.', 'token');
-    const entry = checkEntry(path.resolve(io.cwd, positionals[0]!));
-    const service = positionals[1]!;
-    const stateDir = values['state-dir'] ? path.resolve(io.cwd, values['state-dir']) : defaultStateDir(entry);
+    const service = split.rest[0]!;
+    const { entry, stateDir } = await chooseApp('token', {
+      ...(split.entry !== undefined ? { entry: split.entry } : {}),
+      ...(values['state-dir'] !== undefined ? { stateDir: values['state-dir'] } : {}),
+      cwd: io.cwd,
+      opensState: true,
+    });
 
     const { manifest, logs } = await loadManifest(entry);
     if (logs) io.stderr(logs);
     const auth = jwtAuthOf(manifest, service);
-    const layout = await prepareStateDir(stateDir, manifest.app.name);
+    const layout = await prepareStateDir(stateDir, manifest.app.name, entry);
     const tokens = await LocalTokenIssuer.load(layout.root);
     const token = await tokens.issue(auth, { ...(values.sub !== undefined ? { subject: values.sub } : {}), claims, expiresInSeconds });
-    io.stdout(`${token}\n`);
+    if (values.json) printJson(io, { token, service, expiresAt: new Date(Date.now() + expiresInSeconds * 1000).toISOString() });
+    else io.stdout(`${token}\n`);
     return 0;
   },
 };

@@ -50,7 +50,13 @@ export class ServiceDefinition extends Definition<'service'> {
   /** @internal Use `service(...)`. */
   constructor(site: ReturnType<typeof callerSite>, rawOptions: unknown, handler: unknown) {
     const ctx = contextFor('service', site, rawOptions);
-    const raw = objectOptions(ctx, rawOptions);
+    const { image, ...raw } = objectOptions(ctx, rawOptions);
+    if (image !== undefined) {
+      ctx.check(
+        () => ctx.fail('services run on Lambda, on its Node.js runtime: option "image" is for functions, jobs and scheduled tasks (on AWS Batch).'),
+        undefined,
+      );
+    }
     ctx.checkKeys(raw, SERVICE_OPTION_KEYS);
     const name = raw.name === undefined ? undefined : ctx.check(() => parseName(ctx, 'name', raw.name), undefined);
     const fetchHandler = ctx.check(() => toFetchHandler(ctx, handler), missingFetchHandler);

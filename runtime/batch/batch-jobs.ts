@@ -10,7 +10,7 @@ import { awsErrorName, explainMissing } from '../core/aws-errors.js';
 import { clientConfig } from '../core/clients.js';
 import type { RuntimeContext } from '../core/context.js';
 import { backoffDelay, sleep } from '../core/retry.js';
-import { BATCH_ENV } from './bootstrap.js';
+import { BATCH_ENV, MIN_NODE_MAJOR, NODE_TOO_OLD_EXIT_CODE } from './bootstrap.js';
 
 /** Batch's view of the job that runs an attempt, a run or a scheduled task. */
 export interface BatchJobView {
@@ -141,16 +141,30 @@ export class BatchJobs {
 export function viewOf(detail: JobDetail): BatchJobView {
   const container = detail.container;
   const exit = container?.exitCode;
-  const parts = [detail.statusReason, container?.reason, exit !== undefined && exit !== 0 ? `exit code ${exit}${exitMeaning(exit)}` : undefined].filter(
-    Boolean,
-  );
+  const parts = [
+    detail.statusReason,
+    container?.reason,
+    exit !== undefined && exit !== 0 ? `exit code ${exit}${exitMeaning(exit)}` : undefined,
+    noNodeInImage(`${detail.statusReason ?? ''} ${container?.reason ?? ''}`),
+  ].filter(Boolean);
   return { status: detail.status!, reason: parts.join('; ') };
 }
 
 function exitMeaning(code: number): string {
   if (code === 137) return ' (killed: SIGKILL, e.g. out of memory or stopped)';
   if (code === 143) return ' (stopped: SIGTERM)';
+  if (code === NODE_TOO_OLD_EXIT_CODE)
+    return ` (the image's node is older than ${MIN_NODE_MAJOR}: give the definition an image with Node.js ${MIN_NODE_MAJOR} or newer)`;
   return '';
+}
+
+/** ECS could not start `node` (CannotStartContainerError: exec: "node": executable file not found in $PATH). */
+function noNodeInImage(reason: string): string | undefined {
+  if (!/"node": executable file not found|exec: "node"/.test(reason)) return undefined;
+  return (
+    'the image has no node on its PATH: multinode runs "node -e <bootstrap>" in the container; ' +
+    `give the definition an image with Node.js ${MIN_NODE_MAJOR} or newer`
+  );
 }
 
 /** The value of `name` in a Batch job's container environment (overrides included). */

@@ -2,11 +2,14 @@
  * Bundles an app with esbuild: the user's entry plus the multinode runtime, in one ESM file. The same bundle runs
  * in Lambda, on Batch and in the local cloud, and is what the manifest is read from.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { ManifestError } from '../../lib/errors.js';
+import { appFolder } from './app-folder.js';
+import { type NativeConfig, readNativeConfig } from './native-config.js';
+import { findPackageDir, type NativeInput, nativeInputs, packageNameOf, readPackageJson } from './native-detect.js';
 import { moduleFile } from './package-paths.js';
 
 export const BUNDLE_FILE = 'app.mjs';
@@ -23,6 +26,23 @@ export interface AppBundle {
   /** Absolute path of the bundle file. */
   readonly file: string;
   readonly sizeBytes: number;
+  /**
+   * Packages kept out of the bundle (native modules, and those the app lists in package.json's
+   * `"multinode": { "external": [...] }`): deployed, they are installed beside the bundle for each target platform;
+   * here, `node_modules/<name>` in the bundle's folder links to this machine's copy.
+   */
+  readonly externals: readonly ExternalModule[];
+}
+
+/** A package installed beside the bundle rather than bundled. */
+export interface ExternalModule {
+  readonly name: string;
+  /** The version installed on this machine. */
+  readonly version: string;
+  /** Its folder on this machine. */
+  readonly dir: string;
+  /** Why it is not bundled. */
+  readonly reason: string;
 }
 
 /** What an app entry is, for the messages that refuse one. */
@@ -30,7 +50,8 @@ export const ENTRY_RULE =
   "an entry is the app's module (.ts, .mts, .tsx, .js, .mjs or .jsx) that exports its definitions (fn, job, schedule, service, dict, lock), " +
   'e.g. src/app.ts';
 
-const MODULE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
+/** The file endings of an app entry. */
+export const MODULE_EXTENSIONS: ReadonlySet<string> = new Set(['.ts', '.mts', '.cts', '.tsx', '.js', '.mjs', '.cjs', '.jsx']);
 
 /** Throws a ManifestError naming the entry when it does not exist, is not a file or is not a module. */
 export function checkEntry(entry: string): string {
@@ -61,8 +82,11 @@ function explainMessage(message: esbuild.Message): esbuild.Message {
   };
 }
 
-/** The esbuild options of an app bundle: one place for the async and sync builds and the input watcher. */
-export function appBuildOptions(absoluteEntry: string, options: BundleOptions): esbuild.BuildOptions {
+/**
+ * The esbuild options of an app bundle: one place for the async and sync builds and the input watcher. `external`:
+ * packages kept out of the bundle (see runtime/build/native-detect.ts).
+ */
+export function appBuildOptions(absoluteEntry: string, options: BundleOptions, external: readonly string[] = []): esbuild.BuildOptions {
   const resolveDir = path.dirname(absoluteEntry);
   // Relative specifiers keep machine paths out of the bundle and its source map (same project, same bundle).
   const relative = (file: string) => `./${path.relative(resolveDir, file).split(path.sep).join('/')}`.replace(/^\.\/\.\.\//, '../');
@@ -90,14 +114,14 @@ export function appBuildOptions(absoluteEntry: string, options: BundleOptions): 
     minify: options.minify ?? false,
     logLevel: 'silent',
     alias: multinodeAliases(),
+    ...(external.length > 0 ? { external: [...external] } : {}),
+    // A bundled .node addon is a file beside the bundle rather than a build error, so the build that finds native
+    // packages completes (they are then kept out, and the build runs again); an app that bundles one on purpose
+    // (package.json "multinode.bundle") gets it this way.
+    loader: { '.node': 'file' },
     // Bundled CommonJS dependencies call require() for Node built-ins; give the ESM bundle a require.
     banner: { js: "import { createRequire as __mnCreateRequire } from 'node:module'; const require = __mnCreateRequire(import.meta.url);" },
   };
-}
-
-function result(options: BundleOptions): AppBundle {
-  const file = path.join(options.outDir, BUNDLE_FILE);
-  return { dir: options.outDir, file, sizeBytes: statSync(file).size };
 }
 
 function buildFailure(entry: string, error: unknown): never {
@@ -118,28 +142,138 @@ function formatMessage(message: esbuild.Message): string {
   return `${file}:${where.line}:${where.column + 1}: error: ${message.text}\n    ${where.lineText}\n    ${caret}`;
 }
 
+/**
+ * One bundling of an app: builds (in memory), looks at the inputs for native packages, builds again without them
+ * when there are some (at most a few rounds: keeping one out can only remove inputs), then writes the output and
+ * links the externals. An app without native packages builds once, to the same bytes as without this check.
+ */
+class AppBuild {
+  readonly absoluteEntry: string;
+  readonly config: NativeConfig;
+  readonly external: Set<string>;
+  readonly found = new Map<string, NativeInput>();
+  rounds = 0;
+
+  constructor(
+    readonly entry: string,
+    readonly options: BundleOptions,
+  ) {
+    this.absoluteEntry = checkEntry(entry);
+    this.config = readNativeConfig(entry);
+    this.external = new Set(this.config.external);
+  }
+
+  buildOptions(): esbuild.BuildOptions & { write: false; metafile: true } {
+    return { ...appBuildOptions(this.absoluteEntry, this.options, [...this.external].sort()), write: false, metafile: true };
+  }
+
+  /** True when the build must run again (it found native packages it did not keep out yet). */
+  needsAnotherRound(result: esbuild.BuildResult<{ metafile: true }>): boolean {
+    this.rounds++;
+    const inputs = Object.keys(result.metafile.inputs).map((input) => path.resolve(process.cwd(), input));
+    const natives = nativeInputs(inputs).filter((n) => !this.config.bundle.includes(n.name) && !this.external.has(n.name));
+    for (const native of natives) {
+      const seen = this.found.get(native.name);
+      if (seen && seen.version !== native.version) {
+        throw new ManifestError(
+          `The app ${this.entry} bundles two versions of the native module ${native.name} (${seen.version} in ${seen.dir}, ${native.version} in ` +
+            `${native.dir}); one copy is installed beside the bundle, so give the app one version (npm dedupe, or overrides in package.json).`,
+        );
+      }
+      this.found.set(native.name, native);
+    }
+    const fresh = natives.filter((n) => !this.external.has(n.name));
+    for (const native of fresh) this.external.add(native.name);
+    return fresh.length > 0 && this.rounds < 4;
+  }
+
+  /** Writes the output files, links the externals, and describes the bundle. */
+  finish(result: esbuild.BuildResult<{ write: false; metafile: true }>): AppBundle {
+    for (const output of result.outputFiles) {
+      mkdirSync(path.dirname(output.path), { recursive: true });
+      writeFileSync(output.path, output.contents);
+    }
+    const externals = this.externals(result.metafile);
+    linkHostModules(this.options.outDir, externals);
+    const file = path.join(this.options.outDir, BUNDLE_FILE);
+    return { dir: this.options.outDir, file, sizeBytes: statSync(file).size, externals };
+  }
+
+  /** Native packages the bundled code imports, and every package the app lists as external. */
+  private externals(metafile: esbuild.Metafile): ExternalModule[] {
+    const imported = new Set<string>();
+    for (const output of Object.values(metafile.outputs)) {
+      for (const item of output.imports) {
+        const name = item.external ? packageNameOf(item.path) : undefined;
+        if (name !== undefined && this.external.has(name)) imported.add(name);
+      }
+    }
+    const modules: ExternalModule[] = [];
+    for (const name of [...new Set([...this.config.external, ...imported])].sort()) {
+      const native = this.found.get(name);
+      if (native) {
+        modules.push({ name, version: native.version, dir: native.dir, reason: native.reason });
+        continue;
+      }
+      const dir = findPackageDir(name, appFolder(this.absoluteEntry));
+      if (!dir) {
+        throw new ManifestError(
+          `${this.config.file} lists "${name}" in "multinode.external", but it is not installed (no node_modules/${name} in ` +
+            `${appFolder(this.absoluteEntry)} or a folder above it): install it, or remove it from the list.`,
+        );
+      }
+      modules.push({ name, version: readPackageJson(dir)?.version ?? '0.0.0', dir, reason: 'package.json lists it in "multinode.external"' });
+    }
+    return modules;
+  }
+}
+
+/**
+ * `node_modules/<name>` beside the bundle links to this machine's copy of each external, so the bundle imports it
+ * wherever it is written (a build folder, a temporary folder) and the package finds its own dependencies where it
+ * is installed.
+ */
+function linkHostModules(outDir: string, externals: readonly ExternalModule[]): void {
+  const folder = path.join(outDir, 'node_modules');
+  rmSync(folder, { recursive: true, force: true });
+  for (const external of externals) {
+    const link = path.join(folder, external.name);
+    mkdirSync(path.dirname(link), { recursive: true });
+    symlinkSync(external.dir, link, process.platform === 'win32' ? 'junction' : 'dir');
+  }
+}
+
+/** The `node_modules` folder of host links that a bundle's folder holds when the app has externals. */
+export const HOST_MODULES_FOLDER = 'node_modules';
+
 /** Bundles the app at `entry` into `options.outDir/app.mjs`. Build errors become a ManifestError with file:line. */
 export async function bundleApp(entry: string, options: BundleOptions): Promise<AppBundle> {
-  const absoluteEntry = checkEntry(entry);
+  const build = new AppBuild(entry, options);
   await mkdir(options.outDir, { recursive: true });
-  try {
-    await esbuild.build(appBuildOptions(absoluteEntry, options));
-  } catch (error) {
-    buildFailure(entry, error);
+  for (;;) {
+    let result: esbuild.BuildResult<{ write: false; metafile: true }>;
+    try {
+      result = await esbuild.build(build.buildOptions());
+    } catch (error) {
+      buildFailure(entry, error);
+    }
+    if (!build.needsAnotherRound(result)) return build.finish(result);
   }
-  return result(options);
 }
 
 /** `bundleApp` for synchronous callers (CDK constructs build during their constructor). */
 export function bundleAppSync(entry: string, options: BundleOptions): AppBundle {
-  const absoluteEntry = checkEntry(entry);
+  const build = new AppBuild(entry, options);
   mkdirSync(options.outDir, { recursive: true });
-  try {
-    esbuild.buildSync(appBuildOptions(absoluteEntry, options));
-  } catch (error) {
-    buildFailure(entry, error);
+  for (;;) {
+    let result: esbuild.BuildResult<{ write: false; metafile: true }>;
+    try {
+      result = esbuild.buildSync(build.buildOptions());
+    } catch (error) {
+      buildFailure(entry, error);
+    }
+    if (!build.needsAnotherRound(result)) return build.finish(result);
   }
-  return result(options);
 }
 
 /** One message per distinct text and location (the alias rewrite can make several identical). */

@@ -11,7 +11,7 @@
  *
  * Without the app's module, `connectTo({ config, manifest })` gives untyped handles by name.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { resolveApp } from '../../lib/app.js';
 import { isDefinition } from '../../lib/definitions/base.js';
@@ -55,7 +55,10 @@ export interface Connection {
 export interface ConnectOptions extends ContextOptions {
   /** Where the app runs. Default: the MULTINODE_* environment variables (and the SDK's credentials). */
   readonly config?: RuntimeConfig;
-  /** A running `multinode dev`: its state directory, or the app's folder (the default `.multinode` inside it). */
+  /**
+   * A running `multinode dev`: its state directory, or the app's folder (the running one of its `.multinode/<entry>/`
+   * state directories; ConnectError when several run, naming them).
+   */
   readonly local?: string;
   /** Make the module's own definitions (`app.myFn.call`) use this connection; default true. */
   readonly install?: boolean;
@@ -108,9 +111,24 @@ export function readLocal(where: string): {
   settings?: { envFile: string };
 } {
   const absolute = path.resolve(where);
-  const candidates = [absolute, path.join(absolute, '.multinode')];
+  const folder = path.join(absolute, '.multinode');
+  // A state directory itself, an app folder's entries' state directories (`.multinode/<entry>/`), or the one state
+  // directory per package of earlier versions (`.multinode/`).
+  const perEntry = isDirectory(folder)
+    ? readdirSync(folder)
+        .sort()
+        .map((name) => path.join(folder, name))
+        .filter((dir) => existsSync(path.join(dir, CLOUD_FILE)))
+    : [];
+  if (perEntry.length > 1 && !existsSync(path.join(absolute, CLOUD_FILE))) {
+    throw new ConnectError(
+      `Several local clouds run from ${absolute}: ${perEntry.map((dir) => path.relative(absolute, dir)).join(', ')}. Pass the state directory of the ` +
+        'one to reach (one of those folders).',
+    );
+  }
+  const candidates = [absolute, ...perEntry, folder];
   for (const dir of candidates) {
-    if (!existsSync(dir) || !statSync(dir).isDirectory()) continue;
+    if (!isDirectory(dir)) continue;
     const file = path.join(dir, CLOUD_FILE);
     if (!existsSync(file)) continue;
     let cloud: { config?: RuntimeConfig; manifest?: Manifest; services?: Array<{ name: string; url: string }>; settings?: { envFile?: unknown } };
@@ -130,6 +148,10 @@ export function readLocal(where: string): {
     }
   }
   throw new ConnectError(
-    `No running local cloud found at ${absolute} (looked for cloud.json in ${candidates.join(' and ')}). Start it with: multinode dev <entry>.`,
+    `No running local cloud found at ${absolute} (looked for cloud.json in ${absolute} and in the folders of ${folder}). Start it with: multinode dev <entry>.`,
   );
+}
+
+function isDirectory(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory();
 }

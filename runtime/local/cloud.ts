@@ -143,7 +143,7 @@ export class LocalCloud {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const log = options.log ?? printLog;
     const appName = options.appName ?? readAppName(options.entry);
-    const layout = options.stateDir ? await prepareStateDir(path.resolve(options.stateDir), appName) : undefined;
+    const layout = options.stateDir ? await prepareStateDir(path.resolve(options.stateDir), appName, options.entry) : undefined;
     const scratch = layout ? undefined : mkdtempSync(path.join(os.tmpdir(), 'multinode-cloud-'));
     // What has started so far, closed in reverse when a later step fails.
     const started: Closable[] = [];

@@ -24,7 +24,9 @@ export interface LocalDynamoOptions {
 export async function startDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   if (options.path) await probeStore(options.path);
   const server: Server = dynalite({ ...(options.path ? { path: options.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const local = await serveLocal(server, { port: options.port ?? 0, name: 'the local DynamoDB' });
+  // dynalite carries on with a request's database work after its connection is gone: requests in flight at close
+  // finish first, or that work would fail later on the closed database.
+  const local = await serveLocal(server, { port: options.port ?? 0, name: 'the local DynamoDB', drainMs: 2000 });
   return { endpoint: local.url, close: local.close };
 }
 

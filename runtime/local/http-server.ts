@@ -26,6 +26,12 @@ export interface LocalServerOptions {
   readonly portHint?: string;
   /** Largest request line + headers, bytes (Node's default otherwise); larger ones are a `clientError`. */
   readonly maxHeaderSize?: number;
+  /**
+   * On close, let requests in flight finish for up to this long before their connections are destroyed (default 0:
+   * destroyed at once). For a server whose handler keeps working after its connection is gone (dynalite), cutting
+   * it off mid-request leaves that work to fail later, outside any request.
+   */
+  readonly drainMs?: number;
 }
 
 export interface LocalServer {
@@ -67,8 +73,15 @@ export async function serveLocal(server: http.Server, options: LocalServerOption
     url: `http://127.0.0.1:${port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        server.close(() => {
+          clearInterval(idle);
+          clearTimeout(deadline);
+          resolve();
+        });
+        // Idle keep-alive sockets go at once; busy ones as their requests end, or all at the drain's end.
+        server.closeIdleConnections();
+        const idle = setInterval(() => server.closeIdleConnections(), 20);
+        const deadline = setTimeout(() => server.closeAllConnections(), options.drainMs ?? 0);
       });
       return closing;
     },

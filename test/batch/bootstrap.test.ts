@@ -3,7 +3,7 @@
  * container credentials endpoint, a signed GET of the bundle from S3 (s3rver, and a stand-in that checks every
  * signature with the SDK's signer), import, then the bundle's `batch` export decides the exit code.
  */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
@@ -13,15 +13,12 @@ import { RegisterJobDefinitionCommand, SubmitJobCommand, type BatchClient } from
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  batchContainerCommand,
-  batchDefinitionEnvironment,
-  BOOTSTRAP_SCRIPT,
-  BATCH_CONTAINER_IMAGE,
-  batchStateChangePattern,
-} from '../../runtime/batch/bootstrap.js';
+import { batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE, batchStateChangePattern } from '../../runtime/batch/bootstrap.js';
+import { BOOTSTRAP_SCRIPT, batchContainerCommand } from '../../runtime/build/batch-command.js';
 import type { LocalBatch } from '../../runtime/local/batch/index.js';
 import { parseLogLine } from '../../runtime/core/logger.js';
+import { NODE_TOO_OLD_EXIT_CODE } from '../../runtime/batch/bootstrap.js';
+import { tarGzip, type TarEntry } from '../../runtime/build/tar.js';
 import { type EventRecorder, QUEUE, Sha256, startBatch } from './helpers.js';
 
 interface S3rverInstance {
@@ -61,6 +58,7 @@ beforeAll(async () => {
   await client.send(new CreateBucketCommand({ Bucket: 'assets' }));
   await client.send(new PutObjectCommand({ Bucket: 'assets', Key: 'bundles/app.mjs', Body: BUNDLE }));
   await client.send(new PutObjectCommand({ Bucket: 'assets', Key: 'not-an-app.mjs', Body: 'export const nothing = 1;' }));
+  await client.send(new PutObjectCommand({ Bucket: 'assets', Key: 'bundles/native.tar.gz', Body: nativeArchive() }));
   client.destroy();
 });
 
@@ -68,14 +66,58 @@ afterAll(async () => {
   await s3?.close();
 });
 
-async function registerBootstrap(client: BatchClient, name: string, key: string, options: { role?: boolean } = {}) {
+/**
+ * An app with a native module, as the constructs ship it to Batch: a gzipped tar of the bundle (importing a
+ * package), its source map, and node_modules holding the package (with a long path, written with a pax header), and
+ * as the local cloud ships it: a package linked to a folder of this machine.
+ */
+function nativeArchive(): Buffer {
+  // Longer than ustar's 100 bytes for a link target: written with a pax header.
+  const host = path.join(mkdtempSync(path.join(os.tmpdir(), 'mn-host-module-')), 'l'.repeat(100));
+  mkdirSync(host);
+  writeFileSync(path.join(host, 'package.json'), JSON.stringify({ name: 'linked-module', main: 'index.js' }));
+  writeFileSync(path.join(host, 'index.js'), "module.exports = 'linked from the host';");
+  // A file name longer than ustar's 100 bytes: written with a pax header.
+  const deep = `node_modules/fake-native/data/${'n'.repeat(110)}.json`;
+  const text = (value: string) => new TextEncoder().encode(value);
+  const entries: TarEntry[] = [
+    {
+      type: 'file',
+      path: 'app.mjs',
+      data: text(`
+import fake from 'fake-native';
+import linked from 'linked-module';
+import { writeFileSync } from 'node:fs';
+export async function batch() {
+  writeFileSync(process.env.OUT + '/' + process.env.AWS_BATCH_JOB_ID + '.json', JSON.stringify({
+    fake, linked, moduleUrl: import.meta.url, sourceMaps: process.sourceMapsEnabled,
+  }));
+  return 0;
+}
+`),
+    },
+    { type: 'file', path: 'app.mjs.map', data: text('{"version":3,"sources":[],"names":[],"mappings":""}') },
+    { type: 'directory', path: 'node_modules/fake-native' },
+    { type: 'file', path: 'node_modules/fake-native/package.json', data: text('{"name":"fake-native","main":"index.js"}') },
+    {
+      type: 'file',
+      path: 'node_modules/fake-native/index.js',
+      data: text(`module.exports = require('./${deep.slice('node_modules/fake-native/'.length)}').word;`),
+    },
+    { type: 'file', path: deep, data: text('{"word":"unpacked"}') },
+    { type: 'symlink', path: 'node_modules/linked-module', target: host },
+  ];
+  return tarGzip(entries);
+}
+
+async function registerBootstrap(client: BatchClient, name: string, key: string, options: { role?: boolean; command?: string[] } = {}) {
   await client.send(
     new RegisterJobDefinitionCommand({
       jobDefinitionName: name,
       type: 'container',
       containerProperties: {
         image: BATCH_CONTAINER_IMAGE,
-        command: batchContainerCommand(),
+        command: options.command ?? batchContainerCommand(),
         environment: Object.entries({
           ...batchDefinitionEnvironment({ bundleBucket: 'assets', bundleKey: key, definition: 'heavyThing', region: 'us-east-1' }),
           OUT: out,
@@ -97,6 +139,16 @@ describe('the Batch bootstrap, run by the local Batch endpoint against s3rver', 
     await registerBootstrap(client, 'missing', 'bundles/missing.mjs');
     await registerBootstrap(client, 'not-an-app', 'not-an-app.mjs');
     await registerBootstrap(client, 'no-role', 'bundles/app.mjs', { role: false });
+    await registerBootstrap(client, 'native', 'bundles/native.tar.gz');
+    // An image whose node is 18: Node's reported version, changed before the bootstrap runs.
+    const preload = path.join(mkdtempSync(path.join(os.tmpdir(), 'mn-old-node-')), 'old-node.cjs');
+    writeFileSync(
+      preload,
+      "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.20.4' } }); " +
+        "Object.defineProperty(process, 'version', { value: 'v18.20.4' });",
+    );
+    const [node, flag, script] = batchContainerCommand();
+    await registerBootstrap(client, 'old-node', 'bundles/app.mjs', { command: [node!, '-r', preload, flag!, script!] });
   });
   afterAll(async () => {
     await batch?.close();
@@ -147,6 +199,27 @@ describe('the Batch bootstrap, run by the local Batch endpoint against s3rver', 
     const { detail, logs } = await run('not-an-app');
     expect(detail.status).toBe('FAILED');
     expect(bootstrapError(logs).errorMessage).toContain('has no "batch" export');
+  });
+
+  it('unpacks a gzipped tar of the bundle with its node_modules (pax paths, host links) and turns on its source map', async () => {
+    const { jobId, detail, logs } = await run('native');
+    expect(logs).toBe('');
+    expect(detail.status).toBe('SUCCEEDED');
+    const ran = JSON.parse(readFileSync(path.join(out, `${jobId}.json`), 'utf8')) as Record<string, unknown>;
+    expect(ran).toMatchObject({ fake: 'unpacked', linked: 'linked from the host', sourceMaps: true });
+    expect(ran.moduleUrl).toMatch(/^file:\/\/.*\/app\.mjs$/);
+  });
+
+  it('refuses an image whose node is older than 20, saying so, with its own exit code', async () => {
+    const { jobId, detail, logs } = await run('old-node');
+    expect(detail.status).toBe('FAILED');
+    expect(detail.container!.exitCode).toBe(NODE_TOO_OLD_EXIT_CODE);
+    expect(existsSync(path.join(out, `${jobId}.json`))).toBe(false);
+    const line = bootstrapError(logs);
+    expect(line).toMatchObject({ level: 'ERROR', requestId: jobId, message: 'multinode bootstrap failed', errorType: 'NodeVersionError' });
+    expect(line.errorMessage).toBe(
+      'the container image has Node.js v18.20.4; multinode runs the app with Node.js 20 or newer: use an image whose node is 20 or newer',
+    );
   });
 
   it('fails clearly without a job role (no container credentials)', async () => {
@@ -224,8 +297,8 @@ describe('what the constructs wire', () => {
   it('runs `node -e` with the bootstrap on the public Node image', () => {
     expect(BATCH_CONTAINER_IMAGE).toBe('public.ecr.aws/docker/library/node:22-slim');
     expect(batchContainerCommand()).toEqual(['node', '-e', BOOTSTRAP_SCRIPT]);
-    // The command lives in the job definition (not in overrides); keep it small anyway.
-    expect(BOOTSTRAP_SCRIPT.length).toBeLessThan(8192);
+    // The command travels in the container overrides with the environment (8,192 characters in all): it ships minified.
+    expect(JSON.stringify(BOOTSTRAP_SCRIPT).length).toBeLessThan(5500);
   });
 
   it('subscribes to final Batch job state changes of the given queues', () => {

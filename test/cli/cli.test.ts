@@ -11,9 +11,21 @@ describe('multinode CLI', () => {
   it('prints help with --help (exit 0) and without arguments (exit 2)', async () => {
     const help = await run('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/Usage: multinode <command> \[options\]/);
+    expect(help.stdout).toMatch(/Usage: multinode <command> \[<entry>\] \[arguments\] \[options\]/);
     expect(help.stdout).toMatch(/manifest +print the manifest of an app/);
     expect((await run()).code).toBe(2);
+  });
+
+  it('lists every command in the help, and each has its own --help', async () => {
+    const help = (await run('--help')).stdout;
+    const names = ['dev', 'run', 'status', 'runs', 'logs', 'cancel', 'retry', 'schedules', 'dict', 'secrets', 'manifest', 'cdk', 'token'];
+    for (const name of names) {
+      expect(help).toMatch(new RegExp(`\\n  ${name} +\\S`));
+      const own = await run(name, '--help');
+      expect(own.code, name).toBe(0);
+      expect(own.stdout, name).toMatch(new RegExp(`^Usage: multinode ${name} \\[<entry>\\]`));
+      expect(own.stdout, name).toMatch(/--json/);
+    }
   });
 
   it('prints the package version', async () => {
@@ -46,8 +58,12 @@ describe('multinode CLI', () => {
   });
 
   it.each([
-    [['manifest'], 2, /missing <entry>: the app module, e.g\. src\/app\.ts\.\nSee "multinode manifest --help"\./],
-    [['manifest', 'a.ts', 'b.ts'], 2, /expected one <entry>, got 2: a\.ts b\.ts\./],
+    [
+      ['manifest'],
+      2,
+      /missing <entry>: the app module, e\.g\. src\/app\.ts \(no app has run in .* yet to find it from: .*\)\.\nSee "multinode manifest --help"\./,
+    ],
+    [['manifest', 'a.ts', 'b.ts'], 2, /unexpected argument: b\.ts\./],
     [['manifest', 'x.ts', '--yaml'], 2, /Unknown option '--yaml'/],
     [['manifest', 'missing/app.ts'], 1, /^multinode: The app entry missing\/app\.ts does not exist/],
   ])('manifest %j fails with exit %d', async (argv, code, message) => {
@@ -60,7 +76,7 @@ describe('multinode CLI', () => {
   it('manifest --help', async () => {
     const result = await run('manifest', '--help');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Usage: multinode manifest <entry> \[--json\]/);
+    expect(result.stdout).toMatch(/^Usage: multinode manifest \[<entry>\] \[--json\]/);
   });
 
   it('the built executable runs (npm test builds dist first)', () => {

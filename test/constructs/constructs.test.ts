@@ -28,7 +28,7 @@ import { RUNS_INDEX, STATE_SCHEMA } from '../../runtime/state/schema.js';
 import { RUN_RETENTION_DAYS } from '../../runtime/functions/run-store.js';
 import { JOB_RETENTION_DAYS } from '../../runtime/jobs/job-store.js';
 import { tempApp } from '../helpers/temp-app.js';
-import { asArray, exampleEntry, nagFindings, oneResource, resourcesOf, synthApp, testBundleRoot } from './helpers.js';
+import { asArray, exampleEntry, nagFindings, oneResource, policyStatements, resourcesOf, synthApp, testBundleRoot } from './helpers.js';
 
 function newStack(): { app: App; stack: Stack } {
   const app = new App({ builtinCloudFormationValidation: false });
@@ -484,10 +484,13 @@ describe('MultinodeApp props and grants', () => {
   });
 
   it('runs GPU definitions on an EC2 environment with their own queue, and clean under cdk-nag', () => {
+    const GPU_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/cuda-node:22';
     const made = tempApp(
       {
         'app.ts': `import * as mn from 'multinode';
-export const train = mn.job({ gpu: { count: 1, model: 'T4' }, cpu: 4, memory: '16 GiB', timeout: '2h' }, async function* () { yield 1; });
+export const train = mn.job({ gpu: { count: 1, model: 'T4' }, cpu: 4, memory: '16 GiB', timeout: '2h', image: '${GPU_IMAGE}' }, async function* () {
+  yield 1;
+});
 export const embed = mn.fn({ cpu: 8, memory: '32 GiB' }, async (text: string) => text.length);
 `,
       },
@@ -499,6 +502,13 @@ export const embed = mn.fn({ cpu: 8, memory: '32 GiB' }, async (text: string) =>
     const [, train] = oneResource(template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === 'gpu-train');
     expect(train.PlatformCapabilities).toEqual(['EC2']);
     expect(train.ContainerProperties.ResourceRequirements).toContainEqual({ Type: 'GPU', Value: '1' });
+    // A private ECR image: its URI from the repository's ARN, and the pull allowed to the job's execution role only.
+    expect(JSON.stringify(train.ContainerProperties.Image)).toContain('.dkr.ecr.us-east-1.');
+    expect(JSON.stringify(train.ContainerProperties.Image)).toContain('cuda-node:22');
+    const pulls = policyStatements(template).filter((s) => asArray(s.Action).includes('ecr:BatchGetImage'));
+    expect(pulls.map((s) => s.Resource)).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:us-east-1:123456789012:repository/cuda-node']] },
+    ]);
     const [, embed] = oneResource(template, 'AWS::Batch::JobDefinition', (p) => p.JobDefinitionName === 'gpu-embed');
     expect(embed.PlatformCapabilities).toEqual(['FARGATE']);
     expect(

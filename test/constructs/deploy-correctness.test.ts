@@ -76,7 +76,7 @@ describe('schedule names of one app', () => {
 
 describe('Batch in a VPC of yours', () => {
   const heavy = exampleEntry('daily-16cpu');
-  const gpu = app('gpu-net', "export const train = mn.job({ gpu: 'T4' }, async function* () { yield 1; });");
+  const gpu = app('gpu-net', "export const train = mn.job({ image: 'registry.example.com/cuda-node:22', gpu: 'T4' }, async function* () { yield 1; });");
   const vpcOf = (stack: Stack, subnets: ec2.SubnetConfiguration[], natGateways = 0) =>
     new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways, subnetConfiguration: subnets, restrictDefaultSecurityGroup: false });
   const publicSubnets: ec2.SubnetConfiguration = { name: 'public', subnetType: ec2.SubnetType.PUBLIC };
@@ -158,13 +158,13 @@ describe('GPU definitions', () => {
   const gpuApp = app(
     'gpu-memory',
     [
-      "export const t4 = mn.job({ gpu: 'T4' }, async function* () { yield 1; });",
-      "export const l40s = mn.fn({ gpu: 'L40S', cpu: 8 }, async () => 1);",
-      "export const four = mn.fn({ gpu: { count: 4, model: 'A10G' } }, async () => 1);",
-      'export const any = mn.fn({ gpu: 1 }, async () => 1);',
-      "export const a100 = mn.fn({ gpu: 'A100' }, async () => 1);",
-      "export const sized = mn.fn({ gpu: 'T4', memory: '12 GiB' }, async () => 1);",
-      "export const big = mn.fn({ gpu: 'T4', memory: '40 GiB' }, async () => 1);",
+      "export const t4 = mn.job({ image: 'registry.example.com/cuda-node:22', gpu: 'T4' }, async function* () { yield 1; });",
+      "export const l40s = mn.fn({ image: 'registry.example.com/cuda-node:22', gpu: 'L40S', cpu: 8 }, async () => 1);",
+      "export const four = mn.fn({ image: 'registry.example.com/cuda-node:22', gpu: { count: 4, model: 'A10G' } }, async () => 1);",
+      "export const any = mn.fn({ image: 'registry.example.com/cuda-node:22', gpu: 1 }, async () => 1);",
+      "export const a100 = mn.fn({ image: 'registry.example.com/cuda-node:22', gpu: 'A100' }, async () => 1);",
+      "export const sized = mn.fn({ image: 'registry.example.com/cuda-node:22', gpu: 'T4', memory: '12 GiB' }, async () => 1);",
+      "export const big = mn.fn({ image: 'registry.example.com/cuda-node:22', gpu: 'T4', memory: '40 GiB' }, async () => 1);",
     ].join('\n'),
   );
   const stack = newStack('GpuMemory');

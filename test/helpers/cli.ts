@@ -12,7 +12,8 @@ export interface RunningCli {
   readonly exit: Promise<number>;
 }
 
-export function startCli(argv: string[], cwd: string): RunningCli {
+/** `stdin`: what the command reads as standard input (`multinode secrets set`). */
+export function startCli(argv: string[], cwd: string, options: { stdin?: CliIO['stdin'] } = {}): RunningCli {
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -31,6 +32,7 @@ export function startCli(argv: string[], cwd: string): RunningCli {
     },
     cwd,
     signal: controller.signal,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
   };
   const exit = main(argv, io);
   let finished = false;
@@ -71,8 +73,12 @@ export function startCli(argv: string[], cwd: string): RunningCli {
 }
 
 /** Runs a command to completion. */
-export async function runCli(argv: string[], cwd: string = process.cwd()): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cli = startCli(argv, cwd);
+export async function runCli(
+  argv: string[],
+  cwd: string = process.cwd(),
+  options: { stdin?: CliIO['stdin'] } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cli = startCli(argv, cwd, options);
   const code = await cli.exit;
   return { code, stdout: cli.stdout(), stderr: cli.stderr() };
 }

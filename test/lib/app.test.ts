@@ -81,7 +81,7 @@ describe('manifest', () => {
           name: 'heavy',
           kind: 'function',
           exportName: 'heavy',
-          options: { cpu: 16, memoryMiB: 256, timeoutSeconds: 7200, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto', secrets: [] },
+          options: { cpu: 16, memoryMiB: 256, timeoutSeconds: 7200, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto', image: null, secrets: [] },
           placement: 'batch',
           compute: { type: 'batch', platform: 'fargate', vcpu: 16, memoryMiB: 32768, gpu: null, timeoutSeconds: 7200 },
         },

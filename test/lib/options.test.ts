@@ -20,7 +20,17 @@ function fnError(options: unknown): string {
 describe('function options', () => {
   it('applies the defaults', () => {
     const f = mn.fn(noop);
-    expect(f.options).toEqual({ cpu: 0.1, memoryMiB: 256, timeoutSeconds: 900, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto', secrets: [] });
+    expect(f.options).toEqual({
+      cpu: 0.1,
+      memoryMiB: 256,
+      timeoutSeconds: 900,
+      maxRetries: 0,
+      maxConcurrency: 10,
+      gpu: null,
+      compute: 'auto',
+      image: null,
+      secrets: [],
+    });
     expect(f.placement).toBe('lambda');
   });
 
@@ -93,7 +103,7 @@ describe('function options', () => {
     [{ name: '' }, 'option "name" is ""; allowed'],
     [
       { cpus: 2 },
-      'unknown option "cpus" (did you mean "cpu"?); fn() accepts "name", "cpu", "memory", "timeout", "gpu", "compute", "maxRetries", ' +
+      'unknown option "cpus" (did you mean "cpu"?); fn() accepts "name", "cpu", "memory", "timeout", "gpu", "compute", "image", "maxRetries", ' +
         '"maxConcurrency" or "secrets".',
     ],
     [{ max_retries: 2 }, 'unknown option "max_retries" (did you mean "maxRetries"?)'],
@@ -102,6 +112,55 @@ describe('function options', () => {
     [{ timeout: '1h', compute: 'lambda' }, "timeout 1h is over Lambda's 15m"],
   ])('refuses %j', (options, message) => {
     expect(fnError(options)).toContain(message);
+  });
+
+  it.each([
+    'node:22-slim',
+    'node',
+    'public.ecr.aws/docker/library/node:22-slim',
+    'nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04',
+    '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/gpu-node:2024.1',
+    `123456789012.dkr.ecr.us-east-1.amazonaws.com/gpu@sha256:${'a'.repeat(64)}`,
+    `ghcr.io/acme/worker:v1@sha256:${'0f'.repeat(32)}`,
+    'localhost:5000/worker',
+    'registry.example.com:8443/a__b/c-d.e:latest',
+    './images/gpu',
+    '../shared/image',
+  ])('accepts the image %s and places the definition on Batch', (image) => {
+    const f = mn.fn({ image }, noop);
+    expect(f.options.image).toBe(image);
+    expect(f.placement).toBe('batch');
+    expect(f.compute).toMatchObject({ type: 'batch', platform: 'fargate', vcpu: 0.25, memoryMiB: 512 });
+  });
+
+  it('keeps a GPU definition with an image on EC2', () => {
+    const f = mn.fn({ image: 'nvidia/cuda:12.6.3-runtime-ubuntu24.04', gpu: 'T4' }, noop);
+    expect(f.compute).toMatchObject({ type: 'batch', platform: 'ec2' });
+  });
+
+  it.each([
+    [{ image: '' }, 'option "image" is ""; allowed: an image reference', '(it is empty)'],
+    [{ image: 'Node:22' }, 'option "image" is "Node:22"', '(repository names are lowercase ("Node"))'],
+    [{ image: 'node:22 slim' }, 'option "image" is "node:22 slim"', '(it holds a space)'],
+    [{ image: 'https://public.ecr.aws/node:22' }, 'option "image"', '(an image reference has no scheme (leave out "https://"))'],
+    [{ image: 'node:-bad' }, 'option "image"', '(the tag "-bad" is not valid'],
+    [{ image: 'node@sha256:abc' }, 'option "image"', 'the digest "sha256:abc" is not <algorithm>:<hex digits>'],
+    [{ image: `node@sha256:${'a'.repeat(63)}0a` }, 'option "image"', '(a sha256 digest has 64 hex digits)'],
+    [{ image: 'a//b' }, 'option "image"', 'empty path component'],
+    [{ image: 'bad_host!/repo' }, 'option "image"', 'is not a valid repository name component'],
+    [{ image: '/abs/folder' }, 'option "image"', 'a folder is written relative to the app\'s folder, starting with "./" or "../"'],
+    [{ image: 42 }, 'option "image" is 42; allowed: an image reference', 'or a folder holding a Dockerfile'],
+  ])('refuses the image in %j', (options, start, reason) => {
+    const message = fnError(options);
+    expect(message).toContain(start);
+    expect(message).toContain(reason);
+  });
+
+  it('refuses an image on a definition that must run on Lambda, naming both', () => {
+    expect(fnError({ image: 'node:22-slim', compute: 'lambda' })).toContain(
+      'compute "lambda" was asked, but option "image" runs the definition on AWS Batch (Lambda runs the bundle on its own Node.js runtime, not on an image). ' +
+        'Leave out "compute" to run on AWS Batch.',
+    );
   });
 
   it('names the definition by its variable and call site while the module loads', () => {
@@ -158,6 +217,7 @@ describe('schedule options', () => {
     [{ period: '1d' }, 'unknown option "period" (did you mean "interval"?)'],
     [{ cron: '0 0 * * *', maxConcurrency: 2 }, 'unknown option "maxConcurrency"'],
     [{ cron: '0 0 * * *', memory: '1 TiB' }, 'option "memory" is "1 TiB"'],
+    [{ cron: '0 0 * * *', image: 'UPPER' }, 'option "image" is "UPPER"'],
   ])('refuses %j', (options, message) => {
     expect(() => mn.schedule(options as mn.ScheduleOptions, noop)).toThrow(message);
   });
@@ -187,6 +247,7 @@ describe('service options', () => {
     [{ auth: { jwt: { issuer: 'https://x', audience: [] } } }, 'option "auth" is'],
     [{ port: 80 }, 'unknown option "port"; service() accepts "name", "cpu", "memory", "timeout", "auth" or "secrets".'],
     [{ compute: 'batch' }, 'unknown option "compute"'],
+    [{ image: 'node:22-slim' }, 'services run on Lambda, on its Node.js runtime: option "image" is for functions, jobs and scheduled tasks (on AWS Batch).'],
   ])('refuses %j', (options, message) => {
     expect(() => mn.service(options as mn.ServiceOptions, handler)).toThrow(message);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FARGATE_SIZES, fargateSize, lambdaMemoryMB, place, type ResourceRequest } from '../../lib/placement.js';
 
-const base: ResourceRequest = { cpu: 0.1, memoryMiB: 256, timeoutSeconds: 900, gpu: null, compute: 'auto' };
+const base: ResourceRequest = { cpu: 0.1, memoryMiB: 256, timeoutSeconds: 900, gpu: null, compute: 'auto', image: null };
 const fail = (message: string): never => {
   throw new Error(message);
 };

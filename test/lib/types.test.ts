@@ -106,7 +106,17 @@ describe('the typed manifest', () => {
     const manifest = buildManifest(resolveApp({ buildReport, add, progress, summaries }, [buildReport, add, progress, summaries]), 'types');
     const [fn] = definitionsOf(manifest, 'function');
     expectTypeOf(fn!.options.maxConcurrency).toEqualTypeOf<number>();
-    expect(fn!.options).toEqual({ cpu: 4, memoryMiB: 256, timeoutSeconds: 900, maxRetries: 0, maxConcurrency: 10, gpu: null, compute: 'auto', secrets: [] });
+    expect(fn!.options).toEqual({
+      cpu: 4,
+      memoryMiB: 256,
+      timeoutSeconds: 900,
+      maxRetries: 0,
+      maxConcurrency: 10,
+      gpu: null,
+      compute: 'auto',
+      image: null,
+      secrets: [],
+    });
     const [job] = definitionsOf(manifest, 'job');
     expectTypeOf(job!.options.lock).toEqualTypeOf<string | null>();
     expect(job!.options.lock).toBeNull();

@@ -80,7 +80,7 @@ export const broken = mn.schedule({ cron: '0 3 * * *', compute: 'batch' }, async
     expect(args.stderr).toMatch(/--args must be JSON/);
     const missing = await runCli(['run', countryEntry], repo);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/expected <entry> and <name>, got 1 argument/);
+    expect(missing.stderr).toMatch(/missing <name> \(the function, job or scheduled task to run\)/);
   });
 
   it('goes to a running multinode dev of the same app', async () => {

@@ -66,7 +66,7 @@ describe('multinode token', () => {
 
   it('exits 2 on a wrong command line, saying what is wrong', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['token', entry], /expected <entry> and <service>, got 1 argument/],
+      [['token', entry], /missing <service> \(the service with JWT auth\)/],
       [['token', entry, 'members', '--claims', '[1]'], /--claims must be a JSON object.*got an array/],
       [['token', entry, 'members', '--claims', 'role=admin'], /--claims must be a JSON object, such as/],
       [['token', entry, 'members', '--expires', 'soon'], /--expires must be a duration from 1s to 30d.*got "soon"/],

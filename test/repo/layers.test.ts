@@ -67,6 +67,10 @@ describe('imports point one way', () => {
     expect(below.flatMap((dir) => violations(dir, ['runtime/control/']))).toEqual([]);
   });
 
+  it('the dashboard sits on the control plane: nothing else in the runtime imports it', () => {
+    expect(violations('runtime', ['runtime/dashboard/'], ['runtime/dashboard/'])).toEqual([]);
+  });
+
   it('the local cloud and the constructs never import the CLI', () => {
     expect([...violations('runtime/local', ['bin/']), ...violations('constructs', ['bin/', 'runtime/local/'])]).toEqual([]);
   });

@@ -121,7 +121,17 @@ describe('writing', () => {
       }),
       { numRuns: 2000 },
     );
-    for (const value of ['p#ss w0rd', ' padded ', 'line\nbreak', '\\n literal', "it's", 'say "hi"', '-----BEGIN KEY-----\nabc\n-----END KEY-----']) {
+    for (const value of [
+      'p#ss w0rd',
+      ' padded ',
+      'line\nbreak',
+      '\\n literal',
+      "it's",
+      'say "hi"',
+      '-----BEGIN KEY-----\nabc\n-----END KEY-----',
+      '\u2028',
+      'a\u2029b',
+    ]) {
       expect(parseEnvText(envLine('.env', 'KEY', value), '.env').get('KEY')?.value).toBe(value);
     }
   });

@@ -13,6 +13,7 @@
  *  - containers log, as the constructs configure the awslogs driver, to the app's Batch log group with the
  *    definition as stream prefix (`<definition>/default/<ECS task id>`) in the local CloudWatch Logs.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -21,7 +22,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isPlaced, type Manifest, type PlacedDefinition, secretsOf } from '../../../lib/manifest.js';
 import { batchLogStreamPrefix, resourceNames } from '../../../lib/naming.js';
-import { batchContainerCommand, batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
+import { batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
+import { batchContainerCommand } from '../../build/batch-command.js';
+import { HOST_MODULES_FOLDER } from '../../build/bundle.js';
+import { folderEntries, tarGzip } from '../../build/tar.js';
 import { clientConfig } from '../../core/clients.js';
 import { DISPATCHER_DEFINITION, ENDPOINT_ENV, ENV, type RuntimeConfig, type Service } from '../../core/config.js';
 import { JOB_TUNING_ENV } from '../../jobs/tuning.js';
@@ -69,14 +73,24 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   let manifest = context.manifest;
   let build = 0;
 
-  /** Uploads the bundle and its source map (stack traces in containers name the sources, as in the Lambda workers). */
+  /**
+   * Uploads the bundle and its source map (stack traces in containers name the sources, as in the Lambda workers).
+   * With native modules, the bundle goes as the archive the constructs make, whose node_modules link to this
+   * machine's copies (the ones beside the local bundle): containers here use the host's modules.
+   */
   const upload = async (bundle: string): Promise<BundleKeys> => {
-    const key = `multinode/bundles/${++build}/app.mjs`;
-    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: await readFile(bundle) }));
+    const modules = path.join(path.dirname(bundle), HOST_MODULES_FOLDER);
+    const archive = existsSync(modules);
+    const key = `multinode/bundles/${++build}/${archive ? 'app.tar.gz' : 'app.mjs'}`;
+    const body = archive
+      ? tarGzip([{ type: 'file', path: 'app.mjs', data: await readFile(bundle) }, ...folderEntries(modules, HOST_MODULES_FOLDER)])
+      : await readFile(bundle);
+    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body }));
     const map = await readFile(`${bundle}.map`, 'utf8').catch(() => undefined);
     if (!map) return { key };
-    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: `${key}.map`, Body: anchoredSourceMap(map, bundle) }));
-    return { key, mapKey: `${key}.map` };
+    const mapKey = `multinode/bundles/${build}/app.mjs.map`;
+    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: mapKey, Body: anchoredSourceMap(map, bundle) }));
+    return { key, mapKey };
   };
   const definitionsFor = (current: Manifest, keys: BundleKeys): JobDefinitionInput[] =>
     current.definitions
@@ -86,6 +100,8 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   const { delivery } = context.cloudLogs;
   context.cloudLogs.createLogGroup(names.batchLogGroup);
 
+  const notice = imagesNotUsedLocally(manifest);
+  if (notice) context.log('batch', notice);
   const keys = await upload(context.bundle);
   const batch = await startLocalBatch({
     region: config.region,
@@ -124,6 +140,9 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
     batch,
     endpoints: { batch: batch.endpoint },
     async replaceBundle(bundle, next) {
+      const before = imagesNotUsedLocally(manifest);
+      const after = imagesNotUsedLocally(next);
+      if (after && after !== before) context.log('batch', after);
       manifest = next;
       const nextKeys = await upload(bundle);
       for (const definition of definitionsFor(next, nextKeys)) batch.engine.registerDefinition(definition);
@@ -138,6 +157,21 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   };
   running.set(config.prefix, service);
   return service;
+}
+
+function imageOf(definition: PlacedDefinition): string | null {
+  return definition.kind === 'service' ? null : definition.options.image;
+}
+
+/**
+ * The line `multinode dev` prints for Batch definitions with an `image`: locally, containers are processes of this
+ * machine's node, so the image (and what it holds: CUDA libraries, system packages) is not used.
+ */
+export function imagesNotUsedLocally(manifest: Manifest): string | undefined {
+  const withImage = manifest.definitions.filter(isPlaced).filter((d) => d.placement === 'batch' && imageOf(d));
+  if (withImage.length === 0) return undefined;
+  const list = withImage.map((d) => `${d.name} (${imageOf(d)})`).join(', ');
+  return `${list}: the image is not used locally; ${withImage.length === 1 ? 'it runs' : 'they run'} with this machine's node ${process.version}.`;
 }
 
 /** Where a build's bundle (and its source map) were uploaded. */
@@ -166,7 +200,8 @@ function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name
   const secrets = secretsOf(definition).map((secret) => ({ name: secretValueEnv(secret), valueFrom: arns.get(secret) ?? secret }));
   return {
     jobDefinitionName: name,
-    image: BATCH_CONTAINER_IMAGE,
+    // Recorded as deployed; a container here runs with this machine's node (imagesNotUsedLocally says so).
+    image: imageOf(definition) ?? BATCH_CONTAINER_IMAGE,
     command: batchContainerCommand(),
     environment: Object.entries(environment).map(([n, value]) => ({ name: n, value })),
     resourceRequirements: compute

@@ -49,7 +49,8 @@ export interface EnvFile {
   get(name: string): EnvEntry | undefined;
 }
 
-const ENTRY = /^\s*(?:export\s+)?([^=\s#]+)\s*=(.*)$/;
+// The s flag: "." also matches U+2028 and U+2029, which JavaScript counts as line terminators but a .env line may hold.
+const ENTRY = /^\s*(?:export\s+)?([^=\s#]+)\s*=(.*)$/s;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const QUOTES = new Set(['"', "'", '`']);
 /** Mode of a `.env` file we create: the owner reads and writes it, nobody else. */
@@ -67,7 +68,7 @@ export function parseEnvText(text: string, file: string): EnvFile {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (const [index, raw] of lines.entries()) {
     const line = index + 1;
-    if (/^\s*(#.*)?$/.test(raw)) continue;
+    if (/^\s*(#.*)?$/s.test(raw)) continue;
     const match = ENTRY.exec(raw);
     if (!match) throw new EnvFileError(file, line, 'expected NAME=value, a # comment or a blank line (the line is not shown: it may hold a secret).');
     const [, name, rest] = match as unknown as [string, string, string];
@@ -99,7 +100,7 @@ function checkValueText(file: string, line: number, name: string, rest: string):
         `the value of ${name} opens a quote (${quote}) that its line does not close; a value is one line (write line breaks as \\n inside "...").`,
       );
     }
-    if (!/^\s*(#.*)?$/.test(text.slice(close + 1))) {
+    if (!/^\s*(#.*)?$/s.test(text.slice(close + 1))) {
       throw new EnvFileError(file, line, `text follows the closing quote of ${name}'s value; only a # comment may follow it.`);
     }
     return;
