@@ -159,10 +159,9 @@ interface Entry {
   readonly ticket?: Ticket;
 }
 
-/** What a pump is to do: place new ids, pass slots on, and (`full`) read the gate and hand out what is free. */
+/** What a pump is to do: place new ids, and (`full`) read the gate and hand out what is free. */
 interface Work {
   readonly arrivals: Arrival[];
-  readonly leaving: Leaving[];
   full: boolean;
 }
 
@@ -189,8 +188,13 @@ export class ConcurrencyGate {
   /** The pump running now, and the one more that serves everyone who asked meanwhile. */
   #running: Promise<void> | undefined;
   #next: Promise<void> | undefined;
-  /** What the next pump does besides a whole pump (when asked for): new ids to place, slots to pass on. */
-  #work: Work = { arrivals: [], leaving: [], full: false };
+  /** What the next pump does besides a whole pump (when asked for): new ids to place. */
+  #work: Work = { arrivals: [], full: false };
+  /** Slots given up in this turn of the event loop, passed on together; the pass that will take them. */
+  #leaving: Leaving[] = [];
+  #passing: Promise<void> | undefined;
+  /** Queue entries a pass of this process is handing a slot to: other passes leave them alone. */
+  readonly #taking = new Set<string>();
   /** Ids admitted through this instance, with the error that keeps each from running (its launch, or its placing). */
   readonly #admitting = new Map<string, { error?: unknown }>();
   /** Ids reads found waiting, checked at the next reconciliation; when the last one began. */
@@ -277,7 +281,7 @@ export class ConcurrencyGate {
   #start(known?: View): Promise<void> {
     this.#next = undefined;
     const work = this.#work;
-    this.#work = { arrivals: [], leaving: [], full: false };
+    this.#work = { arrivals: [], full: false };
     work.arrivals.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const running = this.#pump(work, known).finally(() => {
       if (this.#running === running) this.#running = undefined;
@@ -297,8 +301,7 @@ export class ConcurrencyGate {
     const unjudged = new Map<number, unknown>();
     const unplaced = { arrivals: work.arrivals };
     try {
-      const freed = work.leaving.length > 0 && (await this.#pass(work.leaving));
-      if (freed || work.full || work.arrivals.length > 0) await this.#rounds(unplaced, work.leaving.length > 0 ? undefined : known, unjudged);
+      if (work.full || work.arrivals.length > 0) await this.#rounds(unplaced, known, unjudged);
       if (unplaced.arrivals.length > 0) await this.#enqueueMany(unplaced.arrivals);
     } catch (error) {
       await Promise.all(
@@ -316,14 +319,15 @@ export class ConcurrencyGate {
 
   /**
    * Passes each slot given up straight to the oldest id still waiting (one read of the line's head for all of them;
-   * each slot takes the next entry not yet taken). True when a slot was freed instead (nobody read still waited, or a
-   * launch failed): the gate is then read again, after the deletes, and what is free handed out.
+   * each slot takes the next entry not yet taken, by this pass or another of this process). When a slot was freed
+   * instead (nobody read still waited, or a launch failed), the gate is then read again, after the deletes, and what
+   * is free handed out (a pump). Passes do not wait for pumps: a slot given up moves on at once.
    */
-  async #pass(leaving: readonly Leaving[]): Promise<boolean> {
+  async #pass(leaving: readonly Leaving[]): Promise<void> {
     // The line's head is read while the holders' final writes are on their way; the slots move after those. A slot
     // whose holder's final write failed stays held: its check finds the holder's executor gone, and retries or ends it.
-    const [head, ...ended] = await Promise.all([
-      this.#queue(leaving.length + HEAD),
+    const [read, ...ended] = await Promise.all([
+      this.#queue(leaving.length + HEAD + this.#taking.size),
       ...leaving.map((l) =>
         (l.ended ?? Promise.resolve()).then(
           () => true,
@@ -332,13 +336,24 @@ export class ConcurrencyGate {
       ),
     ]);
     const holds = leaving.filter((_, i) => ended[i]).map((l) => l.hold);
+    const head = read.filter((entry) => !this.#taking.has(entry.id));
     let next = 0;
     let freed = false;
+    /** The next entry no pass of this process is taking, now taken by this one. */
+    const take = (): Entry | undefined => {
+      while (next < head.length) {
+        const entry = head[next++]!;
+        if (this.#taking.has(entry.id)) continue;
+        this.#taking.add(entry.id);
+        return entry;
+      }
+      return undefined;
+    };
     await Promise.all(
       holds.map(async (hold) => {
         let current = hold;
-        while (next < head.length) {
-          const passed = await this.#transfer(current, head[next++]!);
+        for (let entry = take(); entry; entry = take()) {
+          const passed = await this.#transfer(current, entry).finally(() => this.#taking.delete(entry.id));
           if (passed === 'launched' || passed === 'lost') return;
           if (passed === 'failed') {
             freed = true;
@@ -350,7 +365,7 @@ export class ConcurrencyGate {
         freed = true;
       }),
     );
-    return freed;
+    if (freed) await this.pump();
   }
 
   async #rounds(unplaced: { arrivals: Arrival[] }, known: View | undefined, unjudged: Map<number, unknown>): Promise<void> {
@@ -398,8 +413,9 @@ export class ConcurrencyGate {
       if (available <= 0 || !view.waiting) return;
       const holders = new Set(slots.map((s) => s.holder));
       const queue = await this.#queue(Math.min(QUEUE_PAGE, available + holders.size));
-      // An id that still holds a slot stays in line until that slot is settled.
-      const next = queue.filter((entry) => !holders.has(entry.id)).slice(0, available);
+      // An id that still holds a slot stays in line until that slot is settled; one a pass of this process is handing a
+      // slot to is left to it.
+      const next = queue.filter((entry) => !holders.has(entry.id) && !this.#taking.has(entry.id)).slice(0, available);
       if (next.length === 0) return;
       const slotsFree = free();
       const results = await Promise.all(next.map((entry, i) => this.#handOff(entry, slotsFree[i]!)));
@@ -443,8 +459,16 @@ export class ConcurrencyGate {
    * its check finds the holder's executor gone).
    */
   release(hold: Hold, ended?: Promise<unknown>): Promise<void> {
-    this.#work.leaving.push({ hold, ...(ended ? { ended } : {}) });
-    return this.#schedule();
+    // Whether the final write failed is read when the slot is passed; its rejection is handled from now on.
+    ended?.catch(() => undefined);
+    this.#leaving.push({ hold, ...(ended ? { ended } : {}) });
+    this.#passing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const leaving = this.#leaving;
+      this.#leaving = [];
+      this.#passing = undefined;
+      return this.#pass(leaving);
+    });
+    return this.#passing;
   }
 
   /** `id` ended and its slots (if any) are not known: it leaves the line, its slots are freed, and waiting ids get them. */
