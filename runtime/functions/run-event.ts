@@ -1,10 +1,10 @@
 /**
- * Runs started with `fn.start` (an asynchronous invoke carrying the run id and its concurrency slot). The executor
- * confirms its slot (without one the run waits in line: the executor returns at once, it never waits for capacity),
- * claims the run (PENDING -> RUNNING, refused for duplicate deliveries), runs the handler with the function's retries
- * until the run's deadline, heartbeats (so a dead executor is noticed) and watches for cancellation, writes the final
- * state, and then frees its slot for the oldest waiting run. Failures are recorded, not thrown: Lambda's own
- * asynchronous retries would only find the run already final.
+ * Runs started with `fn.start` (an asynchronous invoke carrying the run id, its concurrency slot and the hand-off's
+ * token). The executor confirms its slot (without one the run waits in line: the executor returns at once, it never
+ * waits for capacity) and claims the run (PENDING -> RUNNING, refused for duplicate deliveries), both at once, runs
+ * the handler with the function's retries until the run's deadline, heartbeats (so a dead executor is noticed) and
+ * watches for cancellation, writes the final state, and passes its slot on to the oldest waiting run. Failures are
+ * recorded, not thrown: Lambda's own asynchronous retries would only find the run already final.
  */
 import { randomUUID } from 'node:crypto';
 import { fromWire, toWire } from '../../lib/codec.js';
@@ -43,8 +43,15 @@ export const runEvent: EventHandler<RunEvent> = {
     const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
 
     // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
-    const hold = event.slot === undefined ? undefined : await gate.confirm(event.id, event.slot);
+    const owner = randomUUID();
+    const { hold, record } = await holdAndClaim(gate, runs, event, owner);
     if (!hold) {
+      // Claimed while confirming a slot that is gone: the claim is undone before anything ran.
+      if (record && !(await runs.unclaim(event.id, owner))) {
+        // Cancelled in between: this executor, its owner, records it.
+        const cancelled = (await runs.status(event.id)) === 'CANCELLING' && (await runs.finish(event.id, owner, { status: 'CANCELLED' }));
+        return reply(cancelled ? 'CANCELLED' : 'lost');
+      }
       // Not a holder (the slot was taken back, or an event without one): a run still waiting goes back in line.
       const seen = await runs.read(event.id);
       if (seen?.status !== 'PENDING') return reply('duplicate');
@@ -52,8 +59,6 @@ export const runEvent: EventHandler<RunEvent> = {
       await gate.pump();
       return reply('queued');
     }
-    const owner = randomUUID();
-    const record = await runs.claim(event.id, owner, hold.token);
     if (!record) {
       await giveBack(gate, runs, hold, context.log);
       return reply('duplicate');
@@ -74,6 +79,26 @@ export const runEvent: EventHandler<RunEvent> = {
     return reply(outcome);
   },
 };
+
+/**
+ * Confirms the run's slot and claims the run. With the hand-off's token (Lambda's events carry it) both go at once,
+ * one round trip rather than two: the caller undoes a claim whose slot turned out to be gone. Without it (Batch, an
+ * event of an earlier version), the slot first; the run is claimed only with it, under the slot's token.
+ */
+async function holdAndClaim(
+  gate: ConcurrencyGate,
+  runs: RunStore,
+  event: RunEvent,
+  owner: string,
+): Promise<{ hold: Hold | undefined; record: RunRecord | undefined }> {
+  if (event.slot === undefined) return { hold: undefined, record: undefined };
+  if (event.token === undefined) {
+    const hold = await gate.confirm(event.id, event.slot);
+    return { hold, record: hold ? await runs.claim(event.id, owner, hold.token) : undefined };
+  }
+  const [hold, record] = await Promise.all([gate.confirm(event.id, event.slot, undefined, event.token), runs.claim(event.id, owner, event.token)]);
+  return { hold, record };
+}
 
 /** Runs the handler with retries, heartbeats and cancellation; resolves with the final status written, or 'lost'. */
 async function execute(

@@ -90,9 +90,9 @@ export function waitingRun(runs: RunStore, invoker: FunctionInvoker, record: Pic
   return {
     checkAfterMs: record.staleAfterMs,
     ticket: runTicket(record),
-    async launch(slot) {
+    async launch(slot, token) {
       try {
-        const { batchJobId } = await invoker.startRun(id, slot, record.deadline);
+        const { batchJobId } = await invoker.startRun(id, slot, record.deadline, token);
         if (batchJobId) await runs.setBatchJob(id, batchJobId);
       } catch (error) {
         // Nothing will run it: record why, rather than leave it PENDING until its deadline.

@@ -225,6 +225,21 @@ export class RunStore {
     return item ? toRecord(id, item) : undefined;
   }
 
+  /**
+   * Undoes the claim of `owner` (RUNNING -> PENDING, the attempt not counted): its executor claimed the run while
+   * confirming a slot that turned out not to be its own any more, and never ran it. False when the run changed meanwhile.
+   */
+  async unclaim(id: string, owner: string): Promise<boolean> {
+    const item = await this.table.update<RunItem>(this.#pk, id, {
+      set: { status: 'PENDING' },
+      remove: ['owner', 'startedAt', 'heartbeatAt', 'slotToken'],
+      add: { attempts: -1 },
+      condition: `#${A.owner} = :owner AND #${A.status} = :running`,
+      values: { ':owner': owner, ':running': 'RUNNING' },
+    });
+    return item !== undefined;
+  }
+
   /** Counts another attempt by the owner; false when the owner lost the run (cancelled meanwhile). */
   async nextAttempt(id: string, owner: string): Promise<boolean> {
     const item = await this.table.update<RunItem>(this.#pk, id, {

@@ -65,8 +65,11 @@ export interface Waiting {
   readonly checkAfterMs: number;
   /** What its queue entry carries, if it goes in line. */
   readonly ticket?: Ticket;
-  /** Sends the id to its compute with slot `slot`. On failure it records why on the id (which ends), then throws. */
-  launch(slot: number): Promise<void>;
+  /**
+   * Sends the id to its compute with slot `slot`, handed over with `token` (an executor that knows it may confirm the
+   * slot and claim the id at once). On failure it records why on the id (which ends), then throws.
+   */
+  launch(slot: number, token: string): Promise<void>;
 }
 
 /** What the gate asks of the kind of ids it admits (runs, jobs). */
@@ -428,13 +431,13 @@ export class ConcurrencyGate {
    * ahead (by `checkAfterMs`, default the slot's own, set at its hand-off). Undefined when it is not (the id was put
    * back in line meanwhile, or the slot is unknown).
    */
-  async confirm(id: string, slot: number, checkAfterMs?: number): Promise<Hold | undefined> {
+  async confirm(id: string, slot: number, checkAfterMs?: number, token?: string): Promise<Hold | undefined> {
     if (!Number.isInteger(slot) || slot < 0 || slot >= 10_000) return undefined;
     const now = this.#clock();
     const item = await this.#table.update<SlotItem>(this.#pk, slotKey(slot), {
       ...(checkAfterMs === undefined ? { setSum: { checkAt: [now, C.checkAfterMs] } } : { set: { checkAt: now + checkAfterMs, checkAfterMs } }),
-      condition: `#${C.holder} = :id`,
-      values: { ':id': id },
+      condition: token === undefined ? `#${C.holder} = :id` : `#${C.holder} = :id AND #${C.token} = :token`,
+      values: token === undefined ? { ':id': id } : { ':id': id, ':token': token },
     });
     return item ? { holder: id, slot, token: item.token } : undefined;
   }
@@ -616,7 +619,7 @@ export class ConcurrencyGate {
   /** Launches `id` with its slot; a failed launch (recorded on the id by `launch`) frees the slot at once (false). */
   async #launch(id: string, slot: number, token: string, waiting: Waiting): Promise<boolean> {
     try {
-      await waiting.launch(slot);
+      await waiting.launch(slot, token);
       return true;
     } catch (error) {
       const admitting = this.#admitting.get(id);

@@ -81,27 +81,27 @@ describe('state-table requests of an executor', () => {
     // A run handed a slot by a gate whose launch only notes it: the executor is then invoked here, in this process.
     const id = newRunId();
     const record = await runs.create(id, toWire([{ key: 'requests-executor', item: 'run' }], 'args'), 120);
-    let slot: number | undefined;
+    let handed: { slot: number; token: string } | undefined;
     const handing = new ConcurrencyGate({
       table: t.context.state,
       name: 'single',
       limit: 1,
       clock: t.context.clock,
       members: {
-        waiting: async () => ({ checkAfterMs: record.staleAfterMs, launch: async (given) => void (slot = given) }),
+        waiting: async () => ({ checkAfterMs: record.staleAfterMs, launch: async (slot, token) => void (handed = { slot, token }) }),
         inspect: async () => 'keep',
       },
     });
     await handing.admit(id);
-    expect(slot).toBeDefined();
+    expect(handed).toBeDefined();
 
     const handler = createLambdaHandler(resolveApp(app), { context: t.context });
     const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'counted', getRemainingTimeInMillis: () => 60_000 };
     requests.reset();
-    expect(await handler({ multinode: 'run', function: 'single', id, slot }, lambda)).toMatchObject({ outcome: 'SUCCEEDED' });
+    expect(await handler({ multinode: 'run', function: 'single', id, ...handed! }, lambda)).toMatchObject({ outcome: 'SUCCEEDED' });
     // The handler's own dict requests go to the dict's table and are not counted; a cancel poll would be (every second).
-    // Confirm, claim, the final write alongside the read of the line's head, then (nobody waits) the slot freed and the
-    // gate read again after that.
+    // Confirm and claim at once (the event carries the hand-off's token), the final write alongside the read of the
+    // line's head, then (nobody waits) the slot freed and the gate read again after that.
     const counted = requests.log.filter((operation) => operation !== 'GetItem');
     expect(counted.slice(0, 2)).toEqual(['UpdateItem', 'UpdateItem']);
     expect([...counted.slice(2, 4)].sort()).toEqual(['Query', 'UpdateItem']);
