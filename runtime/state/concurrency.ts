@@ -294,11 +294,10 @@ export class ConcurrencyGate {
   }
 
   /**
-   * The pump: passes on the slots given up (to the oldest waiting ids), then, when a slot was freed or a whole pump was
-   * asked for or ids arrived, reads the gate and judges, places and hands out. A slot whose check fails (its holder
-   * cannot be judged just now) counts as held for the rest of this pump, so the free slots are still handed out; the
-   * pump then throws the first such failure. Arrivals it could not place (the table failed) are put in line if
-   * possible; otherwise their admit throws.
+   * The pump: when a whole pump was asked for or ids arrived, reads the gate and judges, places and hands out. A
+   * slot whose check fails (its holder cannot be judged just now) counts as held for the rest of this pump, so the
+   * free slots are still handed out; the pump then throws the first such failure. Arrivals it could not place (the
+   * table failed) are put in line if possible; otherwise their admit throws.
    */
   async #pump(work: Work, known?: View): Promise<void> {
     const unjudged = new Map<number, unknown>();
