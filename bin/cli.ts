@@ -33,8 +33,9 @@ ${lines.join('\n')}
 
 <entry> is the app's module (src/app.ts); without it, the app is the one whose multinode dev runs in
 this folder's package (or the package's only app). Commands that operate an app (status, runs,
-logs, cancel, retry, schedules pause|resume|trigger, dict, secrets) reach its running multinode dev,
-or with --stack <name> the app deployed in that CloudFormation stack. Every command takes --json.
+logs, cancel, retry, schedules pause|resume|trigger|backfill, dict, secrets) reach its running
+multinode dev, or with --stack <name> the app deployed in that CloudFormation stack. Every command
+takes --json.
 
 Options:
   --help      show help (also: multinode <command> --help)

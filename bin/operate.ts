@@ -1,6 +1,6 @@
 /**
  * The frame of every command that operates a running app (`status`, `runs`, `logs`, `cancel`, `retry`, `dict`,
- * `schedules pause|resume|trigger`): its flags plus the target flags and `--json`, the entry argument, the app found by
+ * `schedules pause|resume|trigger|backfill`): its flags plus the target flags and `--json`, the entry argument, the app found by
  * the one rule (bin/app-target.ts), a control plane over it for the command's run, closed after. Arguments and flags
  * are checked before anything is reached, so a wrong command line fails fast with exit code 2.
  */

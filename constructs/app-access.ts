@@ -52,7 +52,10 @@ export interface AppAccessInput {
   readonly dictTablePrefix: string;
   /** ARN of the payload bucket. Required. */
   readonly bucketArn: string;
-  /** Physical names of the Lambda functions app code may invoke (its functions and jobs). Required (may be empty). */
+  /**
+   * Physical names of the Lambda functions app code may invoke (its functions and jobs, and the targets of scheduled
+   * tasks whose runs hand the turn to the fire time waiting). Required (may be empty).
+   */
   readonly invocableFunctions: readonly string[];
   /**
    * Physical names of the app's other Lambda functions (services, scheduled tasks, the dispatcher): app code must

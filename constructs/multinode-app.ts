@@ -41,6 +41,7 @@ import type { DefinitionKind } from '../lib/options/context.js';
 import { prefixFrom, PREFIX_PATTERN, resourceNames, type ResourceNames } from '../lib/naming.js';
 import type { LambdaCompute } from '../lib/placement.js';
 import { scheduleTargetInput } from '../lib/schedule/event.js';
+import { overlapOf } from '../lib/schedule/overlap.js';
 import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION } from '../runtime/core/config.js';
 import { lambdaFunctionTimeoutSeconds } from '../runtime/jobs/tuning.js';
 import { secretValueEnv } from '../runtime/settings/environment.js';
@@ -557,6 +558,11 @@ export class MultinodeApp extends Construct {
     const lambdaPlaced = this.onLambda();
     const batchPlaced = this.onBatch();
     const invocable = (d: ManifestDefinition) => d.kind === 'function' || d.kind === 'job';
+    const dispatcher = this.needsDispatcher() ? [this.names.lambdaFunction(DISPATCHER_DEFINITION)] : [];
+    // A run of a task whose fire times wait for each other (overlap bufferOne, cancelOther) gives the turn to the one
+    // waiting when it ends: a delivery to the task's target (its function, or the dispatcher for a task on Batch).
+    const handsOver = this.ofKind('schedule').filter((d) => overlapOf(d.options) === 'bufferOne' || overlapOf(d.options) === 'cancelOther');
+    const turnTargets = [...new Set(handsOver.map((d) => this.names.lambdaFunction(d.placement === 'lambda' ? d.name : DISPATCHER_DEFINITION)))];
     return appAccessStatements(this, {
       prefix: this.prefix,
       stateTableArn: this.stateTable.table.tableArn,
@@ -564,13 +570,12 @@ export class MultinodeApp extends Construct {
       dictTables: Object.values(this.dicts).map((d) => ({ name: d.table.tableName, arn: d.table.tableArn })),
       dictTablePrefix: this.names.dictTable(''),
       bucketArn: this.payloadBucket.bucket.bucketArn,
-      // What app code can call: functions and jobs. Services are called through their API (and its auth), scheduled
-      // tasks by Scheduler, the dispatcher by Batch events and CloudFormation.
-      invocableFunctions: lambdaPlaced.filter(invocable).map((d) => this.names.lambdaFunction(d.name)),
-      internalFunctions: [
-        ...lambdaPlaced.filter((d) => !invocable(d)).map((d) => this.names.lambdaFunction(d.name)),
-        ...(this.needsDispatcher() ? [this.names.lambdaFunction(DISPATCHER_DEFINITION)] : []),
-      ],
+      // What app code can call: functions and jobs, and the targets of turns. Services are called through their API
+      // (and its auth), scheduled tasks by Scheduler, the dispatcher by Batch events and CloudFormation.
+      invocableFunctions: [...lambdaPlaced.filter(invocable).map((d) => this.names.lambdaFunction(d.name)), ...turnTargets],
+      internalFunctions: [...lambdaPlaced.filter((d) => !invocable(d)).map((d) => this.names.lambdaFunction(d.name)), ...dispatcher].filter(
+        (name) => !turnTargets.includes(name),
+      ),
       jobDefinitions: batchPlaced.map((d) => this.names.batchJobDefinition(d.name)),
       jobQueues: batchPlaced.length === 0 ? [] : [this.names.jobQueue, ...(batchPlaced.some(needsGpu) ? [this.names.gpuJobQueue] : [])],
     });

@@ -3,6 +3,7 @@
  * The model only declares it; the runtime (installed at start, or by `connect`) carries it out.
  */
 import type { DurationInput } from './units/duration.js';
+import type { ScheduledTrigger } from './schedule/event.js';
 
 /** Lifecycle of a started function invocation or job. */
 export type Status = 'PENDING' | 'RUNNING' | 'CANCELLING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
@@ -189,6 +190,14 @@ export interface ScheduledRun {
   readonly scheduledTime: Date;
   /** Delivery attempt (EventBridge's `<aws.scheduler.attempt-number>`), from 1. */
   readonly attempt: number;
+  /** What asked for the run: its schedule, a person (`manual`: run now), or a backfill of past fire times. */
+  readonly trigger: ScheduledTrigger;
+  /**
+   * Fires when the run is cancelled (the control plane's `cancel`, or a newer fire time under `overlap: "cancelOther"`)
+   * and at its timeout, with a RunCancelledError or RunTimedOutError as reason; stop promptly: after the grace period
+   * the run is recorded as ended without waiting for the handler.
+   */
+  readonly signal: AbortSignal;
   /** This run's logger: its lines carry the schedule's name, the scheduled time (as run id) and the attempt. */
   readonly log: Log;
 }

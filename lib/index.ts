@@ -44,4 +44,6 @@ export type { Placement, Compute, LambdaCompute, BatchCompute } from './placemen
 export type { ConfigManifest, Manifest, ManifestDefinition, SecretManifest } from './manifest.js';
 export { ScheduleError, ScheduleExpressionError, ScheduledEventError } from './schedule/errors.js';
 export type { ScheduleSpec, CompiledExpression, ScheduleManifest, ScheduleTimingOptions } from './schedule/spec.js';
-export type { ScheduledEvent } from './schedule/event.js';
+export type { ScheduledEvent, ScheduledTrigger } from './schedule/event.js';
+export { OVERLAP_POLICIES, DEFAULT_OVERLAP } from './schedule/overlap.js';
+export type { OverlapPolicy } from './schedule/overlap.js';

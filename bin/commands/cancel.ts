@@ -1,5 +1,4 @@
-/** `multinode cancel <run-id>`: cancels a started run or a job (the control plane's `cancel(id)`). */
-import { ActionRefusedError } from '../../runtime/control/errors.js';
+/** `multinode cancel <run-id>`: cancels a started run, a job or a scheduled run (the control plane's `cancel(id)`). */
 import { TARGET_USAGE, targetJson } from '../app-target.js';
 import { expectArguments } from '../args.js';
 import { operatingCommand } from '../operate.js';
@@ -7,13 +6,13 @@ import { printJson } from '../output.js';
 
 export const cancelCommand = operatingCommand({
   name: 'cancel',
-  summary: 'cancel a started run or a job',
+  summary: 'cancel a started run, a job or a scheduled run',
   usage: `Usage: multinode cancel [<entry>] <run-id> [--json] [--stack NAME ...]
 
-Cancels a started run of a function, or a job: a PENDING one ends CANCELLED at once and never runs;
-a RUNNING one becomes CANCELLING and its executor stops within the grace period (a job on Batch is
-also stopped with TerminateJob). A finished run, and a scheduled run, cannot be cancelled (to stop a
-scheduled task's next runs: multinode schedules pause <task>).
+Cancels a started run of a function, a job, or a scheduled run (<task>@<time>): a PENDING one ends
+CANCELLED at once and never runs; a RUNNING one becomes CANCELLING, its signal fires and its executor
+stops within the grace period (a job or scheduled run on Batch is also stopped with TerminateJob). A
+finished run cannot be cancelled. To stop a scheduled task's next runs: multinode schedules pause <task>.
 
 ${TARGET_USAGE}
 
@@ -26,18 +25,7 @@ Options:
     return { id: id! };
   },
   async run({ io, plane, target, request, json }) {
-    let result: Awaited<ReturnType<typeof plane.cancel>>;
-    try {
-      result = await plane.cancel(request.id);
-    } catch (error) {
-      if (error instanceof ActionRefusedError && error.message.includes('scheduled run')) {
-        const task = error.id.slice(0, error.id.lastIndexOf('@'));
-        error.message =
-          `${error.id} is a scheduled run, which cannot be cancelled yet: it runs inside its delivery's Lambda invocation (or its Batch ` +
-          `container) until it ends or times out. To stop the task's next runs: multinode schedules pause ${task}.`;
-      }
-      throw error;
-    }
+    const result = await plane.cancel(request.id);
     if (json) printJson(io, { where: targetJson(target), ...result });
     else
       io.stdout(

@@ -98,7 +98,7 @@ Options:
         // Read at each request: a rebuild changes the manifest, and the dashboard follows.
         dashboard = await startDashboard({ target: () => cloud.connection(), mode: 'local', where: stateDir, port: dashboardPort });
       }
-      // Watching before saying ready: a file saved right after the summary is a change to rebuild from.
+      // Watching before the summary says it runs: an edit made once it is printed is seen.
       watcher = await watchSources(entry, cloud, io, print);
       printSummary(cloud, entry, stateDir, io, print, dashboard);
       for (const name of values.trigger ?? []) {

@@ -101,7 +101,7 @@ function printRuns(io: CliIO, items: readonly RunSummary[], cursor: string | und
         items.map((run) => [
           run.id,
           run.name,
-          run.trigger === 'manual' ? `${run.kind} (manual)` : run.kind,
+          run.trigger !== undefined && run.trigger !== 'scheduled' ? `${run.kind} (${run.trigger})` : run.kind,
           run.status,
           String(run.attempts),
           when(run.scheduledTime ?? run.createdAt, now),

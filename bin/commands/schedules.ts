@@ -4,11 +4,12 @@ import { describeFilter, describeScheduleSpec, formatLocalTime } from '../../lib
 import { nextFireTimes } from '../../lib/schedule/evaluate.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 import { loadManifest } from '../../runtime/build/load-manifest.js';
-import { chooseApp, entryAndArguments, meantAsEntry, TARGET_OPTIONS } from '../app-target.js';
+import { checkTargetFlags, chooseApp, entryAndArguments, meantAsEntry, TARGET_OPTIONS } from '../app-target.js';
 import { parseCommandArgs, parseCount, parseInstant } from '../args.js';
 import { UsageError } from '../io.js';
 import { entryPath } from './manifest.js';
 import { SCHEDULE_ACTIONS, SCHEDULE_ACTIONS_HELP, SCHEDULE_ACTIONS_USAGE } from './schedule-actions.js';
+import { compareDeployed } from './schedules-deployed.js';
 import type { Command } from './types.js';
 
 /** One entry of `multinode schedules --json`. */
@@ -23,11 +24,20 @@ export interface ScheduleListing {
 const MAX_COUNT = 1000;
 const LISTING_OPTIONS = { count: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' } } as const;
 /** The actions' own flags: known here only to find the action among the arguments. */
-const ACTION_OPTIONS = { reason: { type: 'string' }, by: { type: 'string' } } as const;
+const ACTION_OPTIONS = {
+  reason: { type: 'string' },
+  by: { type: 'string' },
+  to: { type: 'string' },
+  concurrency: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean' },
+} as const;
 
 export const schedulesCommand: Command = {
-  summary: "print each scheduled task's EventBridge expressions and next fire times; pause, resume or trigger one",
+  summary: "each scheduled task's expressions and next fire times, or deployed vs code; pause, resume, trigger or backfill one",
   usage: `Usage: multinode schedules [<entry>] [--count N] [--from ISO] [--json]
+       multinode schedules [<entry>] --stack NAME [--app PREFIX] [--region R] [--profile P] [--json]
+       multinode schedules [<entry>] --state-dir DIR [--json]
 ${SCHEDULE_ACTIONS_USAGE}
 
 Without an action: loads the app module <entry> (without it: the app whose multinode dev runs in
@@ -42,6 +52,15 @@ Options:
                without an offset the time is read as UTC)
   --json       print [{ "name", "timezone", "expressions": [{ "expression", "timezone", "startDate"?, "filter"? }], "next": [...] }]
   --help       show this help
+
+Deployed versus code: with --stack (the deployed app) or --state-dir (a running multinode dev, whose
+local EventBridge Scheduler holds the schedules a deploy would make), reads the app's schedules with
+ListSchedules and GetSchedule and prints each task's state (ENABLED, DISABLED, NOT_DEPLOYED), its pause,
+and every difference between the deployed expression, time zone, start date, target and input and what
+the code compiles to now: a change not yet deployed, or a schedule edited by hand. The code is <entry>,
+else this folder's app, else the manifest the app was deployed with (then only hand edits show).
+  --json       print { "where", "code", "group", "inSync", "tasks": [{ "name", "state", "paused"?, "code",
+               "deployed", "differences": [{ "schedule", "field", "deployed"?, "code"?, "message" }] }], "unknown" }
 
 ${SCHEDULE_ACTIONS_HELP}`,
   async run(argv, io) {
@@ -59,12 +78,20 @@ ${SCHEDULE_ACTIONS_HELP}`,
       io.stdout(`${this.usage}\n`);
       return 0;
     }
-    const where = (['stack', 'app', 'region', 'profile', 'state-dir'] as const).find((flag) => values[flag] !== undefined);
-    if (where) {
-      throw new UsageError(
-        `--${where} goes with pause, resume and trigger, which act on a running app; the listing reads the app's code (give its entry).`,
-        'schedules',
-      );
+    const deployed = values.stack !== undefined || values['state-dir'] !== undefined;
+    const where = (['app', 'region', 'profile'] as const).find((flag) => values[flag] !== undefined);
+    if (where && !deployed) throw new UsageError(`--${where} goes with --stack <name> (the deployed app).`, 'schedules');
+    if (deployed) {
+      const listingFlag = (['count', 'from'] as const).find((flag) => values[flag] !== undefined);
+      if (listingFlag) {
+        throw new UsageError(
+          `--${listingFlag} goes with the listing of fire times; with --stack or --state-dir the command compares deployed and code.`,
+          'schedules',
+        );
+      }
+      checkTargetFlags('schedules', values);
+      const split = entryAndArguments('schedules', positionals, io.cwd, []);
+      return compareDeployed(io, { ...(split.entry !== undefined ? { entry: split.entry } : {}), flags: values, json: values.json === true });
     }
     if (positionals.length === 1 && !meantAsEntry(positionals[0]!, io.cwd)) {
       throw new UsageError(

@@ -2,6 +2,7 @@ import { type ComputeOptions, COMPUTE_KEYS, parseRunnable, type RunnableSettings
 import type { Compute, Placement } from '../placement.js';
 import { callerSite } from '../site.js';
 import type { ScheduledRun } from '../handles.js';
+import { DEFAULT_OVERLAP, isOverlapPolicy, OVERLAP_FORMS, type OverlapPolicy } from '../schedule/overlap.js';
 import { scheduleFromOptions, type ScheduleManifest, type ScheduleTimingOptions } from '../schedule/spec.js';
 import type { SecretsOption } from '../settings/option.js';
 import { Definition, openDefinition, requireHandler } from './base.js';
@@ -12,9 +13,15 @@ export interface ScheduleOptions extends ScheduleTimingOptions, ComputeOptions, 
   name?: string;
   /** Retries after a failed run, 0 to 50 (default 0). */
   maxRetries?: number;
+  /**
+   * What a fire time does when a run of the task is still running: `"skip"` (default: it is recorded SKIPPED),
+   * `"bufferOne"` (one waits and starts when the running one ends), `"allow"` (runs overlap) or `"cancelOther"` (the
+   * running one is cancelled and the new one starts).
+   */
+  overlap?: OverlapPolicy;
 }
 
-export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries', 'secrets'] as const;
+export const SCHEDULE_OPTION_KEYS = ['name', 'cron', 'interval', 'referenceTime', 'timezone', ...COMPUTE_KEYS, 'maxRetries', 'overlap', 'secrets'] as const;
 
 /** The original Multinode's `period=` spelling and a few other likely words, mapped to ours. */
 const SCHEDULE_HINTS: Record<string, string> = {
@@ -25,9 +32,14 @@ const SCHEDULE_HINTS: Record<string, string> = {
   timeZone: 'timezone',
   reference_time: 'referenceTime',
   start: 'referenceTime',
+  overlapPolicy: 'overlap',
+  concurrencyPolicy: 'overlap',
 };
 
-export type ScheduleSettings = RunnableSettings;
+export interface ScheduleSettings extends RunnableSettings {
+  /** The overlap policy (lib/schedule/overlap.ts). */
+  readonly overlap: OverlapPolicy;
+}
 
 /** Stands in for invalid timing while problems are collected (the app will not run). */
 const FALLBACK_SCHEDULE: ScheduleManifest = { spec: { type: 'cron', cron: '0 0 * * *', timezone: 'UTC' }, expressions: [] };
@@ -52,11 +64,17 @@ export class ScheduleDefinition extends Definition<'schedule'> {
     requireHandler(ctx, handler, 'a function');
     super('schedule', site, name);
     const { settings, placement, compute } = parseRunnable(ctx, raw);
-    this.options = settings;
+    this.options = { ...settings, overlap: ctx.check(() => parseOverlap(ctx, raw.overlap), DEFAULT_OVERLAP) };
     this.schedule = ctx.check(() => scheduleFromOptions(ctx, raw), FALLBACK_SCHEDULE);
     this.placement = placement;
     this.compute = compute;
   }
+}
+
+function parseOverlap(ctx: Parameters<typeof parseRunnable>[0], value: unknown): OverlapPolicy {
+  if (value === undefined) return DEFAULT_OVERLAP;
+  if (!isOverlapPolicy(value)) ctx.invalid('overlap', value, OVERLAP_FORMS);
+  return value;
 }
 
 /**

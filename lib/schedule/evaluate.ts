@@ -119,7 +119,8 @@ export function fireTimesBetween(expressions: readonly CompiledExpression[], fro
   return result;
 }
 
-function* mergedFireTimes(expressions: readonly CompiledExpression[], from: Date | number, options: FireTimeOptions): Generator<number> {
+/** The fire times at or after `from` of a schedule compiled to several expressions, ascending (their union, each time once, filters applied). */
+export function* mergedFireTimes(expressions: readonly CompiledExpression[], from: Date | number, options: FireTimeOptions = {}): Generator<number> {
   const heads = expressions.map((compiled) => {
     const times = gridFireTimes(compiled, from, options);
     return { times, next: times.next() };

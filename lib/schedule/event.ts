@@ -12,6 +12,9 @@
  * `trigger: "manual"` (`renderManualEvent`): its scheduled time is the current second, moved one second later when it
  * falls on a whole minute, where EventBridge's fire times are (every schedule fires on whole minutes), so a manual
  * run never takes the record of a scheduled one.
+ *
+ * A backfill (the control plane's `backfill`: past fire times that never ran) sends the same event for each fire time,
+ * with `trigger: "backfill"` (`renderBackfillEvent`).
  */
 import { NAME_PATTERN, NAME_RULE } from '../options/fields.js';
 import { formatInstantSeconds } from './calendar.js';
@@ -26,12 +29,18 @@ export interface ScheduledEvent {
   readonly scheduledTime: string;
   /** Delivery attempt, from 1. */
   readonly attempt: number;
-  /** `manual` for a run a person asked for (run now); absent for EventBridge's own deliveries. */
-  readonly trigger?: 'manual';
+  /**
+   * `manual` for a run a person asked for (run now), `backfill` for a past fire time run by a backfill; absent for
+   * EventBridge's own deliveries.
+   */
+  readonly trigger?: 'manual' | 'backfill';
 }
 
-/** What started a scheduled run: its schedule, or a person (run now). */
-export type ScheduledTrigger = 'scheduled' | 'manual';
+/** What started a scheduled run: its schedule, a person (run now), or a backfill of past fire times. */
+export type ScheduledTrigger = 'scheduled' | 'manual' | 'backfill';
+
+/** The triggers an event may name (a scheduled delivery names none). */
+const EVENT_TRIGGERS: readonly string[] = ['manual', 'backfill'];
 
 export const SCHEDULED_TIME_PLACEHOLDER = '<aws.scheduler.scheduled-time>';
 export const ATTEMPT_NUMBER_PLACEHOLDER = '<aws.scheduler.attempt-number>';
@@ -61,6 +70,11 @@ export function renderManualEvent(name: string, nowMs: number): ScheduledEvent {
   return { ...renderScheduledEvent(name, manualRunTime(nowMs), 1), trigger: 'manual' };
 }
 
+/** The event that runs the past fire time `scheduledTime` of `name` for a backfill (attempt 1, `trigger: "backfill"`). */
+export function renderBackfillEvent(name: string, scheduledTime: Date): ScheduledEvent {
+  return { ...renderScheduledEvent(name, scheduledTime, 1), trigger: 'backfill' };
+}
+
 /**
  * The scheduled event in `value` (as AWS delivers it, or as the local scheduler sends it), or undefined when `value`
  * is not a scheduled event at all. Throws ScheduledEventError when it says `multinode: "schedule"` but is malformed.
@@ -74,8 +88,14 @@ export function parseScheduledEvent(value: unknown): ScheduledEvent | undefined 
   if (Number.isNaN(time)) throw problem('"scheduledTime" must be an ISO UTC date-time such as "2024-01-01T23:00:00Z"');
   const count = typeof attempt === 'string' && /^\d+$/.test(attempt) ? Number(attempt) : attempt;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) throw problem('"attempt" must be a whole number from 1');
-  if (trigger !== undefined && trigger !== 'manual') throw problem('"trigger" must be "manual" when present');
-  return { multinode: 'schedule', name, scheduledTime: formatInstantSeconds(time), attempt: count, ...(trigger === 'manual' ? { trigger } : {}) };
+  if (trigger !== undefined && !EVENT_TRIGGERS.includes(trigger as string)) throw problem('"trigger" must be "manual" or "backfill" when present');
+  return {
+    multinode: 'schedule',
+    name,
+    scheduledTime: formatInstantSeconds(time),
+    attempt: count,
+    ...(trigger !== undefined ? { trigger: trigger as 'manual' | 'backfill' } : {}),
+  };
 }
 
 /** The key that identifies one scheduled run across retries and duplicate deliveries: name + scheduled time. */

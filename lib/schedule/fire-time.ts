@@ -12,7 +12,7 @@
  * zone's last DST change, another Node's time zone data); the grid itself cannot.
  */
 import { DAY_MS, MINUTE_MS } from './calendar.js';
-import { END_OF_TIME, firesAt } from './evaluate.js';
+import { END_OF_TIME, firesAt, mergedFireTimes } from './evaluate.js';
 import type { IntervalSpec, ScheduleManifest } from './spec-types.js';
 import { Zone } from './zone.js';
 
@@ -42,6 +42,46 @@ export function isOffGrid(schedule: ScheduleManifest, instant: Date | number): b
   const zone = Zone.of(spec.timezone);
   const naive = zone.wallClock(time);
   return mod(naive - referenceNaive(spec), DAY_MS) === 0 && zone.resolve(naive) === time && !isFireTime(schedule, time);
+}
+
+/**
+ * The schedule's fire times in [from, to), ascending, at most `limit` of them: what `isFireTime` says, enumerated. A
+ * backfill plans with it. Decided from the spec like `isFireTime`, not from what the schedule compiled to: a rate
+ * schedule's StartDate (placed after the manifest was built) says nothing about the grid's past.
+ */
+export function fireTimesInWindow(schedule: ScheduleManifest, from: Date | number, to: Date | number, limit = Number.POSITIVE_INFINITY): number[] {
+  const start = Math.max(+from, 0);
+  const end = Math.min(+to, END_OF_TIME);
+  const times: number[] = [];
+  if (!(start < end) || limit <= 0) return times;
+  const { spec } = schedule;
+  if (spec.type === 'cron') {
+    // Crons compile exactly, without a start date or a filter.
+    for (const time of mergedFireTimes(schedule.expressions, start)) {
+      if (time >= end || times.length >= limit) break;
+      times.push(time);
+    }
+    return times;
+  }
+  const period = spec.intervalSeconds * 1000;
+  if (spec.grid === 'elapsed') {
+    const reference = Date.parse(spec.referenceTime);
+    for (let time = reference + Math.ceil((start - reference) / period) * period; time < end && times.length < limit; time += period) times.push(time);
+    return times;
+  }
+  // On the wall clock: each grid reading is at most one instant (none in a gap, the first of a repeated reading), and
+  // readings a day either side of the window cover every offset.
+  const zone = Zone.of(spec.timezone);
+  const reference = referenceNaive(spec);
+  const lastReading = zone.wallClock(end) + DAY_MS;
+  for (let naive = reference + Math.ceil((zone.wallClock(start) - DAY_MS - reference) / period) * period; naive <= lastReading; naive += period) {
+    const time = zone.resolve(naive);
+    if (time === undefined || time < start) continue;
+    if (time >= end) break;
+    times.push(time);
+    if (times.length >= limit) break;
+  }
+  return times;
 }
 
 function referenceNaive(spec: IntervalSpec): number {

@@ -31,6 +31,8 @@ export const TASK_ENV = {
   deadline: 'MULTINODE_DEADLINE',
   /** The schedule claim's owner token. */
   claim: 'MULTINODE_CLAIM',
+  /** What asked for a scheduled run, when not its schedule (`manual`, `backfill`). */
+  trigger: 'MULTINODE_TRIGGER',
   /** The concurrency slot handed to a run or job attempt (runtime/state/concurrency.ts). */
   slot: 'MULTINODE_SLOT',
 } as const;

@@ -23,6 +23,8 @@ export async function watchAppInputs(entry: string, onChange: (changed: string[]
   const absoluteEntry = checkEntry(entry);
   const workingDir = process.cwd();
   let stamps: Map<string, string> | undefined;
+  let learned!: () => void;
+  const firstBuild = new Promise<void>((resolve) => (learned = resolve));
   const context = await esbuild.context({
     ...appBuildOptions(absoluteEntry, { outDir: os.tmpdir() }),
     absWorkingDir: workingDir,
@@ -37,6 +39,7 @@ export async function watchAppInputs(entry: string, onChange: (changed: string[]
             // The first build (at watch start) only learns the inputs.
             if (stamps === undefined) {
               stamps = next ?? new Map();
+              learned();
               return;
             }
             const changed = next ? [...next].filter(([file, stamp]) => stamps!.get(file) !== stamp).map(([file]) => file) : [];
@@ -48,6 +51,8 @@ export async function watchAppInputs(entry: string, onChange: (changed: string[]
     ],
   });
   await context.watch();
+  // Until the first build has ended, an edit would become part of what it learned and go unseen: resolve after it.
+  await firstBuild;
   return { close: () => context.dispose() };
 }
 

@@ -11,25 +11,29 @@
  *   await plane.run(id);                          // input, result, error with its stack, progress, attempts
  *   await plane.cancel(id); await plane.retry(id);
  *   await plane.trigger('daily'); await plane.pause('daily'); await plane.resume('daily');
+ *   await plane.backfill('daily', { from: '2024-01-01T00:00:00Z', to: '2024-01-08T00:00:00Z' });
+ *   await plane.deployedSchedules();              // the app's EventBridge schedules versus the code
  *   await plane.dict('summaries').list({ prefix: 'c' });
  *   plane.close();
  *
  * Every error is a MultinodeError saying what was wrong and what to do (./errors.ts).
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { InvalidArgumentError } from '../../lib/errors.js';
-import type { ManifestDefinition } from '../../lib/manifest.js';
+import { InvalidArgumentError, RunFinishedError } from '../../lib/errors.js';
+import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
 import type { RuntimePort } from '../../lib/runtime-port.js';
 import { renderManualEvent } from '../../lib/schedule/event.js';
 import { nextFireTimes } from '../../lib/schedule/evaluate.js';
-import { releaseBatchClient } from '../batch/batch-jobs.js';
-import { explainMissing } from '../core/aws-errors.js';
-import { DISPATCHER_DEFINITION } from '../core/config.js';
+import { BatchJobs, releaseBatchClient } from '../batch/batch-jobs.js';
 import { type ContextOptions, createContext, type RuntimeContext } from '../core/context.js';
 import { Logger } from '../core/logger.js';
 import { DictClient } from '../dicts/dict-client.js';
 import { createRuntimePort } from '../entry/runtime-port.js';
+import { ActiveRuns } from '../schedules/active-run.js';
+import { ScheduleClaims } from '../schedules/claims.js';
 import { SchedulePauses } from '../schedules/pauses.js';
+import { deliverScheduled } from '../schedules/schedule-delivery.js';
+import { dryRunResult, planBackfill, publicPlan, runBackfill } from './backfill.js';
+import { compareDeployedSchedules } from './deployed-schedules.js';
 import { partitionKey, STATE_SCHEMA } from '../state/schema.js';
 import { ControlDict } from './dicts.js';
 import { describeDefinitions, findDefinition, RUN_DEFINITION_KINDS, scheduleInfo } from './definitions.js';
@@ -43,7 +47,10 @@ import { ROW_ATTRIBUTES, type RowItem, toSummary } from './run-rows.js';
 import { parseTime } from './time.js';
 import type {
   AppStatus,
+  BackfillOptions,
+  BackfillResult,
   CancelResult,
+  DeployedSchedules,
   ControlPlaneTarget,
   DefinitionInfo,
   Page,
@@ -218,25 +225,35 @@ export class ControlPlane<E extends LogLine = LogLine> {
   }
 
   /**
-   * Cancels a started run or a job: PENDING ends CANCELLED at once (it never runs); RUNNING becomes CANCELLING and its
-   * executor stops within the grace period (a job on Batch is also stopped with TerminateJob). A finished run:
-   * RunFinishedError. Scheduled runs cannot be cancelled (ActionRefusedError): pause the task to stop the next ones.
+   * Cancels a started run, a job or a scheduled run: PENDING ends CANCELLED at once (it never runs); RUNNING becomes
+   * CANCELLING and its executor stops within the grace period (its heartbeat sees the request and fires the run's
+   * signal; a job or scheduled run on Batch is also stopped with TerminateJob). A finished run: RunFinishedError.
    */
   async cancel(id: string): Promise<CancelResult> {
     const where = await locateRun(this.context, id, 'cancel()');
     this.#needDefinition(where, 'cancel');
-    if (where.kind === 'schedule') {
-      throw new ActionRefusedError(
-        'cancel',
-        where.id,
-        `cancel(): ${where.id} is a scheduled run, and scheduled runs cannot be cancelled yet: a run on Lambda runs inside its delivery's ` +
-          `invocation, and one on Batch in its container, until it ends or its timeout. To stop the task's next runs, pause it: pause("${where.name}").`,
-      );
-    }
+    if (where.kind === 'schedule') return this.#cancelScheduled(where);
     if (where.kind === 'function') await this.#port.function(where.name).cancel(where.id);
     else await this.#port.job(where.name).cancel(where.id);
     const after = await this.run(where.id);
     return { id: where.id, status: after.status === 'CANCELLING' ? 'CANCELLING' : 'CANCELLED' };
+  }
+
+  async #cancelScheduled(where: RunLocation): Promise<CancelResult> {
+    const detail = await this.run(where.id);
+    if (detail.status === 'CANCELLING') return { id: where.id, status: 'CANCELLING' };
+    if (detail.status !== 'PENDING' && detail.status !== 'RUNNING') throw new RunFinishedError(where.name, where.id, detail.status);
+    const { state, clock } = this.context;
+    const reason = { type: 'RunCancelledError', message: `${where.id} was cancelled by an operator (the control plane's cancel)` };
+    const cancelled = await new ScheduleClaims(state, clock).cancel(where.name, where.sortKey, reason);
+    if (!cancelled.changed) {
+      if (cancelled.status === 'CANCELLING') return { id: where.id, status: 'CANCELLING' };
+      throw new RunFinishedError(where.name, where.id, cancelled.status ?? 'gone');
+    }
+    // A fire time that was waiting stops waiting; a container that runs one is told to stop (SIGTERM: the signal).
+    if (cancelled.status === 'CANCELLED') await new ActiveRuns(state, clock).forgetWaiting(where.name, where.sortKey);
+    if (cancelled.placement === 'batch' && cancelled.runner) await new BatchJobs(this.context).terminate(cancelled.runner, `multinode: ${reason.message}`);
+    return { id: where.id, status: cancelled.status === 'CANCELLED' ? 'CANCELLED' : 'CANCELLING' };
   }
 
   /**
@@ -279,12 +296,7 @@ export class ControlPlane<E extends LogLine = LogLine> {
   async trigger(task: string): Promise<TriggerResult> {
     const definition = findDefinition(this.context.manifest, task, ['schedule'], 'trigger()');
     const event = renderManualEvent(definition.name, this.context.clock());
-    const target = this.context.names.lambdaFunction(definition.placement === 'lambda' ? definition.name : DISPATCHER_DEFINITION);
-    try {
-      await this.context.clients.lambda.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
-    } catch (error) {
-      explainMissing(error, `The Lambda function "${target}" that runs ${definition.name}`);
-    }
+    await deliverScheduled(this.context, definition, event);
     return { id: `${definition.name}@${event.scheduledTime}`, name: definition.name, scheduledTime: new Date(event.scheduledTime) };
   }
 
@@ -311,6 +323,38 @@ export class ControlPlane<E extends LogLine = LogLine> {
     const definition = findDefinition(this.context.manifest, task, ['schedule'], 'resume()');
     const was = await this.#pauses.resume(definition.name);
     return { name: definition.name, paused: false, changed: was !== undefined };
+  }
+
+  /**
+   * Runs the past fire times of a scheduled task that never ran, in the window [from, to), oldest first (backfill.ts):
+   * those without a record, or recorded SKIPPED or PAUSED. Each is delivered as EventBridge would deliver it, marked
+   * `trigger: "backfill"`, and goes through the task's overlap policy; at most `concurrency` are in flight (1 for a
+   * task whose runs never overlap). Resolves when every one has ended, with how each ended. `dryRun` plans only.
+   * Refused: a reversed window, one ending in the future, a window without a fire time of the task, more than 1,000
+   * fire times without `yes`.
+   */
+  async backfill(task: string, options: BackfillOptions): Promise<BackfillResult> {
+    const definition = findDefinition(this.context.manifest, task, ['schedule'], 'backfill()');
+    const plan = await planBackfill(this.context, definition, options);
+    if (options.dryRun) return dryRunResult(plan);
+    const runs = await runBackfill(this.context, definition, plan, options);
+    return { ...publicPlan(plan), dryRun: false, runs };
+  }
+
+  /**
+   * The app's EventBridge Scheduler schedules as deployed (ListSchedules and GetSchedule in its schedule group) next to
+   * what `code` compiles to (default: this control plane's manifest; pass the manifest built from the source to see
+   * changes not yet deployed): each task's state and pause, and every difference in expression, time zone, start and
+   * end date, target and input.
+   */
+  async deployedSchedules(options: { code?: Manifest } = {}): Promise<DeployedSchedules> {
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidArgumentError('deployedSchedules(): options must be an object such as { code: manifest }.');
+    const code = options.code ?? this.context.manifest;
+    if (typeof code !== 'object' || code === null || !Array.isArray(code.definitions)) {
+      throw new InvalidArgumentError('deployedSchedules(): code must be an app manifest (what loadManifest or `multinode manifest --json` gives).');
+    }
+    return compareDeployedSchedules(this.context, code);
   }
 
   /** The task's pause, or undefined when it is not paused. */

@@ -2,6 +2,7 @@
 import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
 import { describeCompute } from '../../lib/placement.js';
 import { describeScheduleSpec } from '../../lib/schedule/describe.js';
+import { overlapOf } from '../../lib/schedule/overlap.js';
 import { UnknownDefinitionError } from './errors.js';
 import { RUN_KINDS, type DefinitionInfo, type DefinitionLimits, type RunKind, type ScheduleInfo, type ServiceUrl } from './types.js';
 
@@ -24,7 +25,7 @@ function describeDefinition(definition: ManifestDefinition, url: string | undefi
       return {
         ...base,
         resources: describeCompute(definition.compute),
-        limits: { timeoutSeconds: definition.options.timeoutSeconds, maxRetries: definition.options.maxRetries },
+        limits: { timeoutSeconds: definition.options.timeoutSeconds, maxRetries: definition.options.maxRetries, overlap: overlapOf(definition.options) },
         schedule: scheduleInfo(definition),
       };
     case 'service':

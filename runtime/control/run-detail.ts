@@ -138,10 +138,16 @@ export async function readRun(context: RuntimeContext, port: RuntimePort, where:
     const item = await state.get<ClaimItem>(partitionKey('scheduleClaim', where.name), where.sortKey);
     if (!item) throw gone();
     const summary = toSummary(item as unknown as RowItem, clock());
+    const ranOn = placement ?? item.placement;
     return {
       ...summary,
-      ...(placement ? { placement } : {}),
-      ...(summary.status === 'RUNNING' ? { leaseUntil: new Date(item.leaseUntil) } : {}),
+      ...(ranOn ? { placement: ranOn } : {}),
+      ...(ranOn === 'batch' && item.runner ? { batchJobId: item.runner } : {}),
+      ...(summary.status === 'RUNNING' || summary.status === 'CANCELLING' ? { leaseUntil: new Date(item.leaseUntil) } : {}),
+      ...(item.heartbeatAt !== undefined && (summary.status === 'RUNNING' || summary.status === 'CANCELLING')
+        ? { heartbeatAt: new Date(item.heartbeatAt) }
+        : {}),
+      ...(item.cancelRequestedAt !== undefined ? { cancelRequestedAt: new Date(item.cancelRequestedAt) } : {}),
     };
   } catch (error) {
     // Removed between finding it and reading it (a job's `remove`).

@@ -148,7 +148,9 @@ function planOf(deps: ListingDeps, query: RunsQuery): Plan {
   if (since !== undefined && until !== undefined && since > until) {
     throw new InvalidArgumentError(`${method}: since (${isoMillis(since)}) is after until (${isoMillis(until)}); nothing can match.`);
   }
-  if (statuses && [...statuses].every((s) => s === 'PENDING' || s === 'RUNNING' || s === 'CANCELLING')) {
+  // A backfilled scheduled run is listed at its (past) scheduled time: the runs of one scheduled task are read whole.
+  const oneTask = name !== undefined && kind === 'schedule';
+  if (!oneTask && statuses && [...statuses].every((s) => s === 'PENDING' || s === 'RUNNING' || s === 'CANCELLING')) {
     const windowMs = Math.min(deps.longestTimeout(kind, name) * 1000 + ACTIVE_MARGIN_MS, ACTIVE_WINDOW_MS);
     since = Math.max(since ?? 0, deps.clock() - windowMs);
   }
@@ -198,6 +200,11 @@ export function statusFilter(kind: RunKind | 'any', statuses: ReadonlySet<RunSta
       }
     }
     if (kinds.includes('schedule')) clauses.push('(#status = :running AND #leaseUntil < :now)');
+  }
+  if (statuses.has('CANCELLED') && kinds.includes('schedule')) {
+    // A scheduled run CANCELLING past its lease was cancelled (its executor stopped before writing so).
+    Object.assign(values, { ':cancelling': 'CANCELLING', ':now': now });
+    clauses.push('(#status = :cancelling AND #leaseUntil < :now)');
   }
   return { expression: clauses.join(' OR '), values };
 }

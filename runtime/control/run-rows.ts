@@ -88,17 +88,29 @@ export function needsSettling(kind: RunKind, item: RowItem, now: number): boolea
   return status === 'CANCELLING' || (item.deadline !== undefined && now > item.deadline);
 }
 
-/** The row of a run record. A scheduled run RUNNING past its lease shows TIMED_OUT (its executor stopped reporting). */
+/** Statuses whose rows carry the error: what went wrong, or (scheduled runs) why the fire time did not run or stopped. */
+const WITH_ERROR: ReadonlySet<RunStatus> = new Set<RunStatus>(['FAILED', 'TIMED_OUT', 'SKIPPED', 'CANCELLED']);
+
+/**
+ * The row of a run record. A scheduled run RUNNING past its lease shows TIMED_OUT (its executor stopped reporting), one
+ * CANCELLING past it CANCELLED.
+ */
 export function toSummary(item: RowItem, now: number): RunSummary {
   const record = recordOf(item.pk);
   if (!record) throw new Error(`not a run record: ${item.pk}`);
   const { kind, name } = record;
   let status = storedStatus(item);
-  if (kind === 'schedule' && status === 'RUNNING' && item.leaseUntil !== undefined && item.leaseUntil < now) status = 'TIMED_OUT';
+  const lapsed = kind === 'schedule' && item.leaseUntil !== undefined && item.leaseUntil < now;
+  if (lapsed && status === 'RUNNING') status = 'TIMED_OUT';
+  else if (lapsed && status === 'CANCELLING') status = 'CANCELLED';
   const createdAt = kind === 'schedule' ? item.claimedAt : item.createdAt;
-  const startedAt = kind === 'schedule' ? (status === 'PAUSED' ? undefined : item.claimedAt) : item.startedAt;
-  const endedAt = isActive(status) ? undefined : kind === 'schedule' && status === 'TIMED_OUT' ? item.leaseUntil : item.finishedAt;
-  const errorText = status === 'FAILED' || status === 'TIMED_OUT' ? (kind === 'job' ? item.failure : item.error) : undefined;
+  // Claims stored before the run history have no startedAt: those that ran (then only SUCCEEDED or FAILED) started when
+  // claimed. A new one without it has not started (waiting, queued on Batch, skipped, paused).
+  const legacyRan = status === 'SUCCEEDED' || status === 'FAILED';
+  const startedAt = kind === 'schedule' ? (item.startedAt ?? (legacyRan ? item.claimedAt : undefined)) : item.startedAt;
+  const endedAt = isActive(status) ? undefined : lapsed ? item.leaseUntil : item.finishedAt;
+  const errorText =
+    WITH_ERROR.has(status) && (kind === 'schedule' || status === 'FAILED' || status === 'TIMED_OUT') ? (kind === 'job' ? item.failure : item.error) : undefined;
   const error = errorText ? parseError(errorText) : kind === 'schedule' && status === 'TIMED_OUT' ? leaseError(name, item) : undefined;
   return {
     id: rowId(kind, name, item.sk),

@@ -11,6 +11,7 @@ import type { Manifest, ManifestDefinition } from '../../lib/manifest.js';
 import type { DefinitionKind } from '../../lib/options/context.js';
 import type { Placement } from '../../lib/placement.js';
 import type { ScheduledTrigger } from '../../lib/schedule/event.js';
+import type { OverlapPolicy } from '../../lib/schedule/overlap.js';
 import type { CompiledExpression } from '../../lib/schedule/spec.js';
 import type { RuntimeConfig } from '../core/config.js';
 
@@ -22,12 +23,13 @@ export type RunKind = 'function' | 'job' | 'schedule';
 export const RUN_KINDS: readonly RunKind[] = ['function', 'job', 'schedule'];
 
 /**
- * A run's status: the statuses of started runs and jobs, and PAUSED for a scheduled task's fire time that came while
- * the task was paused (it did not run). Scheduled runs are RUNNING, then SUCCEEDED or FAILED (TIMED_OUT when their
- * lease ran out without an outcome).
+ * A run's status: the statuses of started runs and jobs, and for a scheduled task's fire times PAUSED (it came while
+ * the task was paused) and SKIPPED (a run of the task was running: the overlap policy), neither of which ran. A
+ * scheduled run is PENDING while it waits for the running one (overlap `bufferOne`, `cancelOther`), RUNNING, then
+ * SUCCEEDED, FAILED, TIMED_OUT or CANCELLED (TIMED_OUT also when its lease ran out without an outcome).
  */
-export type RunStatus = Status | 'PAUSED';
-export const RUN_STATUSES: readonly RunStatus[] = ['PENDING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'PAUSED'];
+export type RunStatus = Status | 'PAUSED' | 'SKIPPED';
+export const RUN_STATUSES: readonly RunStatus[] = ['PENDING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'PAUSED', 'SKIPPED'];
 
 /** A service of the app and its URL (from the running `multinode dev`, or the deployed stack's outputs). */
 export interface ServiceUrl {
@@ -72,6 +74,8 @@ export interface DefinitionLimits {
   readonly maxConcurrency?: number;
   /** Jobs: the lock each attempt holds. */
   readonly lock?: string;
+  /** Scheduled tasks: what a fire time does while a run of the task is running. */
+  readonly overlap?: OverlapPolicy;
 }
 
 export interface ScheduleInfo {
@@ -145,9 +149,12 @@ export interface RunSummary {
   readonly durationMs?: number;
   /** Scheduled runs: the time it was scheduled for. */
   readonly scheduledTime?: Date;
-  /** Scheduled runs: its schedule, or a person (run now). */
+  /** Scheduled runs: its schedule, a person (`manual`: run now), or a backfill. */
   readonly trigger?: ScheduledTrigger;
-  /** FAILED and TIMED_OUT runs: the error, with the remote stack when there was one. */
+  /**
+   * FAILED and TIMED_OUT runs: the error, with the remote stack when there was one. Scheduled runs SKIPPED or CANCELLED:
+   * why (the run that was in the way, who cancelled it).
+   */
   readonly error?: RemoteErrorInfo;
 }
 
@@ -165,11 +172,11 @@ export interface RunDetail extends RunSummary {
   readonly result?: unknown;
   /** Jobs: the latest progress value (the final value once SUCCEEDED). */
   readonly progress?: unknown;
-  /** The Batch job last submitted for it (Batch placement). */
+  /** The Batch job last submitted for it (Batch placement; a scheduled run's once its container started). */
   readonly batchJobId?: string;
-  /** When its executor last reported (RUNNING and CANCELLING runs and jobs). */
+  /** When its executor last reported (RUNNING and CANCELLING runs, jobs and scheduled runs). */
   readonly heartbeatAt?: Date;
-  /** Jobs: when a cancel was asked for. */
+  /** Jobs and scheduled runs: when a cancel was asked for. */
   readonly cancelRequestedAt?: Date;
   /** Scheduled runs: until when its executor holds it (another delivery may take over after). */
   readonly leaseUntil?: Date;
@@ -236,4 +243,108 @@ export interface DictListOptions {
   readonly limit?: number;
   /** The `cursor` of the previous page of the same listing. */
   readonly cursor?: string;
+}
+
+/** `backfill(task, options)`: which past fire times to run, and how. */
+export interface BackfillOptions {
+  /** The window's start (included). */
+  readonly from: TimeInput;
+  /** The window's end (excluded), at or before now. */
+  readonly to: TimeInput;
+  /** Fire times in flight at once, 1 to 100 (default 1); above 1 only for a task declared with `overlap: "allow"`. */
+  readonly concurrency?: number;
+  /** Plan only: the fire times it would run, nothing sent. */
+  readonly dryRun?: boolean;
+  /** Needed to run a window of more than 1,000 fire times. */
+  readonly yes?: boolean;
+  /** Called as each fire time is sent (`SENT`) and as it ends. */
+  readonly onProgress?: (run: BackfillRun) => void;
+  /** How long a sent fire time may go without a record before it counts as UNDELIVERED (default 5 minutes). */
+  readonly deliveryWaitMs?: number;
+  /** Stops the backfill: no more fire times are sent; those sent are waited for. `runs` then lists fewer than `toRun`. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a backfill would run. */
+export interface BackfillPlan {
+  readonly name: string;
+  readonly from: Date;
+  readonly to: Date;
+  /** Fire times of the task in the window. */
+  readonly fireTimes: number;
+  /** Of those, the ones with a record of a run (run, running or waiting): left alone. */
+  readonly alreadyRecorded: number;
+  /** The fire times to run, oldest first: no record, or recorded SKIPPED or PAUSED (they never ran). */
+  readonly toRun: readonly Date[];
+  readonly concurrency: number;
+}
+
+/** One backfilled fire time: its run's id and how it ended (`SENT` in progress reports only). */
+export interface BackfillRun {
+  readonly id: string;
+  readonly scheduledTime: Date;
+  /** The run's final status; UNDELIVERED when no record came within `deliveryWaitMs`. */
+  readonly status: RunStatus | 'SENT' | 'UNDELIVERED';
+}
+
+export interface BackfillResult extends BackfillPlan {
+  readonly dryRun: boolean;
+  /** Each fire time run, oldest first, with how it ended (empty for a dry run). */
+  readonly runs: readonly BackfillRun[];
+}
+
+/** An EventBridge Scheduler schedule as deployed (GetSchedule). */
+export interface DeployedSchedule {
+  readonly name: string;
+  readonly group: string;
+  /** ENABLED or DISABLED. */
+  readonly state: string;
+  readonly expression: string;
+  /** The expression's time zone (UTC when the schedule names none). */
+  readonly timezone: string;
+  readonly startDate?: Date;
+  readonly endDate?: Date;
+  /** The target's ARN. */
+  readonly target?: string;
+  /** The target's input template. */
+  readonly input?: string;
+}
+
+/** One way a deployed schedule differs from what the code compiles to. */
+export interface ScheduleDifference {
+  /** The EventBridge schedule's name. */
+  readonly schedule: string;
+  /** What differs; `schedule`: the whole schedule is in the code and not deployed, or deployed and not in the code. */
+  readonly field: 'schedule' | 'expression' | 'timezone' | 'startDate' | 'endDate' | 'target' | 'input';
+  /** The deployed value (absent: not deployed, or not set). */
+  readonly deployed?: string;
+  /** What the code compiles to (absent: not in the code, or not set). */
+  readonly code?: string;
+  readonly message: string;
+}
+
+/** A scheduled task's deployed schedules next to the code's. */
+export interface TaskSchedules {
+  readonly name: string;
+  /** Its deployed schedules: all ENABLED, all DISABLED, some of each (PARTLY_ENABLED), or none deployed. */
+  readonly state: 'ENABLED' | 'DISABLED' | 'PARTLY_ENABLED' | 'NOT_DEPLOYED';
+  /** Present while the task is paused (a record in the state table: its fire times are recorded PAUSED). */
+  readonly paused?: PauseInfo;
+  /** What the code compiles to. */
+  readonly code: readonly CompiledExpression[];
+  /** What is deployed for it. */
+  readonly deployed: readonly DeployedSchedule[];
+  /** Every difference (none: in step). */
+  readonly differences: readonly ScheduleDifference[];
+}
+
+/** `deployedSchedules()`: the app's schedule group compared with the code. */
+export interface DeployedSchedules {
+  /** The app's schedule group. */
+  readonly group: string;
+  readonly tasks: readonly TaskSchedules[];
+  /** Schedules of the group that no task of the code makes (a task removed from the code, or made by hand). */
+  readonly unknown: readonly DeployedSchedule[];
+  /** Nothing differs and nothing is unknown. */
+  readonly inSync: boolean;
 }

@@ -31,6 +31,7 @@ export const ENDPOINT_ENV = {
   batch: 'AWS_ENDPOINT_URL_BATCH',
   logs: 'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   secretsmanager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  scheduler: 'AWS_ENDPOINT_URL_SCHEDULER',
 } as const;
 
 export type Service = keyof typeof ENDPOINT_ENV;

@@ -39,6 +39,7 @@ const SERVICE_NAMES: Readonly<Record<Service, string>> = {
   batch: 'Batch',
   logs: 'CloudWatch Logs',
   secretsmanager: 'Secrets Manager',
+  scheduler: 'EventBridge Scheduler',
 };
 
 /** The parts of an SDK HTTP request that say where it went. */

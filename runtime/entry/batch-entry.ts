@@ -4,7 +4,8 @@
  *  - `job`: one attempt of a job (runtime/jobs/executor.ts); SIGTERM (TerminateJob) aborts `ctx.signal`;
  *  - `run`: a run started with `fn.start` (the Lambda handler's own run executor);
  *  - `map`: one item of a map (map.ts), the index from AWS_BATCH_JOB_ARRAY_INDEX;
- *  - `schedule`: a scheduled run claimed by the dispatcher; finishes the claim.
+ *  - `schedule`: a scheduled run claimed by the dispatcher (runtime/schedules/scheduled-run.ts); SIGTERM (TerminateJob:
+ *    a cancel) aborts `run.signal`; finishes the claim and hands the task on to the fire time waiting.
  * Resolves to the exit code: 0 when the work succeeded (or ended as cancelled / timed out, which the state table
  * records), 1 when it failed, so Batch's own status agrees.
  */
@@ -14,21 +15,23 @@ import type { FunctionDefinition } from '../../lib/definitions/function.js';
 import type { JobDefinition } from '../../lib/definitions/job.js';
 import type { ScheduleDefinition } from '../../lib/definitions/schedule.js';
 import type { AnyDefinition } from '../../lib/definitions/base.js';
-import type { ScheduledRun } from '../../lib/handles.js';
 import { buildManifest } from '../../lib/manifest.js';
 import { installRuntime } from '../../lib/runtime-port.js';
 import { configFromEnv, RuntimeConfigError } from '../core/config.js';
 import { createContext, type RuntimeContext } from '../core/context.js';
-import { withDeadline } from '../core/deadline.js';
 import { withLog } from '../core/invocation-log.js';
 import { asError, type Logger } from '../core/logger.js';
 import { runEvent, type RunResponse } from '../functions/run-event.js';
 import { executeAttempt } from '../jobs/executor.js';
 import { executorDeps } from '../jobs/factory.js';
 import { createRuntimePort } from './runtime-port.js';
-import { toRemoteError } from '../core/remote-error.js';
-import { backoffDelay, sleep } from '../core/retry.js';
 import { ScheduleClaims } from '../schedules/claims.js';
+import { ActiveRuns } from '../schedules/active-run.js';
+import { type AdmissionDeps, releaseActiveRun } from '../schedules/admission.js';
+import { executeScheduledRun } from '../schedules/scheduled-run.js';
+import { overlapOf } from '../../lib/schedule/overlap.js';
+import type { ScheduledTrigger } from '../../lib/schedule/event.js';
+import { jobTuningFromEnv } from '../jobs/tuning.js';
 import { BATCH_ENV } from '../batch/bootstrap.js';
 import { TASK_ENV } from '../batch/batch-jobs.js';
 import { runMapItem } from '../functions/batch-map.js';
@@ -45,9 +48,9 @@ export function createBatchEntry(app: ResolvedApp): () => Promise<number> {
     const context = createContext(config, buildManifest(app, config.app));
     installRuntime(createRuntimePort(context));
     const stop = new AbortController();
-    // A job stops within its grace period (the executor listens); other tasks have nothing to wind down, and would
-    // otherwise run on (Node as PID 1 ignores SIGTERM once a listener exists) until SIGKILL.
-    const stopsItself = env[TASK_ENV.task] === 'job';
+    // A job and a scheduled run stop within their grace period (their executor listens); other tasks have nothing to
+    // wind down, and would otherwise run on (Node as PID 1 ignores SIGTERM once a listener exists) until SIGKILL.
+    const stopsItself = env[TASK_ENV.task] === 'job' || env[TASK_ENV.task] === 'schedule';
     process.once('SIGTERM', () => {
       stop.abort();
       if (!stopsItself) process.exit(SIGTERM_EXIT_CODE);
@@ -149,7 +152,7 @@ async function runTask(
       return ok ? 0 : 1;
     }
     default:
-      return runSchedule(context, definition as ScheduleDefinition, run, env, log);
+      return runSchedule(context, definition as ScheduleDefinition, run, env, stop, log);
   }
 }
 
@@ -159,33 +162,63 @@ function slotOf(env: Env): number | undefined {
   return value === undefined || value === '' ? undefined : Number(value);
 }
 
-/** A scheduled run claimed by the dispatcher: the handler with its retries until the deadline, then the claim's outcome. */
-async function runSchedule(context: RuntimeContext, definition: ScheduleDefinition, scheduledTime: string, env: Env, scheduleLog: Logger): Promise<number> {
-  const { clock, tuning, state } = context;
+/**
+ * A scheduled run claimed by the dispatcher: the handler with its signal, retries and grace period until the
+ * deadline, then the claim's outcome, and the task handed on to the fire time waiting (if it runs one at a time).
+ */
+async function runSchedule(
+  context: RuntimeContext,
+  definition: ScheduleDefinition,
+  scheduledTime: string,
+  env: Env,
+  stop: AbortSignal,
+  scheduleLog: Logger,
+): Promise<number> {
+  const { clock, state } = context;
   const claims = new ScheduleClaims(state, clock);
   const claim = { name: definition.name, scheduledTime, owner: required(env, TASK_ENV.claim), attempt: Number(env[BATCH_ENV.attempt] ?? 1) };
-  const deadline = Number(required(env, TASK_ENV.deadline));
-  if (!(await claims.start(claim, env.AWS_BATCH_JOB_ID ?? randomUUID()))) {
+  const trigger = parseTrigger(env[TASK_ENV.trigger]);
+  const runner = env.AWS_BATCH_JOB_ID ?? randomUUID();
+  const admission: AdmissionDeps = {
+    runtime: context,
+    task: { name: definition.name, placement: definition.placement },
+    policy: overlapOf(definition.options),
+    claims,
+    active: new ActiveRuns(state, clock),
+    log: scheduleLog,
+  };
+  const started = await claims.start(claim, runner);
+  if (started === undefined) {
     scheduleLog.info('run by another container (or ended); this one stops');
     return 0;
   }
-  for (let retry = 0; ; retry++) {
-    const attempt = claim.attempt + retry;
-    const log = scheduleLog.child({ attempt });
-    try {
-      const run: ScheduledRun = { name: definition.name, scheduledTime: new Date(scheduledTime), attempt, log };
-      await withDeadline(() => withLog(log, () => definition.handler(run)), deadline, clock, `${definition.name} (scheduled ${scheduledTime})`);
-      await claims.finish(claim, { status: 'SUCCEEDED' });
-      return 0;
-    } catch (error) {
-      const remote = toRemoteError(error);
-      if (retry >= definition.options.maxRetries || clock() >= deadline || remote.type === 'TimeoutError') {
-        log.error('failed', asError(error));
-        await claims.finish(claim, { status: 'FAILED', error: remote });
-        return 1;
-      }
-      log.warn(`attempt ${attempt} failed; retrying`, asError(error));
-      await sleep(backoffDelay(retry + 1, tuning.retryBackoff));
-    }
+  if (started === 'CANCELLING') {
+    // Cancelled before its container started: it never runs.
+    await claims.finish(claim, { status: 'CANCELLED' }, { runner });
+    await releaseActiveRun(admission, claim.owner);
+    scheduleLog.info('cancelled before it started');
+    return 0;
   }
+  const outcome = await executeScheduledRun({
+    runtime: context,
+    definition,
+    claim,
+    claims,
+    trigger,
+    deadline: Number(required(env, TASK_ENV.deadline)),
+    stopSignal: stop,
+    runner,
+    tuning: jobTuningFromEnv(env),
+    log: scheduleLog,
+  });
+  await releaseActiveRun(admission, claim.owner);
+  if (outcome.status === 'FAILED') scheduleLog.error('failed', asError(outcome.error));
+  else scheduleLog.info(`ended: ${outcome.status}`, { outcome: outcome.status });
+  return outcome.status === 'FAILED' ? 1 : 0;
+}
+
+function parseTrigger(value: string | undefined): ScheduledTrigger {
+  if (value === undefined || value === '') return 'scheduled';
+  if (value !== 'manual' && value !== 'backfill') throw new RuntimeConfigError(`${TASK_ENV.trigger} "${value}" is not a trigger (manual or backfill).`);
+  return value;
 }

@@ -6,7 +6,8 @@
  *  - a job attempt: reconciled with Batch's status (retried or FAILED, CANCELLED when a cancel was pending);
  *  - a started run: FAILED with the reason, if its container did not finish it (claimed or never started), and its
  *    concurrency slot handed on;
- *  - a scheduled run: its claim FAILED with the reason, if still open.
+ *  - a scheduled run: its claim FAILED with the reason (CANCELLED when a cancel was pending: TerminateJob of a job
+ *    still queued), if still open, and the task handed on to the fire time waiting.
  * Map items need nothing: their caller reads Batch's status itself.
  */
 import type { JobDetail } from '@aws-sdk/client-batch';
@@ -15,6 +16,9 @@ import type { EventHandler } from '../core/event-handler.js';
 import { createJobClient } from '../jobs/factory.js';
 import { endRunOnBatch, runGate } from '../functions/run-queue.js';
 import { RunStore } from '../functions/run-store.js';
+import { overlapOf } from '../../lib/schedule/overlap.js';
+import { ActiveRuns } from '../schedules/active-run.js';
+import { releaseActiveRun } from '../schedules/admission.js';
 import { ScheduleClaims } from '../schedules/claims.js';
 import { BATCH_ENV } from '../batch/bootstrap.js';
 import { environmentValue, TASK_ENV, viewOf } from '../batch/batch-jobs.js';
@@ -78,17 +82,37 @@ export const batchStateChangeEvent: EventHandler<BatchStateChange> = {
         const claims = new ScheduleClaims(runtime.state, runtime.clock);
         const current = await claims.read(name, run);
         const owner = environmentValue(detail, TASK_ENV.claim);
-        if (current?.status !== 'RUNNING' || !owner) return reply(`claim ${name}@${run} is ${current?.status ?? 'gone'}`);
+        if ((current?.status !== 'RUNNING' && current?.status !== 'CANCELLING') || !owner) return reply(`claim ${name}@${run} is ${current?.status ?? 'gone'}`);
         const claim = { name, scheduledTime: run, owner, attempt: Number(environmentValue(detail, BATCH_ENV.attempt) ?? 1) };
-        const failed = await claims.finish(
+        const ended = await claims.finish(
           claim,
-          {
-            status: 'FAILED',
-            error: { type: 'BatchJobFailed', message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}` },
-          },
+          current.status === 'CANCELLING'
+            ? { status: 'CANCELLED' }
+            : {
+                status: 'FAILED',
+                error: {
+                  type: 'BatchJobFailed',
+                  message: `the Batch job ${jobId} running ${name} (scheduled ${run}) ended without finishing: ${view.reason}`,
+                },
+              },
           { runner: jobId },
         );
-        return reply(failed ? `claim ${name}@${run} FAILED` : `claim ${name}@${run} is run by another Batch job`);
+        if (!ended) return reply(`claim ${name}@${run} is run by another Batch job`);
+        const definition = context.app.byName(name);
+        if (definition?.kind === 'schedule') {
+          await releaseActiveRun(
+            {
+              runtime,
+              task: { name, placement: definition.placement },
+              policy: overlapOf(definition.options),
+              claims,
+              active: new ActiveRuns(runtime.state, runtime.clock),
+              log: context.log,
+            },
+            owner,
+          );
+        }
+        return reply(`claim ${name}@${run} ${current.status === 'CANCELLING' ? 'CANCELLED' : 'FAILED'}`);
       }
       default:
         return reply(`nothing to reconcile for a ${task}`);

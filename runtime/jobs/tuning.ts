@@ -29,14 +29,14 @@ export const DEFAULT_JOB_TUNING: JobTuning = {
 };
 
 /**
- * The Lambda function timeout of a definition placed on Lambda: its own timeout, except for jobs. A job's timeout
- * counts from its creation, so the invocation running it must outlive that deadline by the grace period (the
- * handler's time to stop after `ctx.signal` fires) and the final write; else the invocation would end first and leave
- * no grace at all. Capped at Lambda's 15 minutes: for a job whose timeout is that close to 15 minutes, the executor
- * fires the signal early instead, so the grace period and the final write still fit in the invocation.
+ * The Lambda function timeout of a definition placed on Lambda: its own timeout, except for jobs and scheduled tasks,
+ * whose handlers get a signal at their deadline. The invocation running one must outlive that deadline by the grace
+ * period (the handler's time to stop after the signal fires) and the final write; else the invocation would end first
+ * and leave no grace at all. Capped at Lambda's 15 minutes: for a timeout that close to 15 minutes, the executor fires
+ * the signal early instead, so the grace period and the final write still fit in the invocation.
  */
 export function lambdaFunctionTimeoutSeconds(kind: string, timeoutSeconds: number): number {
-  if (kind !== 'job') return timeoutSeconds;
+  if (kind !== 'job' && kind !== 'schedule') return timeoutSeconds;
   const allowance = Math.ceil((DEFAULT_JOB_TUNING.graceMs + FINAL_WRITE_MARGIN_MS) / 1000);
   return Math.min(LAMBDA_LIMITS.maxTimeoutSeconds, timeoutSeconds + allowance);
 }

@@ -22,7 +22,7 @@ import { readAppName } from '../build/app-name.js';
 import { clientConfig } from '../core/clients.js';
 import { DISPATCHER_COMPUTE, DISPATCHER_DEFINITION, environmentFor, type RuntimeConfig, type Service } from '../core/config.js';
 import { createContext, type ContextOptions, type RuntimeContext } from '../core/context.js';
-import { lambdaFunctionTimeoutSeconds } from '../jobs/tuning.js';
+import { JOB_TUNING_ENV, lambdaFunctionTimeoutSeconds } from '../jobs/tuning.js';
 import { startDynamo, type LocalDynamo } from './dynamodb.js';
 import { LocalCloudError } from './errors.js';
 import type { LocalServiceContext, LocalServiceExtension, LocalServiceInstance } from './extensions.js';
@@ -34,6 +34,7 @@ import { formatCloudLog } from './log-format.js';
 import { functionLogWriter, type LocalLogs, startLocalLogs } from './logs/index.js';
 import { startS3, type LocalS3 } from './s3.js';
 import { LocalScheduler, type SchedulerClock, type UpcomingRun } from './scheduler.js';
+import { appSchedules, clockSchedules, LocalScheduleStore, type LocalSchedulerApi, startLocalSchedulerApi } from './scheduler-api/index.js';
 import { serviceAuthorizer } from './service-auth.js';
 import { prepareStateDir, type StateDirLayout } from './state-dir.js';
 import { defaultEnvFile } from './settings/env-file.js';
@@ -80,6 +81,9 @@ export interface LocalCloudOptions extends Pick<LocalLambdaOptions, 'workerCap' 
 
 interface CloudParts {
   readonly dynamo: LocalDynamo;
+  /** The local EventBridge Scheduler: the schedules a deploy of the app would create, and its API. */
+  readonly schedules: LocalScheduleStore;
+  readonly schedulerApi: LocalSchedulerApi;
   readonly s3: LocalS3;
   readonly lambdaEndpoint: LambdaEndpoint;
   readonly logs: LocalLogs;
@@ -110,6 +114,8 @@ export class LocalCloud {
   #lambda: LocalLambda;
   #gateways: Array<{ name: string; auth: ServiceAuth; gateway: Gateway; port: number }> = [];
   #scheduler: LocalScheduler | undefined;
+  /** Restarts of the scheduler after the stored schedules changed, one after the other. */
+  #restarting: Promise<void> = Promise.resolve();
   /** The key that signs and verifies local JWTs; made when a service with JWT auth first needs it. */
   #tokens: Promise<LocalTokenIssuer> | undefined;
   /** Builds made so far (the first one at start); each goes to its own numbered folder. */
@@ -152,7 +158,8 @@ export class LocalCloud {
       // The Lambda endpoint starts before the cloud exists (its URL goes into every configuration); it forwards to
       // whichever LocalLambda the cloud holds once there is one (a rebuild replaces it).
       const holder: { cloud?: LocalCloud } = {};
-      const core = await startCoreServices(manifest, holder, layout, started, log);
+      const clock = typeof options.schedules === 'object' ? options.schedules.clock : undefined;
+      const core = await startCoreServices(manifest, holder, layout, started, log, clock ? () => clock.now() : Date.now);
       const settings = new LocalSettings({
         envFile: path.resolve(options.envFile ?? defaultEnvFile(options.entry)),
         manifest,
@@ -183,9 +190,11 @@ export class LocalCloud {
     }
   }
 
-  /** Opens the cloud to the outside: the service gateways, the scheduler (when asked for), the cloud file. */
+  /** Opens the cloud to the outside: the service gateways, the app's schedules and their clock (when asked for), the cloud file. */
   async #open(): Promise<void> {
     await this.#startGateways(this.#options.port ?? 0);
+    this.#deploySchedules();
+    this.#parts.schedules.onChange(() => this.#schedulesChanged());
     if (this.#options.schedules) this.#startScheduler();
     this.settings.watch(() => void this.#settingsChanged());
     await this.#writeCloudFile();
@@ -227,6 +236,14 @@ export class LocalCloud {
   /** The local Lambda service (invocation statistics, fault injection). */
   get lambda(): LocalLambda {
     return this.#lambda;
+  }
+
+  /**
+   * The local EventBridge Scheduler's schedules (its endpoint is the configuration's `scheduler` endpoint): those a
+   * deploy of the app creates, which the clock fires as they are stored.
+   */
+  get schedules(): LocalScheduleStore {
+    return this.#parts.schedules;
   }
 
   /** The local CloudWatch Logs (its endpoint is the configuration's `logs` endpoint). */
@@ -346,10 +363,9 @@ export class LocalCloud {
       await Promise.all(this.#gateways.splice(0).map((g) => g.gateway.close()));
       await this.#startGateways(firstPort);
     }
-    if (this.#scheduler) {
-      await this.#scheduler.stop();
-      this.#startScheduler();
-    }
+    // As a deploy does: the schedules follow the new code (the clock restarts from them).
+    this.#deploySchedules();
+    await this.#restarting;
     await this.#writeCloudFile();
     void previous.close();
     return { ok: true, manifest };
@@ -379,12 +395,14 @@ export class LocalCloud {
     if (this.#stopped) return;
     this.#stopped = true;
     this.settings.unwatch();
+    await this.#restarting;
     await this.#scheduler?.stop();
     this.#lambdaClient.destroy();
     await Promise.allSettled(this.#gateways.map((g) => g.gateway.close()));
     await this.#lambda.close();
     await Promise.allSettled(this.#parts.extensions.map((e) => e.close()));
     await this.#parts.secretsManager.close();
+    await this.#parts.schedulerApi.close();
     // After the workers and containers: their last lines are delivered before the files are closed.
     await this.#parts.logs.close();
     await this.#parts.lambdaEndpoint.close();
@@ -399,11 +417,25 @@ export class LocalCloud {
     if (this.#parts.layout) await writeFile(this.#parts.layout.cloudFile, `${JSON.stringify(this.connection(), null, 2)}\n`);
   }
 
+  /** What a deploy of the app does to its schedules (the local Scheduler's group of the app). */
+  #deploySchedules(): void {
+    const account = { region: this.config.region, account: LOCAL_ACCOUNT_ID };
+    this.#parts.schedules.deploy(this.names.scheduleGroup, appSchedules(this.#manifest, this.names, account));
+  }
+
+  /** The stored schedules changed (a deploy, or a call to the API): the clock fires from them as they now are. */
+  #schedulesChanged(): void {
+    if (!this.#scheduler) return;
+    this.#restarting = this.#restarting.then(async () => {
+      if (!this.#scheduler || this.#stopped) return;
+      await this.#scheduler.stop();
+      if (!this.#stopped) this.#startScheduler();
+    });
+  }
+
   #startScheduler(): void {
     const clock = typeof this.#options.schedules === 'object' ? this.#options.schedules.clock : undefined;
-    const schedules = this.#manifest.definitions
-      .filter((d) => d.kind === 'schedule')
-      .map((d) => ({ name: d.name, expressions: d.schedule?.expressions ?? [] }));
+    const schedules = clockSchedules(this.#parts.schedules, this.#manifest, this.names);
     this.#scheduler = new LocalScheduler({
       schedules,
       deliver: (event) => this.#deliver(event, 'Event'),
@@ -478,7 +510,8 @@ async function startCoreServices(
   layout: StateDirLayout | undefined,
   started: Closable[],
   log: CloudLog,
-): Promise<{ config: RuntimeConfig; parts: Pick<CloudParts, 'dynamo' | 's3' | 'lambdaEndpoint' | 'logs'> }> {
+  clock: () => number,
+): Promise<{ config: RuntimeConfig; parts: Pick<CloudParts, 'dynamo' | 's3' | 'lambdaEndpoint' | 'logs' | 'schedules' | 'schedulerApi'> }> {
   const prefix = prefixFrom(manifest.app.name);
   const bucket = `${prefix.toLowerCase()}-payloads`;
   const dynamo = await startDynamo(layout ? { path: layout.dynamodb } : {});
@@ -499,14 +532,18 @@ async function startCoreServices(
     delivery: { onError: (error, group, stream) => log('logs', `delivering to ${group} ${stream} failed: ${error.message}`) },
   });
   started.push(logs);
+  const schedules = new LocalScheduleStore(LOCAL_REGION, LOCAL_ACCOUNT_ID, clock);
+  const schedulerApi = await startLocalSchedulerApi(schedules);
+  started.push(schedulerApi);
   const endpoints: Partial<Record<Service, string>> = {
     dynamodb: dynamo.endpoint,
     s3: s3.endpoint,
     lambda: lambdaEndpoint.endpoint,
     logs: logs.endpoint,
+    scheduler: schedulerApi.endpoint,
   };
   const config: RuntimeConfig = { app: manifest.app.name, prefix, bucket, region: LOCAL_REGION, endpoints, credentials: LOCAL_CREDENTIALS };
-  return { config, parts: { dynamo, s3, lambdaEndpoint, logs } };
+  return { config, parts: { dynamo, s3, lambdaEndpoint, logs, schedules, schedulerApi } };
 }
 
 /** The app's tables (dicts and the state table), ready for item requests. */
@@ -586,6 +623,8 @@ function newLambda(
     env: {
       ...environmentFor(config),
       ...settings.configEnvironment(),
+      // Shorter timings for tests reach the scheduled runs the workers execute, as they reach Batch containers.
+      ...(process.env[JOB_TUNING_ENV] ? { [JOB_TUNING_ENV]: process.env[JOB_TUNING_ENV] } : {}),
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_EC2_METADATA_DISABLED: 'true',
     },

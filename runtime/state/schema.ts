@@ -13,13 +13,14 @@
  * | lock | `lock#<lock>` | `lease` | a lock's lease (runtime/locks/lock-client.ts) |
  * | concurrency | `conc#<definition>` | `slot#<nnnn>` or `queue#<id>` | maxConcurrency of started runs and jobs (state/concurrency.ts) |
  * | schedule pause | `pause#<schedule>` | `pause` | a paused scheduled task (runtime/schedules/pauses.ts) |
+ * | active scheduled run | `active#<schedule>` | `run` | the run of a task that runs one at a time, and the one waiting (runtime/schedules/active-run.ts) |
  *
  * Runs of one function share a partition: starting more than ~1,000 runs per second of one function would
  * throttle on it (calls, `call`/`map`, keep no state and have no such ceiling).
  *
  * One sparse global secondary index, `runsByTime` (run-index.ts), lists the runs of every definition by time: runs,
  * jobs and schedule claims carry its keys (`tpk`, `tsk`) from their creating write; locks, slots and pauses do not,
- * so they are not in it.
+ * so they are not in it (nor is an active-run record).
  */
 import type { GlobalIndexSchema, TableSchema } from '../core/table-schema.js';
 
@@ -75,6 +76,7 @@ export const RECORD_PREFIXES = {
   lock: 'lock',
   concurrency: 'conc',
   schedulePause: 'pause',
+  scheduleActive: 'active',
 } as const;
 
 export type RecordType = keyof typeof RECORD_PREFIXES;

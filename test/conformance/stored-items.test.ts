@@ -3,7 +3,8 @@
  * document client (hand-built AttributeValue maps, put here with the low-level client) read and update through
  * today's code, and today's code writes the same attribute names with the same types: runs, jobs, schedule claims,
  * concurrency slots and queue entries, locks, and dict entries. New runs, jobs and claims also carry the keys of the
- * runsByTime index (`tpk`, `tsk`), and new claims their `trigger`: attributes added, none changed.
+ * runsByTime index (`tpk`, `tsk`), and new claims their `trigger`, `startedAt` and `placement`: attributes added, none
+ * changed.
  */
 import { type AttributeValue, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -279,6 +280,9 @@ describe('schedule claims', () => {
       owner: anyS,
       attempts: n(1),
       claimedAt: n(NOW),
+      // Added by the run history: when it started, and where it runs.
+      startedAt: n(NOW),
+      placement: s('lambda'),
       leaseUntil: n(NOW + 30_000),
       ttl: anyN,
       trigger: s('scheduled'),

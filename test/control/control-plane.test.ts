@@ -191,10 +191,10 @@ describe('cancel', () => {
     expect(described).toMatchObject({ isTerminated: true, statusReason: 'multinode: the job was cancelled' });
   }, 120_000);
 
-  it('refuses to cancel a scheduled run, saying what to do instead', async () => {
+  it('refuses to cancel a scheduled run that has ended', async () => {
     const error = await plane.cancel('brokenTask@2031-01-01T04:30:00Z').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ActionRefusedError);
-    expect((error as Error).message).toMatch(/scheduled runs cannot be cancelled yet.*pause\("brokenTask"\)/);
+    expect(error).toBeInstanceOf(RunFinishedError);
+    expect((error as Error).message).toMatch(/already finished with status FAILED/);
   });
 });
 

@@ -100,8 +100,8 @@ describe('the index in the local DynamoDB', () => {
     expect(await indexRows('daily@2030-01-01T00:00:00Z')).toEqual([
       expect.objectContaining({ pk: 'sched#daily', tsk: '2030-01-01T00:00:00.000Z#daily@2030-01-01T00:00:00Z', status: 'RUNNING', trigger: 'manual' }),
     ]);
-    expect(await claims.recordPaused('daily', '2030-01-01T01:00:00Z')).toBe(true);
-    expect(await claims.recordPaused('daily', '2030-01-01T01:00:00Z')).toBe(false);
+    expect(await claims.recordPaused('daily', '2030-01-01T01:00:00Z')).toBe('absent');
+    expect(await claims.recordPaused('daily', '2030-01-01T01:00:00Z')).toBeUndefined();
     expect(await indexRows('daily@2030-01-01T01:00:00Z')).toEqual([expect.objectContaining({ status: 'PAUSED', attempts: 0, trigger: 'scheduled' })]);
   });
 

@@ -100,6 +100,35 @@ describe.skipIf(missing)('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('a running scheduled run has Cancel, which sends the cancel', async () => {
+    const id = 'morning@2030-01-02T09:30:00Z';
+    const page = await browser.newPage();
+    const cancels: string[] = [];
+    await page.route(`**/api/runs/${encodeURIComponent(id)}`, (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          id,
+          name: 'morning',
+          kind: 'schedule',
+          status: 'RUNNING',
+          attempts: 1,
+          trigger: 'scheduled',
+          createdAt: '2030-01-02T09:30:00.000Z',
+        }),
+      }),
+    );
+    await page.route(`**/api/runs/${encodeURIComponent(id)}/cancel`, (route) => {
+      cancels.push(route.request().method());
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify({ id, status: 'CANCELLING' }) });
+    });
+    await page.goto(`${f.dashboard.url}#/runs/${encodeURIComponent(id)}`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('status').getByText('Cancel sent: the run is CANCELLING.').waitFor();
+    expect(cancels).toEqual(['POST']);
+    await page.close();
+  });
+
   it('a failed run shows its error with the stack; its logs stream in', async () => {
     const id = await app.fails.start('browser quota');
     const page = await browser.newPage();
@@ -147,14 +176,15 @@ describe.skipIf(missing)('the dashboard in Chromium', () => {
     await page.close();
   });
 
-  it('shows a status it does not know (from a newer version) as it is', async () => {
+  it('shows a status it does not know (from a newer version) as it is, and SKIPPED as a fire time that did not run', async () => {
     const page = await browser.newPage();
     await page.route('**/api/runs?*', (route) =>
       route.fulfill({
         contentType: 'application/json',
         body: JSON.stringify({
           items: [
-            { id: 'morning@2030-01-01T09:30:00Z', name: 'morning', kind: 'schedule', status: 'SKIPPED', attempts: 0, createdAt: '2030-01-01T09:30:00.000Z' },
+            { id: 'morning@2030-01-01T09:30:00Z', name: 'morning', kind: 'schedule', status: 'DEFERRED', attempts: 0, createdAt: '2030-01-01T09:30:00.000Z' },
+            { id: 'morning@2030-01-01T08:30:00Z', name: 'morning', kind: 'schedule', status: 'SKIPPED', attempts: 0, createdAt: '2030-01-01T08:30:00.000Z' },
           ],
         }),
       }),
@@ -162,8 +192,11 @@ describe.skipIf(missing)('the dashboard in Chromium', () => {
     await page.goto(`${f.dashboard.url}#/runs`);
     const badge = page.locator('tr[data-run="morning@2030-01-01T09:30:00Z"] .status');
     await badge.waitFor();
-    expect(await badge.textContent()).toBe('SKIPPED');
+    expect(await badge.textContent()).toBe('DEFERRED');
     expect(await badge.getAttribute('class')).toBe('status status-other');
+    const skipped = page.locator('tr[data-run="morning@2030-01-01T08:30:00Z"] .status');
+    expect(await skipped.textContent()).toBe('SKIPPED');
+    expect(await skipped.getAttribute('class')).toBe('status status-skipped');
     expect(page.errors).toEqual([]);
     await page.close();
   });

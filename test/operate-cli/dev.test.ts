@@ -5,8 +5,9 @@
  * its exit code and a message naming what was wrong and what to do.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTo, readLocal, type Connection } from '../../runtime/entry/connect.js';
 import { type RunningCli, startCli } from '../helpers/cli.js';
@@ -198,7 +199,7 @@ describe('logs', () => {
 });
 
 describe('cancel and retry', () => {
-  it('cancels a running run; refuses a finished run and a scheduled run, saying what to do', async () => {
+  it('cancels a running run; refuses a finished run, scheduled runs too', async () => {
     const id = await connection.port.function('waits').start(`gate-${randomUUID()}`);
     await runReaches(app, id, ['RUNNING']);
     const cancelled = await app.json(['cancel', id]);
@@ -211,7 +212,7 @@ describe('cancel and retry', () => {
     const scheduled = (await app.json(['runs', '--name', 'hourly', '--limit', '1'])).items[0];
     const refused = await cli(['cancel', scheduled.id]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/is a scheduled run, which cannot be cancelled yet: .* To stop the task's next runs: multinode schedules pause hourly\./);
+    expect(refused.stderr).toMatch(/run hourly@\S+ already finished with status SUCCEEDED; only PENDING and RUNNING runs can be cancelled/);
     const missing = await cli(['cancel']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing <run-id> \(the id of a started run or a job\)/);
@@ -290,11 +291,171 @@ describe('schedules pause, resume and trigger', () => {
     expect((await cli(['schedules', 'trigger'])).stderr).toMatch(/missing <task> \(the name of a scheduled task\)/);
     expect((await cli(['schedules', 'resume', 'hourly', '--reason', 'x'])).stderr).toMatch(/Unknown option '--reason'/);
     expect((await cli(['schedules', 'stop', 'hourly'])).code).toBe(2);
-    const listing = await cli(['schedules', '--stack', 'Shop']);
+    const listing = await cli(['schedules', '--region', 'eu-west-1']);
     expect(listing.code).toBe(2);
-    expect(listing.stderr).toMatch(/--stack goes with pause, resume and trigger/);
+    expect(listing.stderr).toMatch(/--region goes with --stack <name>/);
+    expect((await cli(['schedules', '--stack', 'Shop', '--count', '3'])).stderr).toMatch(/--count goes with the listing of fire times/);
     // The listing itself finds the app by the same rule.
     expect((await app.json(['schedules', '--count', '1'])).map((s: { name: string }) => s.name)).toEqual(['hourly', 'broken']);
+  });
+});
+
+describe('schedules backfill', () => {
+  it('lists the fire times it would run (--dry-run --json: ISO strings), runs them oldest first, and runs nothing again', async () => {
+    const window = ['--from', '2024-01-01T00:00Z', '--to', '2024-01-01T03:00Z'];
+    expect(await app.json(['schedules', 'backfill', 'hourly', ...window, '--dry-run'])).toEqual([
+      '2024-01-01T00:00:00.000Z',
+      '2024-01-01T01:00:00.000Z',
+      '2024-01-01T02:00:00.000Z',
+    ]);
+    const dry = await cli(['schedules', 'backfill', 'hourly', ...window, '--dry-run']);
+    expect(dry.stdout).toBe(
+      '3 fire times of hourly from 2024-01-01T00:00:00Z to 2024-01-01T03:00:00Z; 0 already ran (or run, or wait); a backfill would run 3, oldest first:\n' +
+        '  2024-01-01T00:00:00Z\n  2024-01-01T01:00:00Z\n  2024-01-01T02:00:00Z\n',
+    );
+    const ran = await cli(['schedules', 'backfill', 'hourly', ...window]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toBe(
+      'Backfilling hourly from 2024-01-01T00:00:00Z to 2024-01-01T03:00:00Z, oldest first:\n' +
+        '  2024-01-01T00:00:00Z  SUCCEEDED\n  2024-01-01T01:00:00Z  SUCCEEDED\n  2024-01-01T02:00:00Z  SUCCEEDED\n' +
+        '3 fire times of hourly from 2024-01-01T00:00:00Z to 2024-01-01T03:00:00Z; 0 already ran (or run, or wait); ran 3: 3 SUCCEEDED. ' +
+        'See them: multinode runs --name hourly\n',
+    );
+    for (const hour of ['00', '01', '02'])
+      expect(await app.json(['dict', 'marks', 'get', `hourly/2024-01-01T${hour}:00:00.000Z`])).toMatchObject({ value: true });
+    expect(await app.json(['runs', 'hourly@2024-01-01T01:00:00Z'])).toMatchObject({ run: { status: 'SUCCEEDED', trigger: 'backfill' } });
+    const listed = await cli(['runs', '--name', 'hourly', '--since', '2024-01-01T00:00Z', '--until', '2024-01-01T02:30Z']);
+    expect(listed.stdout).toMatch(/\nhourly@2024-01-01T02:00:00Z +hourly +schedule \(backfill\) +SUCCEEDED +1 /);
+    const again = await app.json(['schedules', 'backfill', 'hourly', '--from', '2023-12-31T23:00Z', '--to', '2024-01-01T03:00Z']);
+    expect(again).toMatchObject({ where: { kind: 'dev' }, name: 'hourly', fireTimes: 4, alreadyRecorded: 3, concurrency: 1 });
+    expect(again.runs).toEqual([{ id: 'hourly@2023-12-31T23:00:00Z', scheduledTime: '2023-12-31T23:00:00.000Z', status: 'SUCCEEDED' }]);
+    expect((await cli(['schedules', 'backfill', 'hourly', ...window])).stdout).toBe(
+      'Backfilling hourly from 2024-01-01T00:00:00Z to 2024-01-01T03:00:00Z, oldest first:\n' +
+        '3 fire times of hourly from 2024-01-01T00:00:00Z to 2024-01-01T03:00:00Z; 3 already ran (or run, or wait): nothing to run.\n',
+    );
+  });
+
+  it('stops sending fire times at Ctrl-C, reports those sent, and says how to send the rest', async () => {
+    const backfill = startCli(['schedules', 'backfill', 'hourly', '--from', '2024-01-02T00:00Z', '--to', '2024-01-02T05:00Z'], app.dir);
+    await backfill.waitFor(/ {2}2024-01-02T00:00:00Z {2}SUCCEEDED\n/);
+    backfill.stop();
+    expect(await backfill.exit).toBe(0);
+    const ran = backfill.stdout().match(/ {2}2024-01-02T\d\d:00:00Z {2}SUCCEEDED\n/g)!.length;
+    const [, unsent] = /^Stopped: (\d) fire times? not sent\. The same command sends them/.exec(backfill.stderr())!;
+    expect(ran + Number(unsent)).toBe(5);
+    const rest = await app.json(['schedules', 'backfill', 'hourly', '--from', '2024-01-02T00:00Z', '--to', '2024-01-02T05:00Z']);
+    expect(rest).toMatchObject({ fireTimes: 5, alreadyRecorded: ran });
+    expect(rest.runs).toHaveLength(Number(unsent));
+  });
+
+  it('exits 1 when a backfilled run failed, saying how each ended', async () => {
+    const failed = await cli(['schedules', 'backfill', 'broken', '--from', '2024-01-01T00:00Z', '--to', '2024-01-03T00:00Z']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/ {2}2024-01-01T04:30:00Z {2}FAILED\n {2}2024-01-02T04:30:00Z {2}FAILED\n.*ran 2: 2 FAILED\./s);
+  });
+
+  it('refuses bad input: a reversed window, a missing or wrong time, an unknown task, a window without a fire time, concurrency', async () => {
+    const refused = async (argv: string[], code: number, message: RegExp) => {
+      const result = await cli(['schedules', 'backfill', ...argv]);
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code, stderr: expect.stringMatching(message) });
+    };
+    await refused(
+      ['hourly', '--from', '2024-01-02T00:00Z', '--to', '2024-01-01T00:00Z'],
+      1,
+      /the window is reversed or empty: from \(2024-01-02T00:00:00.000Z\)/,
+    );
+    await refused(['hourly', '--from', '2024-01-01T00:00Z'], 2, /backfill needs --from and --to/);
+    await refused(['hourly', '--from', 'yesterday', '--to', '2024-01-01T00:00Z'], 2, /--from must be an ISO date-time .* got "yesterday"/);
+    await refused(
+      ['nope', '--from', '2024-01-01T00:00Z', '--to', '2024-01-02T00:00Z'],
+      1,
+      /has no scheduled task named "nope"\. Its scheduled tasks: hourly, broken/,
+    );
+    await refused(['hourly', '--from', '2024-01-01T00:05Z', '--to', '2024-01-01T00:55Z'], 1, /hourly has no fire time from 2024-01-01T00:05:00.000Z to/);
+    await refused(['hourly', '--from', '2024-01-01T00:00Z', '--to', '2024-01-02T00:00Z', '--concurrency', '2'], 1, /its overlap policy is "skip"/);
+    await refused(
+      ['hourly', '--from', '2024-01-01T00:00Z', '--to', '2024-01-02T00:00Z', '--concurrency', '0'],
+      2,
+      /--concurrency must be a whole number from 1 to 100/,
+    );
+    await refused(['--from', '2024-01-01T00:00Z', '--to', '2024-01-02T00:00Z'], 2, /missing <task>/);
+    await refused(['hourly', '--from', '2024-01-01T00:00Z', '--to', '2099-01-01T00:00Z'], 1, /is in the future/);
+  });
+
+  it('needs --yes above 1,000 fire times; a dry run lists them', async () => {
+    const window = ['--from', '2022-01-01T00:00Z', '--to', '2022-02-20T00:00Z'];
+    const refused = await cli(['schedules', 'backfill', 'hourly', ...window]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the window holds 1,200 fire times of hourly, more than 1,000: pass yes: true \(--yes\)/);
+    expect(await app.json(['schedules', 'backfill', 'hourly', ...window, '--dry-run'])).toHaveLength(1200);
+  });
+});
+
+describe('schedules: deployed versus code', () => {
+  const stateDir = () => path.join(app.dir, '.multinode', 'src-app.ts');
+
+  it('reads the local EventBridge Scheduler of the running dev: in step with the code', async () => {
+    const report = await app.json(['schedules', '--state-dir', stateDir()]);
+    expect(report).toMatchObject({ where: { kind: 'dev' }, code: app.entry, inSync: true, unknown: [] });
+    expect(report.tasks.map((t: { name: string; state: string }) => [t.name, t.state])).toEqual([
+      ['hourly', 'ENABLED'],
+      ['broken', 'ENABLED'],
+    ]);
+    const text = await cli(['schedules', '--state-dir', stateDir()]);
+    expect(text.stdout).toMatch(/^Schedules of multinode dev of ops-app .*, group .*, compared with src\/app\.ts:\n/);
+    expect(text.stdout).toMatch(/\nhourly: ENABLED, in step\n {2}deployed {2}\S+-hourly-0 {2}cron\(0 \* \* \* \? \*\) {2}UTC {2}ENABLED\n/);
+    expect(text.stdout).toMatch(/\nIn step: what is deployed is what the code compiles to\.\n$/);
+  });
+
+  it('shows a change of the code not yet deployed, and a schedule edited by hand', async () => {
+    mkdirSync(path.join(app.dir, 'next'), { recursive: true });
+    writeFileSync(
+      path.join(app.dir, 'next/app.ts'),
+      "import * as mn from 'multinode';\n" +
+        "export const hourly = mn.schedule({ cron: '15 * * * *' }, async () => undefined);\n" +
+        "export const broken = mn.schedule({ cron: '30 4 * * *', timezone: 'Europe/London' }, async () => undefined);\n",
+    );
+    const next = await app.json(['schedules', 'next/app.ts', '--state-dir', stateDir()]);
+    expect(next.inSync).toBe(false);
+    expect(next.tasks[0].differences).toEqual([expect.objectContaining({ field: 'expression', deployed: 'cron(0 * * * ? *)', code: 'cron(15 * * * ? *)' })]);
+    expect(next.tasks[1].differences).toEqual([]);
+    // A hand edit through the Scheduler API (the local endpoint of the running dev).
+    const { config } = readLocal(stateDir());
+    const scheduler = new SchedulerClient({ region: config.region, endpoint: config.endpoints!.scheduler!, credentials: config.credentials! });
+    try {
+      const group = next.group as string;
+      const name = next.tasks[1].deployed[0].name as string;
+      const current = await scheduler.send(new GetScheduleCommand({ Name: name, GroupName: group }));
+      await scheduler.send(
+        new UpdateScheduleCommand({
+          Name: name,
+          GroupName: group,
+          ScheduleExpression: current.ScheduleExpression!,
+          ScheduleExpressionTimezone: 'UTC',
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: current.Target!,
+          State: 'DISABLED',
+        }),
+      );
+    } finally {
+      scheduler.destroy();
+    }
+    const edited = await cli(['schedules', '--state-dir', stateDir()]);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toMatch(/\nbroken: DISABLED\n {2}deployed {2}\S+-broken-0 {2}cron\(30 4 \* \* \? \*\) {2}UTC {2}DISABLED\n/);
+    expect(edited.stdout).toMatch(
+      / {2}code {6}cron\(30 4 \* \* \? \*\) {2}Europe\/London\n {2}- timezone: \S+ is evaluated in UTC; the code's time zone is Europe\/London\n/,
+    );
+    expect(edited.stdout).toMatch(/\n1 difference: a change not yet deployed \(cdk deploy applies it\), or a schedule edited by hand/);
+  });
+
+  it('lists deployed schedules that no task of the code makes (a task removed from the code)', async () => {
+    const other = await app.json(['schedules', 'src/other.ts', '--state-dir', stateDir()]);
+    expect(other).toMatchObject({ tasks: [], inSync: false });
+    expect(other.unknown.map((s: { name: string }) => s.name.replace(/^.*-(\w+-\d)$/, '$1'))).toEqual(['broken-0', 'hourly-0']);
+    const text = await cli(['schedules', 'src/other.ts', '--state-dir', stateDir()]);
+    expect(text.stdout).toMatch(/\nIn the group, but no task of the code makes them \(a task since removed, or made by hand\):\n {2}\S+-broken-0 /);
+    expect((await cli(['schedules', '--state-dir', stateDir(), '--from', '2024-01-01'])).stderr).toMatch(/--from goes with the listing of fire times/);
   });
 });
 

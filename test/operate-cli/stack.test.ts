@@ -29,6 +29,7 @@ const SDK_VARIABLES = [
   'AWS_ENDPOINT_URL_BATCH',
   'AWS_ENDPOINT_URL_CLOUDWATCH_LOGS',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SCHEDULER',
   'AWS_REGION',
   'AWS_DEFAULT_REGION',
   'AWS_ACCESS_KEY_ID',
@@ -149,6 +150,29 @@ describe('the deployed app, found from its stack', () => {
     const { id } = await json(['schedules', 'trigger', 'hourly', '--stack', 'Ops']);
     expect(await runReaches(app, id, ['SUCCEEDED'], ['--stack', 'Ops'])).toMatchObject({ trigger: 'manual' });
     expect(await json(['schedules', 'resume', 'hourly', '--stack', 'Ops'])).toMatchObject({ paused: false, changed: true });
+  });
+
+  it('schedules --stack: the deployed schedules next to the code (the entry, else what was deployed); backfill', async () => {
+    // No app in this folder: compared with the manifest the stack was deployed with.
+    const deployed = await cli(['schedules', '--stack', 'Ops']);
+    expect(deployed.code).toBe(0);
+    expect(deployed.stdout).toMatch(
+      /^Schedules of stack Ops \(app ops-app, .*\), group \S+, compared with the manifest it was deployed with \(no app code here/,
+    );
+    expect(deployed.stdout).toMatch(/\nhourly: ENABLED, in step\n/);
+    // The code of the entry, changed since the deploy.
+    writeFileSync(
+      path.join(app.dir, 'src/changed.ts'),
+      "import * as mn from 'multinode';\nexport const hourly = mn.schedule({ cron: '0 * * * *', timezone: 'Europe/Paris' }, async () => undefined);\n",
+    );
+    const changed = await json(['schedules', path.join(app.dir, 'src/changed.ts'), '--stack', 'Ops']);
+    expect(changed).toMatchObject({ where: { kind: 'stack', stack: 'Ops' }, code: path.join(app.dir, 'src/changed.ts'), inSync: false });
+    expect(changed.tasks[0].differences.map((d: { field: string }) => d.field)).toEqual(['timezone']);
+    expect(changed.unknown.map((s: { name: string }) => s.name)).toEqual([cloud.names.schedule('broken', 0)]);
+    const plan = await json(['schedules', 'backfill', 'hourly', '--from', '2024-02-01T00:00Z', '--to', '2024-02-01T02:00Z', '--dry-run', '--stack', 'Ops']);
+    expect(plan).toEqual(['2024-02-01T00:00:00.000Z', '2024-02-01T01:00:00.000Z']);
+    const ran = await json(['schedules', 'backfill', 'hourly', '--from', '2024-02-01T00:00Z', '--to', '2024-02-01T02:00Z', '--stack', 'Ops']);
+    expect(ran).toMatchObject({ where: { kind: 'stack' }, fireTimes: 2, runs: [{ status: 'SUCCEEDED' }, { status: 'SUCCEEDED' }] });
   });
 
   it('secrets: lists them in Secrets Manager, sets one from standard input (PutSecretValue), refuses to delete one', async () => {

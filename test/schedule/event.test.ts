@@ -8,6 +8,7 @@ import {
   ATTEMPT_NUMBER_PLACEHOLDER,
   manualRunTime,
   parseScheduledEvent,
+  renderBackfillEvent,
   renderManualEvent,
   renderScheduledEvent,
   SCHEDULED_TIME_PLACEHOLDER,
@@ -89,7 +90,13 @@ describe('the scheduled event', () => {
     const manual = renderManualEvent('daily', Date.parse('2024-01-01T22:59:59.250Z'));
     expect(manual).toEqual({ multinode: 'schedule', name: 'daily', scheduledTime: '2024-01-01T22:59:59Z', attempt: 1, trigger: 'manual' });
     expect(parseScheduledEvent(JSON.parse(JSON.stringify(manual)))).toEqual(manual);
-    expect(() => parseScheduledEvent({ ...manual, trigger: 'cron' })).toThrow('"trigger" must be "manual" when present');
+    expect(() => parseScheduledEvent({ ...manual, trigger: 'cron' })).toThrow('"trigger" must be "manual" or "backfill" when present');
+  });
+
+  it('marks a backfilled run with its past fire time, through JSON', () => {
+    const backfill = renderBackfillEvent('daily', new Date('2024-01-01T23:00:00Z'));
+    expect(backfill).toEqual({ multinode: 'schedule', name: 'daily', scheduledTime: '2024-01-01T23:00:00Z', attempt: 1, trigger: 'backfill' });
+    expect(parseScheduledEvent(JSON.parse(JSON.stringify(backfill)))).toEqual(backfill);
   });
 
   it('never schedules a manual run on a whole minute, where fire times are', () => {

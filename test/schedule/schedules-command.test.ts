@@ -146,8 +146,10 @@ export const store = mn.dict('store');
     const result = await run('schedules', '--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: multinode schedules \[<entry>\] \[--count N\] \[--from ISO\] \[--json\]/);
+    expect(result.stdout).toMatch(/\n {7}multinode schedules \[<entry>\] --stack NAME .*\n/);
+    expect(result.stdout).toMatch(/\n {7}multinode schedules \[<entry>\] backfill <task> --from ISO --to ISO \[--concurrency N\] \[--dry-run\] \[--yes\]/);
     expect((await run('--help')).stdout).toMatch(
-      /schedules +print each scheduled task's EventBridge expressions and next fire times; pause, resume or trigger one/,
+      /schedules +each scheduled task's expressions and next fire times, or deployed vs code; pause, resume, trigger or backfill one/,
     );
   });
 });

@@ -118,6 +118,15 @@ const WRONG: ReadonlyArray<readonly [string, Record<string, unknown>, readonly (
   ],
   ['starred day-of-week with day-of-month', { cron: '0 0 1,15 * */2' }, ['the day-of-week field "*/2" starts with "*"', '(e.g. "0-6/2" instead of "*/2")']],
   ['never runs', { cron: '0 0 30 2 *' }, ['it never runs: none of the months 2 has day 30']],
+  // overlap policy: the value given and every allowed one
+  [
+    'unknown overlap policy',
+    { cron: '0 0 * * *', overlap: 'queue' },
+    ['option "overlap" is "queue"', '"skip" (the default', '"bufferOne"', '"allow"', '"cancelOther"'],
+  ],
+  ['overlap in the wrong case', { cron: '0 0 * * *', overlap: 'Skip' }, ['option "overlap" is "Skip"', '"skip" (the default']],
+  ['overlap not a string', { cron: '0 0 * * *', overlap: true }, ['option "overlap" is true', '"cancelOther"']],
+  ['overlapPolicy spelling', { cron: '0 0 * * *', overlapPolicy: 'skip' }, ['overlapPolicy', 'overlap']],
   // every N days on a DST wall clock compiles (a filtered cron), but its other options are still checked
   ['2 days and 30 seconds in Europe/Berlin', { interval: { days: 2, seconds: 30 }, timezone: 'Europe/Berlin' }, ['2d30s is not a whole number of minutes']],
   [
@@ -144,6 +153,12 @@ describe('wrong schedule inputs', () => {
       const task = mn.schedule({ name: 'everyFewDays', interval, timezone }, noop);
       expect(task.schedule.expressions[0]!.filter).toMatchObject({ everyDays: Number.parseInt(interval, 10) });
     }
+  });
+
+  it('takes every overlap policy, and skip when none is given', () => {
+    for (const overlap of mn.OVERLAP_POLICIES) expect(mn.schedule({ name: 'each', cron: '0 0 * * *', overlap }, noop).options.overlap).toBe(overlap);
+    expect(mn.schedule({ name: 'plain', cron: '0 0 * * *' }, noop).options.overlap).toBe(mn.DEFAULT_OVERLAP);
+    expect(mn.DEFAULT_OVERLAP).toBe('skip');
   });
 
   it('names the variable when there is no explicit name', () => {

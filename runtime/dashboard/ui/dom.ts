@@ -64,7 +64,7 @@ export function tickDurations(): void {
   }
 }
 
-const KNOWN_STATUSES = new Set(['PENDING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'PAUSED']);
+const KNOWN_STATUSES = new Set(['PENDING', 'RUNNING', 'CANCELLING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'PAUSED', 'SKIPPED']);
 
 /** A status badge; a status this page does not know (from a newer multinode) shows as it is, in a neutral colour. */
 export function statusBadge(status: string): HTMLElement {

@@ -74,7 +74,7 @@ pre.stack { background: var(--bad-bg); border-color: #f4c7c3; }
 .status-failed, .status-timed_out { background: var(--bad-bg); color: var(--bad); }
 .status-running, .status-cancelling { background: var(--run-bg); color: var(--run); }
 .status-pending, .status-paused { background: var(--wait-bg); color: var(--wait); }
-.status-cancelled { background: var(--off-bg); color: var(--off); }
+.status-cancelled, .status-skipped { background: var(--off-bg); color: var(--off); }
 button, .button {
   font: inherit;
   padding: 0.35rem 0.8rem;

@@ -5,7 +5,7 @@ import type { RunDetail } from '../types.js';
 import { logPanel } from './logs.js';
 import { live, type Page, type PageContext, progressCell, runDuration } from '../view.js';
 
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'PAUSED']);
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'PAUSED', 'SKIPPED']);
 const RETRYABLE = new Set(['FAILED', 'CANCELLED', 'TIMED_OUT']);
 
 export function runPage(context: PageContext): Page {
@@ -32,7 +32,8 @@ export function runPage(context: PageContext): Page {
     body,
     () => `/api/runs/${encodeURIComponent(id)}`,
     (run) => {
-      const canCancel = run.kind !== 'schedule' && !FINISHED.has(run.status) && run.status !== 'CANCELLING';
+      // Scheduled runs too: a waiting fire time ends at once, a running one's signal fires.
+      const canCancel = !FINISHED.has(run.status) && run.status !== 'CANCELLING';
       const canRetry = run.kind !== 'schedule' && RETRYABLE.has(run.status);
       const cancel = h('button', { type: 'button', class: 'danger', 'data-action': 'cancel' }, 'Cancel');
       cancel.addEventListener('click', () => act(cancel, 'cancel'));
