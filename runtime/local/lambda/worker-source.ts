@@ -47,16 +47,11 @@ const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
 });
 loading.catch(() => {});
 
-// Invocations arrive in batches (what the parent sent in one turn of its event loop), and replies leave the same way:
-// one message per batch rather than one per invocation, which matters when many small calls are in flight.
-let outbox = [];
+// Invocations arrive in batches (what the parent sent in one turn of its event loop: one message per batch rather
+// than one per invocation, which matters when many small calls are in flight). A reply leaves at once, alone in its
+// batch: an answer held back for others could miss its invocation's end.
 function reply(message) {
-  if (outbox.length === 0) setImmediate(() => {
-    const batch = outbox;
-    outbox = [];
-    parentPort.postMessage(batch);
-  });
-  outbox.push(message);
+  parentPort.postMessage([message]);
 }
 
 parentPort.on('message', (batch) => {

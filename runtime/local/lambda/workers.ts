@@ -80,7 +80,7 @@ class LambdaWorker {
         if (this.logStream) logs!.line(this.logStream, line);
       });
     }
-    // Replies come in batches (worker-source.ts): what the worker finished in one turn of its event loop.
+    // Replies come as arrays (worker-source.ts).
     this.worker.on('message', (replies: Array<{ id: string; ok: boolean; payload: string; report?: WorkerReport }>) => {
       for (const reply of replies) {
         const pending = this.pending.get(reply.id);
