@@ -3,8 +3,10 @@
  * running the bundle's handler -> back) vs the transport floor: 1,000 raw HTTP POSTs of the same payload to a
  * trivial local server, at the same concurrency (50). Target: <= 2x the floor.
  *
- * Two more measurements split the gap: the same SDK Invoke calls against the trivial server (what the AWS SDK
- * client costs by itself), and raw POSTs to the local Lambda endpoint (what the endpoint and workers cost).
+ * Three more measurements split the gap: the same SDK Invoke calls against the trivial server (what the AWS SDK
+ * client costs by itself), raw POSTs to the local Lambda endpoint (what the endpoint and workers cost), and bare SDK
+ * Invoke calls through the local Lambda endpoint to the same function (everything `map` does but multinode's own
+ * client side: what the runtime adds is `map` over that).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,6 +72,7 @@ async function fanOut(call: (i: number) => Promise<unknown>): Promise<void> {
 }
 
 const sdk = new LambdaClient(clientConfig({ ...cloud.cloud.config, endpoints: { lambda: trivialUrl.origin } }, 'lambda', { maxAttempts: 1 }));
+const local = new LambdaClient(clientConfig(cloud.cloud.config, 'lambda', { maxAttempts: 1 }));
 const encoder = new TextEncoder();
 const lambdaUrl = new URL(cloud.cloud.config.endpoints!.lambda!);
 
@@ -77,6 +80,8 @@ const cases: Record<string, () => Promise<unknown>> = {
   'raw POSTs to a trivial server (the floor)': () => fanOut((i) => post(trivialUrl, i)),
   'SDK Invoke to the trivial server': () => fanOut((i) => sdk.send(new InvokeCommand({ FunctionName: functionName, Payload: encoder.encode(payload(i)) }))),
   'raw POSTs to the local Lambda endpoint': () => fanOut((i) => post(lambdaUrl, i)),
+  'SDK Invoke through the local Lambda endpoint': () =>
+    fanOut((i) => local.send(new InvokeCommand({ FunctionName: functionName, Payload: encoder.encode(payload(i)) }))),
   'map through the local cloud': async () => {
     const results = await app.noop.map(items, { concurrency: CONCURRENCY });
     if (results.length !== N || results[N - 1] !== N - 1) throw new Error('map returned wrong results');
@@ -97,11 +102,14 @@ const floor = best['raw POSTs to a trivial server (the floor)']!;
 for (const [label, ms] of Object.entries(best)) console.log(`  ${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms  ${(ms / floor).toFixed(2)}x`);
 const ratio = best['map through the local cloud']! / floor;
 console.log(`ratio: map is ${ratio.toFixed(2)}x the transport floor (target <= 2x) ${ratio <= 2 ? 'OK' : 'ABOVE TARGET'}`);
+const through = best['SDK Invoke through the local Lambda endpoint']!;
+console.log(`map is ${(best['map through the local cloud']! / through).toFixed(2)}x bare SDK Invokes of the same function through the same endpoint`);
 console.log(
   `the SDK client alone is ${(best['SDK Invoke to the trivial server']! / floor).toFixed(2)}x the floor; map is ` +
     `${(best['map through the local cloud']! / best['SDK Invoke to the trivial server']!).toFixed(2)}x the SDK alone`,
 );
 sdk.destroy();
+local.destroy();
 agent.destroy();
 trivial.close();
 trivial.closeAllConnections();

@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import { startTestCloud } from '../runtime/local/testing.js';
+import { countRequests } from '../test/helpers/request-counter.js';
 import * as app from './apps/burst/src/app.js';
 
 const N = 200;
@@ -14,20 +15,35 @@ const LIMIT = 20;
 const WAIT_MS = 50;
 const ROUNDS = 3;
 const cloud = await startTestCloud(path.join(import.meta.dirname, 'apps/burst/src/app.ts'), { module: app });
+/** The state-table requests of this process (the starter and the waiter; the runs' executors are in worker threads). */
+const requests = countRequests(cloud.context.clients.dynamodb);
 
 /** From the first start to the last run's end, as the runs recorded it (awaitResult's polling does not count). */
-async function burst(key: string): Promise<{ startMs: number; totalMs: number; most: number }> {
+async function burst(key: string): Promise<{ startMs: number; totalMs: number; most: number; startRequests: number; waitRequests: number }> {
+  requests.reset();
   const began = Date.now();
   const ids = await Promise.all(Array.from({ length: N }, () => app.wait50.start(key)));
   const startMs = Date.now() - began;
+  const startRequests = requests.total();
   const inside = await Promise.all(ids.map((id) => app.wait50.awaitResult(id)));
+  const waitRequests = requests.total() - startRequests;
   const ends = await Promise.all(ids.map(async (id) => (await app.wait50.get(id)).finishedAt!.getTime()));
-  return { startMs, totalMs: Math.max(...ends) - began, most: Math.max(...inside) };
+  return { startMs, totalMs: Math.max(...ends) - began, most: Math.max(...inside), startRequests, waitRequests };
+}
+
+/** A single start with every slot free, alone: its state-table requests in this process. */
+async function oneStart(): Promise<number> {
+  requests.reset();
+  const id = await app.wait50.start('alone');
+  const count = requests.total();
+  await app.wait50.awaitResult(id);
+  return count;
 }
 
 await app.wait50.map(Array.from({ length: LIMIT }, () => 'warm-up'));
 await burst('warm-up-burst');
-let best = { startMs: Infinity, totalMs: Infinity, most: 0 };
+const single = await oneStart();
+let best = { startMs: Infinity, totalMs: Infinity, most: 0, startRequests: 0, waitRequests: 0 };
 let mapMs = Infinity;
 for (let round = 0; round < ROUNDS; round++) {
   const measured = await burst(`burst-${round}`);
@@ -43,6 +59,10 @@ console.log(`map of ${N} calls at ${LIMIT} in flight (no state), best of ${ROUND
 console.log(
   `${N} starts (${(best.startMs / N).toFixed(1)} ms per start, all at once: ${best.startMs.toFixed(0)} ms) until every run finished, best of ` +
     `${ROUNDS}: ${best.totalMs.toFixed(0)} ms; most running at once: ${best.most} (maxConcurrency ${LIMIT})`,
+);
+console.log(
+  `state-table requests made by the caller: ${single} for one start with a free slot; in the burst, ${(best.startRequests / N).toFixed(1)} per start ` +
+    `and ${(best.waitRequests / N).toFixed(1)} per run while awaiting the results`,
 );
 console.log(`ratio: ${(best.totalMs / mapMs).toFixed(2)}x the map of the same calls; ${(best.totalMs / ideal).toFixed(2)}x the ideal`);
 await cloud.stop();

@@ -27,6 +27,8 @@ export interface RunEvent {
   readonly id: string;
   /** The concurrency slot handed to the run (runtime/state/concurrency.ts); without one the run waits in line. */
   readonly slot?: number;
+  /** The token of that hand-off: with it, the executor confirms the slot and claims the run at once. */
+  readonly token?: string;
 }
 
 /** A call's successful response: the result's wire form, or a reference when it travelled through S3. */

@@ -9,8 +9,20 @@ import { parseDurationSeconds, DURATION_FORMS } from '../../lib/units/duration.j
 import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, awsErrorName, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
 import { withNames } from '../core/expression-names.js';
-import { batchGet, batchWrite, type BatchOptions } from './batch.js';
-import { checkKey, dynamoNumber, type EntryItem, entryItem, entryKey, expiryFor, isExpired, itemValue, storeValue, type StoredValue } from './items.js';
+import { batchGet, batchWrite, type BatchOptions } from '../core/dynamo-batch.js';
+import {
+  checkKey,
+  dynamoNumber,
+  type EntryItem,
+  entryItem,
+  type EntryKey,
+  entryKey,
+  expiryFor,
+  isExpired,
+  itemValue,
+  storeValue,
+  type StoredValue,
+} from './items.js';
 import { DICT_SCHEMA as S, ITEM_LIMIT_BYTES } from './schema.js';
 
 export interface DictClientOptions {
@@ -171,7 +183,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   async getMany(keys: Iterable<string>): Promise<Array<V | undefined>> {
     const list = [...iterate(keys, this.name, 'getMany(keys)')].map((key, i) => checkKey(this.name, key, `key at keys[${i}]`));
     const unique = [...new Set(list)];
-    const items = await this.#guard(batchGet(this.#documents, this.#table, unique.map(entryKey), this.#batch));
+    const items = await this.#guard(batchGet<EntryKey, EntryItem>(this.#documents, this.#table, unique.map(entryKey), this.#batch));
     const now = this.#clock();
     const byKey = new Map<string, unknown>();
     for (const item of items) if (!isExpired(item, now)) byKey.set(item[S.key], itemValue(item));

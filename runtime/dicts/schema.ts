@@ -37,6 +37,3 @@ export const DICT_TABLE_SCHEMA: TableSchema = {
 export const ITEM_LIMIT_BYTES = 400 * 1024;
 /** DynamoDB's partition key limit. */
 export const KEY_LIMIT_BYTES = 2048;
-/** BatchWriteItem takes at most 25 puts/deletes; BatchGetItem at most 100 keys. */
-export const BATCH_WRITE_MAX = 25;
-export const BATCH_GET_MAX = 100;

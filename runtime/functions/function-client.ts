@@ -20,7 +20,7 @@ import type { ConcurrencyGate } from '../state/concurrency.js';
 import { newRunId } from '../state/ids.js';
 import { heartbeatFresh, RunStore, type RunRecord } from './run-store.js';
 import type { FunctionInvoker } from './invoker.js';
-import { runGate } from './run-queue.js';
+import { runGate, waitingRun } from './run-queue.js';
 
 type Args = unknown[];
 
@@ -71,9 +71,9 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
   async start(...args: Args): Promise<string> {
     const wire = toWire(args, 'args');
     const id = newRunId(this.#context.clock());
-    await this.#runs.create(id, wire, this.#timeoutSeconds, this.#context.tuning.runStaleAfterMs);
-    // In line, and launched at once when a slot is free.
-    await this.#gate.admit(id);
+    const record = await this.#runs.create(id, wire, this.#timeoutSeconds, this.#context.tuning.runStaleAfterMs);
+    // Launched at once when a slot is free and nobody waits; else in line.
+    await this.#gate.admit(id, waitingRun(this.#runs, this.#invoker, record));
     return id;
   }
 

@@ -30,9 +30,10 @@ export interface FunctionInvoker {
   mapMany?(argLists: WireValue[], options: MapManyOptions): Promise<Array<WireValue | Error>>;
   /**
    * Begins executing a run recorded PENDING in the state table, holding concurrency slot `slot`. Resolves with the
-   * Batch job id when Batch executes it. Gives up (throws) once the run's `deadline` (epoch ms) passes.
+   * Batch job id when Batch executes it. Gives up (throws) once the run's `deadline` (epoch ms) passes. `token`, the
+   * slot's hand-off, travels with the run where the compute's event carries it (Lambda).
    */
-  startRun(id: string, slot: number, deadline: number): Promise<{ batchJobId?: string }>;
+  startRun(id: string, slot: number, deadline: number, token?: string): Promise<{ batchJobId?: string }>;
   /** Batch's status of the jobs executing runs (Batch placement only). */
   describe?(batchJobIds: readonly string[]): Promise<ReadonlyMap<string, BatchJobView>>;
 }

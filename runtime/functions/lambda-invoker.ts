@@ -85,8 +85,8 @@ export class LambdaInvoker implements FunctionInvoker {
     }
   }
 
-  async startRun(id: string, slot: number, deadline: number): Promise<{ batchJobId?: string }> {
-    const event: RunEvent = { multinode: 'run', function: this.#name, id, slot };
+  async startRun(id: string, slot: number, deadline: number, token?: string): Promise<{ batchJobId?: string }> {
+    const event: RunEvent = { multinode: 'run', function: this.#name, id, slot, ...(token ? { token } : {}) };
     const payload = encoder.encode(JSON.stringify(event));
     const { InvokeCommand, client } = await this.#sdk();
     for (let throttles = 1; ; throttles++) {

@@ -1,21 +1,20 @@
 /**
- * Runs started with `fn.start` (an asynchronous invoke carrying the run id and its concurrency slot). The executor
- * confirms its slot (without one the run waits in line: the executor returns at once, it never waits for capacity),
- * claims the run (PENDING -> RUNNING, refused for duplicate deliveries), runs the handler with the function's retries
- * until the run's deadline, heartbeats (so a dead executor is noticed) and watches for cancellation, writes the final
- * state, and then frees its slot for the oldest waiting run. Failures are recorded, not thrown: Lambda's own
- * asynchronous retries would only find the run already final.
+ * Runs started with `fn.start` (an asynchronous invoke carrying the run id, its concurrency slot and the hand-off's
+ * token). The executor confirms its slot (without one the run waits in line: the executor returns at once, it never
+ * waits for capacity) and claims the run (PENDING -> RUNNING, refused for duplicate deliveries), both at once, runs
+ * the handler with the function's retries until the run's deadline, heartbeats (so a dead executor is noticed) and
+ * watches for cancellation, writes the final state, and passes its slot on to the oldest waiting run. Failures are
+ * recorded, not thrown: Lambda's own asynchronous retries would only find the run already final.
  */
 import { randomUUID } from 'node:crypto';
 import { fromWire, toWire } from '../../lib/codec.js';
 import type { FunctionDefinition } from '../../lib/definitions/function.js';
-import { FINAL_STATUSES } from '../../lib/handles.js';
 import type { RuntimeTuning } from '../core/context.js';
 import { envelopeType, type RunEvent } from '../core/envelope.js';
-import { runGate } from './run-queue.js';
+import { runGate, runTicket } from './run-queue.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { backoffDelay, sleep } from '../core/retry.js';
-import type { ConcurrencyGate } from '../state/concurrency.js';
+import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import { RunStore, type FinalOutcome, type RunRecord } from './run-store.js';
 import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from '../core/deadline.js';
 import { targetDefinition } from '../core/event-handler.js';
@@ -43,35 +42,63 @@ export const runEvent: EventHandler<RunEvent> = {
     const gate = runGate(context.runtime, context.runtime.definition(definition.name, 'function'), runs);
     const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
 
-    const seen = await runs.read(event.id);
-    if (seen?.status !== 'PENDING') {
-      // Ended while its start was on the way (cancelled as its slot was handed over): the slot goes back now rather
-      // than when its check time comes. A duplicate of a running run keeps its hands off.
-      if (seen && event.slot !== undefined) await settleIfEnded(gate, runs, event.id, undefined, context.log);
-      return reply('duplicate');
-    }
     // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
-    const hold = event.slot === undefined ? undefined : await gate.confirm(event.id, event.slot, seen.staleAfterMs);
+    const owner = randomUUID();
+    const { hold, record } = await holdAndClaim(gate, runs, event, owner);
     if (!hold) {
-      await gate.enqueue(event.id);
+      // Claimed while confirming a slot that is gone: the claim is undone before anything ran.
+      if (record && !(await runs.unclaim(event.id, owner))) {
+        // Cancelled in between: this executor, its owner, records it.
+        const cancelled = (await runs.status(event.id)) === 'CANCELLING' && (await runs.finish(event.id, owner, { status: 'CANCELLED' }));
+        return reply(cancelled ? 'CANCELLED' : 'lost');
+      }
+      // Not a holder (the slot was taken back, or an event without one): a run still waiting goes back in line.
+      const seen = await runs.read(event.id);
+      if (seen?.status !== 'PENDING') return reply('duplicate');
+      await gate.enqueue(event.id, runTicket(seen));
       await gate.pump();
       return reply('queued');
     }
-    const owner = randomUUID();
-    const record = await runs.claim(event.id, owner);
     if (!record) {
-      await settleIfEnded(gate, runs, event.id, undefined, context.log);
+      await giveBack(gate, runs, hold, context.log);
       return reply('duplicate');
     }
     // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
     // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
     const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
     const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
-    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log);
-    await settleIfEnded(gate, runs, event.id, outcome, log);
+    // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting
+    // run. The handing on starts with the final write (it reads the line meanwhile) and moves the slot after it.
+    let handing: Promise<void> | undefined;
+    const handOn = (ended?: Promise<unknown>) =>
+      gate.release(hold, ended).catch((error: unknown) => log.warn(`run ${event.id} could not hand its slot on; the next start or read will`, asError(error)));
+    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log, (writing) => {
+      handing = handOn(writing);
+    });
+    await (handing ?? handOn());
     return reply(outcome);
   },
 };
+
+/**
+ * Confirms the run's slot and claims the run. With the hand-off's token (Lambda's events carry it) both go at once,
+ * one round trip rather than two: the caller undoes a claim whose slot turned out to be gone. Without it (Batch, an
+ * event of an earlier version), the slot first; the run is claimed only with it, under the slot's token.
+ */
+async function holdAndClaim(
+  gate: ConcurrencyGate,
+  runs: RunStore,
+  event: RunEvent,
+  owner: string,
+): Promise<{ hold: Hold | undefined; record: RunRecord | undefined }> {
+  if (event.slot === undefined) return { hold: undefined, record: undefined };
+  if (event.token === undefined) {
+    const hold = await gate.confirm(event.id, event.slot);
+    return { hold, record: hold ? await runs.claim(event.id, owner, hold.token) : undefined };
+  }
+  const [hold, record] = await Promise.all([gate.confirm(event.id, event.slot, undefined, event.token), runs.claim(event.id, owner, event.token)]);
+  return { hold, record };
+}
 
 /** Runs the handler with retries, heartbeats and cancellation; resolves with the final status written, or 'lost'. */
 async function execute(
@@ -83,6 +110,7 @@ async function execute(
   tuning: RuntimeTuning,
   clock: () => number,
   runLog: Logger,
+  onFinal: (writing: Promise<unknown>) => void,
 ): Promise<RunResponse['outcome']> {
   const id = record.id;
   const args = fromWire(await runs.args(record)) as unknown[];
@@ -112,26 +140,36 @@ async function execute(
           else continue;
         }
       }
-      const written = await runs.finish(id, owner, outcome);
-      if (!written && outcome.status !== 'CANCELLED' && (await runs.status(id)) === 'CANCELLING') {
-        await runs.finish(id, owner, { status: 'CANCELLED' });
-        return 'CANCELLED';
-      }
-      return written ? outcome.status : 'lost';
+      const final = outcome;
+      const writing = (async (): Promise<RunResponse['outcome']> => {
+        const written = await runs.finish(id, owner, final);
+        if (!written && final.status !== 'CANCELLED' && (await runs.status(id)) === 'CANCELLING') {
+          await runs.finish(id, owner, { status: 'CANCELLED' });
+          return 'CANCELLED';
+        }
+        return written ? final.status : 'lost';
+      })();
+      onFinal(writing);
+      return await writing;
     }
   } finally {
     watching.abort();
   }
 }
 
-/** A run that ended gives its slot to the oldest waiting run. A failure here is repaired by the next pump. */
-async function settleIfEnded(gate: ConcurrencyGate, runs: RunStore, id: string, outcome: RunResponse['outcome'] | undefined, log: Logger): Promise<void> {
-  const isFinal = (status: string | undefined) => status !== undefined && (FINAL_STATUSES as readonly string[]).includes(status);
+/**
+ * The claim failed: the run ended while its start was on the way (cancelled as its slot was handed over), or its
+ * deadline passed, or another executor runs it. The slot goes back now rather than when its check time comes, unless
+ * it is the running executor's own (a duplicate delivery of the same event). A failure here is repaired by the next
+ * check of the slot.
+ */
+async function giveBack(gate: ConcurrencyGate, runs: RunStore, hold: Hold, log: Logger): Promise<void> {
   try {
-    // The outcome this executor wrote; otherwise (duplicate, lost) whatever the run is now.
-    if (isFinal(outcome) || isFinal(await runs.status(id))) await gate.settled(id);
+    const now = await runs.read(hold.holder);
+    const running = now?.status === 'RUNNING' || now?.status === 'CANCELLING';
+    if (!running || (now.slotToken !== undefined && now.slotToken !== hold.token)) await gate.release(hold);
   } catch (error) {
-    log.warn(`run ${id} could not hand its slot on; the next start or read will`, asError(error));
+    log.warn(`run ${hold.holder} could not hand its slot on; the next start or read will`, asError(error));
   }
 }
 

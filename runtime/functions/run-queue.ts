@@ -14,7 +14,7 @@ import type { FunctionManifest } from '../../lib/manifest.js';
 import type { RuntimeContext } from '../core/context.js';
 import type { BatchJobView } from '../batch/batch-jobs.js';
 import { toRemoteError } from '../core/remote-error.js';
-import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
+import { ConcurrencyGate, type SlotVerdict, type Ticket, type Waiting } from '../state/concurrency.js';
 import { DEADLINE_GRACE_MS, heartbeatFresh, LOST_RUN_TYPE, type RunRecord, RunStore } from './run-store.js';
 import type { FunctionInvoker } from './invoker.js';
 import { invokerFor } from './invokers.js';
@@ -63,26 +63,44 @@ function newRunGate(context: RuntimeContext, definition: FunctionManifest, runs:
     limit: options.maxConcurrency,
     clock,
     members: {
-      async waiting(id) {
+      async waiting(id, ticket) {
+        if (typeof ticket?.deadline === 'number' && typeof ticket.checkAfterMs === 'number') {
+          return clock() < ticket.deadline ? waitingRun(runs, launcher(), { id, deadline: ticket.deadline, staleAfterMs: ticket.checkAfterMs }) : undefined;
+        }
         const record = await runs.read(id);
         if (record?.status !== 'PENDING' || clock() >= record.deadline) return undefined;
-        return {
-          checkAfterMs: record.staleAfterMs,
-          async launch(slot) {
-            try {
-              const { batchJobId } = await launcher().startRun(id, slot, record.deadline);
-              if (batchJobId) await runs.setBatchJob(id, batchJobId);
-            } catch (error) {
-              // Nothing will run it: record why, rather than leave it PENDING until its deadline.
-              await runs.failPending(id, toRemoteError(error));
-              throw error;
-            }
-          },
-        };
+        return waitingRun(runs, launcher(), record);
       },
       inspect: (id) => inspectRun(runs, id, launcher(), options.maxRetries, clock),
     },
   });
+}
+
+/** What a run's place in line carries: its deadline and staleness limit. */
+export function runTicket(record: Pick<RunRecord, 'deadline' | 'staleAfterMs'>): Ticket {
+  return { deadline: record.deadline, checkAfterMs: record.staleAfterMs };
+}
+
+/**
+ * How the gate launches a waiting run (`record`, PENDING): an asynchronous invoke, or a Batch job. Its ticket (what
+ * its place in line carries) is its deadline and staleness limit.
+ */
+export function waitingRun(runs: RunStore, invoker: FunctionInvoker, record: Pick<RunRecord, 'id' | 'deadline' | 'staleAfterMs'>): Waiting {
+  const { id } = record;
+  return {
+    checkAfterMs: record.staleAfterMs,
+    ticket: runTicket(record),
+    async launch(slot, token) {
+      try {
+        const { batchJobId } = await invoker.startRun(id, slot, record.deadline, token);
+        if (batchJobId) await runs.setBatchJob(id, batchJobId);
+      } catch (error) {
+        // Nothing will run it: record why, rather than leave it PENDING until its deadline.
+        await runs.failPending(id, toRemoteError(error));
+        throw error;
+      }
+    },
+  };
 }
 
 async function inspectRun(runs: RunStore, id: string, invoker: FunctionInvoker, maxRetries: number, clock: () => number): Promise<SlotVerdict> {

@@ -23,6 +23,7 @@ import { RUN_ID_PATTERN } from '../state/ids.js';
 import { type RunIndexKeys, runIndexKeys } from '../state/run-index.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import type { Expiring, StateTable, Stored } from '../state/state-table.js';
+import { ReadBatcher } from '../state/read-batcher.js';
 
 /** How long a run's state is kept after it was created. */
 export const RUN_RETENTION_DAYS = STATE_RETENTION_DAYS;
@@ -58,6 +59,11 @@ export interface RunItem extends Expiring, Partial<RunIndexKeys> {
   /** A RemoteErrorInfo as JSON. */
   readonly error?: string;
   readonly owner?: string;
+  /**
+   * The token of the concurrency slot its executor holds (the hand-off's, state/concurrency.ts): another executor
+   * that arrives holding another slot for the run finds it taken and gives that slot back at once.
+   */
+  readonly slotToken?: string;
   readonly heartbeatAt?: number;
   readonly staleAfterMs: number;
   readonly batchJobId?: string;
@@ -77,6 +83,7 @@ const A = {
   resultKey: 'resultKey',
   error: 'error',
   owner: 'owner',
+  slotToken: 'slotToken',
   heartbeatAt: 'heartbeatAt',
   staleAfterMs: 'staleAfterMs',
   batchJobId: 'batchJobId',
@@ -93,6 +100,8 @@ export interface RunRecord {
   readonly error?: RemoteErrorInfo;
   /** The executor holding it (RUNNING, CANCELLING). */
   readonly owner?: string;
+  /** The token of the slot that executor holds. */
+  readonly slotToken?: string;
   readonly heartbeatAt?: number;
   /** Chosen by the starter: the executor heartbeats well within it; a reader judges the run lost beyond it. */
   readonly staleAfterMs: number;
@@ -108,6 +117,8 @@ export type FinalOutcome =
 
 export class RunStore {
   readonly #pk: string;
+  /** Reads of runs asked for together (awaiting many runs) share requests. */
+  readonly #reads: ReadBatcher<RunItem>;
 
   constructor(
     readonly functionName: string,
@@ -116,10 +127,11 @@ export class RunStore {
     readonly clock: () => number,
   ) {
     this.#pk = partitionKey('run', functionName);
+    this.#reads = new ReadBatcher(table, this.#pk);
   }
 
-  /** Records a new PENDING run holding its arguments (in S3 when large). */
-  async create(id: string, args: WireValue, timeoutSeconds: number, staleAfterMs: number = RUN_STALE_AFTER_MS): Promise<void> {
+  /** Records a new PENDING run holding its arguments (in S3 when large); returns it as recorded. */
+  async create(id: string, args: WireValue, timeoutSeconds: number, staleAfterMs: number = RUN_STALE_AFTER_MS): Promise<RunRecord> {
     const now = this.clock();
     const attributes: RunItem = {
       status: 'PENDING',
@@ -132,17 +144,18 @@ export class RunStore {
       ...(await this.#stored(id, 'args', args)),
     };
     await this.table.putIfAbsent(this.#pk, id, attributes);
+    return toRecord(id, { ...attributes, ...this.table.key(this.#pk, id) });
   }
 
   /** The run as stored (no reconciliation); undefined when there is none. */
   async read(id: string): Promise<RunRecord | undefined> {
-    const item = await this.table.get<RunItem>(this.#pk, id);
+    const item = await this.#reads.read(id);
     return item ? toRecord(id, item) : undefined;
   }
 
   async get(id: string): Promise<RunRecord> {
     checkRunId(this.functionName, id);
-    const item = await this.table.get<RunItem>(this.#pk, id);
+    const item = await this.#reads.read(id);
     if (!item) throw new RunNotFoundError(this.functionName, id);
     return this.#reconcile(toRecord(id, item));
   }
@@ -197,16 +210,34 @@ export class RunStore {
     }
   }
 
-  /** PENDING -> RUNNING for the executor `owner`; undefined when the run is not PENDING (a duplicate delivery). */
-  async claim(id: string, owner: string): Promise<RunRecord | undefined> {
+  /**
+   * PENDING -> RUNNING for the executor `owner`, holding the slot of token `slotToken`; undefined when the run is not
+   * PENDING (a duplicate delivery) or past its deadline.
+   */
+  async claim(id: string, owner: string, slotToken?: string): Promise<RunRecord | undefined> {
     const now = this.clock();
     const item = await this.table.update<RunItem>(this.#pk, id, {
-      set: { status: 'RUNNING', owner, startedAt: now, heartbeatAt: now },
+      set: { status: 'RUNNING', owner, startedAt: now, heartbeatAt: now, slotToken },
       add: { attempts: 1 },
       condition: `#${A.status} = :pending AND #${A.deadline} > :now`,
       values: { ':pending': 'PENDING', ':now': now },
     });
     return item ? toRecord(id, item) : undefined;
+  }
+
+  /**
+   * Undoes the claim of `owner` (RUNNING -> PENDING, the attempt not counted): its executor claimed the run while
+   * confirming a slot that turned out not to be its own any more, and never ran it. False when the run changed meanwhile.
+   */
+  async unclaim(id: string, owner: string): Promise<boolean> {
+    const item = await this.table.update<RunItem>(this.#pk, id, {
+      set: { status: 'PENDING' },
+      remove: ['owner', 'startedAt', 'heartbeatAt', 'slotToken'],
+      add: { attempts: -1 },
+      condition: `#${A.owner} = :owner AND #${A.status} = :running`,
+      values: { ':owner': owner, ':running': 'RUNNING' },
+    });
+    return item !== undefined;
   }
 
   /** Counts another attempt by the owner; false when the owner lost the run (cancelled meanwhile). */
@@ -264,7 +295,7 @@ export class RunStore {
 
   /** The status now, as the owner sees it (to notice CANCELLING). */
   async status(id: string): Promise<Status | undefined> {
-    const item = await this.table.get<RunItem>(this.#pk, id);
+    const item = await this.#reads.read(id);
     return item?.status;
   }
 
@@ -326,7 +357,7 @@ export class RunStore {
 }
 
 function toRecord(id: string, item: Stored<RunItem>): RunRecord {
-  const { startedAt, finishedAt, heartbeatAt, owner, batchJobId, error } = item;
+  const { startedAt, finishedAt, heartbeatAt, owner, slotToken, batchJobId, error } = item;
   return {
     id,
     status: item.status,
@@ -338,6 +369,7 @@ function toRecord(id: string, item: Stored<RunItem>): RunRecord {
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(heartbeatAt !== undefined ? { heartbeatAt } : {}),
     ...(owner !== undefined ? { owner } : {}),
+    ...(slotToken !== undefined ? { slotToken } : {}),
     ...(batchJobId !== undefined ? { batchJobId } : {}),
     ...(error !== undefined ? { error: JSON.parse(error) as RemoteErrorInfo } : {}),
     item,

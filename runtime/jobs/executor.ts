@@ -24,6 +24,7 @@ import type { LockClient } from '../locks/lock-client.js';
 import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
 import type { AttemptLauncher } from './launcher.js';
 import { isFinal, type JobRecord, type JobStore } from './job-store.js';
+import { jobTicket } from './job-queue.js';
 import { FINAL_WRITE_MARGIN_MS } from '../core/deadline.js';
 import { CONTAINER_STOP_TIMEOUT_MS, type JobTuning } from './tuning.js';
 
@@ -63,46 +64,57 @@ export type AttemptOutcome = Status | 'duplicate' | 'abandoned' | 'queued';
 export async function executeAttempt(deps: ExecutorDeps, id: string, attempt: number, slot?: number): Promise<AttemptOutcome> {
   const { store, gate } = deps;
   deps = { ...deps, log: deps.log.child({ definition: store.jobName, kind: 'job', runId: id, attempt }) };
-  const seen = await store.read(id);
-  if (!isOurTurn(seen, attempt)) {
-    // Ended while this attempt was on its way (cancelled as its slot was handed over): the slot goes back now rather
-    // than when its check time comes.
-    if (slot !== undefined && isFinal(seen.status)) await gate.settled(id).catch(() => undefined);
-    return 'duplicate';
-  }
-
-  // The job carries the timings its starter chose.
-  deps = { ...deps, tuning: { ...deps.tuning, ...seen.tuning } };
-  const hold = slot === undefined ? undefined : await gate.confirm(id, slot, deps.tuning.staleAfterMs);
+  // Only a holder of one of the job's slots runs (maxConcurrency); without one, the job waits in line.
+  const hold = slot === undefined ? undefined : await gate.confirm(id, slot);
   if (!hold) {
-    await gate.enqueue(id);
+    const seen = await store.read(id);
+    if (!isOurTurn(seen, attempt)) return 'duplicate';
+    await gate.enqueue(id, jobTicket(seen, deps.tuning));
     await gate.pump();
     return 'queued';
   }
-  const outcome = await holdingSlot(deps, seen, attempt, hold);
+  const outcome = await holdingSlot(deps, id, attempt, hold);
   // An ended job gives its slot to the oldest waiting job (a retry went back in line itself).
   try {
-    if (isFinal(outcome as Status) || ((outcome === 'duplicate' || outcome === 'abandoned') && isFinal((await store.read(id)).status))) await gate.settled(id);
+    if (outcome === 'duplicate') await giveBack(deps, attempt, hold);
+    else if (isFinal(outcome as Status) || (outcome === 'abandoned' && isFinal((await store.read(id)).status))) await gate.release(hold);
   } catch (error) {
     deps.log.warn(`job ${id} could not hand its slot on; the next start or read will`, asError(error));
   }
   return outcome;
 }
 
-async function holdingSlot(deps: ExecutorDeps, seen: JobRecord, attempt: number, hold: Hold): Promise<AttemptOutcome> {
+/**
+ * The claim failed: the job ended while this attempt was on its way (cancelled as its slot was handed over), or its
+ * deadline passed, or another attempt runs it with another slot. The slot goes back now rather than when its check
+ * time comes; unless it is the running attempt's own (a duplicate delivery of the same attempt) or the job waits for a
+ * later attempt (this one is an old delivery; the later one comes with this slot).
+ */
+async function giveBack(deps: ExecutorDeps, attempt: number, hold: Hold): Promise<void> {
+  const now = await deps.store.read(hold.holder);
+  const running = now.status === 'RUNNING' || now.status === 'CANCELLING';
+  if (running && (now.slotToken === undefined || now.slotToken === hold.token)) return;
+  if (now.status === 'PENDING' && !isOurTurn(now, attempt)) return;
+  await deps.gate.release(hold);
+}
+
+/** Claims the job for this attempt (after its lock, with the `lock` option) and runs it. */
+async function holdingSlot(deps: ExecutorDeps, id: string, attempt: number, hold: Hold): Promise<AttemptOutcome> {
   const { store } = deps;
   let lease: Lease | undefined;
   if (deps.settings.lock) {
-    const waited = await waitForLock(deps, seen, attempt, hold);
+    const seen = await store.read(id);
+    if (!isOurTurn(seen, attempt)) return 'duplicate';
+    const waited = await waitForLock({ ...deps, tuning: { ...deps.tuning, ...seen.tuning } }, seen, attempt, hold);
     if (typeof waited === 'string') return waited;
     lease = waited;
-    seen = await store.read(seen.id);
   }
   try {
     const runner = randomUUID();
-    const claimed = await store.claim(seen, runner, attempt);
+    const claimed = await store.claim({ id }, runner, attempt, hold.token);
     if (!claimed) return 'duplicate';
-    return await new Attempt(deps, claimed, runner, attempt, lease).run();
+    // The job carries the timings its starter chose.
+    return await new Attempt({ ...deps, tuning: { ...deps.tuning, ...claimed.tuning } }, claimed, runner, attempt, lease, hold).run();
   } finally {
     await lease?.release().catch(() => undefined);
   }
@@ -160,6 +172,7 @@ class Attempt {
     private readonly runner: string,
     private readonly attempt: number,
     private readonly lease: Lease | undefined,
+    private readonly hold: Hold,
   ) {
     this.#record = record;
   }
@@ -294,7 +307,7 @@ class Attempt {
       const requeued = await store.retry(this.#id, this.runner, remote);
       if (requeued) {
         // Its slot goes back; being older than most waiting jobs, it usually gets one again at once.
-        await gate.requeue(this.#id);
+        await gate.requeue(this.#id, this.hold, jobTicket(requeued, this.deps.tuning));
         return 'PENDING';
       }
     }

@@ -49,9 +49,15 @@ export class JobClient implements JobHandle<unknown, unknown> {
     const { store, settings, placement, clock, queue } = this.#deps;
     const wire = toWire(input, 'input');
     const id = newRunId(clock());
-    await store.create(id, wire, { timeoutSeconds: settings.timeoutSeconds, maxAttempts: settings.maxRetries + 1, placement, tuning: this.#deps.tuning });
-    // In line, and its first attempt launched at once when a slot is free (a failed launch ends it FAILED).
-    await queue.gate.admit(id);
+    const record = await store.create(id, wire, {
+      timeoutSeconds: settings.timeoutSeconds,
+      maxAttempts: settings.maxRetries + 1,
+      placement,
+      tuning: this.#deps.tuning,
+    });
+    // Its first attempt launched at once when a slot is free and nobody waits (a failed launch ends it FAILED); else
+    // in line.
+    await queue.gate.admit(id, queue.waiting(record));
     return id;
   }
 

@@ -8,42 +8,56 @@
  */
 import { JobNotFoundError } from '../../lib/errors.js';
 import { toRemoteError } from '../core/remote-error.js';
-import { ConcurrencyGate, type SlotVerdict } from '../state/concurrency.js';
-import { isFinal, type JobRecord, type JobStore } from './job-store.js';
+import { ConcurrencyGate, type SlotVerdict, type Ticket, type Waiting } from '../state/concurrency.js';
+import { isFinal, type JobRecord, type JobStore, type Seen } from './job-store.js';
 import { reconcile, type ReconcileDeps } from './reconcile.js';
+import type { JobTuning } from './tuning.js';
 
 /** The gate of a job definition, and the reconciliation that uses it. */
 export interface JobQueue {
   readonly gate: ConcurrencyGate;
   readonly reconcile: ReconcileDeps & { readonly gate: ConcurrencyGate };
+  /** How the gate launches `record`, a waiting job: its next attempt, with the slot. */
+  waiting(record: JobRecord): Waiting;
+  /** What a waiting job's place in line carries: its next attempt, deadline and staleness limit. */
+  ticket(record: JobRecord): Ticket;
 }
 
 export function jobQueue(base: ReconcileDeps, limit: number): JobQueue {
   const { store, launcher, clock } = base;
-  const staleAfterMs = (record: JobRecord) => record.tuning.staleAfterMs ?? base.tuning.staleAfterMs;
+  const staleAfterMs = (record: JobRecord) => jobTicket(record, base.tuning).checkAfterMs!;
+  const ticket = (record: JobRecord): Ticket => jobTicket(record, base.tuning);
+  /** The job `seen` waits for its attempt `attempt`. */
+  const launchable = (seen: Seen, attempt: number, deadline: number, checkAfterMs: number): Waiting => ({
+    checkAfterMs,
+    ticket: { attempt, deadline, checkAfterMs },
+    async launch(slot) {
+      try {
+        const { batchJobId } = await launcher.launch(seen.id, attempt, deadline, slot);
+        if (batchJobId) await store.setBatchJob(seen.id, attempt, batchJobId);
+      } catch (error) {
+        // Nothing will run it: record why, rather than leave it PENDING until its deadline.
+        await store.settle(seen, { status: 'FAILED', error: toRemoteError(error) });
+        throw error;
+      }
+    },
+  });
+  const waiting = (record: JobRecord): Waiting => launchable(record, record.attempts + 1, record.deadline, staleAfterMs(record));
   const gate = new ConcurrencyGate({
     table: store.table,
     name: store.jobName,
     limit,
     clock,
     members: {
-      async waiting(id) {
+      async waiting(id, ticket) {
+        const { attempt, deadline, checkAfterMs } = ticket ?? {};
+        if (typeof attempt === 'number' && typeof deadline === 'number' && typeof checkAfterMs === 'number') {
+          const seen: Seen = { id, status: 'PENDING', attempts: attempt - 1 };
+          return clock() < deadline ? launchable(seen, attempt, deadline, checkAfterMs) : undefined;
+        }
         const record = await readOrNothing(store, id);
         if (record?.status !== 'PENDING' || clock() >= record.deadline) return undefined;
-        const attempt = record.attempts + 1;
-        return {
-          checkAfterMs: staleAfterMs(record),
-          async launch(slot) {
-            try {
-              const { batchJobId } = await launcher.launch(id, attempt, record.deadline, slot);
-              if (batchJobId) await store.setBatchJob(id, attempt, batchJobId);
-            } catch (error) {
-              // Nothing will run it: record why, rather than leave it PENDING until its deadline.
-              await store.settle(record, { status: 'FAILED', error: toRemoteError(error) });
-              throw error;
-            }
-          },
-        };
+        return waiting(record);
       },
       async inspect(id): Promise<SlotVerdict> {
         const record = await readOrNothing(store, id);
@@ -58,7 +72,12 @@ export function jobQueue(base: ReconcileDeps, limit: number): JobQueue {
       },
     },
   });
-  return { gate, reconcile: { ...base, gate } };
+  return { gate, reconcile: { ...base, gate }, waiting, ticket };
+}
+
+/** What a waiting job's place in line carries: its next attempt, deadline and staleness limit (its own, else `tuning`'s). */
+export function jobTicket(record: JobRecord, tuning: Pick<JobTuning, 'staleAfterMs'>): Ticket {
+  return { attempt: record.attempts + 1, deadline: record.deadline, checkAfterMs: record.tuning.staleAfterMs ?? tuning.staleAfterMs };
 }
 
 async function readOrNothing(store: JobStore, id: string): Promise<JobRecord | undefined> {

@@ -25,6 +25,7 @@ import { RUN_ID_PATTERN } from '../state/ids.js';
 import { type RunIndexKeys, runIndexKeys } from '../state/run-index.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import type { ConditionValues, Expiring, StateTable, Stored } from '../state/state-table.js';
+import { ReadBatcher } from '../state/read-batcher.js';
 import type { JobTuning } from './tuning.js';
 
 /** How long a job's state is kept after it was created (DynamoDB TTL). */
@@ -53,6 +54,8 @@ export interface JobItem extends Expiring, Partial<RunIndexKeys> {
   /** The last failure, a RemoteErrorInfo as JSON. */
   readonly failure?: string;
   readonly runner?: string;
+  /** The token of the concurrency slot the runner holds (its hand-off's, state/concurrency.ts). */
+  readonly slotToken?: string;
   readonly heartbeatAt?: number;
   readonly cancelRequestedAt?: number;
   readonly placement: Placement;
@@ -78,6 +81,7 @@ export const J = {
   seq: 'seq',
   failure: 'failure',
   runner: 'runner',
+  slotToken: 'slotToken',
   heartbeatAt: 'heartbeatAt',
   cancelRequestedAt: 'cancelRequestedAt',
   placement: 'placement',
@@ -100,6 +104,8 @@ export interface JobRecord {
   readonly seq: number;
   readonly error?: RemoteErrorInfo;
   readonly runner?: string;
+  /** The token of the slot the runner holds: another attempt arriving with another slot gives that one back. */
+  readonly slotToken?: string;
   readonly heartbeatAt?: number;
   readonly cancelRequestedAt?: number;
   readonly placement: Placement;
@@ -116,10 +122,15 @@ export type JobOutcome =
   | { readonly status: 'FAILED' | 'TIMED_OUT'; readonly error: RemoteErrorInfo }
   | { readonly status: 'CANCELLED' };
 
+/** What a conditional transition compares: the job as it was read (or, for a job in line, as its ticket says). */
+export type Seen = Pick<JobRecord, 'id' | 'status' | 'attempts' | 'heartbeatAt'>;
+
 export const isFinal = (status: Status): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
 
 export class JobStore {
   readonly #pk: string;
+  /** Reads of jobs asked for together (awaiting or watching many jobs) share requests. */
+  readonly #reads: ReadBatcher<JobItem>;
 
   constructor(
     readonly jobName: string,
@@ -128,15 +139,16 @@ export class JobStore {
     readonly clock: () => number,
   ) {
     this.#pk = partitionKey('job', jobName);
+    this.#reads = new ReadBatcher(table, this.#pk);
   }
 
   async create(
     id: string,
     input: WireValue,
     settings: { timeoutSeconds: number; maxAttempts: number; placement: Placement; tuning: JobTuning },
-  ): Promise<void> {
+  ): Promise<JobRecord> {
     const now = this.clock();
-    await this.table.putIfAbsent<JobItem>(this.#pk, id, {
+    const attributes: JobItem = {
       jobStatus: 'PENDING',
       attempts: 0,
       maxAttempts: settings.maxAttempts,
@@ -148,13 +160,15 @@ export class JobStore {
       [STATE_SCHEMA.ttl]: Math.ceil(now / 1000) + JOB_RETENTION_DAYS * 86400,
       ...runIndexKeys(id),
       ...(await this.#stored(id, 'input', input)),
-    });
+    };
+    await this.table.putIfAbsent<JobItem>(this.#pk, id, attributes);
+    return toRecord(id, { ...attributes, ...this.table.key(this.#pk, id) });
   }
 
   /** The job as stored (no reconciliation); JobNotFoundError when there is none. */
   async read(id: string): Promise<JobRecord> {
     this.checkId(id);
-    const item = await this.table.get<JobItem>(this.#pk, id);
+    const item = await this.#reads.read(id);
     if (!item) throw new JobNotFoundError(this.jobName, id);
     return toRecord(id, item);
   }
@@ -177,19 +191,14 @@ export class JobStore {
   }
 
   /**
-   * PENDING (attempts n-1) -> RUNNING (attempts n) for `runner`; undefined when another got it (or it ended).
-   * `seen` is the record read just before: the first start (`startedAt`) is kept across retries.
+   * PENDING (attempts n-1) -> RUNNING (attempts n) for `runner`, holding the slot of token `slotToken`; undefined when
+   * another got it (or it ended). The first start (`startedAt`) is kept across retries.
    */
-  async claim(seen: JobRecord, runner: string, attempt: number): Promise<JobRecord | undefined> {
+  async claim(seen: Pick<JobRecord, 'id'>, runner: string, attempt: number, slotToken?: string): Promise<JobRecord | undefined> {
     const now = this.clock();
     const item = await this.table.update<JobItem>(this.#pk, seen.id, {
-      set: {
-        jobStatus: 'RUNNING',
-        attempts: attempt,
-        runner: runner,
-        heartbeatAt: now,
-        ...(seen.startedAt === undefined ? { startedAt: now } : {}),
-      },
+      set: { jobStatus: 'RUNNING', attempts: attempt, runner: runner, heartbeatAt: now, slotToken },
+      setIfAbsent: { startedAt: now },
       condition: `${J.status} = :pending AND ${J.attempts} = :previous AND ${J.deadline} > :now`,
       values: { ':pending': 'PENDING', ':previous': attempt - 1, ':now': now },
     });
@@ -273,7 +282,7 @@ export class JobStore {
    * that beats again is alive). Returns the new record, or undefined when it changed meanwhile.
    */
   async settle(
-    seen: JobRecord,
+    seen: Seen,
     outcome: JobOutcome | { status: 'PENDING'; attempts: number; error: RemoteErrorInfo },
     options: { heartbeat?: boolean } = {},
   ): Promise<JobRecord | undefined> {
@@ -304,7 +313,7 @@ export class JobStore {
     if (!RUN_ID_PATTERN.test(id)) throw new JobNotFoundError(this.jobName, id);
   }
 
-  async #from(seen: JobRecord, set: Partial<JobItem>, remove: Array<keyof JobItem & string>, sameHeartbeat = false): Promise<JobRecord | undefined> {
+  async #from(seen: Seen, set: Partial<JobItem>, remove: Array<keyof JobItem & string>, sameHeartbeat = false): Promise<JobRecord | undefined> {
     const beat = !sameHeartbeat ? '' : seen.heartbeatAt === undefined ? ` AND attribute_not_exists(${J.heartbeatAt})` : ` AND ${J.heartbeatAt} = :seenBeat`;
     const item = await this.table.update<JobItem>(this.#pk, seen.id, {
       set,
@@ -360,7 +369,7 @@ function carried(tuning: JobTuning): Partial<JobTuning> {
 }
 
 export function toRecord(id: string, item: Stored<JobItem>): JobRecord {
-  const { startedAt, finishedAt, heartbeatAt, cancelRequestedAt, batchAttempt, runner, batchJobId, failure } = item;
+  const { startedAt, finishedAt, heartbeatAt, cancelRequestedAt, batchAttempt, runner, slotToken, batchJobId, failure } = item;
   return {
     id,
     status: item.jobStatus,
@@ -377,6 +386,7 @@ export function toRecord(id: string, item: Stored<JobItem>): JobRecord {
     ...(cancelRequestedAt !== undefined ? { cancelRequestedAt } : {}),
     ...(batchAttempt !== undefined ? { batchAttempt } : {}),
     ...(runner !== undefined ? { runner } : {}),
+    ...(slotToken !== undefined ? { slotToken } : {}),
     ...(batchJobId !== undefined ? { batchJobId } : {}),
     ...(failure !== undefined ? { error: JSON.parse(failure) as RemoteErrorInfo } : {}),
     item,

@@ -10,6 +10,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
+import { batchGet, batchWrite } from '../core/dynamo-batch.js';
 import { withNames } from '../core/expression-names.js';
 import { STATE_SCHEMA as S } from './schema.js';
 
@@ -41,6 +42,10 @@ export interface ConditionalUpdate<A extends object> {
   readonly remove?: ReadonlyArray<keyof A & string>;
   /** Numeric attributes to `ADD` to. */
   readonly add?: Partial<Record<NumericAttributes<A>, number>>;
+  /** `SET` of a number plus another numeric attribute of the item: attribute -> [number, attribute]. */
+  readonly setSum?: Partial<Record<NumericAttributes<A>, readonly [number, NumericAttributes<A>]>>;
+  /** `SET` only where the item has no value yet (`if_not_exists`): attribute -> value. */
+  readonly setIfAbsent?: Partial<A>;
   /** A condition expression; write attributes as `#name` (some are reserved words) and values as `:value`. */
   readonly condition?: string;
   readonly values?: ConditionValues;
@@ -91,6 +96,25 @@ export class StateTable {
     return output.Item as Stored<A> | undefined;
   }
 
+  /** Strongly consistent reads of items of one partition (BatchGetItem, 100 keys a request); found items by sort key. */
+  async getMany<A extends object>(pk: string, sks: readonly string[]): Promise<Map<string, Stored<A>>> {
+    const items = await this.#guard(
+      batchGet<StateKey, Stored<A>>(
+        this.documents,
+        this.tableName,
+        [...new Set(sks)].map((sk) => this.key(pk, sk)),
+      ),
+    );
+    return new Map(items.map((item) => [item[S.sortKey], item]));
+  }
+
+  /** Puts items of one partition, replacing any (BatchWriteItem, 25 a request): unconditional writes only. */
+  async putMany<A extends object>(pk: string, items: ReadonlyArray<readonly [sk: string, attributes: A]>): Promise<void> {
+    const unique = new Map(items.map(([sk, attributes]) => [sk, attributes]));
+    const requests = [...unique].map(([sk, attributes]) => ({ PutRequest: { Item: { ...attributes, ...this.key(pk, sk) } } }));
+    await this.#guard(batchWrite(this.documents, this.tableName, requests));
+  }
+
   /** Puts `attributes` under (pk, sk) only if no item is there; false when one was. */
   async putIfAbsent<A extends object>(pk: string, sk: string, attributes: A): Promise<boolean> {
     return this.put(pk, sk, attributes, { expression: `attribute_not_exists(#${S.partitionKey})` });
@@ -124,6 +148,16 @@ export class StateTable {
         values[`:set${i}`] = value;
         return `#${name} = :set${i}`;
       });
+    for (const [i, [name, sum]] of Object.entries<readonly [number, string] | undefined>(change.setSum ?? {}).entries()) {
+      if (!sum) continue;
+      values[`:sum${i}`] = sum[0];
+      sets.push(`#${name} = :sum${i} + #${sum[1]}`);
+    }
+    for (const [i, [name, value]] of Object.entries(change.setIfAbsent ?? {}).entries()) {
+      if (value === undefined) continue;
+      values[`:ifAbsent${i}`] = value;
+      sets.push(`#${name} = if_not_exists(#${name}, :ifAbsent${i})`);
+    }
     if (sets.length > 0) clauses.push(`SET ${sets.join(', ')}`);
     const adds = Object.entries<number | undefined>(change.add ?? {})
       .filter(([, by]) => by !== undefined)

@@ -58,6 +58,10 @@ class Kind implements GateMembers {
   readonly dying = new Set<string>();
   /** Executors of these ids hold until released. */
   readonly holding = new Map<string, () => void>();
+  /** Executors that ended pass their confirmed slot on (`release`, as run and job executors do), else `settled`. */
+  passOn = false;
+  /** The final write of these ids' executors fails (their slot is given up with it). */
+  readonly finalWriteFails = new Set<string>();
   inFlight = 0;
   maxInFlight = 0;
   readonly gates: ConcurrencyGate[];
@@ -122,8 +126,13 @@ class Kind implements GateMembers {
     else await new Promise((resolve) => setTimeout(resolve, 2)); // a little work
     this.inFlight--;
     this.alive.delete(id);
-    this.state.set(id, 'DONE');
-    await gate.settled(id);
+    if (this.passOn) {
+      const ended = this.finalWriteFails.has(id) ? Promise.reject(new Error('final write failed')) : Promise.resolve(this.state.set(id, 'DONE'));
+      await gate.release(hold, ended);
+    } else {
+      this.state.set(id, 'DONE');
+      await gate.settled(id);
+    }
     this.settledIds.add(id);
     this.#notify();
   }
@@ -193,6 +202,52 @@ describe('the concurrency gate', () => {
     expect(kind.maxInFlight).toBe(3);
     expect(ids.map((id) => kind.runs.get(id))).toEqual(ids.map(() => 1));
     expect(await kind.gates[0]!.snapshot()).toEqual({ slots: [], queue: [] });
+  });
+
+  it('passing slots on: never more than the limit under a burst from several processes, each id once, oldest first, nothing left', async () => {
+    const kind = new Kind(kindName(), 3, 4, clock);
+    kind.passOn = true;
+    const base = Date.now();
+    const ids = Array.from({ length: 40 }, (_, i) => kind.create(base + i));
+    await Promise.all(ids.map((id) => kind.gate.admit(id)));
+    await kind.until(() => kind.done(ids));
+    expect(kind.maxInFlight).toBeLessThanOrEqual(3);
+    expect(ids.map((id) => kind.runs.get(id))).toEqual(ids.map(() => 1));
+    // Hand-offs from the line go oldest first; passes made at the same time race, so one may overtake a few others.
+    const order = kind.launched.map((d) => ids.indexOf(d.id));
+    for (const [handedOut, created] of order.entries()) expect(Math.abs(created - handedOut)).toBeLessThan(3 * 4);
+    expect(await kind.gates[0]!.snapshot()).toEqual({ slots: [], queue: [] });
+  });
+
+  it('a slot given up goes to the oldest waiting id without ever showing free; it stays held when the final write failed', async () => {
+    const kind = new Kind(kindName(), 1, 1, clock);
+    kind.passOn = true;
+    const [holder, first, second] = [0, 1, 2].map((i) => kind.create(Date.now() + i)) as [string, string, string];
+    kind.holding.set(holder, () => undefined);
+    await kind.gate.admit(holder);
+    await startedCount(kind, 1);
+    await kind.gate.admit(second);
+    await kind.gate.admit(first);
+    expect((await kind.gate.snapshot()).queue).toEqual([first, second]);
+    kind.holding.set(first, () => undefined);
+    kind.finalWriteFails.add(first);
+    kind.release(holder);
+    await startedCount(kind, 2);
+    // The holder's slot (number 0, the only one) now names `first`, the older of the two.
+    expect(kind.started).toEqual([holder, first]);
+    expect(kind.launched.map((d) => d.slot)).toEqual([0, 0]);
+    expect((await kind.gate.snapshot()).queue).toEqual([second]);
+    // `first` ends, but its final write fails: its slot is not passed on (its check will judge it), so `second` waits.
+    kind.release(first);
+    await kind.until(() => kind.settledIds.has(first));
+    const held = await kind.gate.snapshot();
+    expect(held).toEqual({ slots: [{ slot: 0, holder: first, checkAt: expect.any(Number) }], queue: [second] });
+    // Once the slot's check time passes, the check finds `first` no longer running and `second` gets the slot.
+    kind.state.set(first, 'DONE');
+    clockOffset += CHECK_AFTER_MS + 1;
+    await kind.gate.pump();
+    await kind.until(() => kind.done([second]));
+    expect(kind.started).toEqual([holder, first, second]);
   });
 
   it('starts waiting ids oldest first as slots free up', async () => {

@@ -12,7 +12,8 @@ import { toWire } from '../../lib/codec.js';
 import { InvocationFailedError } from '../../lib/errors.js';
 import { createLambdaHandler } from '../../runtime/entry/lambda-handler.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
-import { ConcurrencyGate } from '../../runtime/state/concurrency.js';
+import { ConcurrencyGate, slotKey } from '../../runtime/state/concurrency.js';
+import { partitionKey } from '../../runtime/state/schema.js';
 import { DEADLINE_GRACE_MS, RunStore } from '../../runtime/functions/run-store.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import * as app from './fixtures/concurrency-app/src/app.js';
@@ -204,6 +205,41 @@ describe('waiting runs', () => {
     const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'late', getRemainingTimeInMillis: () => 60_000 };
     expect(await handler({ multinode: 'run', function: 'single', id, slot: held!.slot }, lambda)).toMatchObject({ outcome: 'duplicate' });
     expect((await functionGate(t.context, 'single').snapshot()).slots.filter((s) => s.holder === id)).toEqual([]);
+  });
+
+  it('undoes the claim of an executor whose slot was taken back while it claimed: the run waits in line and runs once', async () => {
+    const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
+    await until(
+      () => functionGate(t.context, 'single').snapshot(),
+      (s) => s.slots.length === 0,
+      'every slot of single free',
+    );
+    const id = newRunId();
+    await runs.create(id, toWire([{ key: 'undone', item: 'undone' }], 'args'), 120, STALE_AFTER_MS);
+    // A hand-off whose invoke is on its way (with its token), then its slot taken back, as a check of a slot that
+    // went unconfirmed too long does: the run back in line, the slot deleted.
+    let handed: { slot: number; token: string } | undefined;
+    const handing = new ConcurrencyGate({
+      table: t.context.state,
+      name: 'single',
+      limit: 1,
+      clock: t.context.clock,
+      members: {
+        waiting: async () => ({ checkAfterMs: STALE_AFTER_MS, launch: async (slot, token) => void (handed = { slot, token }) }),
+        inspect: async () => 'keep',
+      },
+    });
+    await handing.admit(id);
+    await handing.enqueue(id);
+    await t.context.state.delete(partitionKey('concurrency', 'single'), slotKey(handed!.slot));
+    // The executor arrives with the old slot and token: its claim went out with its confirm, and is undone.
+    const handler = createLambdaHandler(resolveApp(app), { context: t.context });
+    const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'undone', getRemainingTimeInMillis: () => 60_000 };
+    expect(await handler({ multinode: 'run', function: 'single', id, ...handed! }, lambda)).toMatchObject({ outcome: 'queued' });
+    // Its pump handed the run a slot again (a fresh invoke): it runs once, as its first attempt.
+    expect(await app.single.awaitResult(id)).toMatchObject({ inside: 1 });
+    expect(await app.single.get(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    expect(await app.marks.get('undone/runs/undone')).toBe(1);
   });
 
   it("starts a stranded waiting run when the function's runs are read", async () => {

@@ -10,7 +10,7 @@ import { createTables } from '../../runtime/local/tables.js';
 import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 import { DictClient } from '../../runtime/dicts/dict-client.js';
-import type { BatchOptions } from '../../runtime/dicts/batch.js';
+import type { BatchOptions } from '../../runtime/core/dynamo-batch.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

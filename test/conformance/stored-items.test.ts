@@ -18,7 +18,7 @@ import { JobStore } from '../../runtime/jobs/job-store.js';
 import { DEFAULT_JOB_TUNING } from '../../runtime/jobs/tuning.js';
 import { LockClient } from '../../runtime/locks/lock-client.js';
 import { ScheduleClaims } from '../../runtime/schedules/claims.js';
-import { ConcurrencyGate, queueKey, slotKey } from '../../runtime/state/concurrency.js';
+import { ConcurrencyGate, type Ticket, queueKey, slotKey } from '../../runtime/state/concurrency.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { indexPartition, shardOf } from '../../runtime/state/run-index.js';
 import { partitionKey } from '../../runtime/state/schema.js';
@@ -309,19 +309,25 @@ describe('concurrency slots and queue entries', () => {
     });
     await putRaw(tableName, { ...stateKey(pk, queueKey(stale)), queuedAt: n(NOW - 2000), ttl: n(1_900_000_000) });
     const launched: Array<[string, number]> = [];
+    const tickets: Array<[string, Ticket]> = [];
     const gate = new ConcurrencyGate({
       table: state,
       name: 'gated',
       limit: 2,
       clock: () => NOW,
       members: {
-        // `stale` no longer waits (it ended); `fresh` does.
-        waiting: async (id) => (id === fresh ? { checkAfterMs: 5000, launch: async (slot) => void launched.push([id, slot]) } : undefined),
+        // `stale` no longer waits (it ended); `fresh` does; an entry with a ticket waits as its ticket says.
+        waiting: async (id, ticket) => {
+          if (ticket) tickets.push([id, ticket]);
+          if (id !== fresh && !ticket) return undefined;
+          return { checkAfterMs: ticket?.checkAfterMs ?? 5000, launch: async (slot) => void launched.push([id, slot]) };
+        },
         inspect: async () => 'keep',
       },
     });
     expect(await gate.snapshot()).toEqual({ slots: [{ slot: 3, holder, checkAt: NOW + 60_000 }], queue: [stale] });
-    expect(await gate.confirm(holder, 3, 30_000)).toEqual({ slot: 3, token: 't-3' });
+    const held = await gate.confirm(holder, 3, 30_000);
+    expect(held).toEqual({ holder, slot: 3, token: 't-3' });
     expect(await getRaw(tableName, stateKey(pk, slotKey(3)))).toMatchObject({ checkAt: n(NOW + 30_000), checkAfterMs: n(30_000) });
 
     await gate.enqueue(fresh);
@@ -339,6 +345,34 @@ describe('concurrency slots and queue entries', () => {
       since: n(NOW),
     });
     expect((await gate.snapshot()).queue).toEqual([]);
+
+    // A place in line that carries a ticket (what its hand-off needs: no read of the id), written alike.
+    const ticketed = newRunId(NOW - 500);
+    await putRaw(tableName, {
+      ...stateKey(pk, queueKey(ticketed)),
+      queuedAt: n(NOW - 500),
+      ttl: n(1_900_000_000),
+      ticket: { M: { deadline: n(NOW + 90_000), checkAfterMs: n(7000) } },
+    });
+    const later = newRunId(NOW);
+    await gate.enqueue(later, { deadline: NOW + 80_000, checkAfterMs: 6000 });
+    expect(await getRaw(tableName, stateKey(pk, queueKey(later)))).toEqual({
+      ...stateKey(pk, queueKey(later)),
+      queuedAt: n(NOW),
+      ttl: anyN,
+      ticket: { M: { deadline: n(NOW + 80_000), checkAfterMs: n(6000) } },
+    });
+    // Every slot is taken; the holder stored by hand ends: its slot passes to the oldest waiting, the entry stored by
+    // hand, with its ticket's staleness limit.
+    await gate.release(held!);
+    expect(tickets[0]).toEqual([ticketed, { deadline: NOW + 90_000, checkAfterMs: 7000 }]);
+    const [, [handed, handedSlot]] = launched as [unknown, [string, number]];
+    expect(handed).toBe(ticketed);
+    expect(await getRaw(tableName, stateKey(pk, slotKey(handedSlot)))).toMatchObject({ holder: s(ticketed), checkAt: n(NOW + 7000), checkAfterMs: n(7000) });
+    // Its executor confirms without a staleness limit of its own: the slot's is kept.
+    expect(await gate.confirm(ticketed, handedSlot)).toMatchObject({ holder: ticketed, slot: handedSlot });
+    expect(await getRaw(tableName, stateKey(pk, slotKey(handedSlot)))).toMatchObject({ checkAt: n(NOW + 7000), checkAfterMs: n(7000) });
+    expect((await gate.snapshot()).queue).toEqual([later]);
   });
 });
 

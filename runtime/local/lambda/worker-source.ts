@@ -47,7 +47,18 @@ const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
 });
 loading.catch(() => {});
 
-parentPort.on('message', async (message) => {
+// Invocations arrive in batches (what the parent sent in one turn of its event loop: one message per batch rather
+// than one per invocation, which matters when many small calls are in flight). A reply leaves at once, alone in its
+// batch: an answer held back for others could miss its invocation's end.
+function reply(message) {
+  parentPort.postMessage([message]);
+}
+
+parentPort.on('message', (batch) => {
+  for (const message of batch) void invoke(message);
+});
+
+async function invoke(message) {
   const context = {
     functionName: workerData.functionName,
     functionVersion: '$LATEST',
@@ -58,25 +69,25 @@ parentPort.on('message', async (message) => {
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
   };
-  let reply;
+  let answer;
   let started;
   try {
     const handler = await loading;
     started = performance.now();
     const result = await handler(JSON.parse(message.payload), context);
-    reply = { id: message.id, ok: true, payload: JSON.stringify(result === undefined ? null : result) };
+    answer = { id: message.id, ok: true, payload: JSON.stringify(result === undefined ? null : result) };
   } catch (error) {
-    reply = { id: message.id, ok: false, payload: JSON.stringify(errorPayload(error)) };
+    answer = { id: message.id, ok: false, payload: JSON.stringify(errorPayload(error)) };
   }
   const heap = getHeapStatistics();
   maxMemoryUsedMB = Math.max(maxMemoryUsedMB, (heap.total_heap_size + heap.external_memory) / 1048576);
-  reply.report = { durationMs: started === undefined ? 0 : performance.now() - started, maxMemoryUsedMB };
+  answer.report = { durationMs: started === undefined ? 0 : performance.now() - started, maxMemoryUsedMB };
   if (initMs !== undefined) {
-    reply.report.initMs = initMs;
+    answer.report.initMs = initMs;
     initMs = undefined;
   }
   const pending = [flushed(process.stdout), flushed(process.stderr)].filter(Boolean);
   if (pending.length > 0) await Promise.all(pending);
-  parentPort.postMessage(reply);
-});
+  reply(answer);
+}
 `;

@@ -39,9 +39,20 @@ interface Pending {
 /** What the worker measures of an invocation (worker-source.ts). */
 type WorkerReport = Pick<InvocationReport, 'durationMs' | 'maxMemoryUsedMB' | 'initMs'>;
 
+/** What the worker is sent for an invocation (worker-source.ts). */
+interface Invocation {
+  readonly id: string;
+  readonly requestId: string;
+  readonly payload: string;
+  /** Epoch ms: the context's remaining time counts down to it. */
+  readonly deadline: number;
+}
+
 class LambdaWorker {
   readonly worker: Worker;
   readonly pending = new Map<string, Pending>();
+  /** Invocations not yet sent: they leave together at the end of this turn of the event loop. */
+  #outbox: Invocation[] = [];
   retired = false;
   exited = false;
 
@@ -69,14 +80,17 @@ class LambdaWorker {
         if (this.logStream) logs!.line(this.logStream, line);
       });
     }
-    this.worker.on('message', (reply: { id: string; ok: boolean; payload: string; report?: WorkerReport }) => {
-      const pending = this.pending.get(reply.id);
-      if (!pending) return; // timed out before: the late answer is dropped, as Lambda drops it.
-      this.pending.delete(reply.id);
-      clearTimeout(pending.timer);
-      // The invocation's lines are in before it answers: its output reached us ahead of this reply.
-      this.#ended(reply.id, { durationMs: Date.now() - pending.sentAt, ...reply.report, ...(reply.ok ? {} : { error: reply.payload }) });
-      pending.resolve(reply.ok ? { ok: true, payload: reply.payload } : { ok: false, payload: reply.payload });
+    // Replies come as arrays (worker-source.ts).
+    this.worker.on('message', (replies: Array<{ id: string; ok: boolean; payload: string; report?: WorkerReport }>) => {
+      for (const reply of replies) {
+        const pending = this.pending.get(reply.id);
+        if (!pending) continue; // timed out before: the late answer is dropped, as Lambda drops it.
+        this.pending.delete(reply.id);
+        clearTimeout(pending.timer);
+        // The invocation's lines are in before it answers: its output reached us ahead of this reply.
+        this.#ended(reply.id, { durationMs: Date.now() - pending.sentAt, ...reply.report, ...(reply.ok ? {} : { error: reply.payload }) });
+        pending.resolve(reply.ok ? { ok: true, payload: reply.payload } : { ok: false, payload: reply.payload });
+      }
       this.stopIfDone();
     });
     const fail = (reason: string) => {
@@ -119,8 +133,23 @@ class LambdaWorker {
         this.stopIfDone();
       }, timeoutMs);
       this.pending.set(requestId, { resolve, timer, sentAt: Date.now() });
-      this.worker.postMessage({ id: requestId, requestId, payload, deadline: Date.now() + timeoutMs });
+      this.#send({ id: requestId, requestId, payload, deadline: Date.now() + timeoutMs });
     });
+  }
+
+  /**
+   * Sends an invocation to the worker with the others sent in this turn of the event loop: one message per batch (a
+   * message's cost is mostly its own, not its size), so a burst of small calls does not pay it per call.
+   */
+  #send(message: Invocation): void {
+    if (this.#outbox.length === 0) {
+      setImmediate(() => {
+        const batch = this.#outbox;
+        this.#outbox = [];
+        if (!this.exited) this.worker.postMessage(batch);
+      });
+    }
+    this.#outbox.push(message);
   }
 
   /** The invocation's END and REPORT lines. */

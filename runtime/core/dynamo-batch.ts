@@ -7,17 +7,25 @@
  */
 import { BatchGetCommand, type BatchGetCommandOutput, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MultinodeError } from '../../lib/errors.js';
-import { type Backoff, backoffDelay, sleep } from '../core/retry.js';
-import { chunks, mapLimit } from '../core/map-limit.js';
-import { BATCH_GET_MAX, BATCH_WRITE_MAX } from './schema.js';
-import type { EntryItem, EntryKey } from './items.js';
+import { type Backoff, backoffDelay, sleep } from './retry.js';
+import { chunks, mapLimit } from './map-limit.js';
 
-/** One write of a batch: an entry to put, or a key to delete. */
-export type EntryWrite = { readonly PutRequest: { readonly Item: EntryItem } } | { readonly DeleteRequest: { readonly Key: EntryKey } };
+/** BatchWriteItem takes at most 25 puts/deletes; BatchGetItem at most 100 keys. */
+export const BATCH_WRITE_MAX = 25;
+export const BATCH_GET_MAX = 100;
+
+/** An item's key (its key attributes), and an item, as plain objects. */
+type Key = Record<string, unknown>;
+type Item = Record<string, unknown>;
+
+/** One write of a batch: an item to put, or a key to delete. */
+export type BatchWrite<I extends Item = Item, K extends Key = Key> =
+  | { readonly PutRequest: { readonly Item: I } }
+  | { readonly DeleteRequest: { readonly Key: K } };
 
 /** What is left to read of one request: the keys, and how to read them. */
-interface PendingKeys {
-  readonly Keys: EntryKey[] | undefined;
+interface PendingKeys<K> {
+  readonly Keys: K[] | undefined;
   readonly ConsistentRead?: boolean;
 }
 
@@ -36,9 +44,14 @@ export interface BatchOptions {
 }
 
 /** Writes (puts and deletes) in batches of 25; every request's key must be unique across `requests`. */
-export async function batchWrite(documents: DynamoDBDocumentClient, table: string, requests: EntryWrite[], options: BatchOptions = {}): Promise<void> {
+export async function batchWrite<W extends BatchWrite>(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  requests: W[],
+  options: BatchOptions = {},
+): Promise<void> {
   await mapLimit(chunks(requests, BATCH_WRITE_MAX), BATCH_PARALLELISM, async (chunk) => {
-    let pending: EntryWrite[] = chunk;
+    let pending: W[] = chunk;
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) {
         if (round > MAX_UNPROCESSED_ROUNDS) {
@@ -48,16 +61,21 @@ export async function batchWrite(documents: DynamoDBDocumentClient, table: strin
         await sleep(backoffDelay(round, options.backoff));
       }
       const output = await documents.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-      pending = (output.UnprocessedItems?.[table] ?? []) as EntryWrite[];
+      pending = (output.UnprocessedItems?.[table] ?? []) as W[];
     }
   });
 }
 
 /** Reads items by key in batches of 100 (strongly consistent); returns the items found, in no particular order. */
-export async function batchGet(documents: DynamoDBDocumentClient, table: string, keys: EntryKey[], options: BatchOptions = {}): Promise<EntryItem[]> {
-  const found: EntryItem[] = [];
+export async function batchGet<K extends Key, I extends Item>(
+  documents: DynamoDBDocumentClient,
+  table: string,
+  keys: K[],
+  options: BatchOptions = {},
+): Promise<I[]> {
+  const found: I[] = [];
   await mapLimit(chunks(keys, BATCH_GET_MAX), BATCH_PARALLELISM, async (chunk) => {
-    let pending: PendingKeys | undefined = { Keys: chunk, ConsistentRead: true };
+    let pending: PendingKeys<K> | undefined = { Keys: chunk, ConsistentRead: true };
     for (let round = 0; pending?.Keys?.length; round++) {
       if (round > 0) {
         if (round > MAX_UNPROCESSED_ROUNDS) {
@@ -69,8 +87,8 @@ export async function batchGet(documents: DynamoDBDocumentClient, table: string,
         await sleep(backoffDelay(round, options.backoff));
       }
       const output: BatchGetCommandOutput = await documents.send(new BatchGetCommand({ RequestItems: { [table]: pending } }));
-      found.push(...((output.Responses?.[table] ?? []) as EntryItem[]));
-      pending = output.UnprocessedKeys?.[table] as PendingKeys | undefined;
+      found.push(...((output.Responses?.[table] ?? []) as I[]));
+      pending = output.UnprocessedKeys?.[table] as PendingKeys<K> | undefined;
     }
   });
   return found;

@@ -1,0 +1,111 @@
+/**
+ * How many state-table requests the steps of a started run make, counted by a middleware on the SDK client (a count is
+ * deterministic where a timing is not): a start that finds a free slot, a start that finds every slot taken, and an
+ * executor from the confirmation of its slot to handing it on. Through the local cloud; the executor measured runs in
+ * this process (the local Lambda's own run in worker threads, with clients of their own).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveApp } from '../../lib/app.js';
+import { toWire } from '../../lib/codec.js';
+import { createLambdaHandler } from '../../runtime/entry/lambda-handler.js';
+import { RunStore } from '../../runtime/functions/run-store.js';
+import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
+import { ConcurrencyGate } from '../../runtime/state/concurrency.js';
+import { newRunId } from '../../runtime/state/ids.js';
+import { until } from '../helpers/poll.js';
+import { countRequests, type RequestCounter } from '../helpers/request-counter.js';
+import * as app from './fixtures/concurrency-app/src/app.js';
+import { functionGate, jobGateOf } from './support.js';
+
+const entry = path.join(import.meta.dirname, 'fixtures/concurrency-app/src/app.ts');
+
+let t: TestCloud;
+let requests: RequestCounter;
+beforeAll(async () => {
+  t = await startTestCloud(entry, { module: app });
+  requests = countRequests(t.context.clients.dynamodb, { table: t.context.names.stateTable });
+}, 120_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+const empty = (gate: ConcurrencyGate) =>
+  until(
+    () => gate.snapshot(),
+    (s) => s.slots.length === 0 && s.queue.length === 0,
+    'every slot given back',
+  );
+
+describe('state-table requests of a start', () => {
+  it('a start that finds a free slot costs at most 4: the run recorded, the gate read, the slot taken (a run, and a job)', async () => {
+    const runs = functionGate(t.context, 'single');
+    await empty(runs);
+    requests.reset();
+    const id = await app.single.start({ key: 'requests-free', item: 'run' });
+    expect(requests.total()).toBeLessThanOrEqual(4);
+    expect(requests.log).toEqual(['PutItem', 'Query', 'PutItem']);
+    await app.single.awaitResult(id);
+
+    const jobs = jobGateOf(t.context, 'singleJob');
+    await empty(jobs);
+    requests.reset();
+    const job = await app.singleJob.start({ key: 'requests-free', item: 'job' });
+    expect(requests.total()).toBeLessThanOrEqual(4);
+    expect(requests.log).toEqual(['PutItem', 'Query', 'PutItem']);
+    await app.singleJob.awaitResult(job);
+  });
+
+  it('a start that finds every slot taken goes in line: the run recorded, the gate read, the entry put, the gate read again', async () => {
+    const gate = 'requests-full/open';
+    const holder = await app.single.start({ key: 'requests-full', item: 'holder', gate });
+    await until(
+      () => app.single.get(holder),
+      (info) => info.status === 'RUNNING',
+      'the holder RUNNING',
+    );
+    requests.reset();
+    const waiting = await app.single.start({ key: 'requests-full', item: 'waiting' });
+    expect(requests.log).toEqual(['PutItem', 'Query', 'PutItem', 'Query']);
+    expect((await functionGate(t.context, 'single').snapshot()).queue).toEqual([waiting]);
+    await app.marks.set(gate, 1);
+    await app.single.awaitResult(holder);
+    await app.single.awaitResult(waiting);
+  });
+});
+
+describe('state-table requests of an executor', () => {
+  it('confirms its slot, claims the run, records the result and hands the slot on: 6 when nobody waits', async () => {
+    const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
+    await empty(functionGate(t.context, 'single'));
+    // A run handed a slot by a gate whose launch only notes it: the executor is then invoked here, in this process.
+    const id = newRunId();
+    const record = await runs.create(id, toWire([{ key: 'requests-executor', item: 'run' }], 'args'), 120);
+    let handed: { slot: number; token: string } | undefined;
+    const handing = new ConcurrencyGate({
+      table: t.context.state,
+      name: 'single',
+      limit: 1,
+      clock: t.context.clock,
+      members: {
+        waiting: async () => ({ checkAfterMs: record.staleAfterMs, launch: async (slot, token) => void (handed = { slot, token }) }),
+        inspect: async () => 'keep',
+      },
+    });
+    await handing.admit(id);
+    expect(handed).toBeDefined();
+
+    const handler = createLambdaHandler(resolveApp(app), { context: t.context });
+    const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'counted', getRemainingTimeInMillis: () => 60_000 };
+    requests.reset();
+    expect(await handler({ multinode: 'run', function: 'single', id, ...handed! }, lambda)).toMatchObject({ outcome: 'SUCCEEDED' });
+    // The handler's own dict requests go to the dict's table and are not counted; a cancel poll would be (every second).
+    // Confirm and claim at once (the event carries the hand-off's token), the final write alongside the read of the
+    // line's head, then (nobody waits) the slot freed and the gate read again after that.
+    const counted = requests.log.filter((operation) => operation !== 'GetItem');
+    expect(counted.slice(0, 2)).toEqual(['UpdateItem', 'UpdateItem']);
+    expect([...counted.slice(2, 4)].sort()).toEqual(['Query', 'UpdateItem']);
+    expect(counted.slice(4)).toEqual(['DeleteItem', 'Query']);
+    expect(await functionGate(t.context, 'single').snapshot()).toEqual({ slots: [], queue: [] });
+  });
+});
