@@ -77,7 +77,9 @@ describe('call', () => {
     expect(await app.slow.call(10)).toBe(10);
     const error = (await app.slow.call(5000).catch((e: unknown) => e)) as InvocationFailedError;
     expect(error).toBeInstanceOf(InvocationFailedError);
-    expect(error.remote.type).toBe('TimeoutError');
+    // The runtime stops the handler 200 ms before the invocation's end (TimeoutError); on a loaded machine Lambda's own
+    // timeout (Sandbox.Timedout) can come first. Both are a timeout, and neither is retried.
+    expect(['TimeoutError', 'Sandbox.Timedout']).toContain(error.remote.type);
   });
 
   it('carries arguments and results over the 6 MB inline limit through S3', async () => {

@@ -237,3 +237,39 @@ describe('asynchronous invoke', () => {
     expect(lines.some((l) => /attempt 3\)/.test(l) && !/retrying/.test(l))).toBe(true);
   });
 });
+
+describe('init', () => {
+  it("counts an invocation's timeout from the end of init, as Lambda does: a slow import does not time out the first call", async () => {
+    const slowBundle = path.join(dir, 'slow-init.mjs');
+    // The import takes 1.5 s, longer than the function's 1 s timeout; the handler itself answers at once.
+    writeFileSync(
+      slowBundle,
+      `await new Promise((r) => setTimeout(r, 1500));\nexport async function handler(event, context) { return context.getRemainingTimeInMillis(); }\n`,
+    );
+    const slow = new LocalLambda({
+      bundle: slowBundle,
+      functions: [{ functionName: 'app-slow-init', definition: 'slowInit', timeoutSeconds: 1, memoryMB: 128 }],
+      env: {},
+      log: () => undefined,
+    });
+    const slowEndpoint = await startLambdaEndpoint(slow);
+    const slowClient = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: slowEndpoint.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      maxAttempts: 1,
+    });
+    try {
+      const output = await slowClient.send(new InvokeCommand({ FunctionName: 'app-slow-init', Payload: Buffer.from('{}') }));
+      expect(output.FunctionError).toBeUndefined();
+      // The whole second of the timeout is left when the handler starts (less the hand-over), not 1 s minus the import.
+      const remaining = JSON.parse(decoder.decode(output.Payload)) as number;
+      expect(remaining).toBeGreaterThan(500);
+      expect(remaining).toBeLessThanOrEqual(1000);
+    } finally {
+      slowClient.destroy();
+      await slowEndpoint.close();
+      await slow.close();
+    }
+  });
+});

@@ -45,7 +45,12 @@ const loading = import(pathToFileURL(workerData.bundle).href).then((module) => {
   }
   return module.handler;
 });
-loading.catch(() => {});
+// The parent starts counting an invocation's timeout once the environment's init is over, as Lambda does (init has a
+// limit of its own): it is told when the import has settled, either way.
+loading.then(
+  () => parentPort.postMessage({ ready: true }),
+  () => parentPort.postMessage({ ready: true }),
+);
 
 // Invocations arrive in batches (what the parent sent in one turn of its event loop: one message per batch rather
 // than one per invocation, which matters when many small calls are in flight). A reply leaves at once, alone in its

@@ -4,6 +4,11 @@
  * with a few cores can run a function with `maxConcurrency` 100 without 100 copies of the app in memory; the
  * concurrency limit (429) is still counted per invocation, as Lambda counts it.
  *
+ * An invocation's timeout counts from the end of the environment's init (importing the bundle), as in Lambda, where
+ * init has its own limit of 10 seconds: an invocation that arrives while the worker still imports waits for it, and
+ * its clock starts when the import is done or the 10 seconds have passed (then, as when Lambda repeats a failed init
+ * within the invocation, what is left of the import counts against the timeout).
+ *
  * A worker that timed out an invocation is retired: it takes no new work and is stopped once nothing else runs in
  * it (its user code may be stuck; Lambda would discard that environment too).
  *
@@ -28,6 +33,9 @@ export interface WorkerSpec {
 export type WorkerOutcome = { readonly ok: true; readonly payload: string } | { readonly ok: false; readonly payload: string };
 
 export type LogSink = (functionName: string, stream: 'stdout' | 'stderr', line: string) => void;
+
+/** Lambda's limit on an execution environment's init, after which invocations start their clocks anyway. */
+export const INIT_LIMIT_MS = 10_000;
 
 interface Pending {
   resolve(outcome: WorkerOutcome): void;
@@ -55,6 +63,10 @@ class LambdaWorker {
   #outbox: Invocation[] = [];
   retired = false;
   exited = false;
+  /** Whether init is over (or its limit passed): until then invocations wait, their clocks not started. */
+  #ready = false;
+  #waiting: Array<() => void> = [];
+  readonly #initLimit: NodeJS.Timeout;
 
   /** This environment's log stream (when the function's logs go to CloudWatch Logs). */
   readonly logStream: string | undefined;
@@ -80,8 +92,11 @@ class LambdaWorker {
         if (this.logStream) logs!.line(this.logStream, line);
       });
     }
-    // Replies come as arrays (worker-source.ts).
-    this.worker.on('message', (replies: Array<{ id: string; ok: boolean; payload: string; report?: WorkerReport }>) => {
+    this.#initLimit = setTimeout(() => this.#initOver(), INIT_LIMIT_MS);
+    this.#initLimit.unref();
+    // Replies come as arrays (worker-source.ts); `{ ready: true }` says init is over.
+    this.worker.on('message', (replies: Array<{ id: string; ok: boolean; payload: string; report?: WorkerReport }> | { ready: true }) => {
+      if (!Array.isArray(replies)) return this.#initOver();
       for (const reply of replies) {
         const pending = this.pending.get(reply.id);
         if (!pending) continue; // timed out before: the late answer is dropped, as Lambda drops it.
@@ -95,6 +110,7 @@ class LambdaWorker {
     });
     const fail = (reason: string) => {
       this.exited = true;
+      this.#initOver();
       for (const [requestId, pending] of this.pending) {
         clearTimeout(pending.timer);
         const payload = JSON.stringify({
@@ -118,23 +134,42 @@ class LambdaWorker {
     const requestId = randomUUID();
     if (this.logStream) this.logs!.start(this.logStream, requestId);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        this.retired = true;
-        log(functionName, 'stderr', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (request ${requestId})`);
-        this.#ended(requestId, { durationMs: timeoutMs, timedOutAfterSeconds: timeoutMs / 1000 });
-        resolve({
-          ok: false,
-          payload: JSON.stringify({
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
-          } satisfies LambdaErrorPayload),
-        });
-        this.stopIfDone();
-      }, timeoutMs);
-      this.pending.set(requestId, { resolve, timer, sentAt: Date.now() });
-      this.#send({ id: requestId, requestId, payload, deadline: Date.now() + timeoutMs });
+      if (this.#ready) this.#start(requestId, payload, timeoutMs, log, functionName, resolve);
+      else this.#waiting.push(() => this.#start(requestId, payload, timeoutMs, log, functionName, resolve));
     });
+  }
+
+  #initOver(): void {
+    if (this.#ready) return;
+    this.#ready = true;
+    clearTimeout(this.#initLimit);
+    for (const start of this.#waiting.splice(0)) start();
+  }
+
+  /** Starts an invocation's clock and sends it. */
+  #start(requestId: string, payload: string, timeoutMs: number, log: LogSink, functionName: string, resolve: (outcome: WorkerOutcome) => void): void {
+    if (this.exited) {
+      const error = { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${requestId} Error: Runtime exited before the invocation started` };
+      this.#ended(requestId, { durationMs: 0, error: JSON.stringify(error) });
+      resolve({ ok: false, payload: JSON.stringify(error satisfies LambdaErrorPayload) });
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(requestId);
+      this.retired = true;
+      log(functionName, 'stderr', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds (request ${requestId})`);
+      this.#ended(requestId, { durationMs: timeoutMs, timedOutAfterSeconds: timeoutMs / 1000 });
+      resolve({
+        ok: false,
+        payload: JSON.stringify({
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+        } satisfies LambdaErrorPayload),
+      });
+      this.stopIfDone();
+    }, timeoutMs);
+    this.pending.set(requestId, { resolve, timer, sentAt: Date.now() });
+    this.#send({ id: requestId, requestId, payload, deadline: Date.now() + timeoutMs });
   }
 
   /**
