@@ -16,7 +16,7 @@ const expected = items.map((i) => i + 1);
 
 const cloud = await startTestCloud(path.join(import.meta.dirname, 'apps/batch/src/app.ts'), { module: app });
 const calls = new Map<string, number>();
-batchClient(cloud.context).middlewareStack.add(
+(await batchClient(cloud.context)).middlewareStack.add(
   (next, context) => async (args) => {
     const operation = String(context.commandName).replace(/Command$/, '');
     calls.set(operation, (calls.get(operation) ?? 0) + 1);

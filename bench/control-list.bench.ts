@@ -28,7 +28,8 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const { manifest } = await loadManifest(path.join(import.meta.dirname, 'apps/runs/src/app.ts'));
 const dynamo = await startDynamo();
-const payloads = new Payloads(new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials }), 'unused-bucket');
+const s3 = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials });
+const payloads = new Payloads(s3, 'unused-bucket');
 
 /**
  * A plane over a fresh state table holding `count` runs over the last 20 hours (60% started runs of two functions,
@@ -149,5 +150,5 @@ console.log(
   `${'every page of 100, whole app'.padEnd(38)} ${`${walks.get(small)!.toFixed(0)} ms`.padStart(12)} ${`${walks.get(large)!.toFixed(0)} ms`.padStart(12)}  ` +
     `${(perRow(large) / perRow(small)).toFixed(2)}x per row (${rows.get(small)} and ${rows.get(large)} rows)`,
 );
-payloads.s3.destroy();
+s3.destroy();
 await dynamo.close();

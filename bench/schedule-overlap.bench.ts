@@ -100,7 +100,7 @@ const lambdaContext = (task: string) => ({
 });
 // A waiting fire time's turn is an asynchronous invoke of the task's function: delivered here to the same handler.
 const turns: Array<Promise<unknown>> = [];
-clients.lambda.middlewareStack.add(
+(await clients.lambda()).middlewareStack.add(
   () => async (args) => {
     const input = args.input as { FunctionName: string; Payload: Uint8Array };
     const event = JSON.parse(new TextDecoder().decode(input.Payload)) as { name: string };

@@ -36,7 +36,10 @@ export interface AppBatchProps {
   readonly names: ResourceNames;
   /** The Batch-placed definitions of the manifest. Required. */
   readonly definitions: readonly BatchPlaced[];
-  /** The bundle file (`app.mjs`) the containers download. Required. */
+  /**
+   * The file the containers download and run: the app bundle's archive (a gzipped tar of `app.mjs`, its chunks and
+   * source maps; constructs/native-assets.ts), or a bundle in one file. Required.
+   */
   readonly bundleFile: string;
   /**
    * The file containers on an architecture download instead of `bundleFile`: for an app with native modules, an
@@ -123,7 +126,7 @@ export class AppBatch extends Construct {
   readonly jobDefinitions: Readonly<Record<string, batch.EcsJobDefinition>>;
   /** What the containers' code may do: the app's access, and reading the bundle. */
   readonly jobRole: iam.Role;
-  /** The bundle (`app.mjs`, or the archive of it with its native modules) as an S3 asset, for the first architecture used. */
+  /** The bundle's archive (with its native modules, if any) as an S3 asset, for the first architecture used. */
   readonly bundle: Asset;
   /** The downloads by processor architecture (one for each architecture the app's containers run on). */
   readonly bundles: Readonly<Partial<Record<CpuArchitecture, Asset>>>;

@@ -1,6 +1,6 @@
 /**
  * How a Batch container starts the app (runtime/batch/bootstrap.ts): the public Node.js image, `node -e BOOTSTRAP`
- * as the command, and the job definition's environment naming the bundle (an S3 asset of `app.mjs`) and the
+ * as the command, and the job definition's environment naming the bundle (an S3 asset of its archive) and the
  * definition it runs.
  */
 import { Stack } from 'aws-cdk-lib';

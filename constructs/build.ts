@@ -1,6 +1,6 @@
 /**
- * Builds an app once for the CDK: one esbuild bundle (app.mjs + its source map) read for the manifest and shipped
- * as the code of every Lambda and of the Batch containers. No Docker: the bundle comes from our own esbuild.
+ * Builds an app once for the CDK: one esbuild bundle (app.mjs, its chunks, their source maps) read for the manifest
+ * and shipped as the code of every Lambda and of the Batch containers. No Docker: the bundle comes from our own esbuild.
  *
  * Bundles land in `<bundle root>/<content hash>/`; MultinodeApp's root is the CDK output folder (`cdk.out`, which
  * projects already ignore), so nothing is written into the app's own folders (`.multinode/` is `multinode dev`'s).
@@ -22,7 +22,7 @@ import { SynthError } from './errors.js';
 export interface AppBuild {
   /** The app's manifest, read from the bundle. */
   readonly manifest: Manifest;
-  /** Folder holding `app.mjs` and `app.mjs.map`: the code asset of every Lambda. */
+  /** Folder holding `app.mjs`, its chunks and their source maps: the code asset of every Lambda. */
   readonly dir: string;
   /** The bundle file itself (the Batch containers fetch it). */
   readonly file: string;

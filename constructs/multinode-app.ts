@@ -59,7 +59,7 @@ import { SynthError } from './errors.js';
 import { appLambdaRole } from './lambda-role.js';
 import { checkStackLimits } from './limits.js';
 import { lookUp } from './lookup.js';
-import { batchDownload, lambdaCode } from './native-assets.js';
+import { batchDownload, bundleArchive, lambdaCode } from './native-assets.js';
 import { type OperatorAccessInput, operatorStatements } from './operator-access.js';
 import { checkOverrides, type DefinitionOverrides } from './overrides.js';
 import { PayloadBucket } from './payload-bucket.js';
@@ -254,7 +254,7 @@ export class MultinodeApp extends Construct {
   readonly prefix: string;
   /** The app's physical names, by the rule the runtime uses to find them. */
   readonly names: ResourceNames;
-  /** The bundle (`app.mjs`) every Lambda and Batch container runs. */
+  /** The folder of the bundle (`app.mjs` and its chunks) every Lambda and Batch container runs. */
   readonly bundleDir: string;
   /** The app's state table: invocations, jobs, schedule de-duplication, locks. */
   readonly stateTable: StateTable;
@@ -687,7 +687,7 @@ export class MultinodeApp extends Construct {
       appName: this.manifest.app.name,
       names: this.names,
       definitions,
-      bundleFile: build.file,
+      bundleFile: bundleArchive(build),
       ...(build.externals.length > 0 ? { bundleFor: (architecture, names) => batchDownload(this, build, architecture, names) } : {}),
       ...(settings?.architecture ? { architecture: settings.architecture } : {}),
       appDir: build.appDir,

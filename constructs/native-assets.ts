@@ -1,10 +1,11 @@
 /**
  * What each deployment target downloads when the app has external (native) modules, made at synth without Docker:
- *  - Lambda: a folder asset with the bundle (`app.mjs`, `app.mjs.map`) and `node_modules` holding the modules
+ *  - Lambda: a folder asset with the bundle (`app.mjs`, its chunks, their maps) and `node_modules` holding the modules
  *    installed for Linux on the functions' architecture (arm64 by default);
  *  - Batch: per processor architecture its containers run on (x86_64 on Fargate by default and on GPU instances), a
  *    gzipped tar of the same files, which the container's bootstrap unpacks before importing the bundle.
- * An app without externals keeps its plain bundle: the folder of `app.mjs` for Lambda and the file for Batch.
+ * An app without externals keeps its plain bundle: the folder of `app.mjs` and its chunks for Lambda, and for Batch a
+ * gzipped tar of the bundle's files (`bundleArchive`).
  *
  * Both are made next to the bundle (in its content-hashed folder) and named by the install's key, so an unchanged
  * app and lockfile give the same assets and deploy as a no-op.
@@ -15,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { AssetHashType } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { BUNDLE_FILE } from '../runtime/build/bundle.js';
+import { bundleFiles } from '../runtime/build/bundle.js';
 import { type NativeInstall, installNativeModules, NativeModuleError, platformName, type TargetPlatform } from '../runtime/build/native-install.js';
 import { folderEntries, type TarEntry, tarGzip } from '../runtime/build/tar.js';
 import type { AppBuild } from './build.js';
@@ -54,10 +55,8 @@ function install(scope: Construct, build: AppBuild, architecture: CpuArchitectur
   }
 }
 
-/** The bundle and its source map (when there is one). */
-function bundleFiles(build: AppBuild): string[] {
-  return [BUNDLE_FILE, `${BUNDLE_FILE}.map`].filter((name) => existsSync(path.join(build.dir, name)));
-}
+/** The archives made in the bundle's folder, kept out of the Lambda asset of that folder. */
+const ARCHIVES = '*.tar.gz';
 
 /** In MB as AWS writes them (MiB). */
 function megabytes(bytes: number): string {
@@ -87,7 +86,7 @@ export function checkLambdaCodeSize(
  * bundle and its node_modules for Linux on `architecture`, no larger than Lambda's 250 MB unzipped.
  */
 export function lambdaCode(scope: Construct, build: AppBuild, architecture: lambda.Architecture, definitions: readonly string[]): lambda.Code {
-  if (build.externals.length === 0) return lambda.Code.fromAsset(build.dir);
+  if (build.externals.length === 0) return lambda.Code.fromAsset(build.dir, { exclude: [ARCHIVES] });
   const arch: CpuArchitecture = architecture.name === lambda.Architecture.ARM_64.name ? 'arm64' : 'x86_64';
   const made = install(scope, build, arch, 'the Lambda functions', definitions);
   const dir = path.join(build.dir, `lambda-${platformName(targetOf(arch))}-${made.key}`);
@@ -95,35 +94,49 @@ export function lambdaCode(scope: Construct, build: AppBuild, architecture: lamb
     const staging = `${dir}.tmp-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    for (const name of bundleFiles(build)) copyFileSync(path.join(build.dir, name), path.join(staging, name));
+    for (const name of bundleFiles(build.dir)) copyFileSync(path.join(build.dir, name), path.join(staging, name));
     cpSync(path.join(made.dir, 'node_modules'), path.join(staging, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     writeFileSync(path.join(staging, '.complete'), '');
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   }
-  const total = made.sizeBytes + bundleFiles(build).reduce((sum, name) => sum + statSync(path.join(build.dir, name)).size, 0);
+  const total = made.sizeBytes + bundleFiles(build.dir).reduce((sum, name) => sum + statSync(path.join(build.dir, name)).size, 0);
   checkLambdaCodeSize(scope, total, made.modules, platformName(targetOf(arch)), definitions);
   // The folder's content follows from the bundle (its folder's name is its hash) and the install (its key).
   const assetHash = createHash('sha256').update(path.basename(build.dir)).update(path.basename(dir)).digest('hex');
   return lambda.Code.fromAsset(dir, { assetHash, assetHashType: AssetHashType.CUSTOM, exclude: ['.complete'] });
 }
 
-/**
- * The file Batch containers on `architecture` download: the bundle, or for an app with externals a gzipped tar of
- * the bundle and its node_modules for Linux on that architecture.
- */
-export function batchDownload(scope: Construct, build: AppBuild, architecture: CpuArchitecture, definitions: readonly string[]): string {
-  if (build.externals.length === 0) return build.file;
-  const made = install(scope, build, architecture, 'the Batch jobs', definitions);
-  const file = path.join(build.dir, `batch-${platformName(targetOf(architecture))}-${made.key}.tar.gz`);
+/** The bundle's files (`app.mjs`, its chunks, their source maps) as tar entries. */
+function bundleEntries(build: AppBuild): TarEntry[] {
+  return bundleFiles(build.dir).map((name) => ({ type: 'file' as const, path: name, data: readFileSync(path.join(build.dir, name)) }));
+}
+
+/** Writes `file` (through a temporary name, so a failed write leaves nothing) unless it exists. */
+function writeArchive(file: string, entries: () => TarEntry[]): string {
   if (!existsSync(file)) {
-    const entries: TarEntry[] = [
-      ...bundleFiles(build).map((name) => ({ type: 'file' as const, path: name, data: readFileSync(path.join(build.dir, name)) })),
-      ...folderEntries(path.join(made.dir, 'node_modules'), 'node_modules'),
-    ];
     const staging = `${file}.tmp-${process.pid}`;
-    writeFileSync(staging, tarGzip(entries));
+    writeFileSync(staging, tarGzip(entries()));
     renameSync(staging, file);
   }
   return file;
+}
+
+/**
+ * A gzipped tar of the bundle's files: what Batch containers download for an app without externals. The bundle is
+ * split in several files (runtime/build/bundle.ts), and the container's bootstrap unpacks the archive.
+ */
+export function bundleArchive(build: AppBuild): string {
+  return writeArchive(path.join(build.dir, 'batch-bundle.tar.gz'), () => bundleEntries(build));
+}
+
+/**
+ * The file Batch containers on `architecture` download: the bundle's archive, or for an app with externals a gzipped
+ * tar of the bundle and its node_modules for Linux on that architecture.
+ */
+export function batchDownload(scope: Construct, build: AppBuild, architecture: CpuArchitecture, definitions: readonly string[]): string {
+  if (build.externals.length === 0) return bundleArchive(build);
+  const made = install(scope, build, architecture, 'the Batch jobs', definitions);
+  const file = path.join(build.dir, `batch-${platformName(targetOf(architecture))}-${made.key}.tar.gz`);
+  return writeArchive(file, () => [...bundleEntries(build), ...folderEntries(path.join(made.dir, 'node_modules'), 'node_modules')]);
 }

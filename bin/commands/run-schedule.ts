@@ -22,7 +22,7 @@ export const runSchedule: Runner<'schedule'> = async (target) => {
   const { context } = connection;
   const name = definition.name;
   const event = renderManualEvent(name, context.clock());
-  const answer = await context.clients.lambda.send(
+  const answer = await (await context.clients.lambda()).send(
     new InvokeCommand({
       FunctionName: context.names.lambdaFunction(definition.placement === 'lambda' ? name : DISPATCHER_DEFINITION),
       InvocationType: 'RequestResponse',

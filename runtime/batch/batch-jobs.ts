@@ -3,13 +3,14 @@
  * naming rule, lib/naming.ts), read jobs' status, terminate them. Only small ids travel in `containerOverrides`
  * (the run id, the attempt, the task): inputs and outputs go through the state table and S3 (docs/aws-behaviour.md, "Batch SubmitJob limits").
  */
-import { BatchClient, DescribeJobsCommand, type JobDetail, type JobStatus, SubmitJobCommand, TerminateJobCommand } from '@aws-sdk/client-batch';
+import type { BatchClient, JobDetail, JobStatus } from '@aws-sdk/client-batch';
 import { fitName } from '../../lib/naming.js';
 import type { PlacedDefinition } from '../../lib/manifest.js';
 import { awsErrorName, explainMissing } from '../core/aws-errors.js';
 import { clientConfig } from '../core/clients.js';
 import type { RuntimeContext } from '../core/context.js';
 import { backoffDelay, sleep } from '../core/retry.js';
+import { batchSdk, LazyClient } from '../core/sdk-modules.js';
 import { BATCH_ENV, MIN_NODE_MAJOR, NODE_TOO_OLD_EXIT_CODE } from './bootstrap.js';
 
 /** Batch's view of the job that runs an attempt, a run or a scheduled task. */
@@ -42,12 +43,13 @@ export const MIN_ATTEMPT_SECONDS = 60;
 /** DescribeJobs takes at most 100 ids. */
 const DESCRIBE_MAX = 100;
 
-const clients = new WeakMap<RuntimeContext, BatchClient>();
+const clients = new WeakMap<RuntimeContext, LazyClient<BatchClient>>();
 
-export function batchClient(context: RuntimeContext): BatchClient {
+/** The Batch client of `context`, made (and the SDK package loaded, sdk-modules.ts) at the first call. */
+export function batchClient(context: RuntimeContext): Promise<BatchClient> {
   let client = clients.get(context);
-  if (!client) clients.set(context, (client = new BatchClient(clientConfig(context.config, 'batch'))));
-  return client;
+  if (!client) clients.set(context, (client = new LazyClient(async () => new (await batchSdk()).BatchClient(clientConfig(context.config, 'batch')))));
+  return client.get();
 }
 
 /** Closes the Batch client of `context`, if one was made (a process done with the context: the control plane). */
@@ -74,7 +76,7 @@ const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException']);
 export class BatchJobs {
   constructor(readonly context: RuntimeContext) {}
 
-  get client(): BatchClient {
+  client(): Promise<BatchClient> {
     return batchClient(this.context);
   }
 
@@ -92,6 +94,7 @@ export class BatchJobs {
       ...(submission.attempt !== undefined ? { [BATCH_ENV.attempt]: String(submission.attempt) } : {}),
       ...submission.environment,
     };
+    const [{ SubmitJobCommand }, client] = await Promise.all([batchSdk(), this.client()]);
     const command = new SubmitJobCommand({
       jobName: batchJobName(definition.name, submission.task, submission.run),
       jobQueue: this.queueOf(definition),
@@ -102,7 +105,7 @@ export class BatchJobs {
     });
     for (let throttles = 1; ; throttles++) {
       try {
-        const output = await this.client.send(command);
+        const output = await client.send(command);
         return output.jobId!;
       } catch (error) {
         if (!THROTTLES.has(awsErrorName(error) ?? '') || throttles > 8) {
@@ -116,8 +119,9 @@ export class BatchJobs {
   /** Batch's details of `ids` (any number; asked 100 at a time). Unknown ids are absent. */
   async describe(ids: readonly string[]): Promise<Map<string, JobDetail>> {
     const found = new Map<string, JobDetail>();
+    const [{ DescribeJobsCommand }, client] = await Promise.all([batchSdk(), this.client()]);
     for (let i = 0; i < ids.length; i += DESCRIBE_MAX) {
-      const { jobs } = await this.client.send(new DescribeJobsCommand({ jobs: ids.slice(i, i + DESCRIBE_MAX) }));
+      const { jobs } = await client.send(new DescribeJobsCommand({ jobs: ids.slice(i, i + DESCRIBE_MAX) }));
       for (const job of jobs ?? []) if (job.jobId) found.set(job.jobId, job);
     }
     return found;
@@ -130,8 +134,9 @@ export class BatchJobs {
 
   /** Stops a job whatever its state (TerminateJob cancels queued jobs and stops running ones). */
   async terminate(id: string, reason: string): Promise<void> {
+    const [{ TerminateJobCommand }, client] = await Promise.all([batchSdk(), this.client()]);
     try {
-      await this.client.send(new TerminateJobCommand({ jobId: id, reason }));
+      await client.send(new TerminateJobCommand({ jobId: id, reason }));
     } catch (error) {
       // A job Batch no longer knows needs no stopping.
       if (awsErrorName(error) !== 'ClientException') throw error;

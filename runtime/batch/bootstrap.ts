@@ -186,7 +186,7 @@ async function mnMain() {
   const bundle = await get(key);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'multinode-'));
   const file = path.join(dir, 'app.mjs');
-  // gzip's magic bytes: an archive of the bundle with its node_modules; else the bundle itself.
+  // gzip's magic bytes: an archive of the bundle's files (and node_modules, with native modules); else a one-file bundle.
   if (bundle[0] === 0x1f && bundle[1] === 0x8b) mnUntar(zlib.gunzipSync(bundle), dir);
   else fs.writeFileSync(file, bundle);
   // The bundle names its map app.mjs.map; without one, traces point into the bundle.

@@ -1,8 +1,17 @@
 /**
- * Bundles an app with esbuild: the user's entry plus the multinode runtime, in one ESM file. The same bundle runs
- * in Lambda, on Batch and in the local cloud, and is what the manifest is read from.
+ * Bundles an app with esbuild: the user's entry plus the multinode runtime, as ESM. The same bundle runs in Lambda,
+ * on Batch and in the local cloud, and is what the manifest is read from.
+ *
+ * The bundle is split (esbuild's `splitting`): `app.mjs` holds what every cold start needs, and each dynamic
+ * `import()` (the Lambda, S3 and Batch SDK packages, runtime/core/sdk-modules.ts; the app's own) becomes a chunk
+ * file beside it, read only when first used. A function that only uses dicts never reads those chunks, nor parses
+ * their source maps (which Node does for every module it loads with --enable-source-maps).
+ *
+ * One exception keeps the bundle in one file: code that `import()`s a CommonJS module, other than sdk-modules.ts
+ * (which reads the module's `default`). Split, esbuild gives such an import only a `default` export (its named
+ * exports would be undefined, https://github.com/evanw/esbuild/issues/3245); in one file it gets them, as in Node.
  */
-import { existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -14,8 +23,20 @@ import { moduleFile } from './package-paths.js';
 
 export const BUNDLE_FILE = 'app.mjs';
 
+/** The name of a file of the bundle: `app.mjs`, its chunks (`chunk-<hash>.mjs`), and their source maps. */
+export function isBundleFile(name: string): boolean {
+  return /^(app|chunk-[A-Z0-9]+)\.mjs(\.map)?$/.test(name);
+}
+
+/** The files of the bundle in `dir` (names, sorted): what a deployment target must hold to import `app.mjs`. */
+export function bundleFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => isBundleFile(name) && statSync(path.join(dir, name)).isFile())
+    .sort();
+}
+
 export interface BundleOptions {
-  /** Directory to write `app.mjs` (and its source map) into. */
+  /** Directory to write `app.mjs`, its chunks and their source maps into (files of an earlier bundle there are removed). */
   outDir: string;
   /** Minify the bundle (smaller upload, less readable stacks without source maps). Default false. */
   minify?: boolean;
@@ -86,7 +107,7 @@ function explainMessage(message: esbuild.Message): esbuild.Message {
  * The esbuild options of an app bundle: one place for the async and sync builds and the input watcher. `external`:
  * packages kept out of the bundle (see runtime/build/native-detect.ts).
  */
-export function appBuildOptions(absoluteEntry: string, options: BundleOptions, external: readonly string[] = []): esbuild.BuildOptions {
+export function appBuildOptions(absoluteEntry: string, options: BundleOptions, external: readonly string[] = [], split = true): esbuild.BuildOptions {
   const resolveDir = path.dirname(absoluteEntry);
   // Relative specifiers keep machine paths out of the bundle and its source map (same project, same bundle).
   const relative = (file: string) => `./${path.relative(resolveDir, file).split(path.sep).join('/')}`.replace(/^\.\/\.\.\//, '../');
@@ -102,7 +123,11 @@ export function appBuildOptions(absoluteEntry: string, options: BundleOptions, e
   ].join('\n');
   return {
     stdin: { contents, resolveDir, sourcefile: 'multinode-app-entry.js', loader: 'js' },
-    outfile: path.join(options.outDir, BUNDLE_FILE),
+    outdir: options.outDir,
+    entryNames: path.basename(BUNDLE_FILE, '.mjs'),
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    splitting: split,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -119,7 +144,7 @@ export function appBuildOptions(absoluteEntry: string, options: BundleOptions, e
     // packages completes (they are then kept out, and the build runs again); an app that bundles one on purpose
     // (package.json "multinode.bundle") gets it this way.
     loader: { '.node': 'file' },
-    // Bundled CommonJS dependencies call require() for Node built-ins; give the ESM bundle a require.
+    // Bundled CommonJS dependencies call require() for Node built-ins; give each file of the ESM bundle a require.
     banner: { js: "import { createRequire as __mnCreateRequire } from 'node:module'; const require = __mnCreateRequire(import.meta.url);" },
   };
 }
@@ -153,6 +178,8 @@ class AppBuild {
   readonly external: Set<string>;
   readonly found = new Map<string, NativeInput>();
   rounds = 0;
+  /** Split into chunks (see the top of this file), until an import of a CommonJS module says otherwise. */
+  split = true;
 
   constructor(
     readonly entry: string,
@@ -164,7 +191,7 @@ class AppBuild {
   }
 
   buildOptions(): esbuild.BuildOptions & { write: false; metafile: true } {
-    return { ...appBuildOptions(this.absoluteEntry, this.options, [...this.external].sort()), write: false, metafile: true };
+    return { ...appBuildOptions(this.absoluteEntry, this.options, [...this.external].sort(), this.split), write: false, metafile: true };
   }
 
   /** True when the build must run again (it found native packages it did not keep out yet). */
@@ -184,11 +211,18 @@ class AppBuild {
     }
     const fresh = natives.filter((n) => !this.external.has(n.name));
     for (const native of fresh) this.external.add(native.name);
-    return fresh.length > 0 && this.rounds < 4;
+    if (fresh.length > 0 && this.rounds < 4) return true;
+    if (this.split && importsCommonJs(result.metafile)) {
+      this.split = false;
+      return true;
+    }
+    return false;
   }
 
   /** Writes the output files, links the externals, and describes the bundle. */
   finish(result: esbuild.BuildResult<{ write: false; metafile: true }>): AppBundle {
+    // Chunks of an earlier build (a rebuild in the same folder) would pile up: their names change with their content.
+    for (const name of existsSync(this.options.outDir) ? bundleFiles(this.options.outDir) : []) rmSync(path.join(this.options.outDir, name));
     for (const output of result.outputFiles) {
       mkdirSync(path.dirname(output.path), { recursive: true });
       writeFileSync(output.path, output.contents);
@@ -226,6 +260,19 @@ class AppBuild {
     }
     return modules;
   }
+}
+
+/**
+ * True when a module other than sdk-modules.ts `import()`s a CommonJS module: split, that import would lose the
+ * module's named exports (see the top of this file).
+ */
+function importsCommonJs(metafile: esbuild.Metafile): boolean {
+  const ours = moduleFile('runtime/core/sdk-modules');
+  return Object.entries(metafile.inputs).some(
+    ([file, input]) =>
+      path.resolve(process.cwd(), file) !== ours &&
+      input.imports.some((item) => item.kind === 'dynamic-import' && !item.external && metafile.inputs[item.path]?.format === 'cjs'),
+  );
 }
 
 /**

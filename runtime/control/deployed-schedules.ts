@@ -19,6 +19,7 @@ import { awsErrorName } from '../core/aws-errors.js';
 import { clientConfig } from '../core/clients.js';
 import type { RuntimeContext } from '../core/context.js';
 import { mapLimit } from '../core/map-limit.js';
+import { schedulerSdk } from '../core/sdk-modules.js';
 import { SchedulePauses } from '../schedules/pauses.js';
 import { scheduleTarget } from '../schedules/schedule-delivery.js';
 import type { DeployedSchedule, DeployedSchedules, ScheduleDifference, TaskSchedules } from './types.js';
@@ -157,7 +158,7 @@ function sameJson(a: string | undefined, b: string): boolean {
 
 /** Every schedule of `group`, read whole (ListSchedules pages, then GetSchedule for each). */
 async function readGroup(context: RuntimeContext, group: string): Promise<DeployedSchedule[]> {
-  const { SchedulerClient, ListSchedulesCommand, GetScheduleCommand } = await import('@aws-sdk/client-scheduler');
+  const { SchedulerClient, ListSchedulesCommand, GetScheduleCommand } = await schedulerSdk();
   const client = new SchedulerClient(clientConfig(context.config, 'scheduler'));
   try {
     const names: string[] = [];

@@ -3,6 +3,9 @@
  * Batch reuses `clientConfig`), and the CloudWatch Logs client of log readers. Same code against AWS and against the
  * local cloud; only `config.endpoints` differ.
  *
+ * - Lambda and S3 clients are made at first use, their SDK packages loaded then (sdk-modules.ts): a function that
+ *   only uses dicts starts without them.
+ *
  * - Sockets: fan-out (`map` with up to 1,000 calls in flight) needs more than the SDK's 50 sockets per client.
  * - Lambda retries: off in the SDK (maxAttempts 1). The function client retries throttling and failures itself,
  *   because the SDK would also re-run a non-idempotent function after a client-side timeout (docs/aws-behaviour.md,
@@ -16,11 +19,12 @@ import { Agent as HttpsAgent } from 'node:https';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, NumberValue, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { RuntimeConfig, Service } from './config.js';
 import { reportUnreachable } from './connection-error.js';
+import { LazyClient, lambdaSdk, s3Sdk } from './sdk-modules.js';
 
 /** Sockets per client: enough for the largest `maxConcurrency` (1,000). */
 export const MAX_SOCKETS = 1000;
@@ -103,8 +107,10 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
   /** The document client over `dynamodb`: every item the runtime reads or writes goes through it. */
   readonly documents: DynamoDBDocumentClient;
-  readonly lambda: LambdaClient;
-  readonly s3: S3Client;
+  /** The Lambda client, made (and its SDK package loaded) at the first call. */
+  lambda(): Promise<LambdaClient>;
+  /** The S3 client, made (and its SDK package loaded) at the first call. */
+  s3(): Promise<S3Client>;
   /** Closes every client's sockets. */
   destroy(): void;
 }
@@ -112,13 +118,13 @@ export interface Clients {
 export function createClients(config: RuntimeConfig): Clients {
   const dynamodb = new DynamoDBClient(clientConfig(config, 'dynamodb'));
   // Invokes may last the whole function timeout (up to 15 min): no request timeout; failures are retried above.
-  const lambda = new LambdaClient(clientConfig(config, 'lambda', { maxAttempts: 1 }));
-  const s3 = new S3Client(clientConfig(config, 's3'));
+  const lambda = new LazyClient(async () => new (await lambdaSdk()).LambdaClient(clientConfig(config, 'lambda', { maxAttempts: 1 })));
+  const s3 = new LazyClient(async () => new (await s3Sdk()).S3Client(clientConfig(config, 's3')));
   return {
     dynamodb,
     documents: documentClient(dynamodb),
-    lambda,
-    s3,
+    lambda: () => lambda.get(),
+    s3: () => s3.get(),
     destroy() {
       dynamodb.destroy();
       lambda.destroy();

@@ -8,8 +8,9 @@
  * long as the run's state).
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { explainMissing } from './aws-errors.js';
+import { s3Sdk } from './sdk-modules.js';
 
 /** Lambda's synchronous invocation limit (request and response): 6 MB. */
 export const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
@@ -29,10 +30,15 @@ export interface PayloadRef {
 }
 
 export class Payloads {
+  /** The S3 client; made at the first payload when given as a function (the runtime's clients make it at first use). */
+  readonly #s3: () => Promise<S3Client>;
+
   constructor(
-    readonly s3: S3Client,
+    s3: S3Client | (() => Promise<S3Client>),
     readonly bucket: string,
-  ) {}
+  ) {
+    this.#s3 = typeof s3 === 'function' ? s3 : () => Promise.resolve(s3);
+  }
 
   /** Stores one call's payload under a fresh key. */
   putCall(body: string): Promise<PayloadRef> {
@@ -40,23 +46,30 @@ export class Payloads {
   }
 
   async put(key: string, body: string): Promise<PayloadRef> {
-    await this.#guard(this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' })));
+    const [{ PutObjectCommand }, s3] = await Promise.all([s3Sdk(), this.#s3()]);
+    await this.#guard(() => s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' })));
     return { bucket: this.bucket, key };
   }
 
   async get(ref: PayloadRef): Promise<string> {
-    const output = await this.#guard(this.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key })));
+    const [{ GetObjectCommand }, s3] = await Promise.all([s3Sdk(), this.#s3()]);
+    const output = await this.#guard(() => s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key })));
     return output.Body!.transformToString('utf8');
   }
 
   /** Best effort: a leftover object expires with the bucket's lifecycle rule. */
   async delete(ref: PayloadRef): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key })).catch(() => undefined);
+    try {
+      const [{ DeleteObjectCommand }, s3] = await Promise.all([s3Sdk(), this.#s3()]);
+      await s3.send(new DeleteObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    } catch {
+      // Left for the lifecycle rule.
+    }
   }
 
-  async #guard<T>(promise: Promise<T>): Promise<T> {
+  async #guard<T>(send: () => Promise<T>): Promise<T> {
     try {
-      return await promise;
+      return await send();
     } catch (error) {
       const name = (error as { name?: string }).name;
       if (name === 'NoSuchBucket') explainMissing(Object.assign(error as Error, { name: 'ResourceNotFoundException' }), `The payload bucket "${this.bucket}"`);

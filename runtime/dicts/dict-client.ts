@@ -301,20 +301,23 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   /**
    * One page of live entries, as `entries` reads them (a Scan: the table's order, not sorted; expired entries and
    * keys without `prefix` are filtered on the server): at most `limit`, and `last`, the key to pass as `after` for the
-   * next page, when there may be more.
+   * next page, when there may be more. A Scan may start after any key, so a page may end at its last entry.
    */
   async page(options: { prefix?: string; limit: number; after?: string }): Promise<{ entries: Array<[string, V]>; last?: string }> {
     const filter = this.#scanFilter(options.prefix);
     const entries: Array<[string, V]> = [];
     let start: Record<string, unknown> | undefined = options.after === undefined ? undefined : entryKey(options.after);
+    let scanned = 0;
     for (;;) {
       const output = await this.#guard(
         this.#documents.send(
           new ScanCommand({
             TableName: this.#table,
             ConsistentRead: true,
-            // Never more items read than still wanted, so the page ends exactly where the next one starts.
-            Limit: options.limit - entries.length,
+            // At least the entries still wanted, and as many items as all requests before read: a prefix that few keys
+            // match takes a few requests (the reads double), not one per page-sized slice of the table, and never more
+            // than twice the items read before the page filled.
+            Limit: Math.max(options.limit - entries.length, scanned),
             FilterExpression: filter.expression,
             ...withNames(filter.expression),
             ExpressionAttributeValues: filter.values,
@@ -322,7 +325,12 @@ export class DictClient<V = unknown> implements DictHandle<V> {
           }),
         ),
       );
-      for (const item of (output.Items ?? []) as EntryItem[]) entries.push([item[S.key], itemValue(item) as V]);
+      scanned += output.ScannedCount ?? 0;
+      for (const item of (output.Items ?? []) as EntryItem[]) {
+        // The page is full with more of this response left: it ends at its last entry, where the next page starts.
+        if (entries.length === options.limit) return { entries, last: entries.at(-1)![0] };
+        entries.push([item[S.key], itemValue(item) as V]);
+      }
       start = output.LastEvaluatedKey;
       if (!start) return { entries };
       if (entries.length >= options.limit) return { entries, last: (start as EntryItem)[S.key] };

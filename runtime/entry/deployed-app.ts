@@ -17,6 +17,7 @@ import type { Manifest } from '../../lib/manifest.js';
 import { PREFIX_PATTERN } from '../../lib/naming.js';
 import { awsErrorName } from '../core/aws-errors.js';
 import { checkConfig, type RuntimeConfig } from '../core/config.js';
+import { cloudFormationSdk } from '../core/sdk-modules.js';
 import {
   type AppMetadata,
   appEntries,
@@ -75,7 +76,7 @@ const GONE: Readonly<Record<string, string>> = {
 /** The app a stack describes: its configuration, manifest and service URLs. Throws DeployedAppError. */
 export async function findDeployedApp(options: FindDeployedAppOptions): Promise<DeployedApp> {
   checkOptions(options);
-  const { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } = await import('@aws-sdk/client-cloudformation');
+  const { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } = await cloudFormationSdk();
   const client = new CloudFormationClient(options.region ? { region: options.region } : {});
   const { stackName } = options;
   try {

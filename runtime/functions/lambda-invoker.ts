@@ -9,7 +9,7 @@
  *   retried (the time is spent). Throttling (429) is retried without counting as a failure.
  * - Arguments and results over Lambda's 6 MB limit travel through S3 (payloads.ts).
  */
-import { InvokeCommand, LambdaClient, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { InvokeCommand, InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import type { WireValue } from '../../lib/codec.js';
 import { InvocationFailedError } from '../../lib/errors.js';
 import type { RemoteErrorInfo } from '../../lib/handles.js';
@@ -20,6 +20,7 @@ import type { RuntimeContext } from '../core/context.js';
 import type { CallEvent, CallResponse, RunEvent } from '../core/envelope.js';
 import { ENVELOPE_MARGIN, SYNC_PAYLOAD_LIMIT, type PayloadRef } from '../core/payloads.js';
 import { fromLambdaError, REMOTE_TYPES } from '../core/remote-error.js';
+import { lambdaSdk } from '../core/sdk-modules.js';
 import { backoffDelay, sleep } from '../core/retry.js';
 import type { CallOptions, FunctionInvoker } from './invoker.js';
 
@@ -38,8 +39,12 @@ export class LambdaInvoker implements FunctionInvoker {
   readonly #functionName: string;
   readonly #maxRetries: number;
   readonly #timeoutMs: number;
-  /** Its own client, whose request timeout outlasts the function's: a connection that hangs cannot hang the call. */
-  readonly #client: LambdaClient;
+  readonly #requestTimeoutMs: number;
+  /**
+   * The SDK's InvokeCommand and the invoker's own client, whose request timeout outlasts the function's (a connection
+   * that hangs cannot hang the call); made at the first invoke (sdk-modules.ts).
+   */
+  #lambda: Promise<{ readonly InvokeCommand: typeof InvokeCommand; readonly client: LambdaClient }> | undefined;
 
   constructor(context: RuntimeContext, definition: FunctionManifest) {
     this.#context = context;
@@ -47,7 +52,7 @@ export class LambdaInvoker implements FunctionInvoker {
     this.#functionName = context.names.lambdaFunction(definition.name);
     this.#maxRetries = definition.options.maxRetries;
     this.#timeoutMs = definition.options.timeoutSeconds * 1000;
-    this.#client = new LambdaClient(clientConfig(context.config, 'lambda', { maxAttempts: 1, requestTimeoutMs: this.#timeoutMs + REQUEST_TIMEOUT_MARGIN_MS }));
+    this.#requestTimeoutMs = this.#timeoutMs + REQUEST_TIMEOUT_MARGIN_MS;
   }
 
   async call(args: WireValue, options: CallOptions = {}): Promise<WireValue> {
@@ -83,9 +88,10 @@ export class LambdaInvoker implements FunctionInvoker {
   async startRun(id: string, slot: number, deadline: number, token?: string): Promise<{ batchJobId?: string }> {
     const event: RunEvent = { multinode: 'run', function: this.#name, id, slot, ...(token ? { token } : {}) };
     const payload = encoder.encode(JSON.stringify(event));
+    const { InvokeCommand, client } = await this.#sdk();
     for (let throttles = 1; ; throttles++) {
       try {
-        await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: payload }));
+        await client.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: payload }));
         return {};
       } catch (error) {
         if (!THROTTLES.has(awsErrorName(error) ?? '')) explainMissing(error, `The Lambda function "${this.#functionName}" of function "${this.#name}"`);
@@ -100,8 +106,9 @@ export class LambdaInvoker implements FunctionInvoker {
 
   async #invoke(payload: string): Promise<{ kind: 'ok'; response: CallResponse } | { kind: 'failed'; error: RemoteErrorInfo } | { kind: 'throttled' }> {
     let output: InvokeCommandOutput;
+    const { InvokeCommand, client } = await this.#sdk();
     try {
-      output = await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));
+      output = await client.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));
     } catch (error) {
       const name = awsErrorName(error) ?? 'Error';
       if (THROTTLES.has(name)) return { kind: 'throttled' };
@@ -113,6 +120,14 @@ export class LambdaInvoker implements FunctionInvoker {
     const text = output.Payload ? decoder.decode(output.Payload) : '';
     if (output.FunctionError) return { kind: 'failed', error: fromLambdaError(text) };
     return { kind: 'ok', response: JSON.parse(text) as CallResponse };
+  }
+
+  #sdk() {
+    this.#lambda ??= lambdaSdk().then((sdk) => ({
+      InvokeCommand: sdk.InvokeCommand,
+      client: new sdk.LambdaClient(clientConfig(this.#context.config, 'lambda', { maxAttempts: 1, requestTimeoutMs: this.#requestTimeoutMs })),
+    }));
+    return this.#lambda;
   }
 
   async #result(response: CallResponse): Promise<WireValue> {

@@ -3,9 +3,9 @@
  * `{ multinode: "job", job, id, attempt }`; the handler runs it (job-kind.ts). Throttling is retried with backoff
  * until the job's deadline. There is nothing to stop hard: an abandoned invocation's writes are refused.
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { awsErrorName, explainMissing } from '../core/aws-errors.js';
 import type { RuntimeContext } from '../core/context.js';
+import { lambdaSdk } from '../core/sdk-modules.js';
 import { backoffDelay, sleep } from '../core/retry.js';
 import type { AttemptLauncher, JobEvent } from './launcher.js';
 
@@ -17,9 +17,10 @@ export function lambdaJobLauncher(context: RuntimeContext, job: string): Attempt
     async launch(id, attempt, deadline, slot) {
       const event: JobEvent = { multinode: 'job', job, id, attempt, slot };
       const payload = new TextEncoder().encode(JSON.stringify(event));
+      const [{ InvokeCommand }, client] = await Promise.all([lambdaSdk(), context.clients.lambda()]);
       for (let throttles = 1; ; throttles++) {
         try {
-          await context.clients.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }));
+          await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: payload }));
           return {};
         } catch (error) {
           if (!THROTTLES.has(awsErrorName(error) ?? '') || context.clock() >= deadline)

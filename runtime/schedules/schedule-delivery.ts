@@ -4,12 +4,12 @@
  * EventBridge does not: the turn of a fire time that waited for the running one (the overlap policy), and the control
  * plane's manual runs and backfills.
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Placement } from '../../lib/placement.js';
 import { renderScheduledEvent, type ScheduledEvent } from '../../lib/schedule/event.js';
 import { explainMissing } from '../core/aws-errors.js';
 import { DISPATCHER_DEFINITION } from '../core/config.js';
 import type { RuntimeContext } from '../core/context.js';
+import { lambdaSdk } from '../core/sdk-modules.js';
 import type { WaitingRun } from './active-run.js';
 
 /** The Lambda function that receives a task's scheduled events. */
@@ -25,7 +25,8 @@ export async function deliverScheduled(
 ): Promise<void> {
   const target = scheduleTarget(context, task);
   try {
-    await context.clients.lambda.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
+    const [{ InvokeCommand }, client] = await Promise.all([lambdaSdk(), context.clients.lambda()]);
+    await client.send(new InvokeCommand({ FunctionName: target, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }));
   } catch (error) {
     explainMissing(error, `The Lambda function "${target}" that runs ${task.name}`);
   }

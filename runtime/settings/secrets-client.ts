@@ -7,6 +7,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { GetSecretValueCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientConfig } from '../core/clients.js';
 import type { RuntimeConfig } from '../core/config.js';
+import { secretsManagerSdk } from '../core/sdk-modules.js';
 
 /** The Secrets Manager calls the runtime makes. */
 export interface SecretsReader {
@@ -18,7 +19,7 @@ export interface SecretsReader {
 export function lazySecretsReader(config: RuntimeConfig): SecretsReader {
   let made: Promise<{ client: SecretsManagerClient; get: (secretId: string) => Promise<GetSecretValueCommandOutput> }> | undefined;
   const make = () =>
-    (made ??= import('@aws-sdk/client-secrets-manager').then(({ SecretsManagerClient, GetSecretValueCommand }) => {
+    (made ??= secretsManagerSdk().then(({ SecretsManagerClient, GetSecretValueCommand }) => {
       const client = new SecretsManagerClient(secretsClientConfig(config));
       return { client, get: (secretId: string) => client.send(new GetSecretValueCommand({ SecretId: secretId })) };
     }));

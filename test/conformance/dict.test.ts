@@ -304,6 +304,34 @@ describe('keys / entries', () => {
     }
     expect(bulk).toBe(30);
   });
+
+  it('pages through a prefix that few keys match in a few requests, every matching key once', async () => {
+    const client = dynamoClient(fx.dynamo.endpoint);
+    let requests = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countRequests' },
+    );
+    const d = await fx.dict<number>('sparse', { client });
+    const keys = Array.from({ length: 2000 }, (_, i) => (i % 200 === 0 ? `hot/${i}` : `cold/${i}`));
+    await d.setMany(keys.map((key, i) => [key, i] as const));
+    requests = 0;
+    const pages: string[][] = [];
+    let after: string | undefined;
+    do {
+      const page = await d.page({ prefix: 'hot/', limit: 3, ...(after !== undefined ? { after } : {}) });
+      pages.push(page.entries.map(([key]) => key));
+      after = page.last;
+    } while (after !== undefined && pages.length < 20);
+    expect(pages.flat().sort()).toEqual(keys.filter((key) => key.startsWith('hot/')).sort());
+    expect(pages.slice(0, 3).map((page) => page.length)).toEqual([3, 3, 3]);
+    // Reading 3 items a request (the page's size) would take about 670 requests; the reads double instead.
+    expect(requests).toBeLessThan(80);
+    client.destroy();
+  });
 });
 
 describe('batch operations', () => {

@@ -37,7 +37,8 @@ let fx: DynamoFixture;
 let tableName: string;
 let state: StateTable;
 /** Inline values only: nothing here reaches S3. */
-const payloads = new Payloads(new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: TEST_CREDENTIALS }), 'unused');
+const s3 = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: TEST_CREDENTIALS });
+const payloads = new Payloads(s3, 'unused');
 
 beforeAll(async () => {
   fx = await startDynamoFixture();
@@ -45,7 +46,7 @@ beforeAll(async () => {
   state = new StateTable(fx.documents, tableName);
 });
 afterAll(async () => {
-  payloads.s3.destroy();
+  s3.destroy();
   await fx?.close();
 });
 

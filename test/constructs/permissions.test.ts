@@ -1,9 +1,9 @@
 /**
  * The app's access policy allows exactly the AWS calls the runtime makes: read from the runtime's sources (every
- * `...Command` it imports from an AWS SDK client or DynamoDB's document client, statically or when called, outside the
- * local cloud and the build tooling), so a call added to the runtime without its permission, or a permission no call
- * needs, fails here. Code that people run to operate the app (finding it from its stack, the control plane, the log
- * reader) runs with an operator's credentials and is held to the operator grants instead.
+ * `...Command` it imports from an AWS SDK client or DynamoDB's document client, statically, when called, or through
+ * the loaders of runtime/core/sdk-modules.ts, outside the local cloud and the build tooling), so a call added to the
+ * runtime without its permission, or a permission no call needs, fails here. Code that people run to operate the app
+ * (finding it from its stack, the control plane, the log reader) runs with an operator's credentials and is held to the operator grants instead.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -45,13 +45,39 @@ function isOperatorSource(file: string): boolean {
   return OPERATOR_SOURCES.some((source) => relative === source || relative.startsWith(source));
 }
 
-/** `service:Action` for every SDK command the chosen runtime sources import (statically or with `await import`). */
+/**
+ * The SDK client package each loader of runtime/core/sdk-modules.ts imports, by the loader's name. Not Secrets
+ * Manager's: each definition's role may read its own secrets, not the app's access policy (secrets.test.ts).
+ */
+const LOADED_PACKAGE: Record<string, string> = {
+  lambdaSdk: 'lambda',
+  s3Sdk: 's3',
+  batchSdk: 'batch',
+  cloudFormationSdk: 'cloudformation',
+  schedulerSdk: 'scheduler',
+};
+
+/**
+ * The names a source takes from SDK client packages, with each package's name (`lambda`, `s3`...): imported
+ * (statically or with `await import`), or destructured from a loader of runtime/core/sdk-modules.ts
+ * (`const [{ SubmitJobCommand }, client] = await Promise.all([batchSdk(), ...])`, `batchSdk().then(({ ... }) =>`).
+ */
+function importedNames(text: string): Array<[names: string, pkg: string]> {
+  const found: Array<[string, string]> = [];
+  const imports = /(?:import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*|const\s*\{([^}]*)\}\s*=\s*await\s+import\()'@aws-sdk\/(?:client|lib)-([a-z0-9-]+)'/g;
+  for (const match of text.matchAll(imports)) found.push([match[1] ?? match[2]!, match[3]!]);
+  for (const match of text.matchAll(/\{([^{}]*)\}[^;{}]*?\b(\w+Sdk)\(\)/g)) if (LOADED_PACKAGE[match[2]!]) found.push([match[1]!, LOADED_PACKAGE[match[2]!]!]);
+  for (const match of text.matchAll(/\b(\w+Sdk)\(\)\.then\(\(\{([^}]*)\}\)/g))
+    if (LOADED_PACKAGE[match[1]!]) found.push([match[2]!, LOADED_PACKAGE[match[1]!]!]);
+  return found;
+}
+
+/** `service:Action` for every SDK command the chosen runtime sources import (statically, when called, or through a loader). */
 function runtimeActions(chosen: (file: string) => boolean = (file) => !isOperatorSource(file)): Set<string> {
   const actions = new Set<string>();
-  const imports = /(?:import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*|const\s*\{([^}]*)\}\s*=\s*await\s+import\()'@aws-sdk\/(?:client|lib)-([a-z0-9-]+)'/g;
   for (const file of sourceFiles(path.join(REPO, 'runtime')).filter(chosen)) {
-    for (const match of readFileSync(file, 'utf8').matchAll(imports)) {
-      for (const name of (match[1] ?? match[2]!).split(',').map(
+    for (const [names, pkg] of importedNames(readFileSync(file, 'utf8'))) {
+      for (const name of names.split(',').map(
         (n) =>
           n
             .trim()
@@ -59,7 +85,7 @@ function runtimeActions(chosen: (file: string) => boolean = (file) => !isOperato
             .split(/\s+as\s+/)[0]!,
       )) {
         if (!/^[A-Z]\w*Command$/.test(name)) continue;
-        const action = `${IAM_PREFIX_OF[match[3]!] ?? match[3]}:${name.replace(/Command$/, '')}`;
+        const action = `${IAM_PREFIX_OF[pkg] ?? pkg}:${name.replace(/Command$/, '')}`;
         actions.add(ACTION_OF[action] ?? action);
       }
     }

@@ -53,7 +53,8 @@ describe('daily-16cpu and tweet-summaries against the runtime', () => {
     // Per-run variables are the runtime's to set at submit time, not the job definition's.
     expect(names).not.toContain(BATCH_ENV.run);
     const bundleKey = job.ContainerProperties.Environment.find((e: { Name: string }) => e.Name === BATCH_ENV.bundleKey).Value;
-    expect(bundleKey).toMatch(/^[0-9a-f]{64}\.mjs$/);
+    // The bundle's archive (app.mjs, its chunks and their maps), which the bootstrap unpacks.
+    expect(bundleKey).toMatch(/^[0-9a-f]{64}\.gz$/);
   });
 
   it('names the dispatcher as the runtime does', () => {

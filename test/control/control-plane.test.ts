@@ -183,7 +183,7 @@ describe('cancel', () => {
     await plane.cancel(id);
     await runUntil(id, ['CANCELLED'], 60_000);
     const described = await until(
-      async () => (await batchClient(t.context).send(new DescribeJobsCommand({ jobs: [running.batchJobId!] }))).jobs?.[0],
+      async () => (await (await batchClient(t.context)).send(new DescribeJobsCommand({ jobs: [running.batchJobId!] }))).jobs?.[0],
       (job) => job?.status === 'FAILED',
       'the Batch job ended',
       { timeoutMs: 60_000 },
@@ -259,7 +259,7 @@ describe('scheduled tasks: run now, pause, resume', () => {
     expect(await app.marks.get('hourly/2031-03-10T02:00:00.000Z')).toBeUndefined();
     expect(await app.marks.get('nightly/2031-03-10T03:00:00.000Z')).toBeUndefined();
     // No container was submitted for the paused Batch fire time.
-    const { jobSummaryList } = await batchClient(t.context).send(
+    const { jobSummaryList } = await (await batchClient(t.context)).send(
       new ListJobsCommand({ jobQueue: t.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: ['nightly-schedule-2031-03-10*'] }] }),
     );
     expect(jobSummaryList).toEqual([]);

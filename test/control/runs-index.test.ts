@@ -42,7 +42,7 @@ beforeAll(async () => {
   state = new StateTable(documentClient(client), 'state-a');
 });
 afterAll(async () => {
-  payloads.s3.destroy();
+  payloads.close();
   client?.destroy();
   await dynamo?.close();
 });

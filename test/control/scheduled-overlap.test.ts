@@ -248,7 +248,7 @@ describe('cancelOther: the running one is cancelled and the new one starts', () 
     expect(await ended('heavyCancelling', '2030-03-02T03:00:00Z')).toBe('aborted: RunCancelledError');
     await record('heavyCancelling', '2030-03-02T03:00:00Z', ['CANCELLED']);
     const job = await until(
-      async () => (await batchClient(t.context).send(new DescribeJobsCommand({ jobs: [running.batchJobId!] }))).jobs?.[0],
+      async () => (await (await batchClient(t.context)).send(new DescribeJobsCommand({ jobs: [running.batchJobId!] }))).jobs?.[0],
       (j) => j?.status === 'FAILED' || j?.status === 'SUCCEEDED',
       'the Batch job to end',
       { timeoutMs: 60_000 },

@@ -82,9 +82,10 @@ export async function startDynamoControl(start: number, manifest?: Manifest): Pr
   return fixture;
 }
 
-/** Payloads whose S3 is never reached (every value here is small, stored inline). */
-export function inlinePayloads(): Payloads {
-  return new Payloads(new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: CREDENTIALS }), 'unused-bucket');
+/** Payloads whose S3 is never reached (every value here is small, stored inline); `close` closes its client. */
+export function inlinePayloads(): Payloads & { close(): void } {
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: CREDENTIALS });
+  return Object.assign(new Payloads(s3, 'unused-bucket'), { close: () => s3.destroy() });
 }
 
 /** Writes records through the runtime's stores, each at its own time. */
@@ -141,7 +142,7 @@ export class Seeder {
   }
 
   close(): void {
-    this.payloads.s3.destroy();
+    this.payloads.close();
   }
 }
 

@@ -23,10 +23,8 @@ export interface SeedPlan {
 }
 
 export async function seedRuns(state: StateTable, plan: SeedPlan): Promise<void> {
-  const payloads = new Payloads(
-    new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    'unused',
-  );
+  const s3 = new S3Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const payloads = new Payloads(s3, 'unused');
   const { count, now, hours } = plan;
   const step = (hours * 3_600_000) / count;
   let next = 0;
@@ -57,6 +55,6 @@ export async function seedRuns(state: StateTable, plan: SeedPlan): Promise<void>
       }),
     );
   } finally {
-    payloads.s3.destroy();
+    s3.destroy();
   }
 }

@@ -343,7 +343,7 @@ describe('heavy work whose container dies ends FAILED with the reason', () => {
 
 /** Names of the Batch jobs (any status) whose name starts with `prefix`. */
 async function listNames(prefix: string): Promise<string[]> {
-  const { jobSummaryList } = await batchClient(t.context).send(
+  const { jobSummaryList } = await (await batchClient(t.context)).send(
     new ListJobsCommand({ jobQueue: t.cloud.names.jobQueue, filters: [{ name: 'JOB_NAME', values: [`${prefix}*`] }] }),
   );
   return (jobSummaryList ?? []).map((j) => j.jobName!);

@@ -18,6 +18,7 @@ import type { MultinodeAppProps } from '../../constructs/index.js';
 import { runCli } from '../helpers/cli.js';
 import { asArray, exampleContext, nagFindings, oneResource, policyStatements, REPO, synthApp } from '../constructs/helpers.js';
 import { type CfnTemplate, schemaProblems } from '../constructs/cfn-schema.js';
+import { bundleFiles, isBundleFile } from '../../runtime/build/bundle.js';
 import { useTempNativeCache } from './fixtures.js';
 
 const cache = useTempNativeCache();
@@ -96,7 +97,10 @@ describe('synth', () => {
   it("gives the Lambda functions sharp for linux-arm64 and none of this machine's binaries; Batch (Fargate, x86_64) gets linux-x64", () => {
     const { app, stack, template, lambdaAsset, batchDownload } = synthesized();
     const asset = lambdaAsset();
-    expect(readdirSync(asset).sort()).toEqual(['app.mjs', 'app.mjs.map', 'node_modules']);
+    // The bundle's files (app.mjs, its chunks, their maps) and node_modules.
+    expect(readdirSync(asset).filter((name) => !isBundleFile(name))).toEqual(['node_modules']);
+    expect(bundleFiles(asset)).toEqual(expect.arrayContaining(['app.mjs', 'app.mjs.map']));
+    expect(bundleFiles(asset).some((name) => name.startsWith('chunk-'))).toBe(true);
     expect(existsSync(path.join(asset, 'node_modules/sharp/package.json'))).toBe(true);
     expect(readdirSync(path.join(asset, 'node_modules/@img')).sort()).toEqual(['colour', 'sharp-libvips-linux-arm64', 'sharp-linux-arm64']);
     const addons = readdirSync(asset, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.node'));
@@ -111,7 +115,7 @@ describe('synth', () => {
     expect(job.ContainerProperties.RuntimePlatform.CpuArchitecture).toBe('X86_64');
     expect(file.endsWith('.tar.gz')).toBe(true);
     const archive = archiveContents(file);
-    expect(archive.entries).toContain('app.mjs');
+    expect(archive.entries.filter(isBundleFile).sort()).toEqual(bundleFiles(asset));
     expect(archive.entries).toContain('node_modules/@img/sharp-linux-x64/package.json');
     expect(archive.entries.some((e) => e.includes('sharp-linux-arm64'))).toBe(false);
     expect(archive.addons.length).toBeGreaterThan(0);

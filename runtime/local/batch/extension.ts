@@ -24,7 +24,7 @@ import { isPlaced, type Manifest, type PlacedDefinition, secretsOf } from '../..
 import { batchLogStreamPrefix, resourceNames } from '../../../lib/naming.js';
 import { batchDefinitionEnvironment, BATCH_CONTAINER_IMAGE } from '../../batch/bootstrap.js';
 import { batchContainerCommand } from '../../build/batch-command.js';
-import { HOST_MODULES_FOLDER } from '../../build/bundle.js';
+import { bundleFiles, HOST_MODULES_FOLDER } from '../../build/bundle.js';
 import { folderEntries, tarGzip } from '../../build/tar.js';
 import { clientConfig } from '../../core/clients.js';
 import { DISPATCHER_DEFINITION, ENDPOINT_ENV, ENV, type RuntimeConfig, type Service } from '../../core/config.js';
@@ -74,23 +74,23 @@ export async function startAppBatch(context: LocalServiceContext): Promise<Local
   let build = 0;
 
   /**
-   * Uploads the bundle and its source map (stack traces in containers name the sources, as in the Lambda workers).
-   * With native modules, the bundle goes as the archive the constructs make, whose node_modules link to this
-   * machine's copies (the ones beside the local bundle): containers here use the host's modules.
+   * Uploads the bundle as the archive the constructs make: its files (`app.mjs`, its chunks, their source maps, so
+   * stack traces in containers name the sources, as in the Lambda workers) and, with native modules, node_modules
+   * linking to this machine's copies (the ones beside the local bundle): containers here use the host's modules.
    */
   const upload = async (bundle: string): Promise<BundleKeys> => {
-    const modules = path.join(path.dirname(bundle), HOST_MODULES_FOLDER);
-    const archive = existsSync(modules);
-    const key = `multinode/bundles/${++build}/${archive ? 'app.tar.gz' : 'app.mjs'}`;
-    const body = archive
-      ? tarGzip([{ type: 'file', path: 'app.mjs', data: await readFile(bundle) }, ...folderEntries(modules, HOST_MODULES_FOLDER)])
-      : await readFile(bundle);
+    const dir = path.dirname(bundle);
+    const modules = path.join(dir, HOST_MODULES_FOLDER);
+    const files = await Promise.all(
+      bundleFiles(dir).map(async (name) => {
+        const data = await readFile(path.join(dir, name));
+        return { type: 'file' as const, path: name, data: name.endsWith('.map') ? Buffer.from(anchoredSourceMap(data.toString('utf8'), bundle)) : data };
+      }),
+    );
+    const key = `multinode/bundles/${++build}/app.tar.gz`;
+    const body = tarGzip([...files, ...(existsSync(modules) ? folderEntries(modules, HOST_MODULES_FOLDER) : [])]);
     await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body }));
-    const map = await readFile(`${bundle}.map`, 'utf8').catch(() => undefined);
-    if (!map) return { key };
-    const mapKey = `multinode/bundles/${build}/app.mjs.map`;
-    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: mapKey, Body: anchoredSourceMap(map, bundle) }));
-    return { key, mapKey };
+    return { key };
   };
   const definitionsFor = (current: Manifest, keys: BundleKeys): JobDefinitionInput[] =>
     current.definitions
@@ -174,10 +174,9 @@ export function imagesNotUsedLocally(manifest: Manifest): string | undefined {
   return `${list}: the image is not used locally; ${withImage.length === 1 ? 'it runs' : 'they run'} with this machine's node ${process.version}.`;
 }
 
-/** Where a build's bundle (and its source map) were uploaded. */
+/** Where a build's bundle archive was uploaded. */
 interface BundleKeys {
   readonly key: string;
-  readonly mapKey?: string;
 }
 
 /** A definition's job definition, as the CDK constructs create it (command, environment, secrets, resources, role). */
@@ -190,7 +189,6 @@ function jobDefinition(definition: PlacedDefinition, config: RuntimeConfig, name
     ...batchDefinitionEnvironment({
       bundleBucket: config.bucket,
       bundleKey: bundle.key,
-      ...(bundle.mapKey ? { bundleMapKey: bundle.mapKey } : {}),
       definition: definition.name,
       region: config.region,
     }),
