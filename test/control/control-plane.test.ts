@@ -166,7 +166,8 @@ describe('cancel', () => {
   it('cancels a running job on Lambda', async () => {
     const id = await app.lightCount.start({ steps: 3, gate: newGate() });
     await runUntil(id, ['RUNNING']);
-    expect(await plane.cancel(id)).toEqual({ id, status: 'CANCELLING' });
+    // CANCELLING while its executor stops it; CANCELLED when the executor had already seen the request end it.
+    expect((await plane.cancel(id)).status).toMatch(/^CANCELL(ING|ED)$/);
     await runUntil(id, ['CANCELLED']);
   });
 
