@@ -152,13 +152,21 @@ const backfillCommand = operatingCommand({
   },
   async run({ io, plane, target, request, json }) {
     const { task, from, to, concurrency, dryRun, yes } = request;
-    const onProgress = (run: BackfillRun) => {
-      if (!json && run.status !== 'SENT') io.stdout(`  ${isoTime(run.scheduledTime)}  ${run.status}\n`);
+    // The heading comes with the first fire time's line: a window the control plane refuses prints only its error.
+    let headed = false;
+    const heading = () => {
+      if (!headed && !json && !dryRun) io.stdout(`Backfilling ${task} from ${isoTime(from)} to ${isoTime(to)}, oldest first:\n`);
+      headed = true;
     };
-    if (!json && !dryRun) io.stdout(`Backfilling ${task} from ${isoTime(from)} to ${isoTime(to)}, oldest first:\n`);
+    const onProgress = (run: BackfillRun) => {
+      if (json || run.status === 'SENT') return;
+      heading();
+      io.stdout(`  ${isoTime(run.scheduledTime)}  ${run.status}\n`);
+    };
     // Ctrl-C stops sending fire times; those sent are waited for and reported.
     const stop = io.signal ? { signal: io.signal } : {};
     const result = await plane.backfill(task, { from, to, concurrency, dryRun, yes, ...(dryRun ? {} : { onProgress, ...stop }) });
+    heading();
     const unsent = dryRun ? 0 : result.toRun.length - result.runs.length;
     if (unsent > 0) {
       io.stderr(`Stopped: ${plural(unsent, 'fire time')} not sent. The same command sends them (a backfill runs only what has no record).\n`);

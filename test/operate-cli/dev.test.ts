@@ -357,7 +357,7 @@ describe('schedules backfill', () => {
   it('refuses bad input: a reversed window, a missing or wrong time, an unknown task, a window without a fire time, concurrency', async () => {
     const refused = async (argv: string[], code: number, message: RegExp) => {
       const result = await cli(['schedules', 'backfill', ...argv]);
-      expect({ code: result.code, stderr: result.stderr }).toEqual({ code, stderr: expect.stringMatching(message) });
+      expect({ code: result.code, stderr: result.stderr, stdout: result.stdout }).toEqual({ code, stderr: expect.stringMatching(message), stdout: '' });
     };
     await refused(
       ['hourly', '--from', '2024-01-02T00:00Z', '--to', '2024-01-01T00:00Z'],
