@@ -144,5 +144,18 @@ describe('multinode dashboard --stack', () => {
     const port = await runCli(['dashboard', '--stack', 'Tweets', '--port', '99999'], cwd);
     expect(port.code).toBe(2);
     expect(port.stderr).toMatch(/--port must be a port number from 0 to 65535/);
+    // The stack flags are checked as every operating command checks them: a usage error naming the flag.
+    const name = await runCli(['dashboard', '--stack', 'bad name!'], cwd);
+    expect({ code: name.code, stderr: name.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/--stack "bad name!" is not a CloudFormation stack name/),
+    });
+    const region = await runCli(['dashboard', '--stack', 'Tweets', '--region', 'Not A Region'], cwd);
+    expect({ code: region.code, stderr: region.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/--region "Not A Region" is not an AWS region name/),
+    });
+    const app = await runCli(['dashboard', '--stack', 'Tweets', '--app', 'x y'], cwd);
+    expect({ code: app.code, stderr: app.stderr }).toEqual({ code: 2, stderr: expect.stringMatching(/--app "x y" is not an app prefix/) });
   });
 });
