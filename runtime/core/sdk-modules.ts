@@ -23,48 +23,28 @@ function exportsOf<T>(namespace: T): T {
   return (namespace as { default?: T }).default ?? namespace;
 }
 
-let lambda: Promise<LambdaSdk> | undefined;
-let s3: Promise<S3Sdk> | undefined;
-let batch: Promise<BatchSdk> | undefined;
-let secretsManager: Promise<SecretsManagerSdk> | undefined;
-let cloudFormation: Promise<CloudFormationSdk> | undefined;
-let scheduler: Promise<SchedulerSdk> | undefined;
+/** A loader that imports its package at the first call; later calls share the promise. */
+function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loaded: Promise<T> | undefined;
+  return () => {
+    loaded ??= load().then(exportsOf);
+    return loaded;
+  };
+}
 
+// Each import() names its package literally: esbuild splits the bundle at these calls.
 /** `@aws-sdk/client-lambda`, loaded on the first call. */
-export function lambdaSdk(): Promise<LambdaSdk> {
-  lambda ??= import('@aws-sdk/client-lambda').then(exportsOf);
-  return lambda;
-}
-
+export const lambdaSdk: () => Promise<LambdaSdk> = loadOnce(() => import('@aws-sdk/client-lambda'));
 /** `@aws-sdk/client-s3`, loaded on the first call. */
-export function s3Sdk(): Promise<S3Sdk> {
-  s3 ??= import('@aws-sdk/client-s3').then(exportsOf);
-  return s3;
-}
-
+export const s3Sdk: () => Promise<S3Sdk> = loadOnce(() => import('@aws-sdk/client-s3'));
 /** `@aws-sdk/client-batch`, loaded on the first call. */
-export function batchSdk(): Promise<BatchSdk> {
-  batch ??= import('@aws-sdk/client-batch').then(exportsOf);
-  return batch;
-}
-
+export const batchSdk: () => Promise<BatchSdk> = loadOnce(() => import('@aws-sdk/client-batch'));
 /** `@aws-sdk/client-secrets-manager`, loaded on the first call. */
-export function secretsManagerSdk(): Promise<SecretsManagerSdk> {
-  secretsManager ??= import('@aws-sdk/client-secrets-manager').then(exportsOf);
-  return secretsManager;
-}
-
+export const secretsManagerSdk: () => Promise<SecretsManagerSdk> = loadOnce(() => import('@aws-sdk/client-secrets-manager'));
 /** `@aws-sdk/client-cloudformation`, loaded on the first call. */
-export function cloudFormationSdk(): Promise<CloudFormationSdk> {
-  cloudFormation ??= import('@aws-sdk/client-cloudformation').then(exportsOf);
-  return cloudFormation;
-}
-
+export const cloudFormationSdk: () => Promise<CloudFormationSdk> = loadOnce(() => import('@aws-sdk/client-cloudformation'));
 /** `@aws-sdk/client-scheduler`, loaded on the first call. */
-export function schedulerSdk(): Promise<SchedulerSdk> {
-  scheduler ??= import('@aws-sdk/client-scheduler').then(exportsOf);
-  return scheduler;
-}
+export const schedulerSdk: () => Promise<SchedulerSdk> = loadOnce(() => import('@aws-sdk/client-scheduler'));
 
 /** A client made at its first use (its SDK package loaded then), once; `destroy` closes it if it was made. */
 export class LazyClient<C extends { destroy(): void }> {
