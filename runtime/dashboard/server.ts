@@ -20,7 +20,7 @@ import { createLogReader } from '../logs/reader.js';
 import { type DashboardInfo, errorAnswer, logQuery, ROUTES } from './api.js';
 import { dashboardAssets } from './assets.js';
 import { type DashboardTarget, PlaneSource } from './plane-source.js';
-import { newToken, refusal, SECURITY_HEADERS, sendJson, sendRefusal } from './security.js';
+import { newToken, refusal, SECURITY_HEADERS, sendJson, sendJsonText, sendRefusal } from './security.js';
 import { logJson } from './values.js';
 
 /** Largest action body: a dict value is at most 400 KB in DynamoDB, and its JSON a little more. */
@@ -103,9 +103,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
           response.writeHead(304, { ...SECURITY_HEADERS, ETag: etag, 'Cache-Control': 'no-store' });
           return void response.end();
         }
-        return sendText(response, 200, text, { ETag: etag });
+        return sendJsonText(response, 200, text, { ETag: etag });
       }
-      return sendText(response, 200, text);
+      return sendJsonText(response, 200, text);
     } catch (error) {
       const { status, type, message } = errorAnswer(error);
       if (status === 500) process.stderr.write(`multinode dashboard: ${request.method} ${url.pathname} failed: ${(error as Error).stack ?? String(error)}\n`);
@@ -184,17 +184,6 @@ async function serveAsset(request: IncomingMessage, response: ServerResponse, pa
   }
   response.writeHead(200, { ...headers, 'Content-Length': String(file.body.length) });
   response.end(request.method === 'HEAD' ? undefined : file.body);
-}
-
-function sendText(response: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  response.writeHead(status, {
-    ...SECURITY_HEADERS,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'Content-Length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
-  response.end(text);
 }
 
 function methodNotAllowed(response: ServerResponse, allowed: string): void {

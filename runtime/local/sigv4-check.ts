@@ -9,6 +9,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import type { HttpApiAuthorizer } from '../services/http-api.js';
 
 export const EXECUTE_API = 'execute-api';
 
@@ -21,15 +22,7 @@ export interface SigV4Credentials {
 }
 
 /** Who signed an accepted request: `requestContext.authorizer.iam` of the event. */
-export interface IamIdentity {
-  readonly accessKey: string;
-  readonly accountId: string;
-  readonly callerId: string;
-  readonly cognitoIdentity: null;
-  readonly principalOrgId: null;
-  readonly userArn: string;
-  readonly userId: string;
-}
+export type IamIdentity = NonNullable<HttpApiAuthorizer['iam']>;
 
 export type SigV4Outcome = { readonly ok: true; readonly identity: IamIdentity } | { readonly ok: false; readonly refusal: Refusal };
 
