@@ -142,6 +142,29 @@ function functionsStatements(stack: Stack, input: AppAccessInput): ExplainedStat
   return statements;
 }
 
+/**
+ * What `batch:SubmitJob` is allowed on: the app's job definitions and queues. SubmitJob names a definition without a
+ * revision (its latest), which IAM matches as ".../<name>", not ".../<name>:*": both forms are allowed.
+ */
+export function submitJobResources(
+  stack: Stack,
+  input: { readonly prefix: string; readonly jobDefinitions: readonly string[]; readonly jobQueues: readonly string[] },
+): string[] {
+  const batchArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
+  return [
+    ...scoped(
+      input.jobDefinitions.flatMap((name) => [batchArn('job-definition', name), batchArn('job-definition', `${name}:*`)]),
+      batchArn('job-definition', `${input.prefix}-*`),
+    ),
+    ...input.jobQueues.map((name) => batchArn('job-queue', name)),
+  ];
+}
+
+/** Why the SubmitJob resources may hold a wildcard (cdk-nag's acknowledgment). */
+export function submitJobWildcardReason(prefix: string): string {
+  return `The app's job definitions by name and every revision (":*") of them, all named "${prefix}-<definition>".`;
+}
+
 /** Submitting its Batch jobs, and stopping and reading them. */
 function batchStatements(stack: Stack, input: AppAccessInput): ExplainedStatement[] {
   const batchArn = (resource: string, resourceName: string) => stack.formatArn({ service: 'batch', resource, resourceName });
@@ -150,17 +173,9 @@ function batchStatements(stack: Stack, input: AppAccessInput): ExplainedStatemen
       statement: new iam.PolicyStatement({
         sid: 'AppBatchSubmit',
         actions: [...BATCH_ACTIONS.submit],
-        resources: [
-          ...scoped(
-            // SubmitJob names a definition without a revision (its latest), which IAM matches as ".../<name>", not
-            // ".../<name>:*": both forms are allowed.
-            input.jobDefinitions.flatMap((name) => [batchArn('job-definition', name), batchArn('job-definition', `${name}:*`)]),
-            batchArn('job-definition', `${input.prefix}-*`),
-          ),
-          ...input.jobQueues.map((name) => batchArn('job-queue', name)),
-        ],
+        resources: submitJobResources(stack, input),
       }),
-      wildcardReason: `The app's job definitions by name and every revision (":*") of them, all named "${input.prefix}-<definition>".`,
+      wildcardReason: submitJobWildcardReason(input.prefix),
     },
     {
       statement: new iam.PolicyStatement({ sid: 'AppBatchControl', actions: [...BATCH_ACTIONS.control], resources: [batchArn('job', '*')] }),

@@ -10,7 +10,7 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { type ExplainedStatement, scoped } from './app-access.js';
+import { type ExplainedStatement, submitJobWildcardReason, scoped, submitJobResources } from './app-access.js';
 
 /** What an operator grant is about: the app's resources, by name or ARN. */
 export interface OperatorAccessInput {
@@ -160,16 +160,9 @@ function operateStatements(stack: Stack, input: OperatorAccessInput, sid: (name:
         statement: new iam.PolicyStatement({
           sid: sid('SubmitBatchJobs'),
           actions: ['batch:SubmitJob'],
-          resources: [
-            // SubmitJob names a definition without a revision (its latest), which IAM matches as ".../<name>".
-            ...scoped(
-              input.jobDefinitions.flatMap((name) => [batchArn('job-definition', name), batchArn('job-definition', `${name}:*`)]),
-              batchArn('job-definition', `${input.prefix}-*`),
-            ),
-            ...input.jobQueues.map((name) => batchArn('job-queue', name)),
-          ],
+          resources: submitJobResources(stack, input),
         }),
-        wildcardReason: `The app's job definitions by name and every revision (":*") of them, all named "${input.prefix}-<definition>".`,
+        wildcardReason: submitJobWildcardReason(input.prefix),
       },
       {
         statement: new iam.PolicyStatement({ sid: sid('StopBatchJobs'), actions: ['batch:TerminateJob'], resources: [batchArn('job', '*')] }),
