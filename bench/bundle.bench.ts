@@ -3,7 +3,8 @@
  * (alternating, median of many), with and without --enable-source-maps (what the app's Lambdas run with):
  *
  * - today's whole bundle: the same app in one file that evaluates every SDK client it holds (DynamoDB, Lambda, S3,
- *   Batch) when it loads, as the bundle did before it was split; the baseline, built in this run;
+ *   Batch) when it loads, with the SDK's CommonJS build, as the bundle was before it was split and before it took
+ *   packages' ESM builds first; the baseline, built in this run;
  * - the dict-only cold start: `app.mjs` of the split bundle, which loads DynamoDB only. Target: <= 0.7x today's;
  * - a handler that uses everything: `app.mjs`, then the chunks of the Lambda, S3 and Batch clients (what a handler
  *   that invokes functions, moves payloads through S3 and submits Batch jobs loads at first use; the chunks they
@@ -127,7 +128,8 @@ try {
 
   // Today's whole bundle: the same app in one file, with every client it held evaluated at load.
   const todayDir = path.join(work, 'today');
-  const options = appBuildOptions(checkEntry(entry), { outDir: todayDir }, [], false);
+  // As it was built then: esbuild's own package resolution for node, which takes the SDK's CommonJS build.
+  const options = { ...appBuildOptions(checkEntry(entry), { outDir: todayDir }, [], false), mainFields: ['main', 'module'] };
   // The SDK packages are marked free of side effects: a bare `import "x"` would be dropped, so each is used.
   const imports = TODAY_CLIENTS.map((name, i) => `import * as sdk${i} from ${JSON.stringify(name)};`);
   const contents = `${options.stdin!.contents}\n${imports.join('\n')}\nglobalThis.__todayClients = [${TODAY_CLIENTS.map((_, i) => `sdk${i}`).join(', ')}];`;
@@ -145,6 +147,7 @@ try {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    mainFields: appBuildOptions(checkEntry(entry), { outDir: work }).mainFields,
     sourcemap: 'linked',
     keepNames: true,
     minify: false,

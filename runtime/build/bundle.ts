@@ -132,6 +132,11 @@ export function appBuildOptions(absoluteEntry: string, options: BundleOptions, e
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // A package's ESM build before its CommonJS one (esbuild's default for node is the reverse), as CDK's
+    // NodejsFunction does for ESM output. The AWS SDK's ESM build is split into modules esbuild can drop when unused
+    // (only the commands the runtime sends are kept), where its CommonJS build is one file per package: the bundle
+    // is about a quarter smaller and loads about a third faster (bench/bundle.bench.ts).
+    mainFields: ['module', 'main'],
     sourcemap: 'linked',
     // Stack traces need the mappings, not the sources: a smaller map parses faster at cold start.
     sourcesContent: false,
