@@ -33,6 +33,8 @@ const REQUEST_TIMEOUT_MARGIN_MS = 60_000;
 /** Error names of throttling responses: retried without counting as a failure. */
 const THROTTLES = new Set(['TooManyRequestsException', 'ThrottlingException', 'EC2ThrottledException']);
 
+type LambdaSdkParts = { readonly InvokeCommand: typeof InvokeCommand; readonly client: LambdaClient };
+
 export class LambdaInvoker implements FunctionInvoker {
   readonly #context: RuntimeContext;
   readonly #name: string;
@@ -44,7 +46,9 @@ export class LambdaInvoker implements FunctionInvoker {
    * The SDK's InvokeCommand and the invoker's own client, whose request timeout outlasts the function's (a connection
    * that hangs cannot hang the call); made at the first invoke (sdk-modules.ts).
    */
-  #lambda: Promise<{ readonly InvokeCommand: typeof InvokeCommand; readonly client: LambdaClient }> | undefined;
+  #lambda: Promise<LambdaSdkParts> | undefined;
+  /** The same, once made. */
+  #ready: LambdaSdkParts | undefined;
 
   constructor(context: RuntimeContext, definition: FunctionManifest) {
     this.#context = context;
@@ -69,7 +73,7 @@ export class LambdaInvoker implements FunctionInvoker {
             ? JSON.stringify(event)
             : `{"multinode":"call","function":${JSON.stringify(this.#name)},"args":${argsJson},"deadline":${deadline},"attempt":${attempt}}`,
         );
-        if (outcome.kind === 'ok') return await this.#result(outcome.response);
+        if (outcome.kind === 'ok') return outcome.response.ref ? await this.#fetched(outcome.response.ref) : (outcome.response.value ?? null);
         if (outcome.kind === 'throttled') {
           if (clock() >= deadline) throw this.#failure({ type: REMOTE_TYPES.timeout, message: `${this.#name} was throttled until its deadline passed.` });
           await sleep(backoffDelay(++throttles, tuning.throttleBackoff), options.signal);
@@ -106,7 +110,8 @@ export class LambdaInvoker implements FunctionInvoker {
 
   async #invoke(payload: string): Promise<{ kind: 'ok'; response: CallResponse } | { kind: 'failed'; error: RemoteErrorInfo } | { kind: 'throttled' }> {
     let output: InvokeCommandOutput;
-    const { InvokeCommand, client } = await this.#sdk();
+    // After the first invoke the client is at hand: no await (a call's own cost matters in a map of many).
+    const { InvokeCommand, client } = this.#ready ?? (await this.#sdk());
     try {
       output = await client.send(new InvokeCommand({ FunctionName: this.#functionName, Payload: encoder.encode(payload) }));
     } catch (error) {
@@ -123,16 +128,18 @@ export class LambdaInvoker implements FunctionInvoker {
   }
 
   #sdk() {
-    this.#lambda ??= lambdaSdk().then((sdk) => ({
-      InvokeCommand: sdk.InvokeCommand,
-      client: new sdk.LambdaClient(clientConfig(this.#context.config, 'lambda', { maxAttempts: 1, requestTimeoutMs: this.#requestTimeoutMs })),
-    }));
+    this.#lambda ??= lambdaSdk().then((sdk) => {
+      this.#ready = {
+        InvokeCommand: sdk.InvokeCommand,
+        client: new sdk.LambdaClient(clientConfig(this.#context.config, 'lambda', { maxAttempts: 1, requestTimeoutMs: this.#requestTimeoutMs })),
+      };
+      return this.#ready;
+    });
     return this.#lambda;
   }
 
-  async #result(response: CallResponse): Promise<WireValue> {
-    if (!response.ref) return response.value ?? null;
-    const ref: PayloadRef = response.ref;
+  /** A result too large to come back inline: read from S3, then deleted. */
+  async #fetched(ref: PayloadRef): Promise<WireValue> {
     const text = await this.#context.payloads.get(ref);
     void this.#context.payloads.delete(ref);
     return JSON.parse(text) as WireValue;

@@ -24,7 +24,7 @@ export async function handler(event, context) {
   switch (event.action) {
     case 'echo':
       return { event, functionName: context.functionName, env: process.env.AWS_LAMBDA_FUNCTION_NAME, custom: process.env.CUSTOM,
-        remaining: context.getRemainingTimeInMillis() };
+        remaining: context.getRemainingTimeInMillis(), requestId: context.awsRequestId };
     case 'throw': { class BadThing extends Error {} const e = new BadThing('it broke'); e.name = 'BadThing'; throw e; }
     case 'throwString': throw 'just a string';
     case 'sleep': await new Promise((r) => setTimeout(r, event.ms)); return 'slept';
@@ -84,6 +84,10 @@ describe('synchronous invoke', () => {
     expect(body).toMatchObject({ event: { action: 'echo', n: 1 }, functionName: 'app-main', env: 'app-main', custom: 'set-by-test' });
     expect(body.remaining).toBeGreaterThan(1000);
     expect(body.remaining).toBeLessThanOrEqual(2000);
+    // One request id for the invocation, as in Lambda: the response's x-amzn-RequestId is the handler's (and its log
+    // lines') awsRequestId.
+    expect(body.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(output.$metadata.requestId).toBe(body.requestId);
   });
 
   it('accepts a function ARN with a qualifier', async () => {

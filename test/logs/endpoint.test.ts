@@ -489,6 +489,13 @@ describe('delivery (how the local services log)', () => {
     );
   });
 
+  it('a read finds lines delivered just before it: the endpoint puts what is buffered before it answers', async () => {
+    // No flush and no wait: without the endpoint's own flush the line would sit in the buffer until the timer.
+    logs.delivery.push(GROUP, 'read-after-push', 'pushed just now', now);
+    const { events } = await filterAll({ logStreamNames: ['read-after-push'] });
+    expect(events.map((e) => e.message)).toEqual(['pushed just now']);
+  });
+
   it("writes Lambda's lines: START, output, the timeout line, END and REPORT with Status: timeout; an Invoke Error line", async () => {
     const writer = functionLogWriter(logs.delivery, 'shop-report', () => now);
     const stream = writer.newStream();

@@ -73,7 +73,8 @@ interface Deployed {
   readonly spec: LocalFunction;
   readonly workers: FunctionWorkers;
   readonly stats: FunctionStats;
-  readonly queue: Array<{ payload: string; attempt: number }>;
+  /** Asynchronous invocations waiting for concurrency; a retry keeps its request id, as in Lambda. */
+  readonly queue: Array<{ requestId: string; payload: string; attempt: number }>;
 }
 
 export class LocalLambda {
@@ -151,7 +152,7 @@ export class LocalLambda {
     }
     if (type === 'DryRun') return { status: 204, headers: { 'x-amzn-requestid': requestId }, body: '' };
     if (type === 'Event') {
-      deployed.queue.push({ payload: text, attempt: 1 });
+      deployed.queue.push({ requestId, payload: text, attempt: 1 });
       this.#drain(deployed);
       return { status: 202, headers: { 'x-amzn-requestid': requestId }, body: '' };
     }
@@ -160,7 +161,7 @@ export class LocalLambda {
       deployed.stats.throttles++;
       return error(429, 'TooManyRequestsException', { Reason: throttled, Type: 'User', message: 'Rate Exceeded.' }, requestId);
     }
-    const outcome = await this.#run(deployed, text);
+    const outcome = await this.#run(deployed, requestId, text);
     const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': requestId };
     if (outcome.ok && Buffer.byteLength(outcome.payload, 'utf8') > SYNC_PAYLOAD_LIMIT) {
       const body = JSON.stringify({
@@ -186,14 +187,14 @@ export class LocalLambda {
     return undefined;
   }
 
-  async #run(deployed: Deployed, payload: string) {
+  async #run(deployed: Deployed, requestId: string, payload: string) {
     const { stats, spec } = deployed;
     stats.invocations++;
     stats.inFlight++;
     this.#inFlight++;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     try {
-      return await deployed.workers.invoke(payload, spec.timeoutSeconds * 1000);
+      return await deployed.workers.invoke(requestId, payload, spec.timeoutSeconds * 1000);
     } finally {
       stats.inFlight--;
       this.#inFlight--;
@@ -206,7 +207,7 @@ export class LocalLambda {
   #drain(deployed: Deployed): void {
     while (!this.#closed && deployed.queue.length > 0 && !this.#limitReached(deployed)) {
       const event = deployed.queue.shift()!;
-      void this.#run(deployed, event.payload).then((outcome) => {
+      void this.#run(deployed, event.requestId, event.payload).then((outcome) => {
         if (outcome.ok || this.#closed) return;
         const delays = this.#options.asyncRetryDelaysMs ?? [60_000, 120_000];
         const delay = delays[event.attempt - 1];
@@ -219,7 +220,7 @@ export class LocalLambda {
         if (delay === undefined) return;
         const timer = setTimeout(() => {
           this.#timers.delete(timer);
-          deployed.queue.push({ payload: event.payload, attempt: event.attempt + 1 });
+          deployed.queue.push({ ...event, attempt: event.attempt + 1 });
           this.#drain(deployed);
         }, delay);
         this.#timers.add(timer);

@@ -53,10 +53,19 @@ loading.then(
 );
 
 // Invocations arrive in batches (what the parent sent in one turn of its event loop: one message per batch rather
-// than one per invocation, which matters when many small calls are in flight). A reply leaves at once, alone in its
-// batch: an answer held back for others could miss its invocation's end.
+// than one per invocation, which matters when many small calls are in flight). Replies leave the same way: those
+// ready in one turn of this thread's event loop go together at its end, so a batch of small calls costs the parent
+// one message, not one per call.
+let outbox = [];
 function reply(message) {
-  parentPort.postMessage([message]);
+  if (outbox.length === 0) {
+    setImmediate(() => {
+      const batch = outbox;
+      outbox = [];
+      parentPort.postMessage(batch);
+    });
+  }
+  outbox.push(message);
 }
 
 parentPort.on('message', (batch) => {

@@ -15,7 +15,6 @@
  * Each worker is one execution environment for the function's logs: its own log stream, with each invocation's
  * START, output, END and REPORT lines (logs/lambda-logs.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { LambdaErrorPayload } from '../../core/remote-error.js';
@@ -130,8 +129,7 @@ class LambdaWorker {
     });
   }
 
-  invoke(payload: string, timeoutMs: number, log: LogSink, functionName: string): Promise<WorkerOutcome> {
-    const requestId = randomUUID();
+  invoke(requestId: string, payload: string, timeoutMs: number, log: LogSink, functionName: string): Promise<WorkerOutcome> {
     if (this.logStream) this.logs!.start(this.logStream, requestId);
     return new Promise((resolve) => {
       if (this.#ready) this.#start(requestId, payload, timeoutMs, log, functionName, resolve);
@@ -214,8 +212,9 @@ export class FunctionWorkers {
     this.#bundle = bundle;
   }
 
-  invoke(payload: string, timeoutMs: number): Promise<WorkerOutcome> {
-    return this.#pick().invoke(payload, timeoutMs, this.log, this.spec.functionName);
+  /** Runs one invocation; `requestId` is its id in the Invoke response and in its log lines, as in Lambda. */
+  invoke(requestId: string, payload: string, timeoutMs: number): Promise<WorkerOutcome> {
+    return this.#pick().invoke(requestId, payload, timeoutMs, this.log, this.spec.functionName);
   }
 
   /** New invocations use `bundle`; workers of the old one stop once idle. */

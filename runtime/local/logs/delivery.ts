@@ -1,8 +1,8 @@
 /**
  * How the local cloud's services send their output to the local CloudWatch Logs, as Lambda and Batch's awslogs
  * driver send theirs: each line becomes an event timed when it was captured, buffered per stream and put in batches
- * (every `flushMs`, when a stream's buffer is full, and when a caller flushes a stream: the local Lambda does at the
- * end of each invocation, before it answers, so a run's lines are readable once its invocation has ended).
+ * (every `flushMs`, when a stream's buffer is full, and before the local endpoint answers any request, so a run's
+ * lines are readable once its invocation has ended, without a put per invocation).
  *
  * Batches go straight to the store, in this process: the service side of log delivery is not an API client, and an
  * HTTP request per invocation would sit on the hot path of every call. The store applies PutLogEvents' rules to

@@ -34,7 +34,7 @@ export interface FunctionLogWriter {
   start(stream: string, requestId: string): void;
   /** A line the function wrote (stdout or stderr). */
   line(stream: string, text: string): void;
-  /** Writes the END and REPORT lines and puts the stream's lines now. */
+  /** Writes the END and REPORT lines (put with the stream's others in the delivery's next batch). */
   end(stream: string, requestId: string, report: InvocationReport): void;
 }
 
@@ -60,7 +60,6 @@ export function functionLogWriter(delivery: LogDelivery, functionName: string, c
       }
       delivery.push(group, stream, `END RequestId: ${requestId}`);
       delivery.push(group, stream, reportLine(requestId, report));
-      delivery.flush(group, stream);
     },
   };
 }

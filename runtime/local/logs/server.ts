@@ -100,8 +100,13 @@ const OPERATIONS: Record<string, Operation> = {
 /** Starts the endpoint on 127.0.0.1 with a new store (persisted in `directory` when given). */
 export async function startLocalLogs(options: LocalLogsOptions = {}): Promise<LocalLogs> {
   const store = new LogStore(options);
+  // One clock for the store and the lines delivered to it.
+  const delivery = new LogDelivery(store, { ...(options.clock ? { clock: options.clock } : {}), ...options.delivery });
   const server = await startLocalServer(
     (req, res) => {
+      // What the local services delivered before this request is in the store before it is answered: a reader sees
+      // an invocation's lines as soon as the invocation has ended, though they are put in batches.
+      delivery.flushAll();
       void handle(store, req, res).catch((error: unknown) => {
         if (!res.headersSent) send(res, 500, { __type: 'ServiceUnavailableException', message: (error as Error).message });
         else res.destroy();
@@ -109,8 +114,6 @@ export async function startLocalLogs(options: LocalLogsOptions = {}): Promise<Lo
     },
     { port: options.port ?? 0, name: 'the local CloudWatch Logs endpoint' },
   );
-  // One clock for the store and the lines delivered to it.
-  const delivery = new LogDelivery(store, { ...(options.clock ? { clock: options.clock } : {}), ...options.delivery });
   return {
     endpoint: server.url,
     store,
