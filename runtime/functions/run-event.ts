@@ -3,8 +3,9 @@
  * token). The executor confirms its slot (without one the run waits in line: the executor returns at once, it never
  * waits for capacity) and claims the run (PENDING -> RUNNING, refused for duplicate deliveries), both at once, runs
  * the handler with the function's retries until the run's deadline, heartbeats (so a dead executor is noticed) and
- * watches for cancellation, writes the final state, and passes its slot on to the oldest waiting run. Failures are
- * recorded, not thrown: Lambda's own asynchronous retries would only find the run already final.
+ * watches for cancellation, writes the final state, and passes its slot on to the oldest waiting run, which on Lambda
+ * it then runs itself when that run's deadline falls within the invocation. Failures are recorded, not thrown:
+ * Lambda's own asynchronous retries would only find the run already final.
  */
 import { randomUUID } from 'node:crypto';
 import { fromWire, toWire } from '../../lib/codec.js';
@@ -14,7 +15,7 @@ import { envelopeType, type RunEvent } from '../core/envelope.js';
 import { runGate, runTicket } from './run-queue.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { backoffDelay, sleep } from '../core/retry.js';
-import type { ConcurrencyGate, Hold } from '../state/concurrency.js';
+import type { Adopt, ConcurrencyGate, Hold } from '../state/concurrency.js';
 import { RunStore, type FinalOutcome, type RunRecord } from './run-store.js';
 import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from '../core/deadline.js';
 import { targetDefinition } from '../core/event-handler.js';
@@ -39,46 +40,90 @@ export const runEvent: EventHandler<RunEvent> = {
     const definition = targetDefinition(context, event.function, 'function') as FunctionDefinition<unknown[], unknown>;
     const { state, payloads, clock } = context.runtime;
     const runs = new RunStore(definition.name, state, payloads, clock);
-    const gate = runGate(context.runtime, context.runtime.definition(definition.name, 'function'), runs);
-    const reply = (outcome: RunResponse['outcome']): RunResponse => ({ multinode: 'run', id: event.id, outcome });
-
-    // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
-    const owner = randomUUID();
-    const { hold, record } = await holdAndClaim(gate, runs, event, owner);
-    if (!hold) {
-      // Claimed while confirming a slot that is gone: the claim is undone before anything ran.
-      if (record && !(await runs.unclaim(event.id, owner))) {
-        // Cancelled in between: this executor, its owner, records it.
-        const cancelled = (await runs.status(event.id)) === 'CANCELLING' && (await runs.finish(event.id, owner, { status: 'CANCELLED' }));
-        return reply(cancelled ? 'CANCELLED' : 'lost');
-      }
-      // Not a holder (the slot was taken back, or an event without one): a run still waiting goes back in line.
-      const seen = await runs.read(event.id);
-      if (seen?.status !== 'PENDING') return reply('duplicate');
-      await gate.enqueue(event.id, runTicket(seen));
-      await gate.pump();
-      return reply('queued');
+    const manifest = context.runtime.definition(definition.name, 'function');
+    const gate = runGate(context.runtime, manifest, runs);
+    // On Lambda, an executor whose slot goes to a waiting run goes on with that run itself when the run's deadline
+    // falls within this invocation: no invoke, no cold start, no second confirm of the slot. Otherwise the run is
+    // invoked as usual. (A Batch container runs the one run its job was submitted for.)
+    const adopting = manifest.placement === 'lambda';
+    let next: Executing | undefined = { event };
+    let first: RunResponse | undefined;
+    while (next) {
+      const { outcome, adopted } = await executeRun(next, definition, runs, gate, context, adopting);
+      first ??= { multinode: 'run', id: event.id, outcome };
+      next = adopted && { event: { multinode: 'run', function: event.function, id: adopted.holder, slot: adopted.slot, token: adopted.token }, hold: adopted };
     }
-    if (!record) {
-      await giveBack(gate, runs, hold, context.log);
-      return reply('duplicate');
-    }
-    // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
-    // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
-    const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
-    const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
-    // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting
-    // run. The handing on starts with the final write (it reads the line meanwhile) and moves the slot after it.
-    let handing: Promise<void> | undefined;
-    const handOn = (ended?: Promise<unknown>) =>
-      gate.release(hold, ended).catch((error: unknown) => log.warn(`run ${event.id} could not hand its slot on; the next start or read will`, asError(error)));
-    const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log, (writing) => {
-      handing = handOn(writing);
-    });
-    await (handing ?? handOn());
-    return reply(outcome);
+    return first!;
   },
 };
+
+/** A run for this executor: the invocation's own event, or a waiting run its slot was passed to (`hold`, taken over). */
+interface Executing {
+  readonly event: RunEvent;
+  readonly hold?: Hold;
+}
+
+/** One run: its slot and claim, the handler, the final write and the handing on of the slot (maybe to `adopted`). */
+async function executeRun(
+  { event, hold: adoptedHold }: Executing,
+  definition: FunctionDefinition<unknown[], unknown>,
+  runs: RunStore,
+  gate: ConcurrencyGate,
+  context: Parameters<EventHandler<RunEvent>['handle']>[1],
+  adopting: boolean,
+): Promise<{ outcome: RunResponse['outcome']; adopted?: Hold }> {
+  const { clock } = context.runtime;
+  // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
+  const owner = randomUUID();
+  // A slot this executor just passed to the run names it already: only the claim is left.
+  const { hold, record } = adoptedHold
+    ? { hold: adoptedHold, record: await runs.claim(event.id, owner, adoptedHold.token) }
+    : await holdAndClaim(gate, runs, event, owner);
+  if (!hold) {
+    // Claimed while confirming a slot that is gone: the claim is undone before anything ran.
+    if (record && !(await runs.unclaim(event.id, owner))) {
+      // Cancelled in between: this executor, its owner, records it.
+      const cancelled = (await runs.status(event.id)) === 'CANCELLING' && (await runs.finish(event.id, owner, { status: 'CANCELLED' }));
+      return { outcome: cancelled ? 'CANCELLED' : 'lost' };
+    }
+    // Not a holder (the slot was taken back, or an event without one): a run still waiting goes back in line.
+    const seen = await runs.read(event.id);
+    if (seen?.status !== 'PENDING') return { outcome: 'duplicate' };
+    await gate.enqueue(event.id, runTicket(seen));
+    await gate.pump();
+    return { outcome: 'queued' };
+  }
+  if (!record) {
+    await giveBack(gate, runs, hold, context.log);
+    return { outcome: 'duplicate' };
+  }
+  // The run's deadline, or a second before the invocation's own end when that comes first (an executor invoked as
+  // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
+  const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
+  const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
+  let adopted: Hold | undefined;
+  const adopt: Adopt | undefined = adopting
+    ? (passed, ticket) => {
+        // Only a run whose deadline comes before this invocation's end: it has its time here, less at most the final
+        // write's margin, as a run whose executor was invoked the moment it was created.
+        const fits = typeof ticket?.deadline === 'number' && ticket.deadline <= clock() + context.lambda.getRemainingTimeInMillis();
+        if (fits) adopted = passed;
+        return fits;
+      }
+    : undefined;
+  // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting
+  // run. The handing on starts with the final write (it reads the line meanwhile) and moves the slot after it.
+  let handing: Promise<void> | undefined;
+  const handOn = (ended?: Promise<unknown>) =>
+    gate
+      .release(hold, ended, adopt)
+      .catch((error: unknown) => log.warn(`run ${event.id} could not hand its slot on; the next start or read will`, asError(error)));
+  const outcome = await execute(definition, record, deadline, owner, runs, context.runtime.tuning, clock, log, (writing) => {
+    handing = handOn(writing);
+  });
+  await (handing ?? handOn());
+  return { outcome, ...(adopted ? { adopted } : {}) };
+}
 
 /**
  * Confirms the run's slot and claims the run. With the hand-off's token (Lambda's events carry it) both go at once,

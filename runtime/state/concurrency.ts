@@ -172,7 +172,16 @@ interface Work {
 interface Leaving {
   readonly hold: Hold;
   readonly ended?: Promise<unknown>;
+  readonly adopt?: Adopt;
 }
+
+/**
+ * Offered the waiting id a given-up slot was just passed to (the slot names it under `hold.token`, its queue entry is
+ * gone, so no other process launches it): true when the caller runs it itself (the executor that gave the slot up
+ * goes on with the next run in the same invocation), false to have it launched as usual. `ticket`: what its place in
+ * line carried (a run's deadline).
+ */
+export type Adopt = (hold: Hold, ticket: Ticket | undefined) => boolean;
 
 /** A new id of this process, not yet placed (neither in line nor holding a slot). */
 interface Arrival {
@@ -337,31 +346,49 @@ export class ConcurrencyGate {
         ),
       ),
     ]);
-    const holds = leaving.filter((_, i) => ended[i]).map((l) => l.hold);
+    const holds = leaving.filter((_, i) => ended[i]);
     const head = read.filter((entry) => !this.#taking.has(entry.id));
-    let next = 0;
+    const tried = new Set<number>();
     let freed = false;
-    /** The next entry no pass of this process is taking, now taken by this one. */
+    /** Another process took an entry this pass wanted: it is handing slots out from the same head right now. */
+    let contended = false;
+    const pick = (i: number): Entry | undefined => {
+      tried.add(i);
+      const entry = head[i]!;
+      if (this.#taking.has(entry.id)) return undefined;
+      this.#taking.add(entry.id);
+      return entry;
+    };
+    /**
+     * The oldest entry no pass of this process is taking, now taken by this one. Once contended, the youngest such
+     * entry among the line's first `limit` instead: the other process walks from the oldest too, and would take the
+     * next ones first. Either way a slot goes to one of the `limit` oldest waiting ids.
+     */
     const take = (): Entry | undefined => {
-      while (next < head.length) {
-        const entry = head[next++]!;
-        if (this.#taking.has(entry.id)) continue;
-        this.#taking.add(entry.id);
-        return entry;
+      if (contended) {
+        for (let i = Math.min(head.length, this.limit) - 1; i >= 0; i--) {
+          const entry = tried.has(i) ? undefined : pick(i);
+          if (entry) return entry;
+        }
+      }
+      for (let i = 0; i < head.length; i++) {
+        const entry = tried.has(i) ? undefined : pick(i);
+        if (entry) return entry;
       }
       return undefined;
     };
     await Promise.all(
-      holds.map(async (hold) => {
+      holds.map(async ({ hold, adopt }) => {
         let current = hold;
         for (let entry = take(); entry; entry = take()) {
-          const passed = await this.#transfer(current, entry).finally(() => this.#taking.delete(entry.id));
+          const passed = await this.#transfer(current, entry, adopt).finally(() => this.#taking.delete(entry.id));
           if (passed === 'launched' || passed === 'lost') return;
           if (passed === 'failed') {
             freed = true;
             return;
           }
           current = passed;
+          contended = true;
         }
         await this.#release(current.slot, current.token);
         freed = true;
@@ -458,12 +485,12 @@ export class ConcurrencyGate {
    * read again after the delete (an id put in line since the first read, whose starter saw every slot taken, is handed
    * it then): three requests when nobody waits. `ended`: the holder's final write, when it is still on its way: the
    * line's head is read meanwhile, and the slot moves on only after it (a crash before then leaves the slot held, and
-   * its check finds the holder's executor gone).
+   * its check finds the holder's executor gone). `adopt`: offered the id the slot passes to, to run it itself.
    */
-  release(hold: Hold, ended?: Promise<unknown>): Promise<void> {
+  release(hold: Hold, ended?: Promise<unknown>, adopt?: Adopt): Promise<void> {
     // Whether the final write failed is read when the slot is passed; its rejection is handled from now on.
     ended?.catch(() => undefined);
-    this.#leaving.push({ hold, ...(ended ? { ended } : {}) });
+    this.#leaving.push({ hold, ...(ended ? { ended } : {}), ...(adopt ? { adopt } : {}) });
     this.#passing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
       const leaving = this.#leaving;
       this.#leaving = [];
@@ -592,9 +619,10 @@ export class ConcurrencyGate {
    * back): nothing was changed. 'failed': the launch failed and the slot is free. A hold (the slot, now under a new
    * token) comes back when the entry was not this pass's (the id no longer waits, or another pumper took it): the slot
    * for the next entry. Moving the slot before removing the entry means a crash in between strands nobody: the id is
-   * still in line, and its slot is checked (and taken back) when its check time comes.
+   * still in line, and its slot is checked (and taken back) when its check time comes. `adopt` may take the id over
+   * instead of its launch (it then counts as launched).
    */
-  async #transfer(hold: Hold, { id, ticket }: Entry): Promise<'launched' | 'lost' | 'failed' | Hold> {
+  async #transfer(hold: Hold, { id, ticket }: Entry, adopt?: Adopt): Promise<'launched' | 'lost' | 'failed' | Hold> {
     const waiting = await this.#members.waiting(id, ticket);
     if (!waiting) {
       await this.#table.delete(this.#pk, queueKey(id));
@@ -612,6 +640,7 @@ export class ConcurrencyGate {
     // Whoever removes the queue entry launches; another pumper (or a cancel) got there first otherwise.
     const dequeued = await this.#table.delete(this.#pk, queueKey(id), { expression: `attribute_exists(#${STATE_SCHEMA.partitionKey})` });
     if (!dequeued) return passed;
+    if (adopt?.(passed, waiting.ticket)) return 'launched';
     return (await this.#launch(id, hold.slot, token, waiting)) ? 'launched' : 'failed';
   }
 

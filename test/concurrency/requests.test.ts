@@ -108,4 +108,64 @@ describe('state-table requests of an executor', () => {
     expect(counted.slice(4)).toEqual(['DeleteItem', 'Query']);
     expect(await functionGate(t.context, 'single').snapshot()).toEqual({ slots: [], queue: [] });
   });
+
+  /** A run handed the only slot of "single" by a gate that notes its launch, and a second run waiting in line. */
+  async function heldAndWaiting(key: string) {
+    const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
+    await empty(functionGate(t.context, 'single'));
+    const launched: Array<{ id: string; slot: number; token: string }> = [];
+    const records = new Map<string, Awaited<ReturnType<RunStore['create']>>>();
+    const handing = new ConcurrencyGate({
+      table: t.context.state,
+      name: 'single',
+      limit: 1,
+      clock: t.context.clock,
+      members: {
+        waiting: async (id) => ({ checkAfterMs: 60_000, launch: async (slot, token) => void launched.push({ id, slot, token }) }),
+        inspect: async () => 'keep',
+      },
+    });
+    const [first, second] = [newRunId(), newRunId()];
+    for (const id of [first, second]) records.set(id, await runs.create(id, toWire([{ key, item: id }], 'args'), 120));
+    await handing.admit(first);
+    await handing.enqueue(second, { deadline: records.get(second)!.deadline, checkAfterMs: 60_000 });
+    expect(launched.map((l) => l.id)).toEqual([first]);
+    return { runs, first, second, event: { multinode: 'run', function: 'single', id: first, slot: launched[0]!.slot, token: launched[0]!.token } };
+  }
+
+  it('goes on with the waiting run its slot passes to, in the same invocation: slot passed, entry removed, run claimed; no invoke', async () => {
+    const { runs, first, second, event } = await heldAndWaiting('requests-adopt');
+    const handler = createLambdaHandler(resolveApp(app), { context: t.context });
+    // Ten minutes left: the waiting run's deadline (2 minutes after it was created) falls within this invocation.
+    const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'adopting', getRemainingTimeInMillis: () => 600_000 };
+    const invoked = t.cloud.lambda.stats(t.context.names.lambdaFunction('single'))!.invocations;
+    requests.reset();
+    expect(await handler(event, lambda)).toMatchObject({ id: first, outcome: 'SUCCEEDED' });
+    expect((await runs.get(second)).status).toBe('SUCCEEDED');
+    expect(t.cloud.lambda.stats(t.context.names.lambdaFunction('single'))!.invocations).toBe(invoked);
+    const counted = requests.log.filter((operation) => operation !== 'GetItem');
+    // The first run as before up to its final write and the line's head; then the slot passed to the second and its
+    // entry removed, and the second only claimed (its slot needs no confirm: this executor just passed it).
+    expect(counted.slice(0, 2)).toEqual(['UpdateItem', 'UpdateItem']);
+    expect([...counted.slice(2, 4)].sort()).toEqual(['Query', 'UpdateItem']);
+    expect(counted.slice(4, 7)).toEqual(['UpdateItem', 'DeleteItem', 'UpdateItem']);
+    expect([...counted.slice(7, 9)].sort()).toEqual(['Query', 'UpdateItem']);
+    expect(counted.slice(9)).toEqual(['DeleteItem', 'Query']);
+    expect(await functionGate(t.context, 'single').snapshot()).toEqual({ slots: [], queue: [] });
+  });
+
+  it('invokes the waiting run instead when its deadline falls after the end of this invocation', async () => {
+    const { runs, first, second, event } = await heldAndWaiting('requests-no-adopt');
+    const handler = createLambdaHandler(resolveApp(app), { context: t.context });
+    // One minute left: the second run's 2 minutes would be cut short here, so it gets an invocation of its own.
+    const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'not-adopting', getRemainingTimeInMillis: () => 60_000 };
+    const invoked = t.cloud.lambda.stats(t.context.names.lambdaFunction('single'))!.invocations;
+    expect(await handler(event, lambda)).toMatchObject({ id: first, outcome: 'SUCCEEDED' });
+    expect(t.cloud.lambda.stats(t.context.names.lambdaFunction('single'))!.invocations).toBe(invoked + 1);
+    await until(
+      () => runs.get(second),
+      (run) => run.status === 'SUCCEEDED',
+      'the second run, invoked, to end',
+    );
+  });
 });
