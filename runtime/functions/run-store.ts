@@ -23,6 +23,7 @@ import { RUN_ID_PATTERN } from '../state/ids.js';
 import { type RunIndexKeys, runIndexKeys } from '../state/run-index.js';
 import { partitionKey, STATE_RETENTION_DAYS, STATE_SCHEMA } from '../state/schema.js';
 import type { Expiring, StateTable, Stored } from '../state/state-table.js';
+import { CreateBatcher } from '../state/create-batcher.js';
 import { ReadBatcher } from '../state/read-batcher.js';
 
 /** How long a run's state is kept after it was created. */
@@ -119,6 +120,8 @@ export class RunStore {
   readonly #pk: string;
   /** Reads of runs asked for together (awaiting many runs) share requests. */
   readonly #reads: ReadBatcher<RunItem>;
+  /** New runs of one turn of the event loop, written together (a burst of starts). */
+  readonly #creates: CreateBatcher<RunItem>;
 
   constructor(
     readonly functionName: string,
@@ -128,6 +131,7 @@ export class RunStore {
   ) {
     this.#pk = partitionKey('run', functionName);
     this.#reads = new ReadBatcher(table, this.#pk);
+    this.#creates = new CreateBatcher(table, this.#pk);
   }
 
   /** Records a new PENDING run holding its arguments (in S3 when large); returns it as recorded. */
@@ -143,7 +147,7 @@ export class RunStore {
       ...runIndexKeys(id),
       ...(await this.#stored(id, 'args', args)),
     };
-    await this.table.putIfAbsent(this.#pk, id, attributes);
+    await this.#creates.create(id, attributes);
     return toRecord(id, { ...attributes, ...this.table.key(this.#pk, id) });
   }
 

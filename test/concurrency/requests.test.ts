@@ -74,6 +74,21 @@ describe('state-table requests of a start', () => {
   });
 });
 
+describe('state-table requests of recording runs', () => {
+  it('records the runs created in one turn together: a BatchWriteItem per 25, a conditional PutItem for one alone', async () => {
+    const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
+    const ids = Array.from({ length: 60 }, () => newRunId());
+    requests.reset();
+    await Promise.all(ids.map((id, i) => runs.create(id, toWire([{ key: 'requests-create', item: i }], 'args'), 120)));
+    expect(requests.log).toEqual(['BatchWriteItem', 'BatchWriteItem', 'BatchWriteItem']);
+    const stored = await Promise.all(ids.map((id) => runs.read(id)));
+    expect(stored.map((run) => run?.status)).toEqual(ids.map(() => 'PENDING'));
+    requests.reset();
+    await runs.create(newRunId(), toWire([{ key: 'requests-create', item: 'alone' }], 'args'), 120);
+    expect(requests.log).toEqual(['PutItem']);
+  });
+});
+
 describe('state-table requests of an executor', () => {
   it('confirms its slot, claims the run, records the result and hands the slot on: 6 when nobody waits', async () => {
     const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
