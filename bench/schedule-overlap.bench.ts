@@ -78,19 +78,20 @@ context0.clients.destroy();
 // Every request of the runtime's DynamoDB client, by operation and record type.
 const counts = new Map<string, number>();
 const clients = createClients(config);
-clients.dynamodb.middlewareStack.add(
-  (next, ctx) => async (args) => {
-    // The document client's commands reach this stack with their keys marshalled or not, depending on the step.
-    type Pk = string | { S?: string } | undefined;
-    const input = args.input as { Key?: { pk?: Pk }; Item?: { pk?: Pk } };
-    const raw = input.Key?.pk ?? input.Item?.pk;
-    const pk = (typeof raw === 'string' ? raw : raw?.S) ?? '?';
-    const key = `${(ctx.commandName ?? '?').replace(/Command$/, '')} ${pk.split('#')[0]}#`;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-    return next(args);
-  },
-  { step: 'initialize', name: 'countStateRequests' },
-);
+for (const client of [clients.dynamodb, clients.cachedDynamodb])
+  client.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      // The document client's commands reach this stack with their keys marshalled or not, depending on the step.
+      type Pk = string | { S?: string } | undefined;
+      const input = args.input as { Key?: { pk?: Pk }; Item?: { pk?: Pk } };
+      const raw = input.Key?.pk ?? input.Item?.pk;
+      const pk = (typeof raw === 'string' ? raw : raw?.S) ?? '?';
+      const key = `${(ctx.commandName ?? '?').replace(/Command$/, '')} ${pk.split('#')[0]}#`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: 'countStateRequests' },
+  );
 const context = createContext(config, manifest, { clients, logger: new Logger({ sink: () => undefined }) });
 const handler = createLambdaHandler(app, { context });
 const lambdaContext = (task: string) => ({

@@ -16,7 +16,7 @@ const WAIT_MS = 50;
 const ROUNDS = 3;
 const cloud = await startTestCloud(path.join(import.meta.dirname, 'apps/burst/src/app.ts'), { module: app });
 /** The state-table requests of this process (the starter and the waiter; the runs' executors are in worker threads). */
-const requests = countRequests(cloud.context.clients.dynamodb);
+const requests = countRequests([cloud.context.clients.dynamodb, cloud.context.clients.cachedDynamodb]);
 
 /** From the first start to the last run's end, as the runs recorded it (awaitResult's polling does not count). */
 async function burst(key: string): Promise<{ startMs: number; totalMs: number; most: number; startRequests: number; waitRequests: number }> {

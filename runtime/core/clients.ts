@@ -18,12 +18,14 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, NumberValue, type TranslateConfig } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import type { RuntimeConfig, Service } from './config.js';
 import { reportUnreachable } from './connection-error.js';
+import { DOCUMENT_TRANSLATION } from './document-translation.js';
+import { registerCachedClient } from './item-requests.js';
 import { LazyClient, lambdaSdk, s3Sdk } from './sdk-modules.js';
 
 /** Sockets per client: enough for the largest `maxConcurrency` (1,000). */
@@ -60,30 +62,7 @@ export function clientConfig(config: RuntimeConfig, service: Service, options: C
   };
 }
 
-/**
- * How the document client translates items. Every attribute the runtime writes is a string or a number, so:
- *
- * - `removeUndefinedValues`: an optional attribute left undefined in a record is simply not written (absent), as
- *   the items always were; without it the SDK throws.
- * - `convertClassInstanceToMap: false`: a class instance (a Date, a Map) in an item is a mistake, refused rather
- *   than stored as a map of its own fields. (NumberValue is understood before this check.)
- * - `convertEmptyValues: false`: an empty string stays an empty string, never a NULL.
- * - Numbers: `allowImpreciseNumbers` stays off: a plain JS number beyond the safe integers throws instead of being
- *   written (the records' numbers, timestamps and counts, never are). A dict value that is a number is written as a
- *   NumberValue with the text the dict chose (dicts/items.ts: only numbers DynamoDB holds exactly), and so is an
- *   amount to add. Read back (`wrapNumbers`), a number within the safe integers is a plain number, and one beyond
- *   them a NumberValue of the stored text: the default would make it a BigInt (or throw), and an item read and
- *   written again (a batch's UnprocessedItems, re-sent) must write the same number.
- */
-export const DOCUMENT_TRANSLATION: TranslateConfig = {
-  marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false, convertEmptyValues: false, allowImpreciseNumbers: false },
-  unmarshallOptions: { wrapNumbers: readNumber },
-};
-
-function readNumber(text: string): number | NumberValue {
-  const value = Number(text);
-  return Number.isSafeInteger(value) || !Number.isInteger(value) ? value : NumberValue.from(text);
-}
+export { DOCUMENT_TRANSLATION };
 
 /**
  * The document client over `dynamodb`. One per DynamoDBClient: the document client keeps its translation options
@@ -105,6 +84,8 @@ export function checkDocumentClient(documents: unknown, who: string): DynamoDBDo
 
 export interface Clients {
   readonly dynamodb: DynamoDBClient;
+  /** A second DynamoDB client that resolves each command's middleware once: the state table's frequent requests. */
+  readonly cachedDynamodb: DynamoDBClient;
   /** The document client over `dynamodb`: every item the runtime reads or writes goes through it. */
   readonly documents: DynamoDBDocumentClient;
   /** The Lambda client, made (and its SDK package loaded) at the first call. */
@@ -117,16 +98,22 @@ export interface Clients {
 
 export function createClients(config: RuntimeConfig): Clients {
   const dynamodb = new DynamoDBClient(clientConfig(config, 'dynamodb'));
+  const documents = documentClient(dynamodb);
+  // The state table's frequent requests go through a second client that resolves its middleware once (item-requests.ts).
+  const cachedDynamodb = new DynamoDBClient({ ...clientConfig(config, 'dynamodb'), cacheMiddleware: true });
+  registerCachedClient(documents, cachedDynamodb);
   // Invokes may last the whole function timeout (up to 15 min): no request timeout; failures are retried above.
   const lambda = new LazyClient(async () => new (await lambdaSdk()).LambdaClient(clientConfig(config, 'lambda', { maxAttempts: 1 })));
   const s3 = new LazyClient(async () => new (await s3Sdk()).S3Client(clientConfig(config, 's3')));
   return {
     dynamodb,
-    documents: documentClient(dynamodb),
+    cachedDynamodb,
+    documents,
     lambda: () => lambda.get(),
     s3: () => s3.get(),
     destroy() {
       dynamodb.destroy();
+      cachedDynamodb.destroy();
       lambda.destroy();
       s3.destroy();
     },

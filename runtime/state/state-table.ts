@@ -7,11 +7,12 @@
  * its attributes once, as an interface next to its store (RunItem, JobItem, ClaimItem, SlotItem, QueueItem,
  * LeaseItem), and reads and writes here are typed by it.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
 import { batchGet, batchWrite } from '../core/dynamo-batch.js';
 import { withNames } from '../core/expression-names.js';
+import { type ItemRequests, itemRequests } from '../core/item-requests.js';
 import { STATE_SCHEMA as S } from './schema.js';
 
 /** The key attributes of every state item. */
@@ -78,12 +79,15 @@ export interface QueryPage<A extends object> {
 
 export class StateTable {
   readonly documents: DynamoDBDocumentClient;
+  /** Its frequent requests, through a client that caches its middleware when the runtime made the document client. */
+  readonly #requests: ItemRequests;
 
   constructor(
     documents: DynamoDBDocumentClient,
     readonly tableName: string,
   ) {
     this.documents = checkDocumentClient(documents, `StateTable "${tableName}"`);
+    this.#requests = itemRequests(this.documents);
   }
 
   key(pk: string, sk: string): StateKey {
@@ -92,7 +96,7 @@ export class StateTable {
 
   /** A strongly consistent read. */
   async get<A extends object>(pk: string, sk: string): Promise<Stored<A> | undefined> {
-    const output = await this.#guard(this.documents.send(new GetCommand({ TableName: this.tableName, Key: this.key(pk, sk), ConsistentRead: true })));
+    const output = await this.#guard(this.#requests.get({ TableName: this.tableName, Key: this.key(pk, sk), ConsistentRead: true }));
     return output.Item as Stored<A> | undefined;
   }
 
@@ -124,13 +128,11 @@ export class StateTable {
   async put<A extends object>(pk: string, sk: string, attributes: A, condition?: Condition): Promise<boolean> {
     return appliedIfCondition(
       this.#guard(
-        this.documents.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...attributes, ...this.key(pk, sk) },
-            ...conditionInput(condition),
-          }),
-        ),
+        this.#requests.put({
+          TableName: this.tableName,
+          Item: { ...attributes, ...this.key(pk, sk) },
+          ...conditionInput(condition),
+        }),
       ),
     );
   }
@@ -169,17 +171,15 @@ export class StateTable {
     if (change.remove?.length) clauses.push(`REMOVE ${change.remove.map((name) => `#${name}`).join(', ')}`);
     try {
       const output = await this.#guard(
-        this.documents.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: this.key(pk, sk),
-            UpdateExpression: clauses.join(' '),
-            ...(change.condition ? { ConditionExpression: change.condition } : {}),
-            ...withNames(clauses.join(' '), change.condition),
-            ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        this.#requests.update({
+          TableName: this.tableName,
+          Key: this.key(pk, sk),
+          UpdateExpression: clauses.join(' '),
+          ...(change.condition ? { ConditionExpression: change.condition } : {}),
+          ...withNames(clauses.join(' '), change.condition),
+          ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
+          ReturnValues: 'ALL_NEW',
+        }),
       );
       return output.Attributes as Stored<A> | undefined;
     } catch (error) {
@@ -192,7 +192,7 @@ export class StateTable {
   async delete<A extends object>(pk: string, sk: string, condition?: Condition): Promise<Stored<A> | undefined> {
     try {
       const output = await this.#guard(
-        this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(pk, sk), ReturnValues: 'ALL_OLD', ...conditionInput(condition) })),
+        this.#requests.delete({ TableName: this.tableName, Key: this.key(pk, sk), ReturnValues: 'ALL_OLD', ...conditionInput(condition) }),
       );
       return output.Attributes as Stored<A> | undefined;
     } catch (error) {
@@ -212,18 +212,16 @@ export class StateTable {
     let after = options.after;
     for (;;) {
       const output = await this.#guard(
-        this.documents.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: keyCondition,
-            ...withNames(keyCondition),
-            ExpressionAttributeValues: { ':pk': pk, ...(options.prefix === undefined ? {} : { ':prefix': options.prefix }) },
-            ScanIndexForward: !options.descending,
-            Limit: options.limit - items.length,
-            ConsistentRead: true,
-            ...(after ? { ExclusiveStartKey: this.key(pk, after) } : {}),
-          }),
-        ),
+        this.#requests.query({
+          TableName: this.tableName,
+          KeyConditionExpression: keyCondition,
+          ...withNames(keyCondition),
+          ExpressionAttributeValues: { ':pk': pk, ...(options.prefix === undefined ? {} : { ':prefix': options.prefix }) },
+          ScanIndexForward: !options.descending,
+          Limit: options.limit - items.length,
+          ConsistentRead: true,
+          ...(after ? { ExclusiveStartKey: this.key(pk, after) } : {}),
+        }),
       );
       items.push(...((output.Items ?? []) as Array<Stored<A>>));
       after = (output.LastEvaluatedKey as StateKey | undefined)?.[S.sortKey];
@@ -251,20 +249,18 @@ export class StateTable {
     }
     const projection = query.attributes?.map((name) => `#${name}`).join(', ');
     const output = await this.#guard(
-      this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          ...(query.index ? { IndexName: query.index } : { ConsistentRead: true }),
-          KeyConditionExpression: keyCondition,
-          ...(query.filter ? { FilterExpression: query.filter.expression } : {}),
-          ...(projection ? { ProjectionExpression: projection } : {}),
-          ...withNames(keyCondition, query.filter?.expression, projection),
-          ExpressionAttributeValues: values,
-          ScanIndexForward: !query.descending,
-          ...(query.limit !== undefined ? { Limit: query.limit } : {}),
-          ...(query.startKey ? { ExclusiveStartKey: query.startKey } : {}),
-        }),
-      ),
+      this.#requests.query({
+        TableName: this.tableName,
+        ...(query.index ? { IndexName: query.index } : { ConsistentRead: true }),
+        KeyConditionExpression: keyCondition,
+        ...(query.filter ? { FilterExpression: query.filter.expression } : {}),
+        ...(projection ? { ProjectionExpression: projection } : {}),
+        ...withNames(keyCondition, query.filter?.expression, projection),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: !query.descending,
+        ...(query.limit !== undefined ? { Limit: query.limit } : {}),
+        ...(query.startKey ? { ExclusiveStartKey: query.startKey } : {}),
+      }),
     );
     return { items: (output.Items ?? []) as Array<Stored<A>>, ...(output.LastEvaluatedKey ? { lastKey: output.LastEvaluatedKey } : {}) };
   }

@@ -24,7 +24,7 @@ let t: TestCloud;
 let requests: RequestCounter;
 beforeAll(async () => {
   t = await startTestCloud(entry, { module: app });
-  requests = countRequests(t.context.clients.dynamodb, { table: t.context.names.stateTable });
+  requests = countRequests([t.context.clients.dynamodb, t.context.clients.cachedDynamodb], { table: t.context.names.stateTable });
 }, 120_000);
 afterAll(async () => {
   await t?.stop();

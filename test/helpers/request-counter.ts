@@ -17,16 +17,18 @@ export interface RequestCounter {
 }
 
 type Handler = (args: { request: unknown }) => Promise<unknown>;
+/** An SDK v3 client (the DynamoDB client, its middleware-caching twin, any other). */
+type CountedClient = { readonly middlewareStack: object };
 /** The part of an SDK client's middleware stack used here. */
 interface Stack {
   add(middleware: (next: Handler) => Handler, options: { step: 'finalizeRequest'; priority: 'low'; name: string }): void;
 }
 
 /**
- * Starts counting the requests of `client` (any SDK v3 client; for JSON protocols the operation is its target). With
+ * Starts counting the requests of `clients` (SDK v3 clients; for JSON protocols the operation is its target). With
  * `table`, only DynamoDB requests that name that table count (`TableName`, or a key of `RequestItems`).
  */
-export function countRequests(client: { readonly middlewareStack: object }, options: { readonly table?: string } = {}): RequestCounter {
+export function countRequests(clients: CountedClient | readonly CountedClient[], options: { readonly table?: string } = {}): RequestCounter {
   const byOperation = new Map<string, number>();
   const log: string[] = [];
   let counting = true;
@@ -42,7 +44,12 @@ export function countRequests(client: { readonly middlewareStack: object }, opti
       }
       return next(args);
     };
-  (client.middlewareStack as Stack).add(middleware, { step: 'finalizeRequest', priority: 'low', name: `countRequests${Math.random()}` });
+  for (const client of Array.isArray(clients) ? clients : [clients]) {
+    (client.middlewareStack as Stack).add(middleware, { step: 'finalizeRequest', priority: 'low', name: `countRequests${Math.random()}` });
+    // A client that caches its middleware (cacheMiddleware) resolved its stack at its first request of each command;
+    // dropping what it resolved makes its next requests resolve the stack again, with this middleware in it.
+    delete (client as { handlers?: unknown }).handlers;
+  }
   return {
     byOperation,
     log,
