@@ -2,13 +2,14 @@
  * A dict over its DynamoDB table (item design: schema.ts). Reads are strongly consistent and never show an
  * expired entry; writes check key rules and the item size before sending.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, type NumberValue, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, type NumberValue, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidArgumentError, KeyNotFoundError, NotANumberError, ValueTooLargeError } from '../../lib/errors.js';
 import type { DictHandle, SetOptions } from '../../lib/handles.js';
 import { parseDurationSeconds, DURATION_FORMS } from '../../lib/units/duration.js';
 import { checkDocumentClient } from '../core/clients.js';
 import { appliedIfCondition, awsErrorName, explainMissing, isConditionalCheckFailed } from '../core/aws-errors.js';
 import { withNames } from '../core/expression-names.js';
+import { type ItemRequests, itemRequests } from '../core/item-requests.js';
 import { batchGet, batchWrite, type BatchOptions } from '../core/dynamo-batch.js';
 import {
   checkKey,
@@ -48,6 +49,8 @@ type Values = Record<string, string | number | NumberValue>;
 export class DictClient<V = unknown> implements DictHandle<V> {
   readonly name: string;
   readonly #documents: DynamoDBDocumentClient;
+  /** Its point reads and writes, through a client that caches its middleware when the runtime made the document client. */
+  readonly #requests: ItemRequests;
   readonly #table: string;
   readonly #clock: () => number;
   readonly #batch: BatchOptions;
@@ -55,6 +58,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   constructor(options: DictClientOptions) {
     this.name = options.name;
     this.#documents = checkDocumentClient(options.documents, `dict "${options.name}"`);
+    this.#requests = itemRequests(this.#documents);
     this.#table = options.table;
     this.#clock = options.clock ?? Date.now;
     this.#batch = options.batch ?? {};
@@ -81,14 +85,12 @@ export class DictClient<V = unknown> implements DictHandle<V> {
 
   async set(key: string, value: V, options?: SetOptions): Promise<void> {
     const item = this.#item(key, value, options);
-    await this.#guard(this.#documents.send(new PutCommand({ TableName: this.#table, Item: item })));
+    await this.#guard(this.#requests.put({ TableName: this.#table, Item: item }));
   }
 
   async setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
     const item = this.#item(key, value, options);
-    return this.#conditional(
-      new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
-    );
+    return this.#conditional({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() });
   }
 
   async update(key: string, change: { expected: V | undefined; value: V }, options?: SetOptions): Promise<boolean> {
@@ -99,20 +101,22 @@ export class DictClient<V = unknown> implements DictHandle<V> {
     }
     const item = this.#item(key, change.value, options);
     if (change.expected === undefined) {
-      return this.#conditional(
-        new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() }),
-      );
-    }
-    const [attribute, value] = compared(storeValue(change.expected, 'expected'));
-    return this.#conditional(
-      new PutCommand({
+      return this.#conditional({
         TableName: this.#table,
         Item: item,
-        ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
-        ...withNames(PRESENT, `#${attribute}`),
-        ExpressionAttributeValues: { ...this.#now(), ':expected': value },
-      }),
-    );
+        ConditionExpression: ABSENT,
+        ...withNames(ABSENT),
+        ExpressionAttributeValues: this.#now(),
+      });
+    }
+    const [attribute, value] = compared(storeValue(change.expected, 'expected'));
+    return this.#conditional({
+      TableName: this.#table,
+      Item: item,
+      ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
+      ...withNames(PRESENT, `#${attribute}`),
+      ExpressionAttributeValues: { ...this.#now(), ':expected': value },
+    });
   }
 
   async increment(key: string, by = 1): Promise<number> {
@@ -124,17 +128,15 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       // Fast path: one atomic ADD on a live (or absent) number entry.
       try {
         const output = await this.#guard(
-          this.#documents.send(
-            new UpdateCommand({
-              TableName: this.#table,
-              Key: entryKey(key),
-              UpdateExpression: `ADD #${S.number} :by`,
-              ConditionExpression: `attribute_not_exists(#${S.value}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`,
-              ExpressionAttributeNames: { [`#${S.number}`]: S.number, [`#${S.value}`]: S.value, [`#${S.ttl}`]: S.ttl },
-              ExpressionAttributeValues: { ...this.#now(), ':by': dynamoNumber(String(by)) },
-              ReturnValues: 'UPDATED_NEW',
-            }),
-          ),
+          this.#requests.update({
+            TableName: this.#table,
+            Key: entryKey(key),
+            UpdateExpression: `ADD #${S.number} :by`,
+            ConditionExpression: `attribute_not_exists(#${S.value}) AND (attribute_not_exists(#${S.ttl}) OR #${S.ttl} > :now)`,
+            ExpressionAttributeNames: { [`#${S.number}`]: S.number, [`#${S.value}`]: S.value, [`#${S.ttl}`]: S.ttl },
+            ExpressionAttributeValues: { ...this.#now(), ':by': dynamoNumber(String(by)) },
+            ReturnValues: 'UPDATED_NEW',
+          }),
         );
         return Number((output.Attributes as EntryItem | undefined)?.[S.number]);
       } catch (error) {
@@ -143,15 +145,13 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       // Slow path: the entry is expired (counts as 0), or holds a non-number value.
       const item = await this.#read(key, undefined, true);
       if (item === undefined || isExpired(item, this.#clock())) {
-        const won = await this.#conditional(
-          new PutCommand({
-            TableName: this.#table,
-            Item: entryItem(this.name, key, { n: String(by) }, undefined),
-            ConditionExpression: ABSENT,
-            ...withNames(ABSENT),
-            ExpressionAttributeValues: this.#now(),
-          }),
-        );
+        const won = await this.#conditional({
+          TableName: this.#table,
+          Item: entryItem(this.name, key, { n: String(by) }, undefined),
+          ConditionExpression: ABSENT,
+          ...withNames(ABSENT),
+          ExpressionAttributeValues: this.#now(),
+        });
         if (won) return by;
         continue;
       }
@@ -166,9 +166,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   async delete(key: string): Promise<boolean> {
-    const output = await this.#guard(
-      this.#documents.send(new DeleteCommand({ TableName: this.#table, Key: entryKey(checkKey(this.name, key)), ReturnValues: 'ALL_OLD' })),
-    );
+    const output = await this.#guard(this.#requests.delete({ TableName: this.#table, Key: entryKey(checkKey(this.name, key)), ReturnValues: 'ALL_OLD' }));
     return output.Attributes !== undefined && !isExpired(output.Attributes as EntryItem, this.#clock());
   }
 
@@ -248,14 +246,12 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   /** The live item for `key`, or undefined when missing or expired. */
   async #read(key: string, projection?: string, includeExpired = false): Promise<EntryItem | undefined> {
     const output = await this.#guard(
-      this.#documents.send(
-        new GetCommand({
-          TableName: this.#table,
-          Key: entryKey(key),
-          ConsistentRead: true,
-          ...(projection ? { ProjectionExpression: projection, ...withNames(projection) } : {}),
-        }),
-      ),
+      this.#requests.get({
+        TableName: this.#table,
+        Key: entryKey(key),
+        ConsistentRead: true,
+        ...(projection ? { ProjectionExpression: projection, ...withNames(projection) } : {}),
+      }),
     );
     const item = output.Item as EntryItem | undefined;
     if (!item || (!includeExpired && isExpired(item, this.#clock()))) return undefined;
@@ -265,15 +261,13 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   /** Writes `next` only if the live entry still holds `current`. */
   async #replaceIf(key: string, current: StoredValue, next: StoredValue, expiry: number | undefined): Promise<boolean> {
     const [attribute, value] = compared(current);
-    return this.#conditional(
-      new PutCommand({
-        TableName: this.#table,
-        Item: entryItem(this.name, key, next, expiry),
-        ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
-        ...withNames(PRESENT, `#${attribute}`),
-        ExpressionAttributeValues: { ...this.#now(), ':expected': value },
-      }),
-    );
+    return this.#conditional({
+      TableName: this.#table,
+      Item: entryItem(this.name, key, next, expiry),
+      ConditionExpression: `${PRESENT} AND #${attribute} = :expected`,
+      ...withNames(PRESENT, `#${attribute}`),
+      ExpressionAttributeValues: { ...this.#now(), ':expected': value },
+    });
   }
 
   async *#scan(prefix: string | undefined, projection?: string): AsyncIterable<EntryItem> {
@@ -351,8 +345,8 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   /** Runs a conditional write: true when it was applied, false when its condition failed. */
-  #conditional(command: PutCommand): Promise<boolean> {
-    return appliedIfCondition(this.#guard(this.#documents.send(command)));
+  #conditional(input: Parameters<ItemRequests['put']>[0]): Promise<boolean> {
+    return appliedIfCondition(this.#guard(this.#requests.put(input)));
   }
 
   /** Turns the service's errors for a missing table or an oversize item into ours. */

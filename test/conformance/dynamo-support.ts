@@ -5,6 +5,7 @@ import { crc32 } from 'node:zlib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../../runtime/core/clients.js';
+import { registerCachedClient } from '../../runtime/core/item-requests.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
 import { DICT_TABLE_SCHEMA } from '../../runtime/dicts/schema.js';
@@ -46,6 +47,10 @@ export async function startDynamoFixture(): Promise<DynamoFixture> {
   const dynamo = await startDynamo();
   const client = dynamoClient(dynamo.endpoint);
   const documents = documentClient(client);
+  // As the runtime's own clients do: the frequent requests through a client that caches its middleware (the document
+  // client's own path is compared with it in item-requests.test.ts).
+  const cachedClient = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: TEST_CREDENTIALS, cacheMiddleware: true });
+  registerCachedClient(documents, cachedClient);
   const dictTable = async (name: string) => {
     const table = `t${++tables}-dict-${name}`;
     await createTables(client, [[table, DICT_TABLE_SCHEMA]]);
@@ -73,6 +78,7 @@ export async function startDynamoFixture(): Promise<DynamoFixture> {
     },
     async close() {
       client.destroy();
+      cachedClient.destroy();
       await dynamo.close();
     },
   };

@@ -10,6 +10,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '../../runtime/core/clients.js';
 import { registerCachedClient } from '../../runtime/core/item-requests.js';
+import { DictClient } from '../../runtime/dicts/dict-client.js';
 import { StateTable } from '../../runtime/state/state-table.js';
 import { startDynamoFixture, TEST_CREDENTIALS, type DynamoFixture } from './dynamo-support.js';
 
@@ -20,7 +21,8 @@ let cached: StateTable;
 beforeAll(async () => {
   fx = await startDynamoFixture();
   const table = await fx.stateTable('item-requests');
-  plain = new StateTable(fx.documents, table);
+  // A document client of its own: the fixture's has a cached client registered.
+  plain = new StateTable(documentClient(fx.client), table);
   const documents = documentClient(new DynamoDBClient({ region: 'us-east-1', endpoint: fx.dynamo.endpoint, credentials: TEST_CREDENTIALS }));
   cachedClient = new DynamoDBClient({ region: 'us-east-1', endpoint: fx.dynamo.endpoint, credentials: TEST_CREDENTIALS, cacheMiddleware: true });
   registerCachedClient(documents, cachedClient);
@@ -43,6 +45,36 @@ const ITEM = {
   nested: { list: [1, 'two', { three: true }], empty: {} },
   left: undefined,
 };
+
+describe('dicts through either', () => {
+  it('a value of every kind set through one reads the same through the other; increment and compare-and-set mix', async () => {
+    const table = await fx.dictTable('either');
+    const viaCached = new DictClient<unknown>({ documents: fx.documents, name: 'either', table });
+    const viaPlain = new DictClient<unknown>({ documents: documentClient(fx.client), name: 'either', table });
+    const values: Record<string, unknown> = {
+      s: '',
+      n: -0.5,
+      big: 1e21,
+      exact: 2 ** 53 - 1,
+      list: [1, 'x', null],
+      map: { a: { b: [true] } },
+      date: new Date(0),
+    };
+    for (const [key, value] of Object.entries(values)) {
+      await viaCached.set(`c-${key}`, value);
+      await viaPlain.set(`p-${key}`, value);
+      expect(await viaPlain.get(`c-${key}`)).toEqual(value);
+      expect(await viaCached.get(`p-${key}`)).toEqual(value);
+    }
+    expect(await viaCached.increment('count', 5)).toBe(5);
+    expect(await viaPlain.increment('count', 2)).toBe(7);
+    expect(await viaCached.update('count', { expected: 7, value: 'seven' })).toBe(true);
+    expect(await viaPlain.update('count', { expected: 7, value: 'eight' })).toBe(false);
+    expect(await viaPlain.get('count')).toBe('seven');
+    expect(await viaCached.delete('count')).toBe(true);
+    expect(await viaPlain.has('count')).toBe(false);
+  });
+});
 
 describe('the cached client and the document client', () => {
   for (const [writer, reader] of [
