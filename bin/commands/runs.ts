@@ -1,5 +1,7 @@
 /** `multinode runs`: runs, jobs and scheduled runs, newest first (the control plane's `runs()`), or one run (`run(id)`). */
+import { NAME_PATTERN } from '../../lib/options/fields.js';
 import { RUNS_LIMIT } from '../../runtime/control/run-listing.js';
+import { RUN_ID_PATTERN } from '../../runtime/state/ids.js';
 import { RUN_KINDS, RUN_STATUSES, type RunDetail, type RunSummary, type RunsQuery } from '../../runtime/control/types.js';
 import { TARGET_USAGE, targetJson } from '../app-target.js';
 import { expectArguments, parseChoices, parseCount, parseTimeFlag } from '../args.js';
@@ -52,6 +54,13 @@ Options:
     if (id !== undefined) {
       const listing = (['name', 'kind', 'status', 'since', 'until', 'limit', 'cursor'] as const).filter((flag) => flags[flag] !== undefined);
       if (listing.length > 0) throw new UsageError(`--${listing[0]} filters a listing; with a <run-id> the command shows that one run.`, 'runs');
+      // A plain name is no run id of either form: most likely the definition whose runs were wanted.
+      if (NAME_PATTERN.test(id) && !RUN_ID_PATTERN.test(id)) {
+        throw new UsageError(
+          `"${id}" is not a run id (a started run's or job's 26-character id, or <task>@<scheduled time>); the runs of a definition: multinode runs --name ${id}.`,
+          'runs',
+        );
+      }
       return { id };
     }
     const now = Date.now();

@@ -125,6 +125,10 @@ describe('runs', () => {
     expect((await cli(['runs', '--limit', '0'])).stderr).toMatch(/--limit must be a whole number from 1 to 1000, got "0"/);
     expect((await cli(['runs', '--kind', 'dict'])).stderr).toMatch(/--kind "dict" is not allowed: give one or more of function, job, schedule/);
     expect((await cli(['runs', '01hqz8m3kd0000000000000000', '--name', 'echo'])).stderr).toMatch(/--name filters a listing; with a <run-id>/);
+    // A definition's name where a run id goes: the usage error says how to list its runs.
+    const named = await cli(['runs', 'echo']);
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/"echo" is not a run id .*multinode runs --name echo/);
     const name = await cli(['runs', '--name', 'ecko']);
     expect(name.code).toBe(1);
     expect(name.stderr).toBe(
