@@ -57,7 +57,8 @@ Options:
       // A plain name is no run id of either form: most likely the definition whose runs were wanted.
       if (NAME_PATTERN.test(id) && !RUN_ID_PATTERN.test(id)) {
         throw new UsageError(
-          `"${id}" is not a run id (a started run's or job's 26-character id, or <task>@<scheduled time>); the runs of a definition: multinode runs --name ${id}.`,
+          `"${id}" is not a run id (a started run's or job's 26-character id, or <task>@<scheduled time>); ` +
+            `the runs of a definition: multinode runs --name ${id}.`,
           'runs',
         );
       }
