@@ -360,14 +360,18 @@ export class ConcurrencyGate {
       return entry;
     };
     /**
-     * The oldest entry no pass of this process is taking, now taken by this one. Once contended, the youngest such
-     * entry among the line's first `limit` instead: the other process walks from the oldest too, and would take the
-     * next ones first. Either way a slot goes to one of the `limit` oldest waiting ids.
+     * The oldest entry no pass of this process is taking, now taken by this one. Once contended, one from the far half
+     * of the line's first `limit` instead, at random: the other processes passing now walk from the oldest too, and
+     * each that lost would otherwise try the same next one. Either way a slot goes to one of the `limit` oldest
+     * waiting ids, and the oldest is every pass's first try.
      */
     const take = (): Entry | undefined => {
       if (contended) {
-        for (let i = Math.min(head.length, this.limit) - 1; i >= 0; i--) {
-          const entry = tried.has(i) ? undefined : pick(i);
+        const window = Math.min(head.length, this.limit);
+        const far = Array.from({ length: window }, (_, i) => i).filter((i) => i >= window / 2 && !tried.has(i));
+        const near = Array.from({ length: window }, (_, i) => window - 1 - i).filter((i) => i < window / 2 && !tried.has(i));
+        for (const i of [...shuffle(far), ...near]) {
+          const entry = pick(i);
           if (entry) return entry;
         }
       }
