@@ -74,6 +74,25 @@ describe('state-table requests of a start', () => {
   });
 });
 
+/** A run's staleness limit by default, which its place in line carries. */
+const STALE_AFTER_MS = 60_000;
+
+type Launched = { id: string; slot: number; token: string };
+
+/** A gate of "single" (1 slot) whose launches are only noted in `launched`: their executors are invoked here, in this process. */
+function notingGate(launched: Launched[]): ConcurrencyGate {
+  return new ConcurrencyGate({
+    table: t.context.state,
+    name: 'single',
+    limit: 1,
+    clock: t.context.clock,
+    members: {
+      waiting: async (id) => ({ checkAfterMs: STALE_AFTER_MS, launch: async (slot, token) => void launched.push({ id, slot, token }) }),
+      inspect: async () => 'keep',
+    },
+  });
+}
+
 describe('state-table requests of recording runs', () => {
   it('records the runs created in one turn together: a BatchWriteItem per 25, a conditional PutItem for one alone', async () => {
     const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
@@ -96,24 +115,16 @@ describe('state-table requests of an executor', () => {
     // A run handed a slot by a gate whose launch only notes it: the executor is then invoked here, in this process.
     const id = newRunId();
     const record = await runs.create(id, toWire([{ key: 'requests-executor', item: 'run' }], 'args'), 120);
-    let handed: { slot: number; token: string } | undefined;
-    const handing = new ConcurrencyGate({
-      table: t.context.state,
-      name: 'single',
-      limit: 1,
-      clock: t.context.clock,
-      members: {
-        waiting: async () => ({ checkAfterMs: record.staleAfterMs, launch: async (slot, token) => void (handed = { slot, token }) }),
-        inspect: async () => 'keep',
-      },
-    });
-    await handing.admit(id);
+    expect(record.staleAfterMs).toBe(STALE_AFTER_MS);
+    const launched: Launched[] = [];
+    await notingGate(launched).admit(id);
+    const handed = launched[0];
     expect(handed).toBeDefined();
 
     const handler = createLambdaHandler(resolveApp(app), { context: t.context });
     const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'counted', getRemainingTimeInMillis: () => 60_000 };
     requests.reset();
-    expect(await handler({ multinode: 'run', function: 'single', id, ...handed! }, lambda)).toMatchObject({ outcome: 'SUCCEEDED' });
+    expect(await handler({ multinode: 'run', function: 'single', ...handed! }, lambda)).toMatchObject({ id, outcome: 'SUCCEEDED' });
     // The handler's own dict requests go to the dict's table and are not counted; a cancel poll would be (every second).
     // Confirm and claim at once (the event carries the hand-off's token), the final write alongside the read of the
     // line's head, then (nobody waits) the slot freed and the gate read again after that.
@@ -128,22 +139,13 @@ describe('state-table requests of an executor', () => {
   async function heldAndWaiting(key: string) {
     const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
     await empty(functionGate(t.context, 'single'));
-    const launched: Array<{ id: string; slot: number; token: string }> = [];
+    const launched: Launched[] = [];
     const records = new Map<string, Awaited<ReturnType<RunStore['create']>>>();
-    const handing = new ConcurrencyGate({
-      table: t.context.state,
-      name: 'single',
-      limit: 1,
-      clock: t.context.clock,
-      members: {
-        waiting: async (id) => ({ checkAfterMs: 60_000, launch: async (slot, token) => void launched.push({ id, slot, token }) }),
-        inspect: async () => 'keep',
-      },
-    });
+    const handing = notingGate(launched);
     const [first, second] = [newRunId(), newRunId()];
     for (const id of [first, second]) records.set(id, await runs.create(id, toWire([{ key, item: id }], 'args'), 120));
     await handing.admit(first);
-    await handing.enqueue(second, { deadline: records.get(second)!.deadline, checkAfterMs: 60_000 });
+    await handing.enqueue(second, { deadline: records.get(second)!.deadline, checkAfterMs: STALE_AFTER_MS });
     expect(launched.map((l) => l.id)).toEqual([first]);
     return { runs, first, second, event: { multinode: 'run', function: 'single', id: first, slot: launched[0]!.slot, token: launched[0]!.token } };
   }
