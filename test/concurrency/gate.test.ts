@@ -215,7 +215,14 @@ describe('the concurrency gate', () => {
     expect(ids.map((id) => kind.runs.get(id))).toEqual(ids.map(() => 1));
     // The first 3 launches took free slots while nobody waited yet: any process's arrivals may, by design. Every later
     // one was handed a slot from the line, oldest first; passes made at the same time race, so one may overtake a few.
-    const fromLine = kind.launched.slice(3).map((d) => d.id);
+    // An id launched twice had its hand-off repaired (its executor did not confirm within the check time, as on a
+    // loaded machine; it went back in line): its second launch is no hand-off in order, and is left out here.
+    const launches = new Map<string, number>();
+    for (const { id } of kind.launched) launches.set(id, (launches.get(id) ?? 0) + 1);
+    const fromLine = kind.launched
+      .slice(3)
+      .map((d) => d.id)
+      .filter((id) => launches.get(id) === 1);
     const oldestFirst = [...fromLine].sort((a, b) => ids.indexOf(a) - ids.indexOf(b));
     for (const [handedOut, id] of fromLine.entries()) expect(Math.abs(oldestFirst.indexOf(id) - handedOut)).toBeLessThan(3 * 4);
     expect(await kind.gates[0]!.snapshot()).toEqual({ slots: [], queue: [] });
