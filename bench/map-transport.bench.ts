@@ -8,6 +8,9 @@
  *   against `multinode dev`. This is where `map`'s own overhead shows: target <= 1.05x the SDK alone.
  * - All in this process (the cloud as `startTestCloud` runs it in a test): the local Lambda endpoint's work shares the
  *   caller's thread and two cores, and counts against `map`.
+ * - No network: the SDK's HTTP handler answers every request in memory with a Lambda result. The SDK still does all
+ *   of its own work (middleware, signing, serialization, parsing the answer), so what differs between bare SDK
+ *   Invokes and `map` is multinode's client side alone, free of the noise of sockets and threads on two cores.
  *
  * Each arrangement measures, round after round: the transport floor (raw keep-alive HTTP POSTs of the same payload to
  * a server that answers at once), the SDK alone (the same Invoke calls with the real SDK client to that server), raw
@@ -15,8 +18,10 @@
  * Lambda endpoint to the same function (everything `map` does but multinode's own client side), and `map`.
  */
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { clientConfig } from '../runtime/core/clients.js';
 import type { RuntimeConfig } from '../runtime/core/config.js';
@@ -38,6 +43,8 @@ const FLOOR = 'raw POSTs to a trivial server (the floor)';
 const SDK_ALONE = 'SDK Invoke to the trivial server';
 const SDK_THROUGH = 'SDK Invoke through the local Lambda endpoint';
 const MAP = 'map through the local cloud';
+const MEMORY_SDK = 'bare SDK Invokes';
+const MEMORY_MAP = 'map';
 
 interface Arrangement {
   /** The cloud's configuration: its Lambda endpoint and the app's resource names. */
@@ -80,7 +87,7 @@ async function fanOut(call: (i: number) => Promise<unknown>): Promise<void> {
   );
 }
 
-/** The best time of each case over ROUNDS rounds, the cases interleaved within each round. */
+/** The five cases against the arrangement's servers. */
 async function measure({ config, trivialUrl }: Arrangement): Promise<Record<string, number>> {
   const functionName = resourceNames(config.prefix).lambdaFunction('noop');
   const sdk = new LambdaClient(clientConfig({ ...config, endpoints: { lambda: trivialUrl } }, 'lambda', { maxAttempts: 1 }));
@@ -96,8 +103,32 @@ async function measure({ config, trivialUrl }: Arrangement): Promise<Record<stri
       if (results.length !== N || results[N - 1] !== N - 1) throw new Error('map returned wrong results');
     },
   };
+  const best = await rounds(cases); // the warm-up round starts workers, opens sockets and compiles code
+  sdk.destroy();
+  local.destroy();
+  return best;
+}
+
+/** Bare SDK Invokes and `map` while the SDK's HTTP handler answers in memory (both results are 0, as answered). */
+async function inMemory(config: RuntimeConfig): Promise<Record<string, number>> {
+  const functionName = resourceNames(config.prefix).lambdaFunction('noop');
+  const client = new LambdaClient(clientConfig(config, 'lambda', { maxAttempts: 1 }));
+  const cases: Record<string, () => Promise<unknown>> = {
+    [MEMORY_SDK]: () => fanOut((i) => client.send(new InvokeCommand({ FunctionName: functionName, Payload: encoder.encode(payload(i)) }))),
+    [MEMORY_MAP]: async () => {
+      const results = await app.noop.map(items, { concurrency: CONCURRENCY });
+      if (results.length !== N || results[N - 1] !== 0) throw new Error('map returned wrong results');
+    },
+  };
+  const best = await rounds(cases);
+  client.destroy();
+  return best;
+}
+
+/** The best time of each case over ROUNDS rounds, the cases interleaved within each round, after one warm-up round. */
+async function rounds(cases: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
   const best: Record<string, number> = {};
-  for (const run of Object.values(cases)) await run(); // warm up: workers started, sockets open, code compiled
+  for (const run of Object.values(cases)) await run();
   for (let round = 0; round < ROUNDS; round++) {
     for (const [label, run] of Object.entries(cases)) {
       const started = performance.now();
@@ -105,8 +136,6 @@ async function measure({ config, trivialUrl }: Arrangement): Promise<Record<stri
       best[label] = Math.min(best[label] ?? Infinity, performance.now() - started);
     }
   }
-  sdk.destroy();
-  local.destroy();
   return best;
 }
 
@@ -138,10 +167,27 @@ const together = report(
 );
 server.closeAllConnections();
 server.close();
+
+// No network: the SDK client's HTTP handler (the one @aws-sdk/client-lambda resolves) answers in memory.
+const { NodeHttpHandler } = createRequire(createRequire(import.meta.url).resolve('@aws-sdk/client-lambda'))('@smithy/node-http-handler') as {
+  NodeHttpHandler: { prototype: { handle: unknown } };
+};
+const realHandle = NodeHttpHandler.prototype.handle;
+const answer = Buffer.from('{"multinode":"result","value":0}');
+NodeHttpHandler.prototype.handle = async () => ({
+  response: { statusCode: 200, headers: { 'content-type': 'application/json', 'x-amzn-requestid': 'in-memory' }, body: Readable.from([answer]) },
+});
+const memoryBest = await inMemory(inProcess.cloud.config);
+NodeHttpHandler.prototype.handle = realHandle;
 await inProcess.stop();
 agent.destroy();
+console.log(`no network (the SDK's HTTP handler answers in memory): ${N} calls at ${CONCURRENCY} in flight, best of ${ROUNDS}:`);
+for (const [label, ms] of Object.entries(memoryBest))
+  console.log(`  ${label.padEnd(44)} ${ms.toFixed(0).padStart(6)} ms  ${((ms * 1000) / N).toFixed(0)} µs a call`);
+const memory = memoryBest[MEMORY_MAP]! / memoryBest[MEMORY_SDK]!;
+console.log(`  map is ${memory.toFixed(2)}x bare SDK Invokes: multinode's own client side`);
 
 console.log(
   `ratio: map is ${apart.toFixed(2)}x the SDK alone with the servers in other processes (target <= 1.05x) ${apart <= 1.05 ? 'OK' : 'ABOVE TARGET'}; ` +
-    `${together.toFixed(2)}x with the local cloud in the caller's process`,
+    `${together.toFixed(2)}x with the local cloud in the caller's process; ${memory.toFixed(2)}x bare SDK Invokes with no network`,
 );

@@ -154,7 +154,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
       return results.map((r) => (r instanceof Error ? r : fromWire(r)));
     }
     const results: Array<unknown | Error> = [];
-    const iterator = toAsyncIterator(items);
+    const iterator = itemSource(items);
     let nextIndex = 0;
     // The first failure, kept once; it aborts every worker's signal (stopping retry pauses) and rejects `failed`.
     let failure: { error: unknown } | undefined;
@@ -171,7 +171,8 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
     };
     const worker = async (signal: AbortSignal): Promise<void> => {
       while (!failure) {
-        const step = await iterator.next();
+        const next = iterator.next();
+        const step = next instanceof Promise ? await next : next;
         if (step.done || failure) return;
         const index = nextIndex++;
         try {
@@ -205,10 +206,18 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
   }
 }
 
-/** One iterator for sync and async inputs; `next` calls are serialized so concurrent workers never race it. */
-function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): { next(): Promise<IteratorResult<T>> } {
-  const inner: Iterator<T> | AsyncIterator<T> =
-    Symbol.asyncIterator in items ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+/**
+ * One source of items for the map's workers. A sync iterable is read directly: its `next` runs to completion before any
+ * other worker's, so nothing can interleave, and no promise is made per item (a chain of them, one per item, made a
+ * `map` of quick calls spend half as much again on each). An async iterator's `next` calls are serialized, so workers
+ * calling it at once never race it.
+ */
+function itemSource<T>(items: Iterable<T> | AsyncIterable<T>): { next(): IteratorResult<T> | Promise<IteratorResult<T>> } {
+  if (!(Symbol.asyncIterator in items)) {
+    const inner = items[Symbol.iterator]();
+    return { next: () => inner.next() };
+  }
+  const inner = items[Symbol.asyncIterator]();
   let chain: Promise<unknown> = Promise.resolve();
   return {
     next() {

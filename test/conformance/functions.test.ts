@@ -129,6 +129,43 @@ describe('map and starmap', () => {
     expect(await app.echo.map([])).toEqual([]);
   });
 
+  it('reads a sync generator lazily, each item once, and fails with the error it throws', async () => {
+    const pulled: number[] = [];
+    function* counting(limit: number) {
+      for (let i = 0; i < limit; i++) {
+        pulled.push(i);
+        yield i;
+      }
+    }
+    expect(await app.echo.map(counting(30), { concurrency: 7 })).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(pulled).toEqual(Array.from({ length: 30 }, (_, i) => i));
+
+    function* breaking() {
+      yield 1;
+      yield 2;
+      throw new RangeError('the source broke');
+    }
+    await expect(app.echo.map(breaking(), { concurrency: 2 })).rejects.toThrow(/the source broke/);
+  });
+
+  it('never has two reads of an async iterator in flight at once', async () => {
+    let reading = 0;
+    let most = 0;
+    let i = 0;
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        async next() {
+          most = Math.max(most, ++reading);
+          await new Promise((resolve) => setImmediate(resolve));
+          reading--;
+          return i < 12 ? { done: false, value: i++ } : { done: true, value: undefined };
+        },
+      }),
+    };
+    expect(await app.echo.map(source, { concurrency: 5 })).toEqual(Array.from({ length: 12 }, (_, n) => n));
+    expect(most).toBe(1);
+  });
+
   it('rejects on the first failure, or returns errors in place with returnExceptions', async () => {
     await expect(app.failWhenOdd.map([0, 2, 3, 4])).rejects.toThrow(/odd: 3/);
     const mixed = await app.failWhenOdd.map([0, 1, 2, 3], { returnExceptions: true });
