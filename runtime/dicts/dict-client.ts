@@ -89,8 +89,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
   }
 
   async setIfAbsent(key: string, value: V, options?: SetOptions): Promise<boolean> {
-    const item = this.#item(key, value, options);
-    return this.#conditional({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() });
+    return this.#putIfAbsent(this.#item(key, value, options));
   }
 
   async update(key: string, change: { expected: V | undefined; value: V }, options?: SetOptions): Promise<boolean> {
@@ -100,15 +99,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       );
     }
     const item = this.#item(key, change.value, options);
-    if (change.expected === undefined) {
-      return this.#conditional({
-        TableName: this.#table,
-        Item: item,
-        ConditionExpression: ABSENT,
-        ...withNames(ABSENT),
-        ExpressionAttributeValues: this.#now(),
-      });
-    }
+    if (change.expected === undefined) return this.#putIfAbsent(item);
     const [attribute, value] = compared(storeValue(change.expected, 'expected'));
     return this.#conditional({
       TableName: this.#table,
@@ -145,13 +136,7 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       // Slow path: the entry is expired (counts as 0), or holds a non-number value.
       const item = await this.#read(key, undefined, true);
       if (item === undefined || isExpired(item, this.#clock())) {
-        const won = await this.#conditional({
-          TableName: this.#table,
-          Item: entryItem(this.name, key, { n: String(by) }, undefined),
-          ConditionExpression: ABSENT,
-          ...withNames(ABSENT),
-          ExpressionAttributeValues: this.#now(),
-        });
+        const won = await this.#putIfAbsent(entryItem(this.name, key, { n: String(by) }, undefined));
         if (won) return by;
         continue;
       }
@@ -342,6 +327,11 @@ export class DictClient<V = unknown> implements DictHandle<V> {
       values[':prefix'] = prefix;
     }
     return { expression: filters.join(' AND '), values };
+  }
+
+  /** Writes `item` only if its key has no live entry (none, or an expired one); true when it did. */
+  #putIfAbsent(item: Parameters<ItemRequests['put']>[0]['Item']): Promise<boolean> {
+    return this.#conditional({ TableName: this.#table, Item: item, ConditionExpression: ABSENT, ...withNames(ABSENT), ExpressionAttributeValues: this.#now() });
   }
 
   /** Runs a conditional write: true when it was applied, false when its condition failed. */

@@ -213,10 +213,7 @@ export class FunctionClient implements FunctionHandle<Args, unknown> {
  * calling it at once never race it.
  */
 function itemSource<T>(items: Iterable<T> | AsyncIterable<T>): { next(): IteratorResult<T> | Promise<IteratorResult<T>> } {
-  if (!(Symbol.asyncIterator in items)) {
-    const inner = items[Symbol.iterator]();
-    return { next: () => inner.next() };
-  }
+  if (!(Symbol.asyncIterator in items)) return items[Symbol.iterator]();
   const inner = items[Symbol.asyncIterator]();
   let chain: Promise<unknown> = Promise.resolve();
   return {
