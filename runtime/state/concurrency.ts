@@ -25,8 +25,9 @@
  *   launches; a loser frees its slot again), so an id is launched once per place in line;
  * - an executor confirms `slot#i` only while its holder is the id (and pushes `checkAt` forward);
  * - an executor that ended passes its slot straight to the oldest waiting id: it makes the slot name that id (only
- *   while the slot still carries its own token), then deletes the id's entry only if present (the one that deletes
- *   it launches; a loser passes the slot on to the next entry). The slot never shows free, so nobody races for it;
+ *   while the slot still carries its own token) and, in the same round trip, deletes the id's entry only if present
+ *   (the one that deletes it launches; a loser passes the slot on to the next entry; an entry deleted for a slot that
+ *   was no longer its own goes back). The slot never shows free, so nobody races for it;
  * - releasing a slot deletes it only while it still carries the token of the hand-off that made it.
  *
  * No wake-up is lost: whoever puts an id in line reads the gate after that write, and whoever frees a slot reads it
@@ -538,12 +539,19 @@ export class ConcurrencyGate {
     this.#reconciledAt = now;
     const checking = [...this.#toCheck];
     this.#toCheck.clear();
-    // The line first, then the slots: a hand-off puts the slot before it deletes the queue entry, so an id handed a
-    // slot meanwhile is seen in one of the two reads (in the other order it could be in neither, and be queued twice).
+    // The line first, then the slots: a hand-off from the line is sent the slot's write no later than the entry's
+    // removal, so an id handed a slot meanwhile is seen in one of the reads (in the other order it could be in
+    // neither, and be queued twice). An id in neither is looked for among the slots once more: a slot's write sent
+    // alongside the removal may land just after it. (An id queued twice anyway is launched twice and runs once: its
+    // second executor finds it no longer waiting when it claims it.)
     const queued = checking.length > 0 ? await this.#inLine(checking) : new Set<string>();
     const view = await this.#view();
     const holders = new Set(view.slots.map((s) => s.holder));
-    const stranded = checking.filter((id) => !holders.has(id) && !queued.has(id));
+    let stranded = checking.filter((id) => !holders.has(id) && !queued.has(id));
+    if (stranded.length > 0) {
+      const again = new Set((await this.#slots()).map((s) => s.holder));
+      stranded = stranded.filter((id) => !again.has(id));
+    }
     const requeued = await Promise.all(stranded.map((id) => this.#putBackInLine(id)));
     // The view holds unless this pass wrote entries since (then the pump reads the gate again, after them).
     this.#work.full = true;
@@ -619,12 +627,14 @@ export class ConcurrencyGate {
 
   /**
    * Passes the slot of `hold` to the entry's id: the slot is made to name it (only while it still carries the holder's
-   * token), then whoever removes the entry launches it. 'lost': the slot was no longer the holder's (a check took it
-   * back): nothing was changed. 'failed': the launch failed and the slot is free. A hold (the slot, now under a new
-   * token) comes back when the entry was not this pass's (the id no longer waits, or another pumper took it): the slot
-   * for the next entry. Moving the slot before removing the entry means a crash in between strands nobody: the id is
-   * still in line, and its slot is checked (and taken back) when its check time comes. `adopt` may take the id over
-   * instead of its launch (it then counts as launched).
+   * token) and, in the same round trip, the entry is removed (only if present): whoever removes it launches the id.
+   * 'lost': the slot was no longer the holder's (a check took it back); an entry removed alongside is put back, at its
+   * place. 'failed': the launch failed and the slot is free. A hold (the slot, now under a new token) comes back when
+   * the entry was not this pass's (the id no longer waits, or another pumper took it): the slot for the next entry.
+   * A crash after the slot moved leaves its check to find the id not running: the id goes back in line. (The one window
+   * that strands an id out of line, a crash between a lost slot and putting the entry back, needs the holder's slot to
+   * have been taken back first; a read that finds the id waiting puts it back, see `reconcile`.) `adopt` may take the
+   * id over instead of its launch (it then counts as launched).
    */
   async #transfer(hold: Hold, { id, ticket }: Entry, adopt?: Adopt): Promise<'launched' | 'lost' | 'failed' | Hold> {
     const waiting = await this.#members.waiting(id, ticket);
@@ -634,15 +644,25 @@ export class ConcurrencyGate {
     }
     const token = randomUUID();
     const now = this.#clock();
-    const moved = await this.#table.update<SlotItem>(this.#pk, slotKey(hold.slot), {
-      set: { holder: id, token, checkAt: now + waiting.checkAfterMs, checkAfterMs: waiting.checkAfterMs, since: now },
-      condition: `#${C.token} = :mine`,
-      values: { ':mine': hold.token },
-    });
-    if (!moved) return 'lost';
+    const [move, dequeue] = await Promise.allSettled([
+      this.#table.update<SlotItem>(this.#pk, slotKey(hold.slot), {
+        set: { holder: id, token, checkAt: now + waiting.checkAfterMs, checkAfterMs: waiting.checkAfterMs, since: now },
+        condition: `#${C.token} = :mine`,
+        values: { ':mine': hold.token },
+      }),
+      // Whoever removes the queue entry launches; another pumper (or a cancel) got there first otherwise.
+      this.#table.delete<QueueItem>(this.#pk, queueKey(id), { expression: `attribute_exists(#${STATE_SCHEMA.partitionKey})` }),
+    ]);
+    const dequeued = dequeue.status === 'fulfilled' ? dequeue.value : undefined;
+    if (move.status === 'rejected' || !move.value) {
+      // The id has no slot from this pass: its entry goes back, with what it carried.
+      if (dequeued) await this.#table.put<QueueItem>(this.#pk, queueKey(id), dequeued);
+      if (move.status === 'rejected') throw move.reason;
+      return 'lost';
+    }
+    // The slot names the id; if the entry's removal failed, the id is in line or not: its slot's check settles which.
+    if (dequeue.status === 'rejected') throw dequeue.reason;
     const passed: Hold = { holder: id, slot: hold.slot, token };
-    // Whoever removes the queue entry launches; another pumper (or a cancel) got there first otherwise.
-    const dequeued = await this.#table.delete(this.#pk, queueKey(id), { expression: `attribute_exists(#${STATE_SCHEMA.partitionKey})` });
     if (!dequeued) return passed;
     if (adopt?.(passed, waiting.ticket)) return 'launched';
     return (await this.#launch(id, hold.slot, token, waiting)) ? 'launched' : 'failed';

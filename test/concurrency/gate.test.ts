@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
-import { ConcurrencyGate, slotKey, type GateMembers, type SlotVerdict, type Waiting } from '../../runtime/state/concurrency.js';
+import { ConcurrencyGate, queueKey, slotKey, type GateMembers, type SlotVerdict, type Waiting } from '../../runtime/state/concurrency.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { partitionKey } from '../../runtime/state/schema.js';
-import { StateTable } from '../../runtime/state/state-table.js';
+import { type QueryPage, StateTable } from '../../runtime/state/state-table.js';
 import { documentClient } from '../../runtime/core/clients.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 
@@ -67,8 +67,8 @@ class Kind implements GateMembers {
   readonly gates: ConcurrencyGate[];
   #waiters: Array<() => void> = [];
 
-  constructor(name: string, limit: number, processes: number, clock: () => number) {
-    this.gates = Array.from({ length: processes }, () => new ConcurrencyGate({ table, name, limit, clock, members: this }));
+  constructor(name: string, limit: number, processes: number, clock: () => number, state: StateTable = table) {
+    this.gates = Array.from({ length: processes }, () => new ConcurrencyGate({ table: state, name, limit, clock, members: this }));
   }
 
   get gate(): ConcurrencyGate {
@@ -259,6 +259,22 @@ describe('the concurrency gate', () => {
     expect(kind.started).toEqual([holder, first, second]);
   });
 
+  it('a slot taken back before it was passed on stays with its new holder; the entry removed alongside goes back, as it was', async () => {
+    const kind = new Kind(kindName(), 1, 1, clock);
+    const pk = partitionKey('concurrency', kind.gate.name);
+    const waiting = kind.create(Date.now());
+    await kind.gate.enqueue(waiting, { deadline: 42 });
+    const entry = await table.get(pk, queueKey(waiting));
+    // The releasing executor overran its check time: the check took its slot back and it now names another id.
+    const slot = { holder: 'another-id', token: 'another-token', checkAt: clock() + CHECK_AFTER_MS, checkAfterMs: CHECK_AFTER_MS, since: clock() };
+    await table.put(pk, slotKey(0), slot);
+    // The pass sends the slot's move (refused: the token is no longer the executor's) alongside the entry's removal.
+    await kind.gate.release({ holder: 'late-executor', slot: 0, token: 'its-old-token' });
+    expect(kind.launched).toEqual([]);
+    expect(await table.get(pk, queueKey(waiting))).toEqual(entry);
+    expect(await table.get(pk, slotKey(0))).toMatchObject(slot);
+  });
+
   it('starts waiting ids oldest first as slots free up', async () => {
     for (const limit of [1, 3]) {
       const kind = new Kind(kindName(), limit, 3, clock);
@@ -311,6 +327,31 @@ describe('the concurrency gate', () => {
     await kind.gate.reconcile([unqueued]);
     await kind.until(() => kind.done([queued, unqueued]));
     expect(kind.started.sort()).toEqual([queued, unqueued].sort());
+  });
+
+  it('a read that finds a waiting id neither in line nor holding a slot looks at the slots again before putting it back', async () => {
+    // A hand-off sends the slot's write alongside the entry's removal: here the slot lands just after the gate's read.
+    let landing: (() => Promise<unknown>) | undefined;
+    class LateSlot extends StateTable {
+      override async query<A extends object>(pk: string, options: Parameters<StateTable['query']>[1]): Promise<QueryPage<A>> {
+        const page = await super.query<A>(pk, options);
+        if (options.descending && landing) {
+          const land = landing;
+          landing = undefined;
+          await land();
+        }
+        return page;
+      }
+    }
+    const kind = new Kind(kindName(), 1, 1, clock, new LateSlot(documentClient(client), 'gate-test-state'));
+    const id = kind.create(Date.now());
+    const pk = partitionKey('concurrency', kind.gate.name);
+    landing = () => table.put(pk, slotKey(0), { holder: id, token: 't', checkAt: clock() + CHECK_AFTER_MS, checkAfterMs: CHECK_AFTER_MS, since: clock() });
+    await kind.gate.reconcile([id]);
+    expect(landing).toBeUndefined();
+    // Not queued a second time (its hand-off launches it).
+    expect(await kind.gate.snapshot()).toEqual({ slots: [{ slot: 0, holder: id, checkAt: expect.any(Number) }], queue: [] });
+    expect(kind.launched).toEqual([]);
   });
 
   it('reads reconcile at most once a second per process (ids read meanwhile wait for the next), even after the clock went back', async () => {
