@@ -15,7 +15,7 @@ import { envelopeType, type RunEvent } from '../core/envelope.js';
 import { runGate, runTicket } from './run-queue.js';
 import { toRemoteError } from '../core/remote-error.js';
 import { backoffDelay, sleep } from '../core/retry.js';
-import type { Adopt, ConcurrencyGate, Hold } from '../state/concurrency.js';
+import type { Adopter, ConcurrencyGate, Hold } from '../state/concurrency.js';
 import { RunStore, type FinalOutcome, type RunRecord } from './run-store.js';
 import { FINAL_WRITE_MARGIN_MS, invocationDeadline, TimeoutError, withDeadline } from '../core/deadline.js';
 import { targetDefinition } from '../core/event-handler.js';
@@ -51,34 +51,42 @@ export const runEvent: EventHandler<RunEvent> = {
     while (next) {
       const { outcome, adopted } = await executeRun(next, definition, runs, gate, context, adopting);
       first ??= { multinode: 'run', id: event.id, outcome };
-      next = adopted && { event: { multinode: 'run', function: event.function, id: adopted.holder, slot: adopted.slot, token: adopted.token }, hold: adopted };
+      next = adopted && {
+        event: { multinode: 'run', function: event.function, id: adopted.hold.holder, slot: adopted.hold.slot, token: adopted.hold.token },
+        adopted,
+      };
     }
     return first!;
   },
 };
 
-/** A run for this executor: the invocation's own event, or a waiting run its slot was passed to (`hold`, taken over). */
+/** A run for this executor: the invocation's own event, or a waiting run its slot was passed to (`adopted`, claimed). */
 interface Executing {
   readonly event: RunEvent;
-  readonly hold?: Hold;
+  readonly adopted?: Adopted;
+}
+
+/** A run taken over by the executor that passed it its slot: claimed by `owner`, under the hand-off's token. */
+interface Adopted {
+  readonly hold: Hold;
+  readonly owner: string;
+  readonly record: RunRecord;
 }
 
 /** One run: its slot and claim, the handler, the final write and the handing on of the slot (maybe to `adopted`). */
 async function executeRun(
-  { event, hold: adoptedHold }: Executing,
+  { event, adopted: taken }: Executing,
   definition: FunctionDefinition<unknown[], unknown>,
   runs: RunStore,
   gate: ConcurrencyGate,
   context: Parameters<EventHandler<RunEvent>['handle']>[1],
   adopting: boolean,
-): Promise<{ outcome: RunResponse['outcome']; adopted?: Hold }> {
+): Promise<{ outcome: RunResponse['outcome']; adopted?: Adopted }> {
   const { clock } = context.runtime;
-  // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line.
-  const owner = randomUUID();
-  // A slot this executor just passed to the run names it already: only the claim is left.
-  const { hold, record } = adoptedHold
-    ? { hold: adoptedHold, record: await runs.claim(event.id, owner, adoptedHold.token) }
-    : await holdAndClaim(gate, runs, event, owner);
+  // Only a holder of one of the function's slots runs (maxConcurrency); without one, the run waits in line. A run this
+  // executor took over holds the slot it passed on, and is claimed already.
+  const owner = taken?.owner ?? randomUUID();
+  const { hold, record } = taken ?? (await holdAndClaim(gate, runs, event, owner));
   if (!hold) {
     // Claimed while confirming a slot that is gone: the claim is undone before anything ran.
     if (record && !(await runs.unclaim(event.id, owner))) {
@@ -101,14 +109,25 @@ async function executeRun(
   // the run was created), so the executor still records TIMED_OUT and hands its slot on itself.
   const deadline = invocationDeadline(record.deadline, context, FINAL_WRITE_MARGIN_MS);
   const log = context.log.child({ definition: definition.name, kind: 'function', runId: event.id });
-  let adopted: Hold | undefined;
-  const adopt: Adopt | undefined = adopting
-    ? (passed, ticket) => {
-        // Only a run whose deadline comes before this invocation's end: it has its time here, less at most the final
-        // write's margin, as a run whose executor was invoked the moment it was created.
-        const fits = typeof ticket?.deadline === 'number' && ticket.deadline <= clock() + context.lambda.getRemainingTimeInMillis();
-        if (fits) adopted = passed;
-        return fits;
+  let adopted: Adopted | undefined;
+  const adopt: Adopter | undefined = adopting
+    ? {
+        take: (passed, ticket) => {
+          // Only a run whose deadline comes before this invocation's end: it has its time here, less at most the final
+          // write's margin, as a run whose executor was invoked the moment it was created.
+          const fits = typeof ticket?.deadline === 'number' && ticket.deadline <= clock() + context.lambda.getRemainingTimeInMillis();
+          if (!fits) return undefined;
+          const next = randomUUID();
+          return runs.claim(passed.holder, next, passed.token).then((claimed) => {
+            if (claimed) adopted = { hold: passed, owner: next, record: claimed };
+            return claimed !== undefined;
+          });
+        },
+        undo: async (passed) => {
+          const giving = adopted;
+          adopted = undefined;
+          if (giving?.hold.token === passed.token) await runs.unclaim(passed.holder, giving.owner);
+        },
       }
     : undefined;
   // Ended (or, when 'lost', taken over by another executor with its own slot): the slot goes to the oldest waiting

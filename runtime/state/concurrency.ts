@@ -173,16 +173,24 @@ interface Work {
 interface Leaving {
   readonly hold: Hold;
   readonly ended?: Promise<unknown>;
-  readonly adopt?: Adopt;
+  readonly adopt?: Adopter;
 }
 
 /**
- * Offered the waiting id a given-up slot was just passed to (the slot names it under `hold.token`, its queue entry is
- * gone, so no other process launches it): true when the caller runs it itself (the executor that gave the slot up
- * goes on with the next run in the same invocation), false to have it launched as usual. `ticket`: what its place in
- * line carried (a run's deadline).
+ * The caller that gives a slot up may take over the waiting id the slot passes to and run it itself (the executor goes
+ * on with the next run in the same invocation, with no launch). It decides, and starts taking the id over, in the same
+ * round trip as the slot's move and the line entry's removal: so whoever takes the id over decides who runs it.
  */
-export type Adopt = (hold: Hold, ticket: Ticket | undefined) => boolean;
+export interface Adopter {
+  /**
+   * Offered `hold.holder`, to which the slot is being passed under `hold.token` (`ticket`: what its place in line
+   * carried, a run's deadline). Undefined: declined, the id is launched as usual. Else a promise of true once the
+   * caller took the id over (claimed it under the token), false when it could not (the id no longer waits).
+   */
+  take(hold: Hold, ticket: Ticket | undefined): Promise<boolean> | undefined;
+  /** Gives back an id taken over under `hold` whose slot was not this caller's to pass any more (a check took it back). */
+  undo(hold: Hold): Promise<void>;
+}
 
 /** A new id of this process, not yet placed (neither in line nor holding a slot). */
 interface Arrival {
@@ -492,7 +500,7 @@ export class ConcurrencyGate {
    * line's head is read meanwhile, and the slot moves on only after it (a crash before then leaves the slot held, and
    * its check finds the holder's executor gone). `adopt`: offered the id the slot passes to, to run it itself.
    */
-  release(hold: Hold, ended?: Promise<unknown>, adopt?: Adopt): Promise<void> {
+  release(hold: Hold, ended?: Promise<unknown>, adopt?: Adopter): Promise<void> {
     // Whether the final write failed is read when the slot is passed; its rejection is handled from now on.
     ended?.catch(() => undefined);
     this.#leaving.push({ hold, ...(ended ? { ended } : {}), ...(adopt ? { adopt } : {}) });
@@ -626,17 +634,20 @@ export class ConcurrencyGate {
   }
 
   /**
-   * Passes the slot of `hold` to the entry's id: the slot is made to name it (only while it still carries the holder's
-   * token) and, in the same round trip, the entry is removed (only if present): whoever removes it launches the id.
-   * 'lost': the slot was no longer the holder's (a check took it back); an entry removed alongside is put back, at its
-   * place. 'failed': the launch failed and the slot is free. A hold (the slot, now under a new token) comes back when
-   * the entry was not this pass's (the id no longer waits, or another pumper took it): the slot for the next entry.
+   * Passes the slot of `hold` to the entry's id, in one round trip: the slot is made to name it (only while it still
+   * carries the holder's token), the entry is removed (only if present), and `adopt` may start taking the id over.
+   * Who runs the id: the adopter that took it over, else whoever removed the entry (it launches the id). An adopter's
+   * take succeeds for one caller only (a run's claim), so the id runs once; a launch racing it finds the id taken when
+   * its executor claims it.
+   * 'lost': the slot was no longer the holder's (a check took it back); what went with it is undone (an entry removed
+   * is put back as it was, an id taken over is given back). 'failed': the launch failed and the slot is free. A hold
+   * (the slot, now under a new token) comes back when the id is not this pass's to run (it no longer waits, or another
+   * pumper has it): the slot for the next entry.
    * A crash after the slot moved leaves its check to find the id not running: the id goes back in line. (The one window
    * that strands an id out of line, a crash between a lost slot and putting the entry back, needs the holder's slot to
-   * have been taken back first; a read that finds the id waiting puts it back, see `reconcile`.) `adopt` may take the
-   * id over instead of its launch (it then counts as launched).
+   * have been taken back first; a read that finds the id waiting puts it back, see `reconcile`.)
    */
-  async #transfer(hold: Hold, { id, ticket }: Entry, adopt?: Adopt): Promise<'launched' | 'lost' | 'failed' | Hold> {
+  async #transfer(hold: Hold, { id, ticket }: Entry, adopt?: Adopter): Promise<'launched' | 'lost' | 'failed' | Hold> {
     const waiting = await this.#members.waiting(id, ticket);
     if (!waiting) {
       await this.#table.delete(this.#pk, queueKey(id));
@@ -644,27 +655,31 @@ export class ConcurrencyGate {
     }
     const token = randomUUID();
     const now = this.#clock();
-    const [move, dequeue] = await Promise.allSettled([
+    const passed: Hold = { holder: id, slot: hold.slot, token };
+    const taking = adopt?.take(passed, waiting.ticket);
+    const [move, dequeue, take] = await Promise.allSettled([
       this.#table.update<SlotItem>(this.#pk, slotKey(hold.slot), {
         set: { holder: id, token, checkAt: now + waiting.checkAfterMs, checkAfterMs: waiting.checkAfterMs, since: now },
         condition: `#${C.token} = :mine`,
         values: { ':mine': hold.token },
       }),
-      // Whoever removes the queue entry launches; another pumper (or a cancel) got there first otherwise.
       this.#table.delete<QueueItem>(this.#pk, queueKey(id), { expression: `attribute_exists(#${STATE_SCHEMA.partitionKey})` }),
+      taking,
     ]);
     const dequeued = dequeue.status === 'fulfilled' ? dequeue.value : undefined;
     if (move.status === 'rejected' || !move.value) {
-      // The id has no slot from this pass: its entry goes back, with what it carried.
+      // The id has no slot from this pass: what went with the move is undone.
+      if (take.status === 'fulfilled' && take.value) await adopt!.undo(passed);
       if (dequeued) await this.#table.put<QueueItem>(this.#pk, queueKey(id), dequeued);
       if (move.status === 'rejected') throw move.reason;
       return 'lost';
     }
-    // The slot names the id; if the entry's removal failed, the id is in line or not: its slot's check settles which.
+    // The slot names the id. Whatever failed to be known from here on, its check settles: it finds the id running,
+    // or not (then it goes back in line).
+    if (take.status === 'rejected') throw take.reason;
+    if (taking) return take.value ? 'launched' : passed;
     if (dequeue.status === 'rejected') throw dequeue.reason;
-    const passed: Hold = { holder: id, slot: hold.slot, token };
     if (!dequeued) return passed;
-    if (adopt?.(passed, waiting.ticket)) return 'launched';
     return (await this.#launch(id, hold.slot, token, waiting)) ? 'launched' : 'failed';
   }
 

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../lib/errors.js';
 import { startDynamo, type LocalDynamo } from '../../runtime/local/dynamodb.js';
 import { createTables } from '../../runtime/local/tables.js';
-import { ConcurrencyGate, queueKey, slotKey, type GateMembers, type SlotVerdict, type Waiting } from '../../runtime/state/concurrency.js';
+import {
+  type Adopter,
+  ConcurrencyGate,
+  type Hold,
+  queueKey,
+  slotKey,
+  type GateMembers,
+  type SlotVerdict,
+  type Waiting,
+} from '../../runtime/state/concurrency.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { partitionKey } from '../../runtime/state/schema.js';
 import { type QueryPage, StateTable } from '../../runtime/state/state-table.js';
@@ -169,6 +178,51 @@ class Kind implements GateMembers {
   }
 }
 
+/**
+ * What an executor that gives up a slot does when offered the id the slot passes to (run-event.ts on Lambda): takes it
+ * over by claiming it (only a PENDING id; the claim is refused to everyone else), and gives it back on `undo`.
+ */
+class Adoption implements Adopter {
+  readonly took: string[] = [];
+  readonly undone: string[] = [];
+  /** `meeting`: takes wait there until as many as it expects were offered (so that two passes race for one id). */
+  constructor(
+    private readonly kind: Kind,
+    private readonly meeting?: Meeting,
+  ) {}
+
+  async take(hold: Hold): Promise<boolean> {
+    await this.meeting?.arrive();
+    if (this.kind.state.get(hold.holder) !== 'PENDING') return false;
+    this.kind.state.set(hold.holder, 'RUNNING');
+    this.took.push(hold.holder);
+    return true;
+  }
+
+  async undo(hold: Hold): Promise<void> {
+    this.kind.state.set(hold.holder, 'PENDING');
+    this.undone.push(hold.holder);
+  }
+
+  /** The ids it took over and kept. */
+  get kept(): string[] {
+    return this.took.filter((id) => !this.undone.includes(id));
+  }
+}
+
+/** Holds the first `count` arrivals until the last of them came; later ones pass at once. */
+class Meeting {
+  readonly #waiting: Array<() => void> = [];
+  constructor(private count: number) {}
+
+  arrive(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    const arrived = new Promise<void>((resolve) => this.#waiting.push(resolve));
+    if (--this.count === 0) for (const go of this.#waiting) go();
+    return arrived;
+  }
+}
+
 let kinds = 0;
 const kindName = () => `gated-${++kinds}`;
 let clockOffset = 0;
@@ -259,20 +313,58 @@ describe('the concurrency gate', () => {
     expect(kind.started).toEqual([holder, first, second]);
   });
 
-  it('a slot taken back before it was passed on stays with its new holder; the entry removed alongside goes back, as it was', async () => {
-    const kind = new Kind(kindName(), 1, 1, clock);
+  it('a slot taken back before it was passed on stays with its new holder; what went with its move is undone', async () => {
+    for (const adopting of [false, true]) {
+      const kind = new Kind(kindName(), 1, 1, clock);
+      const pk = partitionKey('concurrency', kind.gate.name);
+      const waiting = kind.create(Date.now());
+      await kind.gate.enqueue(waiting, { deadline: 42 });
+      const entry = await table.get(pk, queueKey(waiting));
+      // The releasing executor overran its check time: the check took its slot back and it now names another id.
+      const slot = { holder: 'another-id', token: 'another-token', checkAt: clock() + CHECK_AFTER_MS, checkAfterMs: CHECK_AFTER_MS, since: clock() };
+      await table.put(pk, slotKey(0), slot);
+      // The pass sends the slot's move (refused: the token is no longer the executor's) alongside the entry's removal
+      // and, for an adopter, the id's claim: the entry goes back as it was, the claim is given back.
+      const adopter = new Adoption(kind);
+      await kind.gate.release({ holder: 'late-executor', slot: 0, token: 'its-old-token' }, undefined, adopting ? adopter : undefined);
+      expect(kind.launched).toEqual([]);
+      expect(await table.get(pk, queueKey(waiting))).toEqual(entry);
+      expect(await table.get(pk, slotKey(0))).toMatchObject(slot);
+      expect(adopter.took).toEqual(adopting ? [waiting] : []);
+      expect(adopter.undone).toEqual(adopting ? [waiting] : []);
+      expect(kind.state.get(waiting)).toBe('PENDING');
+    }
+  });
+
+  it('slots given up at once in two processes, both offered to their executors: each waiting id is taken over once', async () => {
+    const kind = new Kind(kindName(), 2, 2, clock);
     const pk = partitionKey('concurrency', kind.gate.name);
-    const waiting = kind.create(Date.now());
-    await kind.gate.enqueue(waiting, { deadline: 42 });
-    const entry = await table.get(pk, queueKey(waiting));
-    // The releasing executor overran its check time: the check took its slot back and it now names another id.
-    const slot = { holder: 'another-id', token: 'another-token', checkAt: clock() + CHECK_AFTER_MS, checkAfterMs: CHECK_AFTER_MS, since: clock() };
-    await table.put(pk, slotKey(0), slot);
-    // The pass sends the slot's move (refused: the token is no longer the executor's) alongside the entry's removal.
-    await kind.gate.release({ holder: 'late-executor', slot: 0, token: 'its-old-token' });
+    const [older, newer] = [0, 1].map((i) => kind.create(Date.now() + i)) as [string, string];
+    for (const id of [newer, older]) await kind.gate.enqueue(id);
+    const holds = [0, 1].map((slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
+    for (const hold of holds) {
+      await table.put(pk, slotKey(hold.slot), {
+        holder: hold.holder,
+        token: hold.token,
+        checkAt: clock() + CHECK_AFTER_MS,
+        checkAfterMs: CHECK_AFTER_MS,
+        since: clock(),
+      });
+    }
+    // Both passes read the same head and try the older id first (their takes meet before either claims): one of them
+    // takes it over, the other goes on to the newer one.
+    const meeting = new Meeting(2);
+    const adopters = [new Adoption(kind, meeting), new Adoption(kind, meeting)];
+    await Promise.all(holds.map((hold, i) => kind.gates[i]!.release(hold, undefined, adopters[i])));
+    expect(adopters.flatMap((a) => a.kept).sort()).toEqual([older, newer].sort());
     expect(kind.launched).toEqual([]);
-    expect(await table.get(pk, queueKey(waiting))).toEqual(entry);
-    expect(await table.get(pk, slotKey(0))).toMatchObject(slot);
+    const after = await kind.gate.snapshot();
+    expect(after.queue).toEqual([]);
+    // Each slot names the id its executor took over.
+    for (const [i, adopter] of adopters.entries()) {
+      const named = after.slots.find((s) => s.slot === holds[i]!.slot)!.holder;
+      expect(adopter.kept).toEqual([named]);
+    }
   });
 
   it('starts waiting ids oldest first as slots free up', async () => {

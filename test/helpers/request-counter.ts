@@ -11,6 +11,8 @@ export interface RequestCounter {
   total(): number;
   /** The operations in the order they were sent, since the last reset. */
   readonly log: readonly string[];
+  /** For each request of `log`, how many counted requests sent before it were still waiting for their answer. */
+  readonly inFlight: readonly number[];
   reset(): void;
   /** Stops counting (the middleware stays, idle). */
   stop(): void;
@@ -31,6 +33,8 @@ interface Stack {
 export function countRequests(clients: CountedClient | readonly CountedClient[], options: { readonly table?: string } = {}): RequestCounter {
   const byOperation = new Map<string, number>();
   const log: string[] = [];
+  const inFlight: number[] = [];
+  let waiting = 0;
   let counting = true;
   const middleware =
     (next: Handler): Handler =>
@@ -41,6 +45,13 @@ export function countRequests(clients: CountedClient | readonly CountedClient[],
         const operation = target ? target.slice(target.lastIndexOf('.') + 1) : 'request';
         byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);
         log.push(operation);
+        inFlight.push(waiting);
+        waiting++;
+        try {
+          return await next(args);
+        } finally {
+          waiting--;
+        }
       }
       return next(args);
     };
@@ -53,10 +64,12 @@ export function countRequests(clients: CountedClient | readonly CountedClient[],
   return {
     byOperation,
     log,
+    inFlight,
     total: () => log.length,
     reset() {
       byOperation.clear();
       log.length = 0;
+      inFlight.length = 0;
     },
     stop() {
       counting = false;
