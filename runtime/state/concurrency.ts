@@ -27,7 +27,8 @@
  * - an executor that ended passes its slot straight to the oldest waiting id: it makes the slot name that id (only
  *   while the slot still carries its own token) and, in the same round trip, deletes the id's entry only if present
  *   (the one that deletes it launches; a loser passes the slot on to the next entry; an entry deleted for a slot that
- *   was no longer its own goes back). The slot never shows free, so nobody races for it;
+ *   was no longer its own goes back). An executor that takes the id over itself (Adopter) claims it in that same round
+ *   trip, and the claim decides instead: it succeeds once. The slot never shows free, so nobody races for it;
  * - releasing a slot deletes it only while it still carries the token of the hand-off that made it.
  *
  * No wake-up is lost: whoever puts an id in line reads the gate after that write, and whoever frees a slot reads it
