@@ -89,11 +89,8 @@ async function executeRun(
   const { hold, record } = taken ?? (await holdAndClaim(gate, runs, event, owner));
   if (!hold) {
     // Claimed while confirming a slot that is gone: the claim is undone before anything ran.
-    if (record && !(await runs.unclaim(event.id, owner))) {
-      // Cancelled in between: this executor, its owner, records it.
-      const cancelled = (await runs.status(event.id)) === 'CANCELLING' && (await runs.finish(event.id, owner, { status: 'CANCELLED' }));
-      return { outcome: cancelled ? 'CANCELLED' : 'lost' };
-    }
+    const undone = record ? await undoClaim(runs, event.id, owner) : 'PENDING';
+    if (undone !== 'PENDING') return { outcome: undone };
     // Not a holder (the slot was taken back, or an event without one): a run still waiting goes back in line.
     const seen = await runs.read(event.id);
     if (seen?.status !== 'PENDING') return { outcome: 'duplicate' };
@@ -126,7 +123,7 @@ async function executeRun(
         undo: async (passed) => {
           const giving = adopted;
           adopted = undefined;
-          if (giving?.hold.token === passed.token) await runs.unclaim(passed.holder, giving.owner);
+          if (giving?.hold.token === passed.token) await undoClaim(runs, passed.holder, giving.owner);
         },
       }
     : undefined;
@@ -142,6 +139,17 @@ async function executeRun(
   });
   await (handing ?? handOn());
   return { outcome, ...(adopted ? { adopted } : {}) };
+}
+
+/**
+ * Undoes `owner`'s claim of a run it never ran (the slot it claimed it with turned out to be gone): 'PENDING' when
+ * the run waits again. A cancel requested in between is recorded by this owner ('CANCELLED'); 'lost' when the run
+ * changed otherwise.
+ */
+async function undoClaim(runs: RunStore, id: string, owner: string): Promise<'PENDING' | 'CANCELLED' | 'lost'> {
+  if (await runs.unclaim(id, owner)) return 'PENDING';
+  const cancelled = (await runs.status(id)) === 'CANCELLING' && (await runs.finish(id, owner, { status: 'CANCELLED' }));
+  return cancelled ? 'CANCELLED' : 'lost';
 }
 
 /**

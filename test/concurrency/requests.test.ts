@@ -11,7 +11,8 @@ import { toWire } from '../../lib/codec.js';
 import { createLambdaHandler } from '../../runtime/entry/lambda-handler.js';
 import { RunStore } from '../../runtime/functions/run-store.js';
 import { startTestCloud, type TestCloud } from '../../runtime/local/testing.js';
-import { ConcurrencyGate } from '../../runtime/state/concurrency.js';
+import { ConcurrencyGate, slotKey } from '../../runtime/state/concurrency.js';
+import { partitionKey } from '../../runtime/state/schema.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { until } from '../helpers/poll.js';
 import { countRequests, type RequestCounter } from '../helpers/request-counter.js';
@@ -136,14 +137,17 @@ describe('state-table requests of an executor', () => {
   });
 
   /** A run handed the only slot of "single" by a gate that notes its launch, and a second run waiting in line. */
-  async function heldAndWaiting(key: string) {
+  async function heldAndWaiting(key: string, firstWaitsFor?: string) {
     const runs = new RunStore('single', t.context.state, t.context.payloads, t.context.clock);
     await empty(functionGate(t.context, 'single'));
     const launched: Launched[] = [];
     const records = new Map<string, Awaited<ReturnType<RunStore['create']>>>();
     const handing = notingGate(launched);
     const [first, second] = [newRunId(), newRunId()];
-    for (const id of [first, second]) records.set(id, await runs.create(id, toWire([{ key, item: id }], 'args'), 120));
+    for (const id of [first, second]) {
+      const gate = id === first && firstWaitsFor ? { gate: firstWaitsFor } : {};
+      records.set(id, await runs.create(id, toWire([{ key, item: id, ...gate }], 'args'), 120));
+    }
     await handing.admit(first);
     await handing.enqueue(second, { deadline: records.get(second)!.deadline, checkAfterMs: STALE_AFTER_MS });
     expect(launched.map((l) => l.id)).toEqual([first]);
@@ -171,6 +175,45 @@ describe('state-table requests of an executor', () => {
     expect([...counted.slice(7, 9)].sort()).toEqual(['Query', 'UpdateItem']);
     expect(counted.slice(9)).toEqual(['DeleteItem', 'Query']);
     expect(await functionGate(t.context, 'single').snapshot()).toEqual({ slots: [], queue: [] });
+  });
+
+  it('gives back the waiting run it claimed in passing when its own slot was taken back meanwhile: still in line, nothing invoked', async () => {
+    const open = 'requests-taken-back/open';
+    const { runs, first, second, event } = await heldAndWaiting('requests-taken-back', open);
+    const handler = createLambdaHandler(resolveApp(app), { context: t.context });
+    const lambda = { functionName: t.context.names.lambdaFunction('single'), awsRequestId: 'taken-back', getRemainingTimeInMillis: () => 600_000 };
+    const invoked = t.cloud.lambda.stats(t.context.names.lambdaFunction('single'))!.invocations;
+    const running = handler(event, lambda);
+    await until(
+      () => runs.get(first),
+      (run) => run.status === 'RUNNING',
+      'the first run to start',
+    );
+    // The executor overran its check time: a check took its slot back and handed it to another run.
+    const pk = partitionKey('concurrency', 'single');
+    const now = t.context.clock();
+    await t.context.state.put(pk, slotKey(event.slot), {
+      holder: 'another-run',
+      token: 'another-token',
+      checkAt: now + 60_000,
+      checkAfterMs: 60_000,
+      since: now,
+    });
+    await app.marks.set(open, 1);
+    expect(await running).toMatchObject({ id: first, outcome: 'SUCCEEDED' });
+    // The pass claimed the second run alongside the slot's move, which was refused: the claim was undone.
+    const waiting = await runs.get(second);
+    expect([waiting.status, waiting.attempts]).toEqual(['PENDING', 0]);
+    expect(await functionGate(t.context, 'single').snapshot()).toMatchObject({ queue: [second] });
+    expect(t.cloud.lambda.stats(t.context.names.lambdaFunction('single'))!.invocations).toBe(invoked);
+    // The other run's slot given back: the second one is handed it and runs.
+    await t.context.state.delete(pk, slotKey(event.slot));
+    await functionGate(t.context, 'single').pump();
+    await until(
+      () => runs.get(second),
+      (run) => run.status === 'SUCCEEDED',
+      'the second run to end',
+    );
   });
 
   it('invokes the waiting run instead when its deadline falls after the end of this invocation', async () => {
