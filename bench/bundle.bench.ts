@@ -22,6 +22,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { appBuildOptions, bundleApp, bundleFiles, checkEntry } from '../runtime/build/bundle.js';
+import { median } from './support/stats.js';
 
 const RUNS = 15;
 const HANDWRITTEN_TARGET = 1.3;
@@ -92,11 +93,6 @@ function coldImport(files: readonly string[], flags: string[]): number {
   });
   if (run.status !== 0) throw new Error(`importing ${files.join(', ')} failed:\n${run.stderr}`);
   return Number(run.stdout.trim().split('\n').at(-1));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0).padStart(6)} KiB`;

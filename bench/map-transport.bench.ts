@@ -32,6 +32,7 @@ import { resourceNames } from '../lib/naming.js';
 import { startTestCloud } from '../runtime/local/testing.js';
 import * as app from './apps/map/src/app.js';
 import { cloudProcess, startTrivialServer, trivialProcess } from './support/servers.js';
+import { median } from './support/stats.js';
 
 const N = 1000;
 const CONCURRENCY = 50;
@@ -155,8 +156,7 @@ async function rounds(cases: Record<string, () => Promise<unknown>>): Promise<Ti
  * weighs on both sides of each ratio, where the best of each may come from different spells.
  */
 function pairedMedian({ each }: Timings, label: string, baseline: string): number {
-  const ratios = each[label]!.map((ms, round) => ms / each[baseline]![round]!).sort((a, b) => a - b);
-  return (ratios[(ratios.length - 1) >> 1]! + ratios[ratios.length >> 1]!) / 2;
+  return median(each[label]!.map((ms, round) => ms / each[baseline]![round]!));
 }
 
 /** Prints an arrangement's cases; returns `map` against the SDK alone: best against best, and the paired median. */

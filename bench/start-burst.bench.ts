@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { startTestCloud } from '../runtime/local/testing.js';
 import { countRequests } from '../test/helpers/request-counter.js';
+import { median } from './support/stats.js';
 import * as app from './apps/burst/src/app.js';
 
 const N = 200;
@@ -63,8 +64,7 @@ for (let round = 0; round < ROUNDS; round++) {
   mapMs = Math.min(mapMs, map);
   paired.push(measured.totalMs / map);
 }
-paired.sort((a, b) => a - b);
-const medianPaired = (paired[(ROUNDS - 1) >> 1]! + paired[ROUNDS >> 1]!) / 2;
+const medianPaired = median(paired);
 const ideal = (N / LIMIT) * WAIT_MS;
 console.log(`ideal (${N / LIMIT} waves x ${WAIT_MS} ms): ${ideal} ms`);
 console.log(`map of ${N} calls at ${LIMIT} in flight (no state), best of ${ROUNDS}: ${mapMs.toFixed(0)} ms (${(mapMs / ideal).toFixed(2)}x the ideal)`);

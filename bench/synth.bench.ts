@@ -24,6 +24,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { buildApp, clearBuildCache, MultinodeApp } from '../constructs/index.js';
 import type { Manifest } from '../lib/manifest.js';
 import type { LambdaCompute } from '../lib/placement.js';
+import { median } from './support/stats.js';
 
 const ROUNDS = 7;
 const TARGET = 1.5;
@@ -117,11 +118,6 @@ function handWritten(stack: Stack, manifest: Manifest, bundleDir: string): void 
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
     });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function timed(run: () => void): number {
