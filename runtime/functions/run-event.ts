@@ -56,6 +56,8 @@ export const runEvent: EventHandler<RunEvent> = {
         adopted,
       };
     }
+    // The line entries of runs taken over are removed after their claims: done before the invocation returns.
+    await gate.idle();
     return first!;
   },
 };

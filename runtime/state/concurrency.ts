@@ -28,7 +28,8 @@
  *   while the slot still carries its own token) and, in the same round trip, deletes the id's entry only if present
  *   (the one that deletes it launches; a loser passes the slot on to the next entry; an entry deleted for a slot that
  *   was no longer its own goes back). An executor that takes the id over itself (Adopter) claims it in that same round
- *   trip, and the claim decides instead: it succeeds once. The slot never shows free, so nobody races for it;
+ *   trip instead, and the claim decides: it succeeds once, and only then is the entry removed. The slot never shows
+ *   free, so nobody races for it;
  * - releasing a slot deletes it only while it still carries the token of the hand-off that made it.
  *
  * No wake-up is lost: whoever puts an id in line reads the gate after that write, and whoever frees a slot reads it
@@ -143,6 +144,12 @@ const MAX_ROUNDS = 20;
 const QUEUE_PAGE = 100;
 /** Queue entries a release reads, to pass its slot to the oldest that still waits. */
 const HEAD = 5;
+/**
+ * How long passes of a process skip an entry whose id another process took over (it removes the entry right after):
+ * long enough for that removal to land, short enough that an id given back (its taker's slot was taken back) soon
+ * gets its turn again.
+ */
+const TAKEN_ELSEWHERE_MS = 1000;
 /** Queue entries expire (DynamoDB TTL) well after any run could still wait: a backstop, not a rule. */
 const QUEUE_RETENTION_DAYS = 30;
 /** Reads reconcile the gate at most this often per process (a stranded id is rare; readers poll often). */
@@ -180,7 +187,8 @@ interface Leaving {
 /**
  * The caller that gives a slot up may take over the waiting id the slot passes to and run it itself (the executor goes
  * on with the next run in the same invocation, with no launch). It decides, and starts taking the id over, in the same
- * round trip as the slot's move and the line entry's removal: so whoever takes the id over decides who runs it.
+ * round trip as the slot's move (the line entry is removed once it took the id): so whoever takes the id over decides
+ * who runs it.
  */
 export interface Adopter {
   /**
@@ -217,6 +225,10 @@ export class ConcurrencyGate {
   #passing: Promise<void> | undefined;
   /** Queue entries a pass of this process is handing a slot to: other passes leave them alone. */
   readonly #taking = new Set<string>();
+  /** Entries of ids taken over by this process, still being removed from the line (other passes leave them alone). */
+  readonly #removing = new Map<string, Promise<void>>();
+  /** Entries whose id another process took over just now (the claim failed here), when: passes skip them a while. */
+  readonly #takenElsewhere = new Map<string, number>();
   /** Ids admitted through this instance, with the error that keeps each from running (its launch, or its placing). */
   readonly #admitting = new Map<string, { error?: unknown }>();
   /** Ids reads found waiting, checked at the next reconciliation; when the last one began. */
@@ -348,7 +360,7 @@ export class ConcurrencyGate {
     // The line's head is read while the holders' final writes are on their way; the slots move after those. A slot
     // whose holder's final write failed stays held: its check finds the holder's executor gone, and retries or ends it.
     const [read, ...ended] = await Promise.all([
-      this.#queue(leaving.length + HEAD + this.#taking.size),
+      this.#queue(leaving.length + HEAD + this.#taking.size + this.#removing.size + this.#takenElsewhere.size),
       ...leaving.map((l) =>
         (l.ended ?? Promise.resolve()).then(
           () => true,
@@ -357,7 +369,9 @@ export class ConcurrencyGate {
       ),
     ]);
     const holds = leaving.filter((_, i) => ended[i]);
-    const head = read.filter((entry) => !this.#taking.has(entry.id));
+    const now = this.#clock();
+    for (const [id, at] of this.#takenElsewhere) if (!(now - at < TAKEN_ELSEWHERE_MS && now >= at)) this.#takenElsewhere.delete(id);
+    const head = read.filter((entry) => !this.#taking.has(entry.id) && !this.#removing.has(entry.id) && !this.#takenElsewhere.has(entry.id));
     const tried = new Set<number>();
     let freed = false;
     /** Another process took an entry this pass wanted: it is handing slots out from the same head right now. */
@@ -457,8 +471,8 @@ export class ConcurrencyGate {
       const holders = new Set(slots.map((s) => s.holder));
       const queue = await this.#queue(Math.min(QUEUE_PAGE, available + holders.size));
       // An id that still holds a slot stays in line until that slot is settled; one a pass of this process is handing a
-      // slot to is left to it.
-      const next = queue.filter((entry) => !holders.has(entry.id) && !this.#taking.has(entry.id)).slice(0, available);
+      // slot to (or took over, its entry on its way out) is left to it.
+      const next = queue.filter((entry) => !holders.has(entry.id) && !this.#taking.has(entry.id) && !this.#removing.has(entry.id)).slice(0, available);
       if (next.length === 0) return;
       const slotsFree = free();
       const results = await Promise.all(next.map((entry, i) => this.#handOff(entry, slotsFree[i]!)));
@@ -512,6 +526,11 @@ export class ConcurrencyGate {
       return this.#pass(leaving);
     });
     return this.#passing;
+  }
+
+  /** Resolves once the line entries of ids this process took over are removed (that goes on after the take). */
+  async idle(): Promise<void> {
+    while (this.#removing.size > 0) await Promise.all(this.#removing.values());
   }
 
   /** `id` ended and its slots (if any) are not known: it leaves the line, its slots are freed, and waiting ids get them. */
@@ -636,10 +655,8 @@ export class ConcurrencyGate {
 
   /**
    * Passes the slot of `hold` to the entry's id, in one round trip: the slot is made to name it (only while it still
-   * carries the holder's token), the entry is removed (only if present), and `adopt` may start taking the id over.
-   * Who runs the id: the adopter that took it over, else whoever removed the entry (it launches the id). An adopter's
-   * take succeeds for one caller only (a run's claim), so the id runs once; a launch racing it finds the id taken when
-   * its executor claims it.
+   * carries the holder's token) and, alongside, either `adopt` takes the id over (see `#takeOver`) or the entry is
+   * removed (only if present; whoever removed it launches the id).
    * 'lost': the slot was no longer the holder's (a check took it back); what went with it is undone (an entry removed
    * is put back as it was, an id taken over is given back). 'failed': the launch failed and the slot is free. A hold
    * (the slot, now under a new token) comes back when the id is not this pass's to run (it no longer waits, or another
@@ -657,31 +674,67 @@ export class ConcurrencyGate {
     const token = randomUUID();
     const now = this.#clock();
     const passed: Hold = { holder: id, slot: hold.slot, token };
+    const moving = this.#table.update<SlotItem>(this.#pk, slotKey(hold.slot), {
+      set: { holder: id, token, checkAt: now + waiting.checkAfterMs, checkAfterMs: waiting.checkAfterMs, since: now },
+      condition: `#${C.token} = :mine`,
+      values: { ':mine': hold.token },
+    });
     const taking = adopt?.take(passed, waiting.ticket);
-    const [move, dequeue, take] = await Promise.allSettled([
-      this.#table.update<SlotItem>(this.#pk, slotKey(hold.slot), {
-        set: { holder: id, token, checkAt: now + waiting.checkAfterMs, checkAfterMs: waiting.checkAfterMs, since: now },
-        condition: `#${C.token} = :mine`,
-        values: { ':mine': hold.token },
-      }),
+    if (taking) return this.#takeOver(passed, moving, taking, adopt!);
+    const [move, dequeue] = await Promise.allSettled([
+      moving,
       this.#table.delete<QueueItem>(this.#pk, queueKey(id), { expression: `attribute_exists(#${STATE_SCHEMA.partitionKey})` }),
-      taking,
     ]);
     const dequeued = dequeue.status === 'fulfilled' ? dequeue.value : undefined;
     if (move.status === 'rejected' || !move.value) {
-      // The id has no slot from this pass: what went with the move is undone.
-      if (take.status === 'fulfilled' && take.value) await adopt!.undo(passed);
+      // The id has no slot from this pass: the entry removed with the move goes back.
       if (dequeued) await this.#table.put<QueueItem>(this.#pk, queueKey(id), dequeued);
       if (move.status === 'rejected') throw move.reason;
       return 'lost';
     }
     // The slot names the id. Whatever failed to be known from here on, its check settles: it finds the id running,
     // or not (then it goes back in line).
-    if (take.status === 'rejected') throw take.reason;
-    if (taking) return take.value ? 'launched' : passed;
     if (dequeue.status === 'rejected') throw dequeue.reason;
     if (!dequeued) return passed;
     return (await this.#launch(id, hold.slot, token, waiting)) ? 'launched' : 'failed';
+  }
+
+  /**
+   * The adopter's take (a run's claim) decides who runs the id: it succeeds for one caller only, so the id runs once
+   * (a launch racing it finds the id taken when its executor claims it). The line entry is removed only once the id
+   * is this caller's, after the take and without holding the adopted id back: a pass that loses the id to another
+   * process has then spent two requests on it, not three. Until the entry is gone, passes of this process leave it
+   * alone, and pumps leave it to the slot that names its id; a pass of another process that tries it loses the take.
+   */
+  async #takeOver(passed: Hold, moving: Promise<unknown>, taking: Promise<boolean>, adopt: Adopter): Promise<'launched' | 'lost' | Hold> {
+    const id = passed.holder;
+    const [move, take] = await Promise.allSettled([moving, taking]);
+    if (move.status === 'rejected' || !move.value) {
+      // The slot was not this caller's to pass any more: the id it took over goes back (its entry never left the line).
+      if (take.status === 'fulfilled' && take.value) await adopt.undo(passed);
+      if (move.status === 'rejected') throw move.reason;
+      return 'lost';
+    }
+    if (take.status === 'rejected') throw take.reason;
+    if (!take.value) {
+      // Another process took the id over (it removes the entry), or it stopped waiting: the slot goes to the next.
+      this.#takenElsewhere.set(id, this.#clock());
+      return passed;
+    }
+    const removing = this.#table
+      .delete(this.#pk, queueKey(id))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          currentLogger().warn(
+            `multinode: ${this.name}: ${id} runs, but its line entry could not be removed (${(error as Error).message}); ` +
+              'it stays in line until a pass finds the id no longer waiting.',
+          );
+        },
+      )
+      .finally(() => this.#removing.delete(id));
+    this.#removing.set(id, removing);
+    return 'launched';
   }
 
   /** Launches `id` with its slot; a failed launch (recorded on the id by `launch`) frees the slot at once (false). */

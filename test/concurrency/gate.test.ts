@@ -22,7 +22,9 @@ import {
 } from '../../runtime/state/concurrency.js';
 import { newRunId } from '../../runtime/state/ids.js';
 import { partitionKey } from '../../runtime/state/schema.js';
-import { type QueryPage, StateTable } from '../../runtime/state/state-table.js';
+import { type QueryPage, StateTable, type Stored } from '../../runtime/state/state-table.js';
+import { withLog } from '../../runtime/core/invocation-log.js';
+import { Logger } from '../../runtime/core/logger.js';
 import { documentClient } from '../../runtime/core/clients.js';
 import { STATE_TABLE_SCHEMA } from '../../runtime/state/schema.js';
 
@@ -183,6 +185,8 @@ class Kind implements GateMembers {
  * over by claiming it (only a PENDING id; the claim is refused to everyone else), and gives it back on `undo`.
  */
 class Adoption implements Adopter {
+  /** The ids offered, in order; the ones taken over; the ones given back. */
+  readonly offered: string[] = [];
   readonly took: string[] = [];
   readonly undone: string[] = [];
   /** `meeting`: takes wait there until as many as it expects were offered (so that two passes race for one id). */
@@ -192,6 +196,7 @@ class Adoption implements Adopter {
   ) {}
 
   async take(hold: Hold): Promise<boolean> {
+    this.offered.push(hold.holder);
     await this.meeting?.arrive();
     if (this.kind.state.get(hold.holder) !== 'PENDING') return false;
     this.kind.state.set(hold.holder, 'RUNNING');
@@ -324,7 +329,7 @@ describe('the concurrency gate', () => {
       const slot = { holder: 'another-id', token: 'another-token', checkAt: clock() + CHECK_AFTER_MS, checkAfterMs: CHECK_AFTER_MS, since: clock() };
       await table.put(pk, slotKey(0), slot);
       // The pass sends the slot's move (refused: the token is no longer the executor's) alongside the entry's removal
-      // and, for an adopter, the id's claim: the entry goes back as it was, the claim is given back.
+      // (the entry goes back as it was) or, for an adopter, the id's claim (given back; the entry never left).
       const adopter = new Adoption(kind);
       await kind.gate.release({ holder: 'late-executor', slot: 0, token: 'its-old-token' }, undefined, adopting ? adopter : undefined);
       expect(kind.launched).toEqual([]);
@@ -358,6 +363,8 @@ describe('the concurrency gate', () => {
     await Promise.all(holds.map((hold, i) => kind.gates[i]!.release(hold, undefined, adopters[i])));
     expect(adopters.flatMap((a) => a.kept).sort()).toEqual([older, newer].sort());
     expect(kind.launched).toEqual([]);
+    // The entries of the ids taken over leave the line after their takes.
+    await Promise.all(kind.gates.map((gate) => gate.idle()));
     const after = await kind.gate.snapshot();
     expect(after.queue).toEqual([]);
     // Each slot names the id its executor took over.
@@ -365,6 +372,85 @@ describe('the concurrency gate', () => {
       const named = after.slots.find((s) => s.slot === holds[i]!.slot)!.holder;
       expect(adopter.kept).toEqual([named]);
     }
+  });
+
+  it('an id another process took over is removed from the line after its take; until then, passes of the loser skip it', async () => {
+    // The winner's removal of the entry is held back, as on a slow network: the entry is still in line meanwhile.
+    let removals: Array<() => void> = [];
+    class SlowRemoval extends StateTable {
+      override async delete<A extends object>(pk: string, sk: string, condition?: Parameters<StateTable['delete']>[2]): Promise<Stored<A> | undefined> {
+        if (sk.startsWith('queue#')) await new Promise<void>((resolve) => removals.push(resolve));
+        return super.delete<A>(pk, sk, condition);
+      }
+    }
+    const kind = new Kind(kindName(), 3, 2, clock, new SlowRemoval(documentClient(client), 'gate-test-state'));
+    const pk = partitionKey('concurrency', kind.gate.name);
+    const [older, mid, newer] = [0, 1, 2].map((i) => kind.create(Date.now() + i)) as [string, string, string];
+    for (const id of [older, mid, newer]) await kind.gate.enqueue(id);
+    const holds = [0, 1, 2].map((slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
+    for (const hold of holds) {
+      await table.put(pk, slotKey(hold.slot), {
+        holder: hold.holder,
+        token: hold.token,
+        checkAt: clock() + CHECK_AFTER_MS,
+        checkAfterMs: CHECK_AFTER_MS,
+        since: clock(),
+      });
+    }
+    // Two processes pass a slot each at once; both try the oldest first (their takes meet), one of them takes it over.
+    const meeting = new Meeting(2);
+    const adopters = [new Adoption(kind, meeting), new Adoption(kind, meeting)];
+    await Promise.all(holds.slice(0, 2).map((hold, i) => kind.gates[i]!.release(hold, undefined, adopters[i])));
+    const loser = adopters.findIndex((a) => !a.kept.includes(older));
+    expect(adopters[1 - loser]!.kept).toEqual([older]);
+    const lost = adopters[loser]!.kept[0]!;
+    expect([mid, newer]).toContain(lost);
+    expect((await kind.gate.snapshot()).queue).toEqual([older, mid, newer]);
+    // The loser passes another slot while the winner's removal is still on its way: it goes straight to the id left.
+    const next = new Adoption(kind);
+    await kind.gates[loser]!.release(holds[2]!, undefined, next);
+    const left = [mid, newer].find((id) => id !== lost)!;
+    expect(next.offered).toEqual([left]);
+    for (const remove of removals) remove();
+    removals = [];
+    await Promise.all(kind.gates.map((gate) => gate.idle()));
+    expect(await kind.gate.snapshot()).toMatchObject({ queue: [] });
+  });
+
+  it('an entry whose removal failed after its id was taken over is logged and stays in line until a pass finds its id gone', async () => {
+    let failing: string | undefined;
+    class FailedRemoval extends StateTable {
+      override async delete<A extends object>(pk: string, sk: string, condition?: Parameters<StateTable['delete']>[2]): Promise<Stored<A> | undefined> {
+        if (sk === failing) throw new Error('the table is unavailable');
+        return super.delete<A>(pk, sk, condition);
+      }
+    }
+    const kind = new Kind(kindName(), 1, 1, clock, new FailedRemoval(documentClient(client), 'gate-test-state'));
+    const pk = partitionKey('concurrency', kind.gate.name);
+    const [taken, after] = [0, 1].map((i) => kind.create(Date.now() + i)) as [string, string];
+    for (const id of [taken, after]) await kind.gate.enqueue(id);
+    await table.put(pk, slotKey(0), { holder: 'ended', token: 'its-token', checkAt: clock() + CHECK_AFTER_MS, checkAfterMs: CHECK_AFTER_MS, since: clock() });
+    failing = queueKey(taken);
+    const lines: string[] = [];
+    const adopter = new Adoption(kind);
+    await withLog(new Logger({ sink: (line) => lines.push(line) }), async () => {
+      await kind.gate.release({ holder: 'ended', slot: 0, token: 'its-token' }, undefined, adopter);
+      await kind.gate.idle();
+    });
+    expect(adopter.kept).toEqual([taken]);
+    expect(lines.map((line) => JSON.parse(line).message)).toEqual([
+      expect.stringContaining(`${taken} runs, but its line entry could not be removed (the table is unavailable)`),
+    ]);
+    expect((await kind.gate.snapshot()).queue).toEqual([taken, after]);
+    // The id ran; the next pass finds it no longer waiting, removes its entry and hands the slot to the next id.
+    failing = undefined;
+    kind.state.set(taken, 'DONE');
+    const slot = (await table.get<{ token: string }>(pk, slotKey(0)))!;
+    const next = new Adoption(kind);
+    await kind.gate.release({ holder: taken, slot: 0, token: slot.token }, undefined, next);
+    expect(next.kept).toEqual([after]);
+    await kind.gate.idle();
+    expect((await kind.gate.snapshot()).queue).toEqual([]);
   });
 
   it('starts waiting ids oldest first as slots free up', async () => {
