@@ -528,9 +528,12 @@ export class ConcurrencyGate {
     return this.#passing;
   }
 
-  /** Resolves once the line entries of ids this process took over are removed (that goes on after the take). */
+  /**
+   * Resolves once the removals from the line under way now, of ids this process took over, are done (a removal goes on
+   * after its take). Removals started later are not waited for: other callers of this process may go on taking ids over.
+   */
   async idle(): Promise<void> {
-    while (this.#removing.size > 0) await Promise.all(this.#removing.values());
+    await Promise.all(this.#removing.values());
   }
 
   /** `id` ended and its slots (if any) are not known: it leaves the line, its slots are freed, and waiting ids get them. */

@@ -417,6 +417,42 @@ describe('the concurrency gate', () => {
     expect(await kind.gate.snapshot()).toMatchObject({ queue: [] });
   });
 
+  it('idle waits for the removals from the line under way, not for those other callers start meanwhile', async () => {
+    const held = new Map<string, () => void>();
+    class HeldRemoval extends StateTable {
+      override async delete<A extends object>(pk: string, sk: string, condition?: Parameters<StateTable['delete']>[2]): Promise<Stored<A> | undefined> {
+        if (sk.startsWith('queue#')) await new Promise<void>((resolve) => held.set(sk, resolve));
+        return super.delete<A>(pk, sk, condition);
+      }
+    }
+    const kind = new Kind(kindName(), 2, 1, clock, new HeldRemoval(documentClient(client), 'gate-test-state'));
+    const pk = partitionKey('concurrency', kind.gate.name);
+    const [first, second] = [0, 1].map((i) => kind.create(Date.now() + i)) as [string, string];
+    for (const id of [first, second]) await kind.gate.enqueue(id);
+    const holds = [0, 1].map((slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
+    for (const hold of holds) {
+      await table.put(pk, slotKey(hold.slot), {
+        holder: hold.holder,
+        token: hold.token,
+        checkAt: clock() + CHECK_AFTER_MS,
+        checkAfterMs: CHECK_AFTER_MS,
+        since: clock(),
+      });
+    }
+    await kind.gate.release(holds[0]!, undefined, new Adoption(kind));
+    const idle = kind.gate.idle();
+    // Another caller of the process takes the second id over while the first removal is still on its way.
+    await kind.gate.release(holds[1]!, undefined, new Adoption(kind));
+    expect([...held.keys()].sort()).toEqual([queueKey(first), queueKey(second)].sort());
+    held.get(queueKey(first))!();
+    await idle;
+    expect(await table.get(pk, queueKey(first))).toBeUndefined();
+    expect(await table.get(pk, queueKey(second))).toMatchObject({ queuedAt: expect.any(Number) });
+    held.get(queueKey(second))!();
+    await kind.gate.idle();
+    expect((await kind.gate.snapshot()).queue).toEqual([]);
+  });
+
   it('an entry whose removal failed after its id was taken over is logged and stays in line until a pass finds its id gone', async () => {
     let failing: string | undefined;
     class FailedRemoval extends StateTable {
