@@ -228,6 +228,21 @@ class Meeting {
   }
 }
 
+/** `count` slots held by executors that ended (`ended-<slot>`, `token-<slot>`), put in the table as a hand-off left them. */
+async function endedHolds(pk: string, count: number): Promise<Hold[]> {
+  const holds = Array.from({ length: count }, (_, slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
+  for (const hold of holds) {
+    await table.put(pk, slotKey(hold.slot), {
+      holder: hold.holder,
+      token: hold.token,
+      checkAt: clock() + CHECK_AFTER_MS,
+      checkAfterMs: CHECK_AFTER_MS,
+      since: clock(),
+    });
+  }
+  return holds;
+}
+
 let kinds = 0;
 const kindName = () => `gated-${++kinds}`;
 let clockOffset = 0;
@@ -346,16 +361,7 @@ describe('the concurrency gate', () => {
     const pk = partitionKey('concurrency', kind.gate.name);
     const [older, newer] = [0, 1].map((i) => kind.create(Date.now() + i)) as [string, string];
     for (const id of [newer, older]) await kind.gate.enqueue(id);
-    const holds = [0, 1].map((slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
-    for (const hold of holds) {
-      await table.put(pk, slotKey(hold.slot), {
-        holder: hold.holder,
-        token: hold.token,
-        checkAt: clock() + CHECK_AFTER_MS,
-        checkAfterMs: CHECK_AFTER_MS,
-        since: clock(),
-      });
-    }
+    const holds = await endedHolds(pk, 2);
     // Both passes read the same head and try the older id first (their takes meet before either claims): one of them
     // takes it over, the other goes on to the newer one.
     const meeting = new Meeting(2);
@@ -387,16 +393,7 @@ describe('the concurrency gate', () => {
     const pk = partitionKey('concurrency', kind.gate.name);
     const [older, mid, newer] = [0, 1, 2].map((i) => kind.create(Date.now() + i)) as [string, string, string];
     for (const id of [older, mid, newer]) await kind.gate.enqueue(id);
-    const holds = [0, 1, 2].map((slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
-    for (const hold of holds) {
-      await table.put(pk, slotKey(hold.slot), {
-        holder: hold.holder,
-        token: hold.token,
-        checkAt: clock() + CHECK_AFTER_MS,
-        checkAfterMs: CHECK_AFTER_MS,
-        since: clock(),
-      });
-    }
+    const holds = await endedHolds(pk, 3);
     // Two processes pass a slot each at once; both try the oldest first (their takes meet), one of them takes it over.
     const meeting = new Meeting(2);
     const adopters = [new Adoption(kind, meeting), new Adoption(kind, meeting)];
@@ -429,16 +426,7 @@ describe('the concurrency gate', () => {
     const pk = partitionKey('concurrency', kind.gate.name);
     const [first, second] = [0, 1].map((i) => kind.create(Date.now() + i)) as [string, string];
     for (const id of [first, second]) await kind.gate.enqueue(id);
-    const holds = [0, 1].map((slot) => ({ holder: `ended-${slot}`, slot, token: `token-${slot}` }));
-    for (const hold of holds) {
-      await table.put(pk, slotKey(hold.slot), {
-        holder: hold.holder,
-        token: hold.token,
-        checkAt: clock() + CHECK_AFTER_MS,
-        checkAfterMs: CHECK_AFTER_MS,
-        since: clock(),
-      });
-    }
+    const holds = await endedHolds(pk, 2);
     await kind.gate.release(holds[0]!, undefined, new Adoption(kind));
     const idle = kind.gate.idle();
     // Another caller of the process takes the second id over while the first removal is still on its way.
