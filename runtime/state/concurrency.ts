@@ -142,8 +142,14 @@ const QUEUE = 'queue#';
 const MAX_ROUNDS = 20;
 /** Queue entries read per round at most. */
 const QUEUE_PAGE = 100;
-/** Queue entries a release reads, to pass its slot to the oldest that still waits. */
+/**
+ * Queue entries a release reads besides one per slot it passes: the line's first `limit`, at least HEAD and at most
+ * HEAD_MAX. A pass that lost an entry to another process tries one from the far half of those, at random: when many
+ * executors end at once (each in its own process, as on Lambda), the losers spread over that many entries rather than
+ * a handful. DynamoDB charges a Query by the size read, in 4 KB units, so 50 small entries cost what 5 do.
+ */
 const HEAD = 5;
+const HEAD_MAX = 50;
 /**
  * How long passes of a process skip an entry whose id another process took over (it removes the entry right after):
  * long enough for that removal to land, short enough that an id given back (its taker's slot was taken back) soon
@@ -360,7 +366,7 @@ export class ConcurrencyGate {
     // The line's head is read while the holders' final writes are on their way; the slots move after those. A slot
     // whose holder's final write failed stays held: its check finds the holder's executor gone, and retries or ends it.
     const [read, ...ended] = await Promise.all([
-      this.#queue(leaving.length + HEAD + this.#taking.size + this.#removing.size + this.#takenElsewhere.size),
+      this.#queue(leaving.length + Math.max(HEAD, Math.min(this.limit, HEAD_MAX)) + this.#taking.size + this.#removing.size + this.#takenElsewhere.size),
       ...leaving.map((l) =>
         (l.ended ?? Promise.resolve()).then(
           () => true,

@@ -414,6 +414,26 @@ describe('the concurrency gate', () => {
     expect(await kind.gate.snapshot()).toMatchObject({ queue: [] });
   });
 
+  it("a pass that lost the oldest entry to another process tries one from the far half of the line's first `limit`", async () => {
+    const kind = new Kind(kindName(), 20, 2, clock);
+    const pk = partitionKey('concurrency', kind.gate.name);
+    const base = Date.now();
+    const ids = Array.from({ length: 30 }, (_, i) => kind.create(base + i));
+    for (const id of ids) await kind.gate.enqueue(id);
+    const holds = await endedHolds(pk, 2);
+    const meeting = new Meeting(2);
+    const adopters = [new Adoption(kind, meeting), new Adoption(kind, meeting)];
+    await Promise.all(holds.map((hold, i) => kind.gates[i]!.release(hold, undefined, adopters[i])));
+    // Both tried the oldest first; the one that lost it went on to one of the 10th to 20th oldest, where the others
+    // passing at that moment (all of them trying the oldest first) are least likely to be.
+    expect(adopters.map((a) => a.offered[0])).toEqual([ids[0], ids[0]]);
+    const loser = adopters.find((a) => !a.kept.includes(ids[0]!))!;
+    expect(loser.offered).toHaveLength(2);
+    const position = ids.indexOf(loser.offered[1]!);
+    expect(position).toBeGreaterThanOrEqual(10);
+    expect(position).toBeLessThan(20);
+  });
+
   it('idle waits for the removals from the line under way, not for those other callers start meanwhile', async () => {
     const held = new Map<string, () => void>();
     class HeldRemoval extends StateTable {
