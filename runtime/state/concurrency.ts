@@ -390,18 +390,33 @@ export class ConcurrencyGate {
       return entry;
     };
     /**
-     * The oldest entry no pass of this process is taking, now taken by this one. Once contended, one from the far half
-     * of the line's first `limit` instead, at random: the other processes passing now walk from the oldest too, and
-     * each that lost would otherwise try the same next one. Either way a slot goes to one of the `limit` oldest
-     * waiting ids, and the oldest is every pass's first try.
+     * The oldest entry no pass of this process is taking, now taken by this one. Once contended (another process took
+     * an entry this turn wanted: it passes slots from the same head right now), the other processes passing now walk
+     * from the oldest too, and those that lost would otherwise all try the same next one. So instead, among the line's
+     * first `limit`:
+     * - a pass alone in its process (one executor a process, as on Lambda) tries the entry its slot number points to,
+     *   and on from there: the others passing now, each alone in its process too, hold other slots and try other
+     *   entries, so many executors ending at once meet once, at the oldest entry, and not again (with more than HEAD
+     *   entries in reach; among fewer, as below);
+     * - a process passing several slots (many executors in one process, as in the local cloud's worker threads) takes
+     *   the near entries in order: its passes that lost try one from the far half at random, away from where other
+     *   such processes take in order.
+     * Either way a slot goes to one of the `limit` oldest waiting ids, and the oldest is every pass's first try.
      */
-    const take = (): Entry | undefined => {
+    const take = (slot: number): Entry | undefined => {
       if (contended) {
         const window = Math.min(head.length, this.limit);
-        const far = Array.from({ length: window }, (_, i) => i).filter((i) => i >= window / 2 && !tried.has(i));
-        const near = Array.from({ length: window }, (_, i) => window - 1 - i).filter((i) => i < window / 2 && !tried.has(i));
-        for (const i of [...shuffle(far), ...near]) {
-          const entry = pick(i);
+        // A slot's place keeps passes apart only with room for them: among a handful of entries, the far half at random
+        // does as well.
+        const alone = holds.length === 1 && this.#taking.size === 0 && window > HEAD;
+        const order = alone
+          ? Array.from({ length: window - 1 }, (_, k) => 1 + ((slot + k) % (window - 1)))
+          : [
+              ...shuffle(Array.from({ length: window }, (_, i) => i).filter((i) => i >= window / 2)),
+              ...Array.from({ length: window }, (_, i) => window - 1 - i).filter((i) => i < window / 2),
+            ];
+        for (const i of order) {
+          const entry = tried.has(i) ? undefined : pick(i);
           if (entry) return entry;
         }
       }
@@ -414,7 +429,7 @@ export class ConcurrencyGate {
     await Promise.all(
       holds.map(async ({ hold, adopt }) => {
         let current = hold;
-        for (let entry = take(); entry; entry = take()) {
+        for (let entry = take(hold.slot); entry; entry = take(hold.slot)) {
           const passed = await this.#transfer(current, entry, adopt).finally(() => this.#taking.delete(entry.id));
           if (passed === 'launched' || passed === 'lost') return;
           if (passed === 'failed') {
