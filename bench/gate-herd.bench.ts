@@ -35,12 +35,13 @@ const requests = countRequests(client);
 
 /** Runs kept as items of their own, claimed with a conditional write: what a run's claim costs and decides. */
 const runsPk = (name: string) => `herd-runs#${name}`;
-const members = (name: string): GateMembers => ({
+/** Every run waits until claimed; no slot is ever checked during a round. */
+const members: GateMembers = {
   async waiting() {
     return { checkAfterMs: CHECK_AFTER_MS, launch: async () => undefined };
   },
   inspect: async () => 'keep',
-});
+};
 
 /** An executor taking over the run its slot passes to: the claim, PENDING to RUNNING. */
 function adopter(name: string, lost: { count: number }): Adopter {
@@ -60,7 +61,7 @@ function adopter(name: string, lost: { count: number }): Adopter {
 
 /** One round: a fresh gate with `WAITING` runs in line and `LIMIT` slots held by executors that ended. */
 async function round(name: string, processes: number): Promise<{ requests: number; lost: number; handedOn: number }> {
-  const gates = Array.from({ length: processes }, () => new ConcurrencyGate({ table, name, limit: LIMIT, clock: Date.now, members: members(name) }));
+  const gates = Array.from({ length: processes }, () => new ConcurrencyGate({ table, name, limit: LIMIT, clock: Date.now, members }));
   const pk = partitionKey('concurrency', name);
   const base = Date.now();
   const ids = Array.from({ length: WAITING }, (_, i) => newRunId(base + i));

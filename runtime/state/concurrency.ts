@@ -377,7 +377,7 @@ export class ConcurrencyGate {
     const holds = leaving.filter((_, i) => ended[i]);
     const now = this.#clock();
     for (const [id, at] of this.#takenElsewhere) if (!(now - at < TAKEN_ELSEWHERE_MS && now >= at)) this.#takenElsewhere.delete(id);
-    const head = read.filter((entry) => !this.#taking.has(entry.id) && !this.#removing.has(entry.id) && !this.#takenElsewhere.has(entry.id));
+    const head = read.filter((entry) => !this.#inHand(entry.id) && !this.#takenElsewhere.has(entry.id));
     const tried = new Set<number>();
     let freed = false;
     /** Another process took an entry this pass wanted: it is handing slots out from the same head right now. */
@@ -493,7 +493,7 @@ export class ConcurrencyGate {
       const queue = await this.#queue(Math.min(QUEUE_PAGE, available + holders.size));
       // An id that still holds a slot stays in line until that slot is settled; one a pass of this process is handing a
       // slot to (or took over, its entry on its way out) is left to it.
-      const next = queue.filter((entry) => !holders.has(entry.id) && !this.#taking.has(entry.id) && !this.#removing.has(entry.id)).slice(0, available);
+      const next = queue.filter((entry) => !holders.has(entry.id) && !this.#inHand(entry.id)).slice(0, available);
       if (next.length === 0) return;
       const slotsFree = free();
       const results = await Promise.all(next.map((entry, i) => this.#handOff(entry, slotsFree[i]!)));
@@ -547,6 +547,11 @@ export class ConcurrencyGate {
       return this.#pass(leaving);
     });
     return this.#passing;
+  }
+
+  /** Whether a pass of this process is handing a slot to `id`, or took it over and is removing its entry. */
+  #inHand(id: string): boolean {
+    return this.#taking.has(id) || this.#removing.has(id);
   }
 
   /**
